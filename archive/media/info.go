@@ -1,0 +1,142 @@
+// Package media owns pure extraction: bytes in, Info out. It sniffs a file's
+// type from its content and reads the metadata embedded in it (EXIF, IPTC IIM,
+// XMP; later video containers, PDF and EPUB), reconciling the claims the way
+// the Metadata Working Group's guidelines say.
+//
+// Files are hostile. Every parser here bounds what it reads, never follows an
+// offset outside the bytes it was given, never loops on a cycle and turns a
+// panic in a dependency into an error. Each parser of untrusted bytes has a
+// fuzz target beside it, seeded from testdata.
+//
+// The package imports nothing of the project's and does no logging and no I/O
+// beyond the io.ReaderAt it is handed.
+package media
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Kind is what an asset is for the archive: a photo, a video or a publication.
+type Kind string
+
+// The kinds of asset.
+const (
+	KindPhoto       Kind = "photo"
+	KindVideo       Kind = "video"
+	KindPublication Kind = "publication"
+)
+
+// Sentinel errors. Match them with errors.Is.
+var (
+	// ErrUnsupported means the bytes are not a media type the archive takes.
+	ErrUnsupported = errors.New("media: unsupported file type")
+	// ErrTooLarge means a declared size (pixels, a tag count, a segment) is beyond
+	// what the archive accepts.
+	ErrTooLarge = errors.New("media: too large")
+)
+
+// FormatError reports bytes that break the rules of their format.
+type FormatError struct {
+	Format string // "jpeg", "tiff", "exif", "iptc", "xmp", "png", …
+	Offset int64  // byte offset where the problem was seen, or -1
+	Msg    string
+	Err    error // underlying cause, may be nil
+}
+
+func (e *FormatError) Error() string {
+	s := "media: " + e.Format + ": " + e.Msg
+	if e.Offset >= 0 {
+		s += fmt.Sprintf(" at offset %d", e.Offset)
+	}
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+func (e *FormatError) Unwrap() error { return e.Err }
+
+// Camera identifies the device that made the asset.
+type Camera struct {
+	Make  string `json:"make"`
+	Model string `json:"model"`
+	Lens  string `json:"lens"`
+}
+
+// IsZero reports whether nothing is known about the camera.
+func (c Camera) IsZero() bool { return c == Camera{} }
+
+// Exposure holds the shot's exposure settings.
+type Exposure struct {
+	FNumber       float64 `json:"f_number,omitempty"`
+	ExposureTime  string  `json:"exposure_time,omitempty"` // "1/120", "2"
+	ISO           int     `json:"iso,omitempty"`
+	FocalLengthMM float64 `json:"focal_length_mm,omitempty"`
+}
+
+// IsZero reports whether no exposure value is known.
+func (e Exposure) IsZero() bool { return e == Exposure{} }
+
+// GPS is a validated position in decimal degrees (WGS 84).
+type GPS struct {
+	Lat  float64  `json:"lat"`
+	Lon  float64  `json:"lon"`
+	AltM *float64 `json:"alt_m,omitempty"`
+}
+
+// Lang keys of text maps: BCP 47 tags, or XDefault when the language is not known.
+const XDefault = "x-default"
+
+// Info is what extraction learned about one file. Text is NFC and trimmed;
+// invalid values have been dropped with a note in Warnings.
+type Info struct {
+	MIME string // sniffed from the bytes
+	Kind Kind
+
+	Width, Height int // as ExifTool's File:ImageWidth/ImageHeight (video: frame size)
+	Orientation   int // EXIF 1–8, 0 when absent
+	Frames        int // frames in an animated image or pages in a multi-page TIFF; 0 or 1 for a still
+	DurationS     float64
+	PageCount     int
+
+	CapturedAt       *time.Time
+	CapturedAtSource string // exif | xmp | iptc | quicktime | pdf | epub
+	TZInferred       bool   // the file gave a wall-clock time without an offset
+
+	Camera   Camera
+	Exposure Exposure
+	GPS      *GPS
+
+	Title       map[string]string // lang → text
+	Description map[string]string
+	Keywords    []string
+	Creator     string
+	Credit      string
+	Rights      string
+
+	// Classification holds classification-like text found in the file
+	// (IPTC Special Instructions, XMP photoshop:Instructions), for the
+	// state-secret gate.
+	Classification string
+
+	// Provenance maps a record field name ("title", "captured_at",
+	// "keywords", "gps", …) to where its value came from ("exif", "iptc",
+	// "xmp", "iptc+xmp", "xmp-sidecar", …).
+	Provenance map[string]string
+
+	// Warnings are human-readable notes about values dropped or repaired,
+	// each prefixed with the part that produced it ("exif: …").
+	Warnings []string
+}
+
+// Options tune extraction.
+type Options struct {
+	// Location reads wall-clock times that carry no offset. Nil means
+	// UTC+07:00 (Asia/Ho_Chi_Minh).
+	Location *time.Location
+	// Sidecar holds the bytes of an XMP sidecar (name.xmp or name.ext.xmp),
+	// or nil. Sidecar values win over embedded XMP.
+	Sidecar []byte
+}

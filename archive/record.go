@@ -1,0 +1,93 @@
+package archive
+
+import (
+	"time"
+
+	"github.com/haiduong/promo-archive/archive/media"
+)
+
+// Visibility says who may see an asset.
+type Visibility string
+
+// Visibilities.
+const (
+	Public   Visibility = "public"
+	Internal Visibility = "internal"
+)
+
+// Status is a record's place in the publication workflow.
+type Status string
+
+// Statuses.
+const (
+	Draft     Status = "draft"
+	Review    Status = "review"
+	Published Status = "published"
+	Withdrawn Status = "withdrawn"
+)
+
+// Place is a unit of the gazetteer (TAXONOMY.md).
+type Place struct {
+	Code string `json:"code"`
+	Name string `json:"name,omitempty"`
+}
+
+// Rendition describes one derived image of an asset. The bytes live under
+// ROOT/renditions, keyed by the asset id, the name and Version.
+type Rendition struct {
+	Name    string `json:"name"` // thumb | preview
+	Width   int    `json:"width"`
+	Height  int    `json:"height"`
+	MIME    string `json:"mime"`
+	Version int    `json:"version"`
+	Size    int64  `json:"size"`
+	// Placeholder is true when the rendition only says what the asset is,
+	// because the tool that can draw it is missing.
+	Placeholder bool `json:"placeholder,omitempty"`
+}
+
+// Record is a catalogued asset: the JSON of RECORD.md. Field names in the
+// JSON are binding for the web portal and agencies.
+type Record struct {
+	ID           string     `json:"id"`
+	Kind         media.Kind `json:"kind"`
+	MIME         string     `json:"mime"`
+	Size         int64      `json:"size"`
+	OriginalName string     `json:"original_name"`
+	SourcePath   string     `json:"source_path"`
+	IngestedAt   time.Time  `json:"ingested_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
+
+	CapturedAt       *time.Time `json:"captured_at"`
+	CapturedAtSource string     `json:"captured_at_source,omitempty"`
+	TZInferred       bool       `json:"tz_inferred"`
+
+	Width       int      `json:"width,omitempty"`
+	Height      int      `json:"height,omitempty"`
+	Orientation int      `json:"orientation,omitempty"`
+	Frames      int      `json:"frames,omitempty"`
+	DurationS   *float64 `json:"duration_s,omitempty"`
+	PageCount   int      `json:"page_count,omitempty"`
+
+	Camera   *media.Camera   `json:"camera,omitempty"`
+	Exposure *media.Exposure `json:"exposure,omitempty"`
+	GPS      *media.GPS      `json:"gps,omitempty"`
+
+	Title       map[string]string `json:"title"`
+	Description map[string]string `json:"description"`
+	Keywords    []string          `json:"keywords"`
+	Creator     string            `json:"creator"`
+	Credit      string            `json:"credit"`
+	Rights      string            `json:"rights"`
+	Licence     string            `json:"licence"`
+
+	Categories []string   `json:"categories"`
+	Place      *Place     `json:"place"`
+	Visibility Visibility `json:"visibility"`
+	Status     Status     `json:"status"`
+
+	Provenance map[string]string `json:"provenance"`
+	PHash      string            `json:"phash,omitempty"`
+	Renditions []Rendition       `json:"renditions"`
+	Warnings   []string          `json:"warnings"`
+}

@@ -1,0 +1,48 @@
+package archive
+
+import (
+	"context"
+	"time"
+
+	"github.com/haiduong/promo-archive/archive/media"
+)
+
+// RenderInput tells a Renderer what it is drawing.
+type RenderInput struct {
+	Path        string // the stored original (or its temp copy during ingest)
+	MIME        string
+	Kind        media.Kind
+	Width       int
+	Height      int
+	Orientation int // EXIF 1–8; renditions come out upright
+}
+
+// RenderedImage is one rendition's bytes and description.
+type RenderedImage struct {
+	Rendition
+	Data []byte
+}
+
+// RenderResult is what a Renderer made from one original.
+type RenderResult struct {
+	Images   []RenderedImage
+	PHash    uint64 // 64-bit perceptual hash of the upright image
+	HasPHash bool
+	// Warnings explain renditions that were skipped or are placeholders
+	// (pixel cap exceeded, tool missing) while the record still ingests.
+	Warnings []string
+	// Stages says where the time went, for benchmarks and slow-file logs.
+	Stages RenderStages
+}
+
+// RenderStages is the time a Renderer spent in each stage.
+type RenderStages struct {
+	Decode, Resize, Encode time.Duration
+}
+
+// Renderer makes the thumb and preview renditions of an original. An error
+// means the file's picture cannot be decoded at all; reasons to skip a
+// rendition while keeping the record go in RenderResult.Warnings.
+type Renderer interface {
+	Render(ctx context.Context, in RenderInput) (*RenderResult, error)
+}
