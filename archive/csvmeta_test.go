@@ -1,0 +1,112 @@
+package archive
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseMetadataCSV(t *testing.T) {
+	tax, err := DefaultTaxonomy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc := time.FixedZone("ICT", 7*3600)
+	tests := []struct {
+		name     string
+		in       string
+		wantErr  string // whole-file error
+		rows     int
+		rowErrs  map[int]string // row number → substring of its error
+		checkRow func(t *testing.T, rows []csvRow)
+	}{
+		{
+			name: "comma with BOM and NFD text",
+			in:   "\ufefffile,title_vi,title_en,keywords,categories,place,captured_at\r\na.jpg,Ha\u0309i Dương,Hai Duong,chợ nổi; Hải Dương ;chợ nổi,du-lich;lich-su,294,2024-03-01 14:30\r\n",
+			rows: 1,
+			checkRow: func(t *testing.T, rows []csvRow) {
+				m := rows[0].Meta
+				if m.Title["vi"] != "Hải Dương" || m.Title["en"] != "Hai Duong" {
+					t.Errorf("title = %v (want NFC)", m.Title)
+				}
+				if strings.Join(m.Keywords, "|") != "chợ nổi|Hải Dương" {
+					t.Errorf("keywords = %q", m.Keywords)
+				}
+				if strings.Join(m.Categories, "|") != "du-lich|lich-su" || m.Place != "294" {
+					t.Errorf("categories %v place %q", m.Categories, m.Place)
+				}
+				if m.CapturedAt == nil || m.CapturedAt.Format(time.RFC3339) != "2024-03-01T14:30:00+07:00" || !m.TZInferred {
+					t.Errorf("captured_at = %v inferred %v", m.CapturedAt, m.TZInferred)
+				}
+			},
+		},
+		{
+			name: "semicolon separated as Excel writes in vi-VN",
+			in:   "File;Title_VI;Visibility;Status\nb.jpg;Đền Kiếp Bạc;internal;Review\n",
+			rows: 1,
+			checkRow: func(t *testing.T, rows []csvRow) {
+				if m := rows[0].Meta; m.Visibility != Internal || m.Status != Review || m.Title["vi"] != "Đền Kiếp Bạc" {
+					t.Errorf("meta = %+v", m)
+				}
+			},
+		},
+		{name: "unknown columns named", in: "file,titel,colour\na.jpg,x,y\n", wantErr: `unknown columns "titel", "colour"`},
+		{name: "no file column", in: "title_vi\nx\n", wantErr: `no "file" column`},
+		{name: "duplicate column", in: "file,title_vi,title_vi\na,b,c\n", wantErr: "appears twice"},
+		{
+			name: "bad rows name row and column, others apply",
+			in: "file,visibility,status,categories,place,captured_at\n" +
+				"ok.jpg,public,draft,du-lich,288,2024-01-02\n" +
+				"v.jpg,publik,,,,\n" +
+				"s.jpg,,done,,,\n" +
+				"c.jpg,,,no-such,,\n" +
+				"p.jpg,,,,999,\n" +
+				"d.jpg,,,,,yesterday\n" +
+				"ok.jpg,,,,,\n" +
+				",,,,,\n",
+			rows: 7,
+			rowErrs: map[int]string{
+				3: "row 3, column visibility",
+				4: "row 4, column status",
+				5: "row 5, column categories",
+				6: "row 6, column place",
+				7: "row 7, column captured_at",
+				8: "already described in row 2",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rows, err := parseMetadataCSV("dir/metadata.csv", strings.NewReader(tt.in), tax, loc)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.Is(err, ErrMetadataCSV) {
+					t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rows) != tt.rows {
+				t.Fatalf("%d rows, want %d: %+v", len(rows), tt.rows, rows)
+			}
+			for _, r := range rows {
+				want, bad := tt.rowErrs[r.Row]
+				switch {
+				case bad && (r.Err == nil || !strings.Contains(r.Err.Error(), want)):
+					t.Errorf("row %d err = %v, want %q", r.Row, r.Err, want)
+				case !bad && r.Err != nil:
+					t.Errorf("row %d unexpected err %v", r.Row, r.Err)
+				}
+				var re *RowError
+				if r.Err != nil && !errors.As(r.Err, &re) {
+					t.Errorf("row %d err %T is not a *RowError", r.Row, r.Err)
+				}
+			}
+			if tt.checkRow != nil {
+				tt.checkRow(t, rows)
+			}
+		})
+	}
+}

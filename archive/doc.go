@@ -1,0 +1,36 @@
+// Package archive owns the domain of the provincial image-promotion archive:
+// the Record, its ID (the SHA-256 of the original's bytes), the bbolt store
+// that is the source of truth, the content-addressed store of originals, the
+// renditions on disk and the ingest pipeline. It imports archive/media for
+// extraction and declares the small interfaces it needs from the renderer
+// (Renderer) and the search index (Indexer); cmd/archive wires concrete types.
+//
+// # Layout of ROOT
+//
+//	ROOT/archive.db                      bbolt: records and indexes (below)
+//	ROOT/originals/ab/cd/<sha256>        originals, byte for byte, never rewritten
+//	ROOT/renditions/ab/cd/<sha256>.<name>.v<N>.jpg   derived, rebuildable
+//	ROOT/tmp/                            temp files; emptied when the archive opens
+//
+// # Keys in archive.db
+//
+//	meta     "schema" → decimal schema version (SchemaVersion); checked on open
+//	records  id (64 hex chars) → 0x01 + Record JSON
+//	paths    source key (absolute, cleaned, NFC path) → 0x01 + pathEntry JSON
+//	         {id, size, mtime_ns}: lets a re-run say "unchanged" without reading
+//	changes  8-byte big-endian sequence → 0x01 + Change JSON {seq, id, op, at};
+//	         every create and update appends one, for the index and change feeds
+//
+// The leading byte of every value is its encoding version.
+//
+// # Caveats
+//
+// bbolt allows one process to hold the file: Open waits Options.LockTimeout
+// and then fails with ErrLocked. bbolt values are only valid inside their
+// transaction; the store decodes (copies) them before the transaction ends.
+// The database file never shrinks; deleting records does not return space.
+//
+// An original is renamed into place (after fsync) before the record that
+// names it is committed, so a crash can leave an orphan original but never a
+// record without its bytes. A re-run finds the orphan by hash and adopts it.
+package archive

@@ -1,0 +1,386 @@
+package archive
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// writeJPEG writes a w×h JPEG whose pixels depend on seed, so different
+// seeds give different bytes.
+func writeJPEG(t testing.TB, path string, w, h int, seed uint8) {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			img.Set(x, y, color.RGBA{uint8(x) + seed, uint8(y) * seed, seed * 3, 255})
+		}
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 80}); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, path, buf.Bytes())
+}
+
+func writePNG(t testing.TB, path string, w, h int) {
+	t.Helper()
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(i)
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, path, buf.Bytes())
+}
+
+func writeFile(t testing.TB, path string, data []byte) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// fakeRenderer records calls and makes one tiny rendition, or fails for
+// files whose bytes it cannot decode.
+type fakeRenderer struct {
+	mu    sync.Mutex
+	calls int
+}
+
+func (f *fakeRenderer) Render(ctx context.Context, in RenderInput) (*RenderResult, error) {
+	f.mu.Lock()
+	f.calls++
+	f.mu.Unlock()
+	b, err := os.ReadFile(in.Path)
+	if err != nil {
+		return nil, err
+	}
+	if _, _, err := image.Decode(bytes.NewReader(b)); err != nil {
+		return nil, err
+	}
+	return &RenderResult{Images: []RenderedImage{{Rendition: Rendition{Name: "thumb", Width: 1, Height: 1, MIME: "image/jpeg", Version: 1, Size: 3}, Data: []byte("jpg")}}, PHash: 0xabc, HasPHash: true}, nil
+}
+
+type runResult struct {
+	sum     *Summary
+	err     error
+	results map[string]FileResult // by path relative to the source folder
+}
+
+func ingestDir(t *testing.T, a *Archive, src string, opts IngestOptions) runResult {
+	t.Helper()
+	rr := runResult{results: map[string]FileResult{}}
+	opts.OnResult = func(r FileResult) {
+		rel, err := filepath.Rel(src, r.Path)
+		if err != nil {
+			rel = r.Path
+		}
+		if _, dup := rr.results[filepath.ToSlash(rel)]; dup && !strings.HasSuffix(rel, MetadataFileName) {
+			t.Errorf("two results for %s", rel)
+		}
+		rr.results[filepath.ToSlash(rel)] = r
+	}
+	rr.sum, rr.err = a.Ingest(context.Background(), []string{src}, opts)
+	return rr
+}
+
+func statuses(rr runResult) map[string]FileStatus {
+	m := map[string]FileStatus{}
+	for k, v := range rr.results {
+		m[k] = v.Status
+	}
+	return m
+}
+
+func TestIngestStatusesAndIdempotence(t *testing.T) {
+	src := t.TempDir()
+	writeJPEG(t, filepath.Join(src, "a.jpg"), 64, 48, 1)
+	writeJPEG(t, filepath.Join(src, "sub", "b.JPG"), 48, 64, 2)
+	writePNG(t, filepath.Join(src, "sub", "deep", "c.dat"), 20, 10) // the name lies; the bytes are PNG
+	writeFile(t, filepath.Join(src, "notes.txt"), []byte("ghi chú: không phải ảnh\n"))
+	writeFile(t, filepath.Join(src, "broken.jpg"), []byte("\xff\xd8\xff\xe0 this is not really a jpeg"))
+	writeFile(t, filepath.Join(src, "empty.jpg"), nil)
+	// Hidden files and OS junk are never ingested.
+	writeFile(t, filepath.Join(src, ".DS_Store"), []byte("junk"))
+	writeFile(t, filepath.Join(src, "Thumbs.db"), []byte("junk"))
+	writeFile(t, filepath.Join(src, "desktop.ini"), []byte("junk"))
+	writeJPEG(t, filepath.Join(src, ".hidden", "h.jpg"), 8, 8, 9)
+	writeJPEG(t, filepath.Join(src, "@eaDir", "x.jpg"), 8, 8, 10)
+	// The same bytes twice in one run: one is added, one is a duplicate.
+	writeJPEG(t, filepath.Join(src, "same1.jpg"), 32, 32, 7)
+	writeJPEG(t, filepath.Join(src, "same2.jpg"), 32, 32, 7)
+
+	a, err := Open(filepath.Join(t.TempDir(), "root"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	r := &fakeRenderer{}
+	rr := ingestDir(t, a, src, IngestOptions{Renderer: r, Workers: 3})
+	if rr.err != nil {
+		t.Fatal(rr.err)
+	}
+	got := statuses(rr)
+	want := map[string]FileStatus{
+		"a.jpg": StatusAdded, "sub/b.JPG": StatusAdded, "sub/deep/c.dat": StatusAdded,
+		"notes.txt": StatusRejected, "broken.jpg": StatusFailed, "empty.jpg": StatusRejected,
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: status %q, want %q (%s)", k, got[k], v, rr.results[k].Error)
+		}
+	}
+	if s1, s2 := got["same1.jpg"], got["same2.jpg"]; !(s1 == StatusAdded && s2 == StatusDuplicate || s1 == StatusDuplicate && s2 == StatusAdded) {
+		t.Errorf("same bytes twice: %q and %q, want one added and one duplicate", s1, s2)
+	}
+	if len(got) != len(want)+2 {
+		t.Errorf("results for %d files, want %d (hidden and junk files skipped): %v", len(got), len(want)+2, got)
+	}
+	if rr.sum.OK() || rr.sum.Added != 4 || rr.sum.Rejected != 2 || rr.sum.Failed != 1 || rr.sum.Duplicate != 1 {
+		t.Errorf("summary = %+v", rr.sum)
+	}
+	if e := rr.results["notes.txt"].Error; !strings.Contains(e, "unsupported") {
+		t.Errorf("notes.txt error %q does not say why", e)
+	}
+
+	// The record of c.dat was sniffed from bytes, and stores what RECORD.md asks.
+	rec, err := a.Store().Get(rr.results["sub/deep/c.dat"].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.MIME != "image/png" || rec.Kind != "photo" || rec.SourcePath != filepath.Base(src)+"/sub/deep/c.dat" ||
+		rec.OriginalName != "c.dat" || rec.Status != Draft || rec.Visibility != Public || rec.PHash != "0000000000000abc" ||
+		len(rec.Renditions) != 1 || rec.Width != 20 || rec.Height != 10 {
+		t.Errorf("record = %+v", rec)
+	}
+	// Originals are byte-identical to their sources, under their hash.
+	for _, name := range []string{"a.jpg", "sub/b.JPG", "sub/deep/c.dat"} {
+		want, _ := os.ReadFile(filepath.Join(src, name))
+		p, _ := a.OriginalPath(rr.results[name].ID)
+		have, err := os.ReadFile(p)
+		if err != nil || !bytes.Equal(have, want) {
+			t.Errorf("original of %s differs from its source (%v)", name, err)
+		}
+	}
+
+	// A second run reads nothing: all unchanged; the failures are tried again.
+	calls := r.calls
+	rr2 := ingestDir(t, a, src, IngestOptions{Renderer: r})
+	for k, st := range statuses(rr2) {
+		wantSt := StatusUnchanged
+		if w, ok := want[k]; ok && (w == StatusRejected || w == StatusFailed) {
+			wantSt = w
+		}
+		if st != wantSt {
+			t.Errorf("re-run %s: %q, want %q", k, st, wantSt)
+		}
+	}
+	if r.calls > calls+1 { // at most broken.jpg is tried again
+		t.Errorf("re-run rendered %d files, want at most 1", r.calls-calls)
+	}
+
+	// A copy of the folder elsewhere: every file that was archived is a duplicate.
+	cp := filepath.Join(t.TempDir(), "copy")
+	copyTree(t, src, cp)
+	rr3 := ingestDir(t, a, cp, IngestOptions{Renderer: r})
+	for k, st := range statuses(rr3) {
+		if w, ok := want[k]; ok && (w == StatusRejected || w == StatusFailed) {
+			continue
+		}
+		if st != StatusDuplicate {
+			t.Errorf("copy %s: %q, want duplicate", k, st)
+		}
+	}
+	if n, _ := a.Store().Count(); n != 4 {
+		t.Errorf("%d records, want 4", n)
+	}
+	rep, err := a.Verify(context.Background(), nil)
+	if err != nil || len(rep.Problems) != 0 || rep.Checked != 4 {
+		t.Errorf("verify = %+v, %v", rep, err)
+	}
+}
+
+func copyTree(t *testing.T, from, to string) {
+	t.Helper()
+	err := filepath.Walk(from, func(p string, fi os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		if fi.IsDir() {
+			return os.MkdirAll(filepath.Join(to, rel), 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(to, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestIngestSourceErrors(t *testing.T) {
+	a, err := Open(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	empty := t.TempDir()
+	writeFile(t, filepath.Join(empty, ".DS_Store"), []byte("x")) // only junk: still empty
+	tests := []struct {
+		name string
+		src  string
+		is   error
+	}{
+		{"missing", filepath.Join(t.TempDir(), "no-such-folder"), os.ErrNotExist},
+		{"empty", empty, ErrNoFiles},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := a.Ingest(context.Background(), []string{tt.src}, IngestOptions{})
+			if !errors.Is(err, tt.is) {
+				t.Fatalf("err = %v, want %v", err, tt.is)
+			}
+		})
+	}
+}
+
+func TestIngestMetadataCSV(t *testing.T) {
+	src := t.TempDir()
+	writeJPEG(t, filepath.Join(src, "le-hoi.jpg"), 16, 16, 1)
+	writeJPEG(t, filepath.Join(src, "bad-row.jpg"), 16, 16, 2)
+	writeJPEG(t, filepath.Join(src, "sub", "nested.jpg"), 16, 16, 3)
+	writeJPEG(t, filepath.Join(src, "sub", "own.jpg"), 16, 16, 4)
+	writeFile(t, filepath.Join(src, MetadataFileName), []byte("\ufefffile;title_vi;title_en;keywords;categories;place;visibility;status;captured_at;credit\n"+
+		"le-hoi.jpg;Lễ hội Côn Sơn;Con Son festival;\"lễ hội; Côn Sơn\";van-hoa-le-hoi;290;internal;review;2024-02-10 08:00;Sở VHTTDL\n"+
+		"bad-row.jpg;;;;;;secret;;;\n"+
+		"sub/nested.jpg;Ảnh lồng;;;;;;;;\n"+
+		"missing.jpg;Không có;;;;;;;;\n"))
+	writeFile(t, filepath.Join(src, "sub", MetadataFileName), []byte("file,title_vi\nown.jpg,Ảnh riêng\n"))
+
+	a, err := Open(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	rr := ingestDir(t, a, src, IngestOptions{Defaults: Defaults{Status: Published}})
+	if rr.err != nil {
+		t.Fatal(rr.err)
+	}
+	if r := rr.results["bad-row.jpg"]; r.Status != StatusFailed || !strings.Contains(r.Error, "row 3, column visibility") {
+		t.Errorf("bad-row.jpg = %+v, want failed naming row 3, column visibility", r)
+	}
+	if r := rr.results[MetadataFileName]; r.Status != StatusFailed || !strings.Contains(r.Error, `row 5: no file "missing.jpg"`) {
+		t.Errorf("metadata.csv = %+v, want the row naming a missing file reported", r)
+	}
+	rec, err := a.Store().Get(rr.results["le-hoi.jpg"].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Title["vi"] != "Lễ hội Côn Sơn" || rec.Title["en"] != "Con Son festival" || rec.Visibility != Internal ||
+		rec.Status != Review || !slices.Equal(rec.Keywords, []string{"lễ hội", "Côn Sơn"}) || rec.Credit != "Sở VHTTDL" ||
+		rec.Place == nil || rec.Place.Name != "Thành phố Chí Linh" || !slices.Equal(rec.Categories, []string{"van-hoa-le-hoi"}) {
+		t.Errorf("curated record = %+v", rec)
+	}
+	if rec.CapturedAtSource != "curator" || rec.CapturedAt.Format(time.RFC3339) != "2024-02-10T08:00:00+07:00" ||
+		rec.Provenance["title.vi"] != "curator" || rec.Provenance["keywords"] != "curator" {
+		t.Errorf("captured %v from %q, provenance %v", rec.CapturedAt, rec.CapturedAtSource, rec.Provenance)
+	}
+	for name, title := range map[string]string{"sub/nested.jpg": "Ảnh lồng", "sub/own.jpg": "Ảnh riêng"} {
+		rec, err := a.Store().Get(rr.results[name].ID)
+		if err != nil || rec.Title["vi"] != title || rec.Status != Published {
+			t.Errorf("%s: %+v %v", name, rec, err)
+		}
+	}
+
+	// Unknown columns stop the run before anything is ingested.
+	bad := t.TempDir()
+	writeJPEG(t, filepath.Join(bad, "x.jpg"), 8, 8, 5)
+	writeFile(t, filepath.Join(bad, MetadataFileName), []byte("file,tittle\nx.jpg,a\n"))
+	_, err = a.Ingest(context.Background(), []string{bad}, IngestOptions{})
+	if !errors.Is(err, ErrMetadataCSV) || !strings.Contains(err.Error(), `"tittle"`) {
+		t.Fatalf("unknown column err = %v", err)
+	}
+}
+
+func TestIngestSidecarAndSymlinks(t *testing.T) {
+	src := t.TempDir()
+	writeJPEG(t, filepath.Join(src, "a.jpg"), 16, 16, 1)
+	writeFile(t, filepath.Join(src, "a.jpg.xmp"), []byte(`<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title><rdf:Alt><rdf:li xml:lang="vi">Chùa Côn Sơn</rdf:li></rdf:Alt></dc:title></rdf:Description></rdf:RDF></x:xmpmeta>`))
+	outside := t.TempDir()
+	writeJPEG(t, filepath.Join(outside, "target.jpg"), 16, 16, 2)
+	if err := os.Symlink(filepath.Join(outside, "target.jpg"), filepath.Join(src, "link.jpg")); err != nil {
+		t.Skip("symlinks unsupported:", err)
+	}
+	a, err := Open(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	rr := ingestDir(t, a, src, IngestOptions{})
+	if got := statuses(rr); len(got) != 1 || got["a.jpg"] != StatusAdded {
+		t.Fatalf("statuses = %v, want only a.jpg (sidecar travels with it, link not followed)", got)
+	}
+	rec, err := a.Store().Get(rr.results["a.jpg"].ID)
+	if err != nil || rec.Title["vi"] != "Chùa Côn Sơn" {
+		t.Fatalf("sidecar title not applied: %+v %v", rec, err)
+	}
+	rr = ingestDir(t, a, src, IngestOptions{FollowSymlinks: true})
+	if got := statuses(rr); got["link.jpg"] != StatusAdded {
+		t.Fatalf("with FollowSymlinks: %v", got)
+	}
+}
+
+func TestIngestCancelResumes(t *testing.T) {
+	src := t.TempDir()
+	for i := range 40 {
+		writeJPEG(t, filepath.Join(src, "f"+string(rune('a'+i%26))+string(rune('a'+i/26))+".jpg"), 64, 64, uint8(i))
+	}
+	a, err := Open(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	n := 0
+	_, err = a.Ingest(ctx, []string{src}, IngestOptions{Workers: 2, BatchSize: 4, OnResult: func(r FileResult) {
+		if n++; n == 10 {
+			cancel()
+		}
+	}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	done, _ := a.Store().Count()
+	if done < 10 || done >= 40 {
+		t.Fatalf("%d records after cancel, want at least the 10 reported and fewer than 40", done)
+	}
+	rr := ingestDir(t, a, src, IngestOptions{})
+	sum := rr.sum
+	if rr.err != nil || sum.Added+sum.Unchanged != 40 || sum.Unchanged < done {
+		t.Fatalf("resume: %+v %v (had %d)", sum, rr.err, done)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(a.Root(), "tmp")); len(entries) != 0 {
+		t.Errorf("%d temp files left behind", len(entries))
+	}
+}

@@ -1,0 +1,133 @@
+// Command archive is the provincial image-promotion archive: it ingests
+// photos, videos and publications into a content-addressed store, describes
+// them, and serves them to agencies and the provincial web portal.
+//
+// This package is the only place where concrete types are wired together:
+// cobra commands, one options struct and one runX function per command, and
+// the mapping of errors to exit codes.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	_ "time/tzdata" // the archive's time zone must load on machines without zoneinfo
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes of RECORD.md.
+const (
+	exitOK      = 0
+	exitFatal   = 1
+	exitUsage   = 2
+	exitPartial = 3 // the run finished but some files were rejected or failed
+)
+
+// exitError carries an exit code up to main.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// globalOptions are the flags every command shares.
+type globalOptions struct {
+	root      string
+	logLevel  string
+	logFormat string
+	timezone  string
+	stdout    io.Writer
+	stderr    io.Writer
+	// interactive is true when stderr is a terminal: progress bars are drawn.
+	interactive bool
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, isTerminal(os.Stderr))
+	stop()
+	os.Exit(code)
+}
+
+// run executes the command line and returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, interactive bool) int {
+	g := &globalOptions{stdout: stdout, stderr: stderr, interactive: interactive}
+	root := newRootCommand(g)
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil && ee.code != exitPartial {
+			fmt.Fprintln(stderr, "archive:", ee.err)
+		}
+		return ee.code
+	}
+	fmt.Fprintln(stderr, "archive:", err)
+	if errors.Is(err, errUsage) {
+		return exitUsage
+	}
+	return exitFatal
+}
+
+var errUsage = errors.New("usage")
+
+func newRootCommand(g *globalOptions) *cobra.Command {
+	defRoot := os.Getenv("ARCHIVE_ROOT")
+	if defRoot == "" {
+		defRoot = "./archive-data"
+	}
+	root := &cobra.Command{
+		Use:           "archive",
+		Short:         "The provincial image-promotion archive",
+		Long:          "archive keeps the province's promotional photos, videos and publications:\noriginals byte for byte under their SHA-256, records in bbolt, renditions and a search index derived from them.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return fmt.Errorf("%w: %v\nrun '%s --help' for usage", errUsage, err, c.CommandPath())
+	})
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.root, "root", defRoot, "archive root directory (env ARCHIVE_ROOT)")
+	pf.StringVar(&g.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
+	pf.StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
+	pf.StringVar(&g.timezone, "tz", "Asia/Ho_Chi_Minh", "time zone for camera times that carry no offset")
+	root.AddCommand(
+		newIngestCommand(g),
+		newShowCommand(g),
+		newExportCommand(g),
+		newListCommand(g),
+		newStatsCommand(g),
+		newVerifyCommand(g),
+	)
+	return root
+}
+
+// logger builds the slog logger the flags ask for, writing to stderr.
+func (g *globalOptions) logger() (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(g.logLevel)); err != nil {
+		return nil, fmt.Errorf("%w: --log-level %q", errUsage, g.logLevel)
+	}
+	o := &slog.HandlerOptions{Level: lvl}
+	switch g.logFormat {
+	case "text":
+		return slog.New(slog.NewTextHandler(g.stderr, o)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(g.stderr, o)), nil
+	default:
+		return nil, fmt.Errorf("%w: --log-format %q (want text or json)", errUsage, g.logFormat)
+	}
+}
