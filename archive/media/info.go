@@ -8,6 +8,15 @@
 // panic in a dependency into an error. Each parser of untrusted bytes has a
 // fuzz target beside it, seeded from testdata.
 //
+// Reconciliation follows ExifTool's MWG.pm: a non-blank EXIF value wins for
+// description, creator and rights; otherwise XMP wins unless a stored IPTC
+// digest (Photoshop resource 0x0425) differs from the MD5 of the IPTC present,
+// which means the IPTC was edited later and is current. Keywords are the union
+// of IPTC and XMP except when XMP supersedes the IPTC by that rule. A sidecar
+// (Options.Sidecar) wins over everything embedded. Language keys are lower-cased
+// BCP 47 tags ("en-us"); "x-default" marks text of unknown language, and a
+// malformed xml:lang is filed under "x-default", never guessed.
+//
 // The package imports nothing of the project's and does no logging and no I/O
 // beyond the io.ReaderAt it is handed.
 package media
