@@ -1,0 +1,5 @@
+//go:build !race
+
+package thumbs
+
+const raceEnabled = false
