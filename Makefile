@@ -27,7 +27,7 @@ demo: build
 
 # Benchmarks print their figures (images/s, MB/s, ms per stage, peak RSS).
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 5x -timeout 30m ./thumbs ./archive
+	$(GO) test -run '^$$' -bench . -benchtime 5x -timeout 30m ./thumbs ./archive ./indexer
 
 # Runs every fuzz target for FUZZTIME each.
 fuzz:

@@ -424,9 +424,7 @@ func (a *Archive) process(ctx context.Context, j job, tax *Taxonomy, opts Ingest
 
 // render makes the renditions of rec from the file at path and stores them.
 func (a *Archive) render(ctx context.Context, r Renderer, path string, rec *Record, st *Stages) error {
-	res, err := r.Render(ctx, RenderInput{
-		Path: path, MIME: rec.MIME, Kind: rec.Kind, Width: rec.Width, Height: rec.Height, Orientation: rec.Orientation,
-	})
+	res, err := r.Render(ctx, renderInput(path, rec))
 	if err != nil {
 		return fmt.Errorf("render: %w", err)
 	}
@@ -447,6 +445,15 @@ func (a *Archive) render(ctx context.Context, r Renderer, path string, rec *Reco
 		rec.Renditions = append(rec.Renditions, img.Rendition)
 	}
 	return nil
+}
+
+func renderInput(path string, rec *Record) RenderInput {
+	in := RenderInput{Path: path, MIME: rec.MIME, Kind: rec.Kind, Width: rec.Width, Height: rec.Height,
+		Orientation: rec.Orientation, Rotation: rec.Rotation}
+	if rec.DurationS != nil {
+		in.DurationS = *rec.DurationS
+	}
+	return in
 }
 
 // ctxReader stops a copy when its context is cancelled.

@@ -65,6 +65,7 @@ type Record struct {
 	Width       int      `json:"width,omitempty"`
 	Height      int      `json:"height,omitempty"`
 	Orientation int      `json:"orientation,omitempty"`
+	Rotation    int      `json:"rotation,omitempty"` // video display rotation, degrees clockwise
 	Frames      int      `json:"frames,omitempty"`
 	DurationS   *float64 `json:"duration_s,omitempty"`
 	PageCount   int      `json:"page_count,omitempty"`

@@ -15,6 +15,8 @@ type RenderInput struct {
 	Width       int
 	Height      int
 	Orientation int // EXIF 1–8; renditions come out upright
+	Rotation    int // video display rotation in degrees (0, 90, 180, 270)
+	DurationS   float64
 }
 
 // RenderedImage is one rendition's bytes and description.

@@ -66,6 +66,11 @@ func runIngest(cmd *cobra.Command, g *globalOptions, o ingestOptions, args []str
 		return err
 	}
 	defer a.Close()
+	ix, err := g.openIndex(cmd.Context(), a)
+	if err != nil {
+		return err
+	}
+	defer ix.Close() // before the archive
 
 	enc := json.NewEncoder(g.stdout)
 	enc.SetEscapeHTML(false)
@@ -73,6 +78,7 @@ func runIngest(cmd *cobra.Command, g *globalOptions, o ingestOptions, args []str
 		Workers:        o.workers,
 		Defaults:       archive.Defaults{Status: status, Visibility: vis},
 		FollowSymlinks: o.followSymlinks,
+		Indexer:        ix,
 	}
 	if !o.noRenditions {
 		opts.Renderer = thumbs.New(thumbs.Options{})

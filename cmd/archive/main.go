@@ -111,6 +111,8 @@ func newRootCommand(g *globalOptions) *cobra.Command {
 		newListCommand(g),
 		newStatsCommand(g),
 		newVerifyCommand(g),
+		newSearchCommand(g),
+		newReindexCommand(g),
 	)
 	return root
 }

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/haiduong/promo-archive/archive"
+)
+
+type reindexOptions struct{}
+
+func newReindexCommand(g *globalOptions) *cobra.Command {
+	var o reindexOptions
+	return &cobra.Command{
+		Use:   "reindex",
+		Short: "Rebuild the search index from the records",
+		Long: `Reindex builds a new search index from every record beside the current one
+and swaps it in only when it is complete: if it is interrupted, the current
+index stays as it was.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return runReindex(cmd.Context(), g, o) },
+	}
+}
+
+func runReindex(ctx context.Context, g *globalOptions, _ reindexOptions) error {
+	a, err := g.openArchive(true)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	ix, err := g.openIndex(ctx, a)
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
+	var progress func(done, total int)
+	if g.interactive {
+		bar := newProgressBar(g.stderr, "reindex")
+		started := time.Now()
+		progress = func(done, total int) {
+			bar.Update(archive.Progress{FilesDone: done, FilesTotal: total, Started: started})
+		}
+		defer bar.Finish()
+	}
+	start := time.Now()
+	if err := ix.Rebuild(ctx, progress); err != nil {
+		return err
+	}
+	n, err := a.Store().Count()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(g.stdout, "reindexed %d records in %s\n", n, time.Since(start).Round(time.Millisecond))
+	return nil
+}

@@ -1,0 +1,32 @@
+// Package indexer owns the archive's search index: a Bleve (scorch) index at
+// ROOT/index.bleve that is derived data, rebuildable from the bbolt store at
+// any time.
+//
+// It owns:
+//   - Vietnamese-aware analysis (analysis.go): every text field is indexed
+//     twice, in an exact form (NFC, lower-cased, Unicode word tokens) and a
+//     folded form (diacritics removed, đ → d), and both are queried with the
+//     exact form boosted;
+//   - the mapping and the document built from an archive.Record, including
+//     the place's historical and current units from the taxonomy
+//     (mapping.go);
+//   - consistency with the store (index.go): the last applied change
+//     sequence and the mapping version live in the index's internal storage,
+//     written in the same batch as the documents. Open catches up from the
+//     store's change sequence and rebuilds an index whose version differs;
+//     Rebuild builds a fresh index beside the live one and swaps it in only
+//     when complete;
+//   - queries and facets (query.go, search.go): one structured Query type
+//     shared by the CLI and the HTTP API.
+//
+// Caveats:
+//   - Bleve holds an exclusive lock on the index: one process owns it. Open
+//     fails fast with ErrLocked instead of blocking.
+//   - Bleve's analysis registry is global by design; this package registers
+//     its analyzers in init (see analysis.go). Any binary that opens the
+//     index must import this package.
+//   - Hits are read back from the Source (the store), not from stored
+//     fields: the index stores no record data.
+//
+// indexer imports archive for types only; it never imports thumbs, api or cmd.
+package indexer

@@ -1,0 +1,157 @@
+package indexer
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/haiduong/promo-archive/archive"
+)
+
+func mustSearch(t *testing.T, ix *Index, text string) []string {
+	t.Helper()
+	res, err := ix.Search(context.Background(), Query{Text: text, Size: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids(res)
+}
+
+// TestCrashBetweenCommitAndIndex simulates a process killed after the store
+// commit and before the index write: the records are in bbolt only. After
+// reopening, the index has caught up and they are searchable.
+func TestCrashBetweenCommitAndIndex(t *testing.T) {
+	a, path := newStore(t, fixture[:3])
+	ix := openIndex(t, path, a.Store())
+	if got := mustSearch(t, ix, "Huế"); len(got) != 0 {
+		t.Fatalf("before: %v", got)
+	}
+	// Ingest commits, then "dies" before Index is called.
+	putAll(t, a.Store(), fixture[3:6])
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ix = openIndex(t, path, a.Store())
+	if got := mustSearch(t, ix, "Huế"); len(got) != 3 {
+		t.Fatalf("after reopen: %v, want hue1..3", got)
+	}
+	last, _ := a.Store().LastSeq()
+	if ix.Applied() != last {
+		t.Errorf("applied %d, store %d", ix.Applied(), last)
+	}
+}
+
+// TestIndexGap: an Index call whose sequence shows a change the index never
+// saw (an earlier update failed) catches up from the store instead of
+// skipping it.
+func TestIndexGap(t *testing.T) {
+	a, path := newStore(t, nil)
+	ix := openIndex(t, path, a.Store())
+	putAll(t, a.Store(), fixture[3:4]) // hue1: its index update was lost
+	r := fixture[6].record()
+	seq, err := a.Store().Put(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Index(context.Background(), nil, 0); err != nil { // no-op
+		t.Fatal(err)
+	}
+	if err := ix.Index(context.Background(), []*archive.Record{r}, seq); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustSearch(t, ix, "kinh thanh hue"); len(got) != 1 {
+		t.Errorf("lost record not caught up: %v", got)
+	}
+	if got := mustSearch(t, ix, "cai rang"); len(got) != 1 {
+		t.Errorf("indexed record: %v", got)
+	}
+	if ix.Applied() != seq {
+		t.Errorf("applied %d, want %d", ix.Applied(), seq)
+	}
+	// The normal path: contiguous sequence.
+	r2 := fixture[8].record()
+	seq, _ = a.Store().Put(r2)
+	if err := ix.Index(context.Background(), []*archive.Record{r2}, seq); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustSearch(t, ix, "den do"); len(got) != 1 || ix.Applied() != seq {
+		t.Errorf("contiguous index: %v applied %d", got, ix.Applied())
+	}
+}
+
+func TestVersionMismatchRebuilds(t *testing.T) {
+	a, path := newStore(t, fixture)
+	ix := openIndex(t, path, a.Store())
+	ix.mu.RLock()
+	err := ix.idx.SetInternal(keyVersion, []byte("v0/old"))
+	ix.mu.RUnlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Also drop a document, as an older mapping might not have had it.
+	ix.mu.RLock()
+	err = ix.idx.Delete("dd")
+	ix.mu.RUnlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix.Close()
+	ix = openIndex(t, path, a.Store())
+	v, err := ix.idx.GetInternal(keyVersion)
+	if err != nil || string(v) != ix.version() {
+		t.Fatalf("version %q after reopen, want %q", v, ix.version())
+	}
+	if got := mustSearch(t, ix, "den do"); len(got) != 1 {
+		t.Errorf("rebuilt index lacks dd: %v", got)
+	}
+}
+
+func TestRebuild(t *testing.T) {
+	a, path := newStore(t, append(fixture, fillers(30)...))
+	ix := openIndex(t, path, a.Store())
+	ctx, cancel := context.WithCancel(context.Background())
+	ix.opts.BatchSize = 5
+	err := ix.Rebuild(ctx, func(done, total int) {
+		if done >= 10 {
+			cancel()
+		}
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled rebuild: %v", err)
+	}
+	if got := mustSearch(t, ix, "Huế"); len(got) != 3 {
+		t.Errorf("old index after cancelled rebuild: %v", got)
+	}
+	if m, _ := filepath.Glob(path + ".*"); len(m) != 0 {
+		t.Errorf("leftovers: %v", m)
+	}
+
+	var last, total int
+	if err := ix.Rebuild(context.Background(), func(d, tot int) { last, total = d, tot }); err != nil {
+		t.Fatal(err)
+	}
+	if want := len(fixture) + 30; last != want || total != want {
+		t.Errorf("progress %d/%d, want %d", last, total, want)
+	}
+	if got := mustSearch(t, ix, "Huế"); len(got) != 3 {
+		t.Errorf("after rebuild: %v", got)
+	}
+	if m, _ := filepath.Glob(path + ".*"); len(m) != 0 {
+		t.Errorf("leftovers: %v", m)
+	}
+}
+
+func TestSecondOpenFailsFast(t *testing.T) {
+	a, path := newStore(t, fixture[:2])
+	openIndex(t, path, a.Store())
+	start := time.Now()
+	_, err := Open(context.Background(), path, a.Store(), Options{LockTimeout: 100 * time.Millisecond})
+	if !errors.Is(err, ErrLocked) {
+		t.Fatalf("second open: %v, want ErrLocked", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("second open took %v", d)
+	}
+}

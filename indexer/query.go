@@ -1,0 +1,506 @@
+package indexer
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/blevesearch/bleve/v2/search/query"
+)
+
+// Query is one search: optional free text (Bleve's query-string syntax,
+// terms ANDed) narrowed by filters. The CLI and the HTTP API both build it.
+type Query struct {
+	// Text is free text or query-string syntax: words (all must match, with
+	// or without diacritics), "quoted phrases", field:value
+	// (title, description, keyword, place, creator, credit, camera, kind,
+	// category, mime, year, status, visibility), +must, -mustnot,
+	// wildcards, ranges such as width:>1000 or captured_at:>="2020-01-01".
+	Text string `json:"text,omitempty"`
+
+	Kinds      []string `json:"kinds,omitempty"`      // photo | video | publication
+	Categories []string `json:"categories,omitempty"` // taxonomy codes
+	Places     []string `json:"places,omitempty"`     // gazetteer codes or names; historical ↔ current
+	Keywords   []string `json:"keywords,omitempty"`   // whole keywords, any diacritics
+	Camera     string   `json:"camera,omitempty"`     // words of make and model
+	// From (inclusive) and To (exclusive) bound captured_at; zero is open.
+	From time.Time `json:"from,omitzero"`
+	To   time.Time `json:"to,omitzero"`
+	Near *Near     `json:"near,omitempty"`
+	BBox *BBox     `json:"bbox,omitempty"`
+
+	Visibility []string `json:"visibility,omitempty"` // public | internal
+	Status     []string `json:"status,omitempty"`     // draft | review | published | withdrawn
+
+	// Sort is relevance, captured_at, -captured_at, ingested_at or
+	// -ingested_at; empty means relevance with text, -captured_at without.
+	// Every order ends with the id, so paging is stable.
+	Sort string `json:"sort,omitempty"`
+	Page int    `json:"page,omitempty"` // 1-based; 0 means 1
+	Size int    `json:"size,omitempty"` // 1..MaxSize; 0 means DefaultSize
+	// Facets to count, from FacetNames(). A facet's counts respect every
+	// filter but its own, so other values stay visible.
+	Facets    []string `json:"facets,omitempty"`
+	FacetSize int      `json:"facet_size,omitempty"` // values per facet; 0 means 10
+}
+
+// Near selects records within Km of a point.
+type Near struct {
+	Lat float64 `json:"lat"`
+	Lon float64 `json:"lon"`
+	Km  float64 `json:"km"`
+}
+
+// BBox selects records inside a box.
+type BBox struct {
+	MinLat float64 `json:"min_lat"`
+	MinLon float64 `json:"min_lon"`
+	MaxLat float64 `json:"max_lat"`
+	MaxLon float64 `json:"max_lon"`
+}
+
+// Paging limits.
+const (
+	DefaultSize = 20
+	MaxSize     = 200
+	maxWindow   = 10000 // page*size
+	maxFacet    = 100
+)
+
+// ErrBadQuery matches every *QueryError.
+var ErrBadQuery = errors.New("indexer: bad query")
+
+// QueryError is a query the index cannot run as given: a syntax error or a
+// bad parameter. Its message names the parameter and the problem.
+type QueryError struct {
+	Param string // "text", "size", "near", …
+	Msg   string
+	Err   error
+}
+
+func (e *QueryError) Error() string {
+	return fmt.Sprintf("bad query: %s: %s", e.Param, e.Msg)
+}
+
+func (e *QueryError) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, ErrBadQuery) true.
+func (e *QueryError) Is(target error) bool { return target == ErrBadQuery }
+
+func badQuery(param, format string, args ...any) *QueryError {
+	return &QueryError{Param: param, Msg: fmt.Sprintf(format, args...)}
+}
+
+// plan is a validated Query turned into Bleve terms.
+type plan struct {
+	text    query.Query            // nil: no text
+	filters map[string]query.Query // by facet name or another key
+	sort    []string
+	from    int
+	size    int
+	facets  []string
+	fsize   int
+}
+
+// filterKeys orders filters deterministically.
+var filterKeys = []string{"kind", "category", "place", "keyword", "camera", "year", "geo", "bbox", "visibility", "status"}
+
+func (g *gazetteer) plan(q Query) (*plan, error) {
+	p := &plan{filters: map[string]query.Query{}}
+	if q.Page == 0 {
+		q.Page = 1
+	}
+	if q.Size == 0 {
+		q.Size = DefaultSize
+	}
+	switch {
+	case q.Page < 1:
+		return nil, badQuery("page", "must be 1 or more, not %d", q.Page)
+	case q.Size < 1 || q.Size > MaxSize:
+		return nil, badQuery("size", "must be between 1 and %d, not %d", MaxSize, q.Size)
+	case (q.Page-1)*q.Size+q.Size > maxWindow:
+		return nil, badQuery("page", "page %d of size %d goes past the first %d results; narrow the query", q.Page, q.Size, maxWindow)
+	}
+	p.from, p.size = (q.Page-1)*q.Size, q.Size
+
+	var err error
+	if p.text, err = g.textQuery(q.Text); err != nil {
+		return nil, err
+	}
+	if err := g.addFilters(p, q); err != nil {
+		return nil, err
+	}
+
+	sort := q.Sort
+	if sort == "" {
+		sort = "relevance"
+		if p.text == nil {
+			sort = "-captured_at"
+		}
+	}
+	switch sort {
+	case "relevance":
+		p.sort = []string{"-_score", "_id"}
+	case "captured_at", "-captured_at", "ingested_at", "-ingested_at":
+		p.sort = []string{sort, "_id"}
+	default:
+		return nil, badQuery("sort", "%q is not one of relevance, captured_at, -captured_at, ingested_at, -ingested_at", q.Sort)
+	}
+
+	p.fsize = q.FacetSize
+	if p.fsize == 0 {
+		p.fsize = 10
+	}
+	if p.fsize < 1 || p.fsize > maxFacet {
+		return nil, badQuery("facet_size", "must be between 1 and %d, not %d", maxFacet, q.FacetSize)
+	}
+	for _, f := range q.Facets {
+		f = strings.TrimSpace(f)
+		if f == "" || slices.Contains(p.facets, f) {
+			continue
+		}
+		if _, ok := facetFields[f]; !ok {
+			return nil, badQuery("facets", "unknown facet %q (known: %s)", f, strings.Join(FacetNames(), ", "))
+		}
+		p.facets = append(p.facets, f)
+	}
+	return p, nil
+}
+
+// addFilters turns the structured filters into Bleve queries.
+func (g *gazetteer) addFilters(p *plan, q Query) error {
+	anyOf := func(vals []string, one func(string) query.Query) query.Query {
+		var qs []query.Query
+		for _, v := range vals {
+			if v = strings.TrimSpace(v); v != "" {
+				qs = append(qs, one(v))
+			}
+		}
+		if len(qs) == 0 {
+			return nil
+		}
+		return query.NewDisjunctionQuery(qs)
+	}
+	set := func(key string, qq query.Query) {
+		if qq != nil {
+			p.filters[key] = qq
+		}
+	}
+	if err := checkValues("kinds", q.Kinds, "photo", "video", "publication"); err != nil {
+		return err
+	}
+	if err := checkValues("visibility", q.Visibility, "public", "internal"); err != nil {
+		return err
+	}
+	if err := checkValues("status", q.Status, "draft", "review", "published", "withdrawn"); err != nil {
+		return err
+	}
+	set("kind", anyOf(q.Kinds, func(v string) query.Query { return term(fieldKind, v) }))
+	set("category", anyOf(q.Categories, func(v string) query.Query { return term(fieldCategory, v) }))
+	set("place", anyOf(q.Places, g.placeQuery))
+	set("keyword", anyOf(q.Keywords, keywordQuery))
+	set("visibility", anyOf(q.Visibility, func(v string) query.Query { return term(fieldVisibility, v) }))
+	set("status", anyOf(q.Status, func(v string) query.Query { return term(fieldStatus, v) }))
+	if c := strings.TrimSpace(q.Camera); c != "" {
+		p.filters["camera"] = query.NewDisjunctionQuery([]query.Query{
+			term(fieldCameraModel, c), textPair("camera", c, false, 1),
+		})
+	}
+	if !q.From.IsZero() || !q.To.IsZero() {
+		if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
+			return badQuery("from/to", "from (%s) must be before to (%s)", q.From.Format(time.RFC3339), q.To.Format(time.RFC3339))
+		}
+		t, f := true, false
+		dq := query.NewDateRangeInclusiveQuery(q.From, q.To, &t, &f)
+		dq.SetField(fieldCapturedAt)
+		p.filters["year"] = dq
+	}
+	if n := q.Near; n != nil {
+		if err := checkLatLon("near", n.Lat, n.Lon); err != nil {
+			return err
+		}
+		if !(n.Km > 0 && n.Km <= 20040) {
+			return badQuery("near", "distance must be more than 0 and at most 20040 km, not %v", n.Km)
+		}
+		gq := query.NewGeoDistanceQuery(n.Lon, n.Lat, strconv.FormatFloat(n.Km, 'f', -1, 64)+"km")
+		gq.SetField(fieldGPS)
+		p.filters["geo"] = gq
+	}
+	if b := q.BBox; b != nil {
+		if err := checkLatLon("bbox", b.MinLat, b.MinLon); err != nil {
+			return err
+		}
+		if err := checkLatLon("bbox", b.MaxLat, b.MaxLon); err != nil {
+			return err
+		}
+		if b.MinLat > b.MaxLat {
+			return badQuery("bbox", "min latitude %v is north of max latitude %v", b.MinLat, b.MaxLat)
+		}
+		bq := query.NewGeoBoundingBoxQuery(b.MinLon, b.MaxLat, b.MaxLon, b.MinLat)
+		bq.SetField(fieldGPS)
+		p.filters["bbox"] = bq
+	}
+	return nil
+}
+
+func checkValues(param string, vals []string, allowed ...string) error {
+	for _, v := range vals {
+		if !slices.Contains(allowed, strings.TrimSpace(v)) {
+			return badQuery(param, "%q is not one of %s", v, strings.Join(allowed, ", "))
+		}
+	}
+	return nil
+}
+
+func checkLatLon(param string, lat, lon float64) error {
+	if math.IsNaN(lat) || lat < -90 || lat > 90 {
+		return badQuery(param, "latitude %v is outside -90..90", lat)
+	}
+	if math.IsNaN(lon) || lon < -180 || lon > 180 {
+		return badQuery(param, "longitude %v is outside -180..180", lon)
+	}
+	return nil
+}
+
+func term(field, v string) query.Query {
+	t := query.NewTermQuery(v)
+	t.SetField(field)
+	return t
+}
+
+// placeQuery matches a place given by code or name. A code matches records
+// tagged with it or any unit under it (place_codes), and records tagged with
+// the units that hold it today (Thanh Hà 294 ↔ Hải Phòng 31). A name is
+// matched as a phrase, with or without diacritics.
+func (g *gazetteer) placeQuery(v string) query.Query {
+	if _, known := g.units[v]; !known {
+		return textPair("place_name", v, true, 1)
+	}
+	qs := []query.Query{term(fieldPlaceCodes, v)}
+	for _, s := range g.successors(v) {
+		qs = append(qs, term(fieldPlace, s))
+	}
+	return query.NewDisjunctionQuery(qs)
+}
+
+// keywordQuery matches a whole keyword, with or without diacritics.
+func keywordQuery(v string) query.Query {
+	return query.NewDisjunctionQuery([]query.Query{term(fieldKeyword, ExactForm(v)), term(fieldKeywordF, Fold(v))})
+}
+
+// textPair matches text in the exact and folded forms of one text field,
+// the exact one boosted.
+func textPair(field, text string, phrase bool, boost float64) query.Query {
+	one := func(f string, b float64) query.Query {
+		if phrase {
+			m := query.NewMatchPhraseQuery(text)
+			m.SetField(f)
+			m.SetBoost(b)
+			return m
+		}
+		m := query.NewMatchQuery(text)
+		m.SetField(f)
+		m.SetBoost(b)
+		m.SetOperator(query.MatchQueryOperatorAnd)
+		return m
+	}
+	return query.NewDisjunctionQuery([]query.Query{one(field, boost*exactBoost), one(field+foldSuffix, boost)})
+}
+
+// crossFields matches text in any text field, title first.
+func crossFields(text string, phrase bool) query.Query {
+	qs := make([]query.Query, 0, len(textFields))
+	for _, tf := range textFields {
+		qs = append(qs, textPair(tf.name, text, phrase, tf.boost))
+	}
+	return query.NewDisjunctionQuery(qs)
+}
+
+// fieldAliases maps the field names of the query-string syntax to text
+// fields (searched in both forms).
+var textAliases = map[string]string{
+	"title": "title", "description": "description", "keywords": "keywords",
+	"creator": "creator", "credit": "credit", "camera": "camera", "place_name": "place_name",
+}
+
+// termFields may be named in the query string as they are.
+var termFields = []string{
+	fieldKind, fieldMIME, fieldCategory, fieldPlaceCodes, fieldYear, fieldCameraModel,
+	fieldVisibility, fieldStatus, fieldCapturedAt, fieldIngestedAt, fieldWidth, fieldHeight,
+}
+
+// textQuery parses free text in Bleve's query-string syntax and rewrites it
+// for this index: unfielded words search every text field in both forms,
+// words are ANDed, and plain multi-word text also scores as a title phrase.
+func (g *gazetteer) textQuery(text string) (query.Query, error) {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return nil, nil
+	}
+	parsed, err := query.NewQueryStringQuery(text).Parse()
+	if err != nil {
+		return nil, &QueryError{Param: "text", Err: err, Msg: fmt.Sprintf(
+			"cannot parse %q: %v; quote phrases (\"chợ nổi\"), write fields as field:value, and escape + - ! ( ) { } [ ] ^ \" ~ * ? : \\ / with a backslash", text, err)}
+	}
+	rw := rewriter{g: g, plain: true}
+	q := rw.rewrite(parsed)
+	if rw.err != nil {
+		return nil, rw.err
+	}
+	if rw.plain && rw.words >= 2 {
+		// Names of several syllables ("Côn Sơn Kiếp Bạc") rank first when
+		// they appear as a phrase.
+		bq := query.NewBooleanQuery([]query.Query{q}, []query.Query{
+			textPair("title", text, true, 4), textPair("keywords", text, true, 3), textPair("place_name", text, true, 2),
+		}, nil)
+		return bq, nil
+	}
+	return q, nil
+}
+
+// rewriter walks a parsed query-string query.
+type rewriter struct {
+	g     *gazetteer
+	err   error
+	words int  // unfielded match terms
+	plain bool // only unfielded words, no operators or fields
+}
+
+func (rw *rewriter) rewrite(q query.Query) query.Query {
+	switch q := q.(type) {
+	case *query.BooleanQuery:
+		var must, mustNot []query.Query
+		if c, ok := q.Must.(*query.ConjunctionQuery); ok {
+			rw.plain = false
+			must = append(must, rw.all(c.Conjuncts)...)
+		}
+		if d, ok := q.Should.(*query.DisjunctionQuery); ok {
+			// Default operator AND: what people expect of a search box.
+			must = append(must, rw.all(d.Disjuncts)...)
+		}
+		if d, ok := q.MustNot.(*query.DisjunctionQuery); ok {
+			rw.plain = false
+			mustNot = rw.all(d.Disjuncts)
+		}
+		if len(must) == 0 {
+			must = []query.Query{query.NewMatchAllQuery()}
+		}
+		return query.NewBooleanQuery(must, nil, mustNot)
+	case *query.ConjunctionQuery:
+		return query.NewConjunctionQuery(rw.all(q.Conjuncts))
+	case *query.DisjunctionQuery:
+		var qs []query.Query
+		for _, c := range q.Disjuncts {
+			if nr, ok := c.(*query.NumericRangeQuery); ok && nr.FieldVal != fieldWidth && nr.FieldVal != fieldHeight {
+				continue // a number on a non-numeric field is searched as a word
+			}
+			qs = append(qs, rw.rewrite(c))
+		}
+		if len(qs) == 1 {
+			return qs[0]
+		}
+		return query.NewDisjunctionQuery(qs)
+	case *query.MatchQuery:
+		if q.FieldVal == "" {
+			rw.words++
+			if q.Fuzziness > 0 || q.BoostVal != nil {
+				rw.plain = false
+			}
+			return rw.boosted(crossFields(q.Match, false), q.BoostVal)
+		}
+		return rw.fielded(q.FieldVal, q.Match, false, q)
+	case *query.MatchPhraseQuery:
+		rw.plain = false
+		if q.FieldVal == "" {
+			return rw.boosted(crossFields(q.MatchPhrase, true), q.BoostVal)
+		}
+		return rw.fielded(q.FieldVal, q.MatchPhrase, true, q)
+	case *query.WildcardQuery:
+		rw.plain = false
+		if q.FieldVal != "" {
+			return rw.checkField(q.FieldVal, q)
+		}
+		return rw.foldedPattern(Fold(q.Wildcard), func(p string) query.FieldableQuery { return query.NewWildcardQuery(p) })
+	case *query.RegexpQuery:
+		rw.plain = false
+		if q.FieldVal != "" {
+			return rw.checkField(q.FieldVal, q)
+		}
+		return rw.foldedPattern(Fold(q.Regexp), func(p string) query.FieldableQuery { return query.NewRegexpQuery(p) })
+	case query.FieldableQuery:
+		rw.plain = false
+		return rw.checkField(q.Field(), q)
+	default:
+		rw.plain = false
+		return q
+	}
+}
+
+func (rw *rewriter) all(qs []query.Query) []query.Query {
+	out := make([]query.Query, 0, len(qs))
+	for _, q := range qs {
+		out = append(out, rw.rewrite(q))
+	}
+	return out
+}
+
+func (rw *rewriter) boosted(q query.Query, b *query.Boost) query.Query {
+	if b != nil {
+		if bq, ok := q.(query.BoostableQuery); ok {
+			bq.SetBoost(b.Value())
+		}
+	}
+	return q
+}
+
+// foldedPattern searches a wildcard or regexp against every folded field.
+func (rw *rewriter) foldedPattern(pattern string, mk func(string) query.FieldableQuery) query.Query {
+	qs := make([]query.Query, 0, len(textFields))
+	for _, tf := range textFields {
+		q := mk(pattern)
+		q.SetField(tf.name + foldSuffix)
+		qs = append(qs, q)
+	}
+	return query.NewDisjunctionQuery(qs)
+}
+
+// fielded rewrites field:value.
+func (rw *rewriter) fielded(field, text string, phrase bool, orig query.FieldableQuery) query.Query {
+	rw.plain = false
+	var b *query.Boost
+	switch o := orig.(type) {
+	case *query.MatchQuery:
+		b = o.BoostVal
+	case *query.MatchPhraseQuery:
+		b = o.BoostVal
+	}
+	switch field {
+	case "place":
+		return rw.boosted(rw.g.placeQuery(text), b)
+	case "keyword":
+		return rw.boosted(query.NewDisjunctionQuery([]query.Query{keywordQuery(text), textPair("keywords", text, true, 1)}), b)
+	}
+	if f, ok := textAliases[field]; ok {
+		return rw.boosted(textPair(f, text, phrase, 1), b)
+	}
+	return rw.checkField(field, orig)
+}
+
+// checkField passes a query on a known non-text field through and reports
+// an unknown field.
+func (rw *rewriter) checkField(field string, q query.Query) query.Query {
+	if slices.Contains(termFields, field) || textAliases[strings.TrimSuffix(field, foldSuffix)] != "" {
+		return q
+	}
+	if rw.err == nil {
+		known := append(slices.Sorted(maps.Keys(textAliases)), "keyword", "place")
+		known = append(known, termFields...)
+		rw.err = badQuery("text", "unknown field %q (known: %s)", field, strings.Join(known, ", "))
+	}
+	return q
+}
