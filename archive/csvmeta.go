@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,11 +22,13 @@ const MetadataFileName = "metadata.csv"
 // ErrMetadataCSV is wrapped by every error about a metadata.csv file.
 var ErrMetadataCSV = errors.New("archive: metadata.csv")
 
-// csvColumns are the columns a metadata.csv may have, in export order.
-var csvColumns = []string{
-	"file", "title_vi", "title_en", "description_vi", "description_en", "keywords",
-	"categories", "place", "creator", "credit", "rights", "licence", "visibility",
-	"status", "captured_at",
+// CSVColumns returns the columns a metadata.csv may have, in export order.
+func CSVColumns() []string {
+	return []string{
+		"file", "title_vi", "title_en", "description_vi", "description_en", "keywords",
+		"categories", "place", "creator", "credit", "rights", "licence", "visibility",
+		"status", "captured_at",
+	}
 }
 
 // CuratorMeta is what a curator said about one file. Empty strings and nil
@@ -101,7 +104,7 @@ func parseMetadataCSV(name string, r io.Reader, tax *Taxonomy, loc *time.Locatio
 	}
 	if len(unknown) > 0 {
 		return nil, fmt.Errorf("%w: %s: unknown columns %s (known: %s)", ErrMetadataCSV, name,
-			strings.Join(unknown, ", "), strings.Join(csvColumns, ", "))
+			strings.Join(unknown, ", "), strings.Join(CSVColumns(), ", "))
 	}
 	if _, ok := col["file"]; !ok {
 		return nil, fmt.Errorf("%w: %s: no \"file\" column", ErrMetadataCSV, name)
@@ -151,14 +154,7 @@ func parseMetadataCSV(name string, r io.Reader, tax *Taxonomy, loc *time.Locatio
 	return rows, nil
 }
 
-func isCSVColumn(h string) bool {
-	for _, c := range csvColumns {
-		if c == h {
-			return true
-		}
-	}
-	return false
-}
+func isCSVColumn(h string) bool { return slices.Contains(CSVColumns(), h) }
 
 func allBlank(rec []string) bool {
 	for _, f := range rec {

@@ -384,3 +384,55 @@ func TestIngestCancelResumes(t *testing.T) {
 		t.Errorf("%d temp files left behind", len(entries))
 	}
 }
+
+// placeholderRenderer draws only placeholders, as when a tool is missing.
+type placeholderRenderer struct{}
+
+func (placeholderRenderer) Render(ctx context.Context, in RenderInput) (*RenderResult, error) {
+	return &RenderResult{
+		Images:   []RenderedImage{{Rendition: Rendition{Name: "thumb", Width: 2, Height: 2, MIME: "image/jpeg", Version: 1, Placeholder: true}, Data: []byte("ph")}},
+		Warnings: []string{"thumbs: tool missing; placeholder rendition"},
+	}, nil
+}
+
+func TestRethumbRepairsPlaceholders(t *testing.T) {
+	src := t.TempDir()
+	writeJPEG(t, filepath.Join(src, "a.jpg"), 16, 16, 1)
+	writeJPEG(t, filepath.Join(src, "b.jpg"), 16, 16, 2)
+	a, err := Open(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	rr := ingestDir(t, a, src, IngestOptions{Renderer: placeholderRenderer{}})
+	id := rr.results["a.jpg"].ID
+	before, _ := a.Store().Get(id)
+	if !NeedsRendition(before, 0) || !slices.Contains(before.Warnings, "thumbs: tool missing; placeholder rendition") {
+		t.Fatalf("before: %+v", before)
+	}
+	oldPath, _ := a.RenditionPath(id, before.Renditions[0])
+	seq0, _ := a.Store().LastSeq()
+
+	rep, err := a.Rethumb(context.Background(), &fakeRenderer{}, RethumbOptions{})
+	if err != nil || rep.Selected != 2 || rep.Rendered != 2 || rep.Still != 0 || len(rep.Failed) != 0 {
+		t.Fatalf("rethumb = %+v, %v", rep, err)
+	}
+	after, _ := a.Store().Get(id)
+	if NeedsRendition(after, 0) || after.PHash == "" || slices.ContainsFunc(after.Warnings, func(w string) bool { return strings.HasPrefix(w, "thumbs:") }) {
+		t.Errorf("after: %+v", after)
+	}
+	if seq, _ := a.Store().LastSeq(); seq != seq0+2 {
+		t.Errorf("rethumb appended %d changes, want 2", seq-seq0)
+	}
+	if _, err := os.Stat(oldPath); err == nil {
+		// Same name and version: the file was replaced in place, not left stale.
+		b, _ := os.ReadFile(oldPath)
+		if string(b) == "ph" {
+			t.Errorf("placeholder bytes still at %s", oldPath)
+		}
+	}
+	// Nothing left to do the second time.
+	if rep, _ := a.Rethumb(context.Background(), &fakeRenderer{}, RethumbOptions{}); rep.Selected != 0 {
+		t.Errorf("second rethumb selected %d", rep.Selected)
+	}
+}

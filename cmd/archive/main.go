@@ -113,6 +113,7 @@ func newRootCommand(g *globalOptions) *cobra.Command {
 		newVerifyCommand(g),
 		newSearchCommand(g),
 		newReindexCommand(g),
+		newRethumbCommand(g),
 	)
 	return root
 }

@@ -1,0 +1,154 @@
+package archive
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// RethumbOptions choose which records get new renditions.
+type RethumbOptions struct {
+	// Select picks the records to re-render; nil means NeedsRendition with
+	// version 0 (placeholders and records without renditions).
+	Select  func(*Record) bool
+	Workers int // 0 means GOMAXPROCS
+	// OnProgress is called after each record.
+	OnProgress func(Progress)
+}
+
+// RethumbReport counts what Rethumb did.
+type RethumbReport struct {
+	Selected int          `json:"selected"`
+	Rendered int          `json:"rendered"`
+	Still    int          `json:"still_placeholder"` // rendered, but still a placeholder (tool still missing)
+	Failed   []FileResult `json:"failed"`
+}
+
+// NeedsRendition reports whether rec lacks real renditions of the given
+// version: it has none, one is a placeholder, or one is of another version
+// (0 accepts any version).
+func NeedsRendition(rec *Record, version int) bool {
+	if len(rec.Renditions) == 0 {
+		return true
+	}
+	for _, r := range rec.Renditions {
+		if r.Placeholder || version != 0 && r.Version != version {
+			return true
+		}
+	}
+	return false
+}
+
+// Rethumb makes the renditions of the selected records again from their
+// stored originals, updates the records (a change each) and removes the
+// rendition files they replace.
+func (a *Archive) Rethumb(ctx context.Context, r Renderer, opts RethumbOptions) (*RethumbReport, error) {
+	if opts.Select == nil {
+		opts.Select = func(rec *Record) bool { return NeedsRendition(rec, 0) }
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	var todo []*Record
+	var total int64
+	if err := a.store.ForEach(func(rec *Record) error {
+		if opts.Select(rec) {
+			todo = append(todo, rec)
+			total += rec.Size
+		}
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("archive: rethumb: %w", err)
+	}
+	rep := &RethumbReport{Selected: len(todo), Failed: []FileResult{}}
+	prog := Progress{FilesTotal: len(todo), BytesTotal: total}
+	var mu sync.Mutex
+	work := make(chan *Record)
+	var wg sync.WaitGroup
+	for range opts.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for rec := range work {
+				err := a.rethumbOne(ctx, r, rec)
+				mu.Lock()
+				switch {
+				case err != nil && ctx.Err() != nil:
+				case err != nil:
+					rep.Failed = append(rep.Failed, FileResult{Path: rec.SourcePath, ID: rec.ID, Status: StatusFailed, Error: err.Error()})
+				default:
+					rep.Rendered++
+					if NeedsRendition(rec, 0) {
+						rep.Still++
+					}
+				}
+				prog.FilesDone++
+				prog.BytesDone += rec.Size
+				if opts.OnProgress != nil {
+					opts.OnProgress(prog)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, rec := range todo {
+		select {
+		case work <- rec:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	close(work)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return rep, fmt.Errorf("archive: rethumb interrupted after %d of %d: %w", prog.FilesDone, len(todo), err)
+	}
+	return rep, nil
+}
+
+// rethumbOne re-renders one record from its original.
+func (a *Archive) rethumbOne(ctx context.Context, r Renderer, rec *Record) error {
+	orig, err := a.OriginalPath(rec.ID)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(orig); err != nil {
+		return fmt.Errorf("original: %w", err)
+	}
+	old := rec.Renditions
+	var st Stages
+	// Warnings from the last rendering are replaced by this one's.
+	rec.Warnings = slices.DeleteFunc(rec.Warnings, func(w string) bool { return strings.HasPrefix(w, "thumbs:") })
+	rec.PHash = ""
+	if err := a.render(ctx, r, orig, rec, &st); err != nil {
+		return err
+	}
+	rec.UpdatedAt = a.now().In(a.loc).Truncate(time.Second)
+	if _, err := a.store.Put(rec); err != nil {
+		return err
+	}
+	for _, o := range old {
+		if !containsRendition(rec.Renditions, o) {
+			if p, err := a.RenditionPath(rec.ID, o); err == nil {
+				os.Remove(p)
+			}
+		}
+	}
+	return nil
+}
+
+func containsRendition(rs []Rendition, r Rendition) bool {
+	for _, x := range rs {
+		if x.Name == r.Name && x.Version == r.Version {
+			return true
+		}
+	}
+	return false
+}
