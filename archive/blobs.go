@@ -90,6 +90,12 @@ func (t *tempFile) discard() {
 // already (content addressing: same name, same bytes), in which case the temp
 // file is dropped.
 func (t *tempFile) install(final string) error {
+	// Temp files are created 0600; stored files are readable like any file
+	// the archive's user writes, so backups and a server can read them.
+	if err := t.f.Chmod(0o644); err != nil {
+		t.discard()
+		return fmt.Errorf("archive: chmod %s: %w", t.f.Name(), err)
+	}
 	if err := t.f.Sync(); err != nil {
 		t.discard()
 		return fmt.Errorf("archive: fsync %s: %w", t.f.Name(), err)
