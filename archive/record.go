@@ -68,7 +68,9 @@ type Record struct {
 	Rotation    int      `json:"rotation,omitempty"` // video display rotation, degrees clockwise
 	Frames      int      `json:"frames,omitempty"`
 	DurationS   *float64 `json:"duration_s,omitempty"`
+	Codec       string   `json:"codec,omitempty"` // video sample entry, e.g. avc1
 	PageCount   int      `json:"page_count,omitempty"`
+	Language    string   `json:"language,omitempty"` // publication language (BCP 47), when the file says
 
 	Camera   *media.Camera   `json:"camera,omitempty"`
 	Exposure *media.Exposure `json:"exposure,omitempty"`

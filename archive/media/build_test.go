@@ -205,10 +205,13 @@ func sampleGIF() []byte {
 // seedFiles are the generated testdata seeds, rewritten with -update.
 func seedFiles() map[string][]byte {
 	return map[string][]byte{
-		"gen_sample.jpg": sampleJPEG(),
-		"gen_sample.tif": sampleTIFF(),
-		"gen_sample.gif": sampleGIF(),
-		"gen_sample.xmp": []byte(sampleXMP),
+		"gen_sample.jpg":  sampleJPEG(),
+		"gen_sample.tif":  sampleTIFF(),
+		"gen_sample.gif":  sampleGIF(),
+		"gen_sample.xmp":  []byte(sampleXMP),
+		"gen_sample.mp4":  sampleMP4(),
+		"gen_sample.heic": sampleHEIF(),
+		"gen_sample.epub": sampleEPUB(),
 	}
 }
 

@@ -112,14 +112,14 @@ func extractWithTimeout(t *testing.T, path string) (*Info, error) {
 func TestCorpus(t *testing.T) {
 	dir, files := loadManifest(t)
 	type check struct {
-		path, field string
-		ok          bool
-		detail      string
+		path, kind, field string
+		ok                bool
+		detail            string
 	}
 	var checks []check
 	for _, f := range files {
 		switch f.Kind {
-		case "jpeg", "png", "tiff", "webp":
+		case "jpeg", "png", "tiff", "webp", "video", "pdf", "epub", "heic", "avif":
 		default:
 			continue
 		}
@@ -137,26 +137,40 @@ func TestCorpus(t *testing.T) {
 			continue
 		}
 		for _, c := range scoreFile(f, info) {
-			checks = append(checks, check{f.Path, c.field, c.ok, c.detail})
+			checks = append(checks, check{f.Path, f.Kind, c.field, c.ok, c.detail})
 		}
 	}
 	agree, total := 0, 0
 	byField := map[string][2]int{}
+	byKind := map[string][2]int{}
 	for _, c := range checks {
 		total++
-		n := byField[c.field]
+		n, k := byField[c.field], byKind[c.kind]
 		n[1]++
+		k[1]++
 		if c.ok {
 			agree++
 			n[0]++
+			k[0]++
 		} else if why, ok := knownDifferences[c.path+"|"+c.field]; ok {
 			agree++
 			n[0]++
+			k[0]++
 			t.Logf("known difference %s %s: %s (%s)", c.path, c.field, c.detail, why)
 		} else {
 			t.Errorf("MISMATCH %s %s: %s", c.path, c.field, c.detail)
 		}
-		byField[c.field] = n
+		byField[c.field], byKind[c.kind] = n, k
+	}
+	kinds := make([]string, 0, len(byKind))
+	for k := range byKind {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	for _, k := range kinds {
+		msg := fmt.Sprintf("media corpus %s: %d/%d fields agree", k, byKind[k][0], byKind[k][1])
+		t.Log(msg)
+		fmt.Println(msg)
 	}
 	fields := make([]string, 0, len(byField))
 	for k := range byField {
@@ -189,13 +203,14 @@ func scoreFile(f corpusFile, info *Info) []fieldCheck {
 	add := func(field string, ok bool, format string, args ...any) {
 		out = append(out, fieldCheck{field, ok, fmt.Sprintf(format, args...)})
 	}
-	if w, okW := etFirst(e, "File:ImageWidth", "PNG:ImageWidth", "RIFF:ImageWidth", "EXIF:ImageWidth"); okW {
-		if h, okH := etFirst(e, "File:ImageHeight", "PNG:ImageHeight", "RIFF:ImageHeight", "EXIF:ImageHeight"); okH {
+	sized := f.Kind != "pdf" && f.Kind != "epub"
+	if w, okW := etFirst(e, "File:ImageWidth", "PNG:ImageWidth", "RIFF:ImageWidth", "QuickTime:ImageWidth", "EXIF:ImageWidth"); okW && sized {
+		if h, okH := etFirst(e, "File:ImageHeight", "PNG:ImageHeight", "RIFF:ImageHeight", "QuickTime:ImageHeight", "EXIF:ImageHeight"); okH {
 			ws, hs := etList(w)[0], etList(h)[0]
 			add("size", fmt.Sprint(info.Width) == ws && fmt.Sprint(info.Height) == hs, "want %sx%s got %dx%d", ws, hs, info.Width, info.Height)
 		}
 	}
-	if o, ok := e["EXIF:Orientation"]; ok {
+	if o, ok := e["EXIF:Orientation"]; ok && f.Kind != "video" {
 		got := info.Orientation
 		if got == 0 {
 			got = 1
@@ -203,26 +218,33 @@ func scoreFile(f corpusFile, info *Info) []fieldCheck {
 		add("orientation", fmt.Sprint(got) == etString(o), "want %s got %d", o, info.Orientation)
 	}
 	for _, m := range []struct{ tag, field, got string }{{"Make", "make", info.Camera.Make}, {"Model", "model", info.Camera.Model}} {
-		if v, ok := etFirst(e, "EXIF:"+m.tag); ok && pyNFC(etString(v)) != "" {
+		if v, ok := etFirst(e, "EXIF:"+m.tag, "QuickTime:"+m.tag); ok && pyNFC(etString(v)) != "" {
 			add(m.field, pyNFC(m.got) == pyNFC(etString(v)), "want %q got %q", etString(v), m.got)
 		}
 	}
-	if d, ok := etFirst(e, "EXIF:DateTimeOriginal", "EXIF:CreateDate", "XMP:DateTimeOriginal", "XMP:DateCreated", "XMP:CreateDate"); ok {
-		ds := etString(d)
-		if strings.HasPrefix(ds, "0000") || strings.TrimSpace(ds) == "" {
-			add("captured_at(zero)", info.CapturedAt == nil, "zero date, got %v", info.CapturedAt)
-		} else {
-			n := 19
-			if len(strings.TrimSpace(ds)) <= 10 {
-				n = 10
-			}
-			got := ""
-			if info.CapturedAt != nil {
-				got = wallClock(info.CapturedAt.Format(time.RFC3339))
-			}
-			want := wallClock(ds)
-			add("captured_at", len(got) >= n && len(want) >= n && got[:n] == want[:n], "want %s got %v", ds, info.CapturedAt)
+	gotAt := ""
+	if info.CapturedAt != nil {
+		gotAt = info.CapturedAt.Format(time.RFC3339)
+	}
+	cd, qd := etString(e["QuickTime:CreationDate"]), etString(e["QuickTime:CreateDate"])
+	switch {
+	case f.Kind == "video" && cd != "" && !zeroDate(cd):
+		add("captured_at", gotAt != "" && wallClock(gotAt) == wallClock(cd), "want %s got %s", cd, gotAt)
+	case f.Kind == "video" && qd != "" && !zeroDate(qd):
+		want, ok1 := etInstant(qd)
+		got, ok2 := etInstant(gotAt)
+		add("captured_at", ok1 && ok2 && want.Equal(got), "want %sZ got %s", qd, gotAt)
+	case f.Kind == "video" && qd != "":
+		add("captured_at(zero)", info.CapturedAt == nil, "zero date, got %s", gotAt)
+	case f.Kind == "video":
+	case f.Kind == "pdf":
+		if d := etString(e["PDF:CreateDate"]); d != "" && !zeroDate(d) {
+			want, ok1 := etInstant(d)
+			got, ok2 := etInstant(gotAt)
+			add("captured_at", ok1 && ok2 && want.Equal(got), "want %s got %s", d, gotAt)
 		}
+	default:
+		photoDate(e, info, add)
 	}
 	var lat, lon float64
 	if json.Unmarshal(e["Composite:GPSLatitude"], &lat) == nil && json.Unmarshal(e["Composite:GPSLongitude"], &lon) == nil &&
@@ -234,11 +256,11 @@ func scoreFile(f corpusFile, info *Info) []fieldCheck {
 			add("gps", g != nil && math.Abs(g.Lat-lat) < 1e-5 && math.Abs(g.Lon-lon) < 1e-5, "want %v,%v got %+v", lat, lon, g)
 		}
 	}
-	if t, ok := etFirst(e, "XMP:Title", "IPTC:ObjectName"); ok && !pyJunk(etString(t)) {
+	if t, ok := etFirst(e, "XMP:Title", "IPTC:ObjectName", "PDF:Title", "QuickTime:Title", "XML:Title"); ok && !pyJunk(etString(t)) {
 		add("title", contains(mapTexts(info.Title), pyNFC(etString(t))), "want %q got %q", etString(t), info.Title)
 	}
 	var cands []string
-	for _, k := range []string{"EXIF:ImageDescription", "XMP:Description", "IPTC:Caption-Abstract"} {
+	for _, k := range []string{"EXIF:ImageDescription", "XMP:Description", "IPTC:Caption-Abstract", "QuickTime:Description", "PDF:Subject", "XML:Description"} {
 		for _, c := range etList(e[k]) {
 			if !pyJunk(c) {
 				cands = append(cands, pyNFC(c))
@@ -255,7 +277,7 @@ func scoreFile(f corpusFile, info *Info) []fieldCheck {
 	}
 	var kwSets []map[string]bool
 	union := map[string]bool{}
-	for _, k := range []string{"XMP:Subject", "IPTC:Keywords"} {
+	for _, k := range []string{"XMP:Subject", "IPTC:Keywords", "QuickTime:Keywords", "PDF:Keywords"} {
 		if v, ok := e[k]; ok && etString(v) != "" {
 			s := map[string]bool{}
 			for _, x := range etList(v) {
@@ -278,7 +300,7 @@ func scoreFile(f corpusFile, info *Info) []fieldCheck {
 		add("keywords", ok, "want one of %v got %q", kwSets, info.Keywords)
 	}
 	var creators []string
-	for _, k := range []string{"EXIF:Artist", "XMP:Creator", "IPTC:By-line", "PNG:Author"} {
+	for _, k := range []string{"EXIF:Artist", "XMP:Creator", "IPTC:By-line", "PDF:Author", "QuickTime:Artist", "QuickTime:Author", "XML:Creator", "PNG:Author"} {
 		for _, c := range etList(e[k]) {
 			if pyNFC(c) != "" {
 				creators = append(creators, pyNFC(c))
@@ -293,7 +315,7 @@ func scoreFile(f corpusFile, info *Info) []fieldCheck {
 		add("creator", ok, "want one of %q got %q", creators, info.Creator)
 	}
 	var rights []string
-	for _, k := range []string{"XMP:Rights", "IPTC:CopyrightNotice", "EXIF:Copyright"} {
+	for _, k := range []string{"XMP:Rights", "IPTC:CopyrightNotice", "EXIF:Copyright", "XML:Rights"} {
 		for _, c := range etList(e[k]) {
 			if pyNFC(c) != "" {
 				rights = append(rights, pyNFC(c))
@@ -302,6 +324,14 @@ func scoreFile(f corpusFile, info *Info) []fieldCheck {
 	}
 	if len(rights) > 0 {
 		add("rights", contains(rights, pyNFC(info.Rights)), "want one of %q got %q", rights, info.Rights)
+	}
+	if d, ok := e["QuickTime:Duration"]; ok && f.Kind == "video" {
+		var want float64
+		_ = json.Unmarshal(d, &want)
+		add("duration", info.DurationS != 0 && math.Abs(info.DurationS-want) <= 0.05, "want %v got %v", want, info.DurationS)
+	}
+	if p, ok := e["PDF:PageCount"]; ok {
+		add("page_count", fmt.Sprint(info.PageCount) == etString(p), "want %s got %d", etString(p), info.PageCount)
 	}
 	if b, _ := json.Marshal(info); bytes.Contains(b, []byte("WRONG")) {
 		add("mwg(no WRONG values)", false, "a WRONG-… value was chosen")
@@ -400,4 +430,68 @@ func sameSet(a, b map[string]bool) bool {
 		}
 	}
 	return true
+}
+
+// photoDate scores a photo's capture time: the first of EXIF/XMP dates, by
+// wall clock (date only for a date-only value).
+func photoDate(e map[string]json.RawMessage, info *Info, add func(string, bool, string, ...any)) {
+	d, ok := etFirst(e, "EXIF:DateTimeOriginal", "EXIF:CreateDate", "XMP:DateTimeOriginal", "XMP:DateCreated", "XMP:CreateDate")
+	if !ok {
+		return
+	}
+
+	ds := etString(d)
+	if strings.HasPrefix(ds, "0000") || strings.TrimSpace(ds) == "" {
+		add("captured_at(zero)", info.CapturedAt == nil, "zero date, got %v", info.CapturedAt)
+	} else {
+		n := 19
+		if len(strings.TrimSpace(ds)) <= 10 {
+			n = 10
+		}
+		got := ""
+		if info.CapturedAt != nil {
+			got = wallClock(info.CapturedAt.Format(time.RFC3339))
+		}
+		want := wallClock(ds)
+		add("captured_at", len(got) >= n && len(want) >= n && got[:n] == want[:n], "want %s got %v", ds, info.CapturedAt)
+	}
+}
+
+// zeroDate is corpus_check.py's zero_date.
+func zeroDate(s string) bool { return strings.HasPrefix(s, "0000") || strings.TrimSpace(s) == "" }
+
+// etInstant is corpus_check.py's instant(): RFC 3339 from us, or ExifTool's
+// "YYYY:MM:DD HH:MM:SS[.fff][Z|±HH:MM]" (no offset means UTC).
+func etInstant(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if strings.Contains(s, "T") {
+		t, err := time.Parse(time.RFC3339Nano, s)
+		return t.UTC(), err == nil
+	}
+	if len(s) < 19 {
+		return time.Time{}, false
+	}
+	base, err := time.Parse("2006:01:02 15:04:05", s[:19])
+	if err != nil {
+		return time.Time{}, false
+	}
+	rest := s[19:]
+	if strings.HasPrefix(rest, ".") {
+		rest = strings.TrimLeft(rest, ".0123456789")
+	}
+	if rest == "" || rest == "Z" {
+		return base, true
+	}
+	if len(rest) < 6 {
+		return time.Time{}, false
+	}
+	var hh, mm int
+	if _, err := fmt.Sscanf(rest[1:3]+" "+rest[4:6], "%d %d", &hh, &mm); err != nil {
+		return time.Time{}, false
+	}
+	off := time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute
+	if rest[0] == '-' {
+		off = -off
+	}
+	return base.Add(-off), true
 }

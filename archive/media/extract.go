@@ -12,8 +12,8 @@ import (
 const sniffLen = 4096
 
 // Extract sniffs the bytes in r (size bytes long) and reads what the archive
-// needs from them. JPEG, PNG, TIFF, WebP and GIF are read in full; other
-// recognised types come back with MIME and Kind and a warning. A container so
+// needs from them: photos (JPEG, PNG, TIFF, WebP, GIF, HEIC/HEIF/AVIF), videos
+// (MP4, QuickTime, 3GP, M4V) and publications (PDF, EPUB). A container so
 // broken that not even the pixel size can be read is a *FormatError; a type
 // the archive does not take wraps ErrUnsupported. Damaged metadata is not an
 // error: it is dropped with a note in Info.Warnings.
@@ -48,6 +48,14 @@ func Extract(r io.ReaderAt, size int64, opts Options) (*Info, error) {
 		c, err = walkGIF(r, size)
 	case mimeTIFF:
 		c, err = readTIFFFile(r, size, &cl)
+	case mimeHEIC, mimeHEIF, mimeAVIF:
+		c, err = walkHEIF(r, size)
+	case mimeMP4, mimeMOV, mime3GP, mime3G2, mimeM4V:
+		return extractVideo(r, size, info, opts, loc)
+	case mimePDF:
+		return extractPDF(r, size, info, opts, loc)
+	case mimeEPUB:
+		return extractEPUB(r, size, info, opts, loc)
 	default:
 		info.Warnings = append(info.Warnings, "metadata extraction for "+mime+" is not supported yet")
 		return info, nil
@@ -81,18 +89,24 @@ func Extract(r io.ReaderAt, size int64, opts Options) (*Info, error) {
 		info.Warnings = append(info.Warnings, warns...)
 		cl.iptc = ic
 	}
-	for _, p := range c.xmp {
+	cl.addXMP(info, c.xmp, opts.Sidecar)
+	cl.reconcile(info, loc)
+	return info, nil
+}
+
+// addXMP parses embedded XMP packets (merged, first packet first) and the
+// sidecar into the claims.
+func (cl *claims) addXMP(info *Info, packets [][]byte, sidecar []byte) {
+	for _, p := range packets {
 		xc, warns := parseXMP(p, "xmp")
 		info.Warnings = append(info.Warnings, warns...)
 		mergeXMP(&cl.xmp, xc)
 	}
-	if opts.Sidecar != nil {
-		sc, warns := parseXMP(opts.Sidecar, "xmp-sidecar")
+	if sidecar != nil {
+		sc, warns := parseXMP(sidecar, "xmp-sidecar")
 		info.Warnings = append(info.Warnings, warns...)
 		cl.side = sc
 	}
-	cl.reconcile(info, loc)
-	return info, nil
 }
 
 // readTIFFFile treats the file itself as the TIFF structure: IFD0 gives the
@@ -144,6 +158,8 @@ func formatName(mime string) string {
 		return "gif"
 	case mimeTIFF:
 		return "tiff"
+	case mimeHEIC, mimeHEIF, mimeAVIF:
+		return "heif"
 	}
 	return mime
 }

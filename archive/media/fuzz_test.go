@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"testing"
+	"time"
 )
 
 // seed adds the testdata files and hand-built inputs to a fuzz corpus.
@@ -127,6 +128,81 @@ func FuzzExtract(f *testing.F) {
 		}
 		if g := info.GPS; g != nil && (g.Lat < -90 || g.Lat > 90 || g.Lon < -180 || g.Lon > 180) {
 			t.Fatalf("gps %+v", g)
+		}
+	})
+}
+
+// extractContract checks Extract's error contract on fuzzed bytes.
+func extractContract(t *testing.T, b []byte) *Info {
+	info, err := Extract(bytes.NewReader(b), int64(len(b)), Options{})
+	if err != nil {
+		var fe *FormatError
+		if !errors.As(err, &fe) && !errors.Is(err, ErrUnsupported) && !errors.Is(err, ErrTooLarge) {
+			t.Fatalf("unexpected error kind: %v", err)
+		}
+		return nil
+	}
+	if g := info.GPS; g != nil && (g.Lat < -90 || g.Lat > 90 || g.Lon < -180 || g.Lon > 180) {
+		t.Fatalf("gps %+v", g)
+	}
+	if info.DurationS < 0 || info.Width < 0 || info.Height < 0 || info.Rotation%90 != 0 || info.Rotation < 0 || info.Rotation >= 360 {
+		t.Fatalf("values out of range: %+v", info)
+	}
+	return info
+}
+
+func FuzzMP4(f *testing.F) {
+	seed(f, sampleMP4(), nest(20))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if _, err := readVideo(bytes.NewReader(b), int64(len(b))); err != nil {
+			var fe *FormatError
+			if !errors.As(err, &fe) && !errors.Is(err, ErrTooLarge) {
+				t.Fatalf("error %v is not a *FormatError", err)
+			}
+		}
+		extractContract(t, b)
+	})
+}
+
+func FuzzHEIF(f *testing.F) {
+	seed(f, sampleHEIF())
+	f.Fuzz(func(t *testing.T, b []byte) {
+		fuzzWalker(t, b, func(r *bytes.Reader, n int64) (*container, error) { return walkHEIF(r, n) })
+		if tiff, err := exifItemTIFF(b); err == nil && !isTIFFHeader(tiff) {
+			t.Fatalf("exifItemTIFF returned no TIFF header")
+		}
+	})
+}
+
+func FuzzEPUB(f *testing.F) {
+	seed(f, sampleEPUB())
+	f.Fuzz(func(t *testing.T, b []byte) {
+		extractContract(t, b)
+		data, _, err := EPUBCover(bytes.NewReader(b), int64(len(b)))
+		if err == nil && len(data) > epubMaxCover {
+			t.Fatalf("cover of %d bytes", len(data))
+		}
+	})
+}
+
+// FuzzPDF feeds pdfcpu through Extract. Inputs are capped at 64 KiB: pdfcpu
+// is slow on large hostile inputs, and the size bound is Extract's, not
+// pdfcpu's.
+func FuzzPDF(f *testing.F) {
+	seed(f, []byte("%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) > 64<<10 {
+			return
+		}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			extractContract(t, b)
+		}()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("Extract took more than 5 s on %d bytes", len(b))
 		}
 	})
 }

@@ -105,10 +105,23 @@ type Info struct {
 	Kind Kind
 
 	Width, Height int // as ExifTool's File:ImageWidth/ImageHeight (video: frame size)
-	Orientation   int // EXIF 1–8, 0 when absent
+	Orientation   int // EXIF 1–8, 0 when absent (always 0 for video: see Rotation)
 	Frames        int // frames in an animated image or pages in a multi-page TIFF; 0 or 1 for a still
 	DurationS     float64
 	PageCount     int
+
+	// Rotation is a video's display rotation in degrees clockwise (0, 90,
+	// 180, 270), from the video track's tkhd matrix (ExifTool's
+	// Composite:Rotation). Width and Height are the stored frame size,
+	// before this rotation.
+	Rotation int
+	// Codec is a video's sample entry type (fourcc) of its video track:
+	// "avc1", "hvc1", "mp4v", "jpeg", …
+	Codec string
+	// Language is a publication's language as stated in the file (EPUB
+	// dc:language), a BCP 47 tag lower-cased like the text map keys; "" when
+	// not stated.
+	Language string
 
 	CapturedAt       *time.Time
 	CapturedAtSource string // exif | xmp | iptc | quicktime | pdf | epub

@@ -13,6 +13,7 @@ const (
 	irbMaxResources  = 4096
 	irbIPTC          = 0x0404
 	irbIPTCDigest    = 0x0425
+	irbEXIF          = 0x0422
 	photoshopHeader  = "Photoshop 3.0\x00"
 	iptcMaxKeywords  = 1024
 	iptcMaxValueSize = 1 << 20
@@ -30,28 +31,10 @@ type iptcClaims struct {
 	dateCreated, timeCreated                                  string
 }
 
-// irbResources walks Photoshop image resource blocks ("8BIM" + id + Pascal
-// name + size + data, each padded to even) and returns the IPTC block and the
-// stored IPTC digest.
+// irbResources walks Photoshop image resource blocks and returns the IPTC
+// block and the stored IPTC digest.
 func irbResources(b []byte) (iim, digest []byte, warns []string) {
-	for i := 0; i < irbMaxResources && len(b) >= 12; i++ {
-		switch string(b[:4]) {
-		case "8BIM", "PHUT", "DCSR", "AgHg", "MeSa":
-		default:
-			return iim, digest, append(warns, "photoshop: resource signature not recognised, rest ignored")
-		}
-		id := binary.BigEndian.Uint16(b[4:])
-		p := 6 + 1 + int(b[6]) // Pascal string length byte + name
-		p += p & 1
-		if p+4 > len(b) {
-			return iim, digest, append(warns, "photoshop: resource truncated")
-		}
-		size := int64(binary.BigEndian.Uint32(b[p:]))
-		p += 4
-		if size > int64(len(b)-p) {
-			return iim, digest, append(warns, fmt.Sprintf("photoshop: resource 0x%04x size %d past the end, ignored", id, size))
-		}
-		data := b[p : p+int(size)]
+	warns = irbEach(b, func(id uint16, data []byte) {
 		switch id {
 		case irbIPTC:
 			if iim == nil {
@@ -62,13 +45,38 @@ func irbResources(b []byte) (iim, digest []byte, warns []string) {
 				digest = data
 			}
 		}
+	})
+	return iim, digest, warns
+}
+
+// irbEach walks Photoshop image resource blocks ("8BIM" + id + Pascal name +
+// size + data, each padded to even) and calls fn for each resource.
+func irbEach(b []byte, fn func(id uint16, data []byte)) (warns []string) {
+	for i := 0; i < irbMaxResources && len(b) >= 12; i++ {
+		switch string(b[:4]) {
+		case "8BIM", "PHUT", "DCSR", "AgHg", "MeSa":
+		default:
+			return append(warns, "photoshop: resource signature not recognised, rest ignored")
+		}
+		id := binary.BigEndian.Uint16(b[4:])
+		p := 6 + 1 + int(b[6]) // Pascal string length byte + name
+		p += p & 1
+		if p+4 > len(b) {
+			return append(warns, "photoshop: resource truncated")
+		}
+		size := int64(binary.BigEndian.Uint32(b[p:]))
+		p += 4
+		if size > int64(len(b)-p) {
+			return append(warns, fmt.Sprintf("photoshop: resource 0x%04x size %d past the end, ignored", id, size))
+		}
+		fn(id, b[p:p+int(size)])
 		p += int(size) + int(size&1)
 		if p > len(b) {
 			break
 		}
 		b = b[p:]
 	}
-	return iim, digest, warns
+	return warns
 }
 
 // parseIIM reads IPTC IIM datasets (0x1C, record, dataset, size, data).
