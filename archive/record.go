@@ -89,6 +89,18 @@ type Record struct {
 	Visibility Visibility `json:"visibility"`
 	Status     Status     `json:"status"`
 
+	// LangStatus is the review state of each language's text (draft or
+	// reviewed); a language absent here is a draft.
+	LangStatus map[string]string `json:"lang_status,omitempty"`
+	// Agency is the department or district that contributed the asset.
+	Agency string `json:"agency,omitempty"`
+	// PublishAt and UnpublishAt bound when a published asset is visible
+	// (an embargo and a withdrawal date); nil is open.
+	PublishAt   *time.Time `json:"publish_at,omitempty"`
+	UnpublishAt *time.Time `json:"unpublish_at,omitempty"`
+	// RightsExpireAt is when the licence to use the asset ends.
+	RightsExpireAt *time.Time `json:"rights_expire_at,omitempty"`
+
 	Provenance map[string]string `json:"provenance"`
 	PHash      string            `json:"phash,omitempty"`
 	Renditions []Rendition       `json:"renditions"`
