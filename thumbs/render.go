@@ -1,7 +1,17 @@
 // Package thumbs owns renditions: decode, orient, resize, encode. It turns
 // an original into a 320 px "thumb" and a 1280 px "preview" JPEG, both
-// upright, plus a 64-bit perceptual hash of the picture; for kinds it cannot
-// draw yet (video, PDF, EPUB, HEIC/HEIF/AVIF) it makes a placeholder card.
+// upright, plus a 64-bit perceptual hash of the picture. JPEG, PNG, GIF,
+// WebP (the first frame of an animation), TIFF and BMP are decoded in Go;
+// an EPUB's cover image likewise. Videos (a frame at 10 % of the duration,
+// via ffmpeg), PDFs (the first page, via pdftoppm) and HEIC/HEIF/AVIF (via
+// heif-convert) go through external tools, at most Options.ToolConcurrency
+// at a time, each killed after Options.ToolTimeout. Every source ends in the
+// same pipeline: decoded bytes → shrink → orient → encode → pHash.
+//
+// A kind with no decoder, a missing tool, or a tool that fails on a file
+// gives a labelled placeholder card (Rendition.Placeholder) and a warning,
+// not an error: the record still ingests and `archive rethumb` can redraw
+// it later. Only photos decoded in Go return errors on corrupt data.
 //
 // Files are hostile: the header is read and the pixel count checked against
 // Options.MaxPixels before anything is decoded, and a panic in a decoder
@@ -12,20 +22,23 @@
 // output changes so that the store's rendition keys change with it.
 //
 // The package keeps no state between calls and does no logging; a Renderer
-// is safe for concurrent use.
+// is safe for concurrent use. Tool paths are resolved once, by New.
 package thumbs
 
 import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	_ "image/gif" // register decoders with image.Decode
 	"image/jpeg"
 	_ "image/png"
+	"io"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/disintegration/imaging"
@@ -34,6 +47,7 @@ import (
 	_ "golang.org/x/image/webp"
 
 	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/archive/media"
 )
 
 // Version is the rendition version; the store keys rendition files by it.
@@ -61,11 +75,21 @@ type Options struct {
 	MaxPixels int64
 	// Quality is the JPEG quality of the renditions, 1–100. Default 85.
 	Quality int
+	// FFmpeg, PDFToPPM and HeifConvert are the external renderers' paths;
+	// empty looks the tool up in $PATH when New runs. A path that does not
+	// resolve leaves the tool missing and its kinds get placeholders.
+	FFmpeg, PDFToPPM, HeifConvert string
+	// ToolTimeout bounds one run of an external tool. Default 60 s.
+	ToolTimeout time.Duration
+	// ToolConcurrency bounds the external tools running at once. Default 2.
+	ToolConcurrency int
 }
 
 // Renderer makes renditions; it implements archive.Renderer.
 type Renderer struct {
-	opts Options
+	opts                          Options
+	ffmpeg, pdftoppm, heifConvert tool
+	sem                           chan struct{} // one token per running tool
 }
 
 var _ archive.Renderer = (*Renderer)(nil)
@@ -78,7 +102,42 @@ func New(opts Options) *Renderer {
 	if opts.Quality <= 0 || opts.Quality > 100 {
 		opts.Quality = 85
 	}
-	return &Renderer{opts: opts}
+	if opts.ToolTimeout <= 0 {
+		opts.ToolTimeout = 60 * time.Second
+	}
+	if opts.ToolConcurrency <= 0 {
+		opts.ToolConcurrency = 2
+	}
+	return &Renderer{
+		opts: opts,
+		ffmpeg: newTool(toolInfo{"ffmpeg", "ffmpeg",
+			"video posters; videos get a placeholder", []string{"-version"}}, opts.FFmpeg),
+		pdftoppm: newTool(toolInfo{"pdftoppm", "poppler-utils",
+			"PDF first-page thumbnails; PDFs get a placeholder", []string{"-v"}}, opts.PDFToPPM),
+		heifConvert: newTool(toolInfo{"heif-convert", "libheif-examples",
+			"HEIC/HEIF/AVIF thumbnails; those photos get a placeholder", []string{"-h"}}, opts.HeifConvert),
+		sem: make(chan struct{}, opts.ToolConcurrency),
+	}
+}
+
+// skip is why Render draws no picture of an original while its record
+// still ingests: the warning goes into the result, with the placeholder
+// card when placeholder is set and with no renditions otherwise.
+type skip struct {
+	warning     string
+	placeholder bool
+}
+
+func (s *skip) Error() string { return s.warning }
+
+// placeholderf is a skip that makes the placeholder card.
+func placeholderf(format string, a ...any) error {
+	return &skip{warning: fmt.Sprintf(format, a...) + "; placeholder rendition", placeholder: true}
+}
+
+// noRenditionsf is a skip that makes no renditions at all.
+func noRenditionsf(format string, a ...any) error {
+	return &skip{warning: fmt.Sprintf(format, a...) + "; no renditions"}
 }
 
 // Render makes the thumb and preview of in.Path. See archive.Renderer for
@@ -87,9 +146,6 @@ func (r *Renderer) Render(ctx context.Context, in archive.RenderInput) (res *arc
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if !decodable(in) {
-		return r.placeholder(in)
-	}
 	defer func() {
 		if p := recover(); p != nil {
 			res, err = nil, fmt.Errorf("thumbs: decode %s: panic: %v", in.MIME, p)
@@ -97,18 +153,20 @@ func (r *Renderer) Render(ctx context.Context, in archive.RenderInput) (res *arc
 	}()
 	res = &archive.RenderResult{}
 	t0 := time.Now()
-	img, warning, err := r.decode(in)
+	img, o, err := r.picture(ctx, in)
 	res.Stages.Decode = time.Since(t0)
-	if err != nil || img == nil {
-		if warning != "" {
-			res.Warnings = append(res.Warnings, warning)
-		}
-		if err != nil {
-			return nil, err
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var s *skip
+	if errors.As(err, &s) {
+		res.Warnings = append(res.Warnings, s.warning)
+		if s.placeholder {
+			return r.placeholder(in, res)
 		}
 		return res, nil
 	}
-	if err := ctx.Err(); err != nil {
+	if err != nil {
 		return nil, err
 	}
 
@@ -119,7 +177,7 @@ func (r *Renderer) Render(ctx context.Context, in archive.RenderInput) (res *arc
 	pre := shrink(img, max(1, (b.Dx()+k/2)/k), max(1, (b.Dy()+k/2)/k))
 	img = nil // let the full-size pixels go
 	preview := resize(pre, pw, ph)
-	preview = orient(preview, in.Orientation)
+	preview = orient(preview, o)
 	tw, th := fit(preview.Rect.Dx(), preview.Rect.Dy(), ThumbSize)
 	thumb := resize(preview, tw, th)
 	res.PHash, res.HasPHash = phash(thumb), true
@@ -143,41 +201,88 @@ func (r *Renderer) Render(ctx context.Context, in archive.RenderInput) (res *arc
 	return res, nil
 }
 
-// decode reads the header, checks the size and decodes the first frame or
-// page. A nil image with a nil error comes with a warning saying why.
-func (r *Renderer) decode(in archive.RenderInput) (image.Image, string, error) {
-	f, err := os.Open(in.Path)
+// picture decodes the picture of in and returns it with the EXIF
+// orientation still to apply: in.Orientation for photos decoded here, 1 for
+// tool output, which comes out upright (ffmpeg applies the display matrix,
+// heif-convert the irot/imir boxes).
+func (r *Renderer) picture(ctx context.Context, in archive.RenderInput) (image.Image, int, error) {
+	var img image.Image
+	var err error
+	switch {
+	case in.Kind == media.KindVideo || strings.HasPrefix(in.MIME, "video/"):
+		img, err = r.videoPoster(ctx, in)
+	case in.MIME == "application/pdf":
+		img, err = r.pdfPage(ctx, in)
+	case in.MIME == "application/epub+zip":
+		img, err = r.epubCover(in)
+	case isHEIF(in.MIME):
+		img, err = r.heifImage(ctx, in)
+	case decodable(in):
+		img, err = r.decodeFile(in.Path, in.MIME)
+		return img, in.Orientation, err
+	default:
+		err = placeholderf("thumbs: no decoder for %s", orUnknown(in.MIME))
+	}
+	return img, 1, err
+}
+
+// decodeFile decodes the photo at path; corrupt data is an error.
+func (r *Renderer) decodeFile(path, mime string) (image.Image, error) {
+	f, err := os.Open(path)
 	if err != nil {
-		return nil, "", fmt.Errorf("thumbs: %w", err)
+		return nil, fmt.Errorf("thumbs: %w", err)
 	}
 	defer f.Close()
-	cfg, format, err := image.DecodeConfig(bufio.NewReader(f))
+	fi, err := f.Stat()
 	if err != nil {
-		return nil, "", fmt.Errorf("thumbs: decode %s header: %w", in.MIME, err)
+		return nil, fmt.Errorf("thumbs: %w", err)
+	}
+	return r.decodeImage(io.NewSectionReader(f, 0, fi.Size()), mime)
+}
+
+// decodeDerived decodes a picture that a tool made or a container held
+// (a video poster, a PDF page, an EPUB cover). The original itself is
+// fine, so a picture that does not decode is a placeholder, not an error.
+func (r *Renderer) decodeDerived(data []byte, what string) (image.Image, error) {
+	img, err := r.decodeImage(io.NewSectionReader(bytes.NewReader(data), 0, int64(len(data))), what)
+	var s *skip
+	if err != nil && !errors.As(err, &s) {
+		return nil, placeholderf("%v", err)
+	}
+	return img, err
+}
+
+// decodeImage reads the header, checks the size and decodes the first
+// frame or page; what names the picture in messages. Every source goes
+// through here. Sizes that make no renditions come back as a *skip.
+func (r *Renderer) decodeImage(sr *io.SectionReader, what string) (image.Image, error) {
+	cfg, format, err := image.DecodeConfig(bufio.NewReader(sr))
+	if err != nil {
+		return nil, fmt.Errorf("thumbs: decode %s header: %w", what, err)
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return nil, fmt.Sprintf("thumbs: %s is %d×%d; no renditions", in.MIME, cfg.Width, cfg.Height), nil
+		return nil, noRenditionsf("thumbs: %s is %d×%d", what, cfg.Width, cfg.Height)
 	}
 	if n := int64(cfg.Width) * int64(cfg.Height); n > r.opts.MaxPixels {
-		return nil, fmt.Sprintf("thumbs: %s exceeds the %s cap; no renditions", pixels(n), pixels(r.opts.MaxPixels)), nil
+		return nil, noRenditionsf("thumbs: %s exceeds the %s cap", pixels(n), pixels(r.opts.MaxPixels))
 	}
-	if _, err := f.Seek(0, 0); err != nil {
-		return nil, "", fmt.Errorf("thumbs: %w", err)
+	if _, err := sr.Seek(0, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("thumbs: %w", err)
 	}
-	br := bufio.NewReaderSize(f, 64<<10)
-	if format == "webp" {
-		if anim, err := isAnimatedWebP(br); err == nil && anim {
-			return nil, "thumbs: animated WebP is not decoded yet; no renditions", nil
-		}
+	br := bufio.NewReaderSize(sr, 64<<10)
+	var img image.Image
+	if anim, _ := isAnimatedWebP(br); anim && format == "webp" {
+		img, err = decodeAnimatedWebP(sr, sr.Size()) // x/image/webp refuses animations
+	} else {
+		img, _, err = image.Decode(br)
 	}
-	img, _, err := image.Decode(br)
 	if err != nil {
-		return nil, "", fmt.Errorf("thumbs: decode %s: %w", in.MIME, err)
+		return nil, fmt.Errorf("thumbs: decode %s: %w", what, err)
 	}
 	if b := img.Bounds(); b.Empty() {
-		return nil, fmt.Sprintf("thumbs: %s is empty; no renditions", in.MIME), nil
+		return nil, noRenditionsf("thumbs: %s is empty", what)
 	}
-	return img, "", nil
+	return img, nil
 }
 
 // isAnimatedWebP peeks at the VP8X flags of a WebP stream.
@@ -248,11 +353,9 @@ func (r *Renderer) encode(name string, img *image.NRGBA) (archive.RenderedImage,
 	}, nil
 }
 
-// placeholder makes the card renditions for a kind Render cannot draw.
-func (r *Renderer) placeholder(in archive.RenderInput) (*archive.RenderResult, error) {
-	res := &archive.RenderResult{Warnings: []string{
-		fmt.Sprintf("thumbs: no decoder for %s; placeholder rendition", orUnknown(in.MIME)),
-	}}
+// placeholder adds the card renditions to res, for an original Render
+// cannot draw; res already carries the warning that says why.
+func (r *Renderer) placeholder(in archive.RenderInput, res *archive.RenderResult) (*archive.RenderResult, error) {
 	t0 := time.Now()
 	card := placeholderCard(placeholderLabel(in))
 	var buf bytes.Buffer

@@ -291,7 +291,6 @@ func TestPixelCapAndEmpty(t *testing.T) {
 }
 
 func TestPlaceholders(t *testing.T) {
-	r := New(Options{})
 	for _, tc := range []struct {
 		mime  string
 		kind  media.Kind
@@ -303,26 +302,45 @@ func TestPlaceholders(t *testing.T) {
 		{"application/epub+zip", media.KindPublication, "EPUB"},
 		{"image/heic", media.KindPhoto, "HEIC"},
 		{"image/avif", media.KindPhoto, "AVIF"},
+		{"application/x-mobipocket-ebook", media.KindPublication, "DOC"},
+		{"image/x-unknown", media.KindPhoto, "IMAGE"},
 	} {
 		in := archive.RenderInput{Path: "/nonexistent", MIME: tc.mime, Kind: tc.kind}
 		if got := placeholderLabel(in); got != tc.label {
 			t.Errorf("%s: label %q, want %q", tc.mime, got, tc.label)
 		}
-		res := render(t, r, in)
+	}
+	// Types no source draws: the card, and a warning saying so.
+	r := New(Options{})
+	for _, tc := range []struct {
+		mime string
+		kind media.Kind
+	}{
+		{"video/x-unknown", media.KindVideo},
+		{"application/x-mobipocket-ebook", media.KindPublication},
+		{"image/x-unknown", media.KindPhoto},
+	} {
+		res := render(t, r, archive.RenderInput{Path: "/nonexistent", MIME: tc.mime, Kind: tc.kind})
 		if want := "thumbs: no decoder for " + tc.mime + "; placeholder rendition"; len(res.Warnings) != 1 || res.Warnings[0] != want {
 			t.Errorf("%s: warnings %q", tc.mime, res.Warnings)
 		}
-		if len(res.Images) != 2 || res.HasPHash {
-			t.Fatalf("%s: %d images, phash %v", tc.mime, len(res.Images), res.HasPHash)
-		}
-		for _, ri := range res.Images {
-			if !ri.Placeholder {
-				t.Errorf("%s %s: Placeholder false", tc.mime, ri.Name)
-			}
-		}
-		rendition(t, res, ThumbName)
-		rendition(t, res, PreviewName)
+		checkPlaceholder(t, tc.mime, res)
 	}
+}
+
+// checkPlaceholder checks that res is the placeholder card, twice.
+func checkPlaceholder(t *testing.T, what string, res *archive.RenderResult) {
+	t.Helper()
+	if len(res.Images) != 2 || res.HasPHash {
+		t.Fatalf("%s: %d images, phash %v", what, len(res.Images), res.HasPHash)
+	}
+	for _, ri := range res.Images {
+		if !ri.Placeholder {
+			t.Errorf("%s %s: Placeholder false", what, ri.Name)
+		}
+	}
+	rendition(t, res, ThumbName)
+	rendition(t, res, PreviewName)
 }
 
 func TestCorruptAndHostile(t *testing.T) {

@@ -114,6 +114,7 @@ func newRootCommand(g *globalOptions) *cobra.Command {
 		newSearchCommand(g),
 		newReindexCommand(g),
 		newRethumbCommand(g),
+		newDoctorCommand(g),
 	)
 	return root
 }
