@@ -3,10 +3,13 @@
 // any time.
 //
 // It owns:
-//   - Vietnamese-aware analysis (analysis.go): every text field is indexed
-//     twice, in an exact form (NFC, lower-cased, Unicode word tokens) and a
-//     folded form (diacritics removed, đ → d), and both are queried with the
-//     exact form boosted;
+//   - Vietnamese-aware analysis (analysis.go): text is indexed twice, in an
+//     exact form (NFC, lower-cased, Unicode word tokens) and a folded form
+//     (diacritics removed, đ → d), and both are queried with the exact form
+//     boosted. For speed, free text searches four fields per word (title
+//     and one combined text field, each in both forms); the names of the
+//     record's place and of the units above and after it are not indexed
+//     but matched against the taxonomy at query time (place_codes);
 //   - the mapping and the document built from an archive.Record, including
 //     the place's historical and current units from the taxonomy
 //     (mapping.go);
@@ -17,7 +20,8 @@
 //     Rebuild builds a fresh index beside the live one and swaps it in only
 //     when complete;
 //   - queries and facets (query.go, search.go): one structured Query type
-//     shared by the CLI and the HTTP API.
+//     shared by the CLI and the HTTP API. Facets are counted from one
+//     doc-values field holding every facet value as name:value.
 //
 // Caveats:
 //   - Bleve holds an exclusive lock on the index: one process owns it. Open

@@ -5,13 +5,16 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	bleveunicode "github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/search/query"
 
 	"github.com/haiduong/promo-archive/archive"
 	"github.com/haiduong/promo-archive/archive/media"
@@ -20,24 +23,40 @@ import (
 // mappingVersion changes whenever the mapping, the analysis or the document
 // built from a record changes. An index with another version is rebuilt on
 // open.
-const mappingVersion = 1
+//
+// 2: one combined text field pair instead of seven field pairs (queries
+// cost four term lookups per word instead of fourteen); per-field text is
+// kept folded only, without positions, for field:value queries.
+const mappingVersion = 2
 
-// Text fields: each is indexed under its name (exact form) and under
-// name+foldSuffix (folded form).
-const foldSuffix = "_f"
+// Text fields. Free text searches four fields per word: the title in both
+// forms (ranking) and every other text of the record in both forms (text,
+// text_f), plus the place codes whose names hold the word (placeTerms). The other text fields exist, folded only, for field:value
+// queries and filters.
+const (
+	foldSuffix = "_f"
 
-// textFields are the text fields searched by free text, with their boosts.
-var textFields = []struct {
-	name  string
-	boost float64
-}{
-	{"title", 4}, {"keywords", 3}, {"place_name", 2}, {"description", 1},
-	{"creator", 1}, {"credit", 1}, {"camera", 1},
+	fieldTitle  = "title"   // exact, with positions
+	fieldTitleF = "title_f" // folded, with positions
+	fieldText   = "text"    // exact: every text but the title, no positions
+	fieldTextF  = "text_f"  // folded: every text but the title, with positions
+)
+
+// textAliases maps the text field names of the query-string syntax to the
+// fields they search. Only title has an exact form; the others are folded
+// only (name+foldSuffix).
+var textAliases = map[string]string{
+	"title": "title", "description": "description", "keywords": "keywords",
+	"creator": "creator", "credit": "credit", "camera": "camera", "place_name": "place_name",
 }
 
-// exactBoost multiplies the score of a match in the exact form over the
-// folded form, so "Huế" ranks "Huế" above "huệ" and "Hue".
-const exactBoost = 2.0
+// Boosts of free text: a word in the title outranks one elsewhere, and the
+// exact form outranks the folded one, so "Huế" ranks "Huế" above "huệ" and
+// "Hue".
+const (
+	titleBoost = 4.0
+	exactBoost = 2.0
+)
 
 // Keyword (exact-term) fields.
 const (
@@ -55,11 +74,16 @@ const (
 	fieldCapturedAt  = "captured_at"
 	fieldIngestedAt  = "ingested_at"
 	fieldGPS         = "gps"
-	fieldWidth       = "width"
-	fieldHeight      = "height"
+	// fieldFacets holds every facet value of a record as name:value, the
+	// only field with doc values besides the sort dates: facets are
+	// counted from one doc-value read per match instead of one per facet.
+	fieldFacets = "facets"
+	fieldWidth  = "width"
+	fieldHeight = "height"
 )
 
-// facetFields maps the facet names of Query.Facets to index fields.
+// facetFields maps the facet names of Query.Facets to the index fields
+// their filters search; their counts come from fieldFacets.
 var facetFields = map[string]string{
 	"kind":     fieldKind,
 	"category": fieldCategory,
@@ -74,9 +98,10 @@ func FacetNames() []string {
 	return []string{"kind", "category", "place", "keyword", "year", "camera"}
 }
 
-// newMapping builds the index mapping: explicit fields only, no _all, doc
-// values only where facets or sorting need them, term vectors only on text
-// (phrases need positions).
+// newMapping builds the index mapping: explicit fields only, no _all,
+// nothing stored, doc values only where facets or sorting need them,
+// positions (term vectors) only on the fields phrases are searched in
+// (title, title_f, text_f).
 func newMapping() *mapping.IndexMappingImpl {
 	m := bleve.NewIndexMapping()
 	m.DefaultAnalyzer = AnalyzerExact
@@ -103,25 +128,38 @@ func newMapping() *mapping.IndexMappingImpl {
 		f.DocValues = docValues
 		return f
 	}
-	for _, tf := range textFields {
-		dm.AddFieldMappingsAt(tf.name, text(AnalyzerExact))
-		dm.AddFieldMappingsAt(tf.name+foldSuffix, text(AnalyzerFolded))
+	folded := func() *mapping.FieldMapping {
+		f := text(AnalyzerFolded)
+		f.IncludeTermVectors = false
+		return f
+	}
+	exact := text(AnalyzerExact)
+	exact.IncludeTermVectors = false
+	dm.AddFieldMappingsAt(fieldTitle, text(AnalyzerExact))
+	dm.AddFieldMappingsAt(fieldTitleF, text(AnalyzerFolded))
+	dm.AddFieldMappingsAt(fieldText, exact)
+	dm.AddFieldMappingsAt(fieldTextF, text(AnalyzerFolded))
+	for name := range textAliases {
+		if name != fieldTitle {
+			dm.AddFieldMappingsAt(name+foldSuffix, folded())
+		}
 	}
 	for _, f := range []struct {
 		name, analyzer string
 		docValues      bool
 	}{
-		{fieldKind, keyword.Name, true},
+		{fieldKind, keyword.Name, false},
 		{fieldMIME, keyword.Name, false},
-		{fieldCategory, keyword.Name, true},
-		{fieldPlace, keyword.Name, true},
+		{fieldCategory, keyword.Name, false},
+		{fieldPlace, keyword.Name, false},
 		{fieldPlaceCodes, keyword.Name, false},
-		{fieldKeyword, AnalyzerKeywordExact, true},
+		{fieldKeyword, AnalyzerKeywordExact, false},
 		{fieldKeywordF, AnalyzerKeywordFolded, false},
-		{fieldYear, keyword.Name, true},
-		{fieldCameraModel, keyword.Name, true},
+		{fieldYear, keyword.Name, false},
+		{fieldCameraModel, keyword.Name, false},
 		{fieldVisibility, keyword.Name, false},
 		{fieldStatus, keyword.Name, false},
+		{fieldFacets, keyword.Name, true},
 	} {
 		dm.AddFieldMappingsAt(f.name, kw(f.analyzer, f.docValues))
 	}
@@ -145,7 +183,11 @@ func newMapping() *mapping.IndexMappingImpl {
 // gazetteer answers the place questions of indexing and querying from the
 // taxonomy: which codes and names a record's place stands for.
 type gazetteer struct {
-	units      map[string]archive.Unit
+	units map[string]archive.Unit
+	// names holds the tokens of each unit's names (Vietnamese and English),
+	// in both forms: free text is matched against them at query time
+	// instead of indexing every record's place names.
+	names      []unitNames
 	categories map[string]string // code → Vietnamese label
 	// version fingerprints the taxonomy: place expansion is baked into the
 	// documents, so another taxonomy means another index.
@@ -156,7 +198,16 @@ func newGazetteer(tax *archive.Taxonomy) (*gazetteer, error) {
 	g := &gazetteer{units: make(map[string]archive.Unit, len(tax.Places)), categories: map[string]string{}}
 	for _, u := range tax.Places {
 		g.units[u.Code] = u
+		un := unitNames{code: u.Code}
+		for _, n := range []string{u.VI, u.EN} {
+			if e := tokens(n, ExactForm); len(e) > 0 {
+				un.exact = append(un.exact, e)
+				un.folded = append(un.folded, tokens(n, Fold))
+			}
+		}
+		g.names = append(g.names, un)
 	}
+	slices.SortFunc(g.names, func(a, b unitNames) int { return strings.Compare(a.code, b.code) })
 	for _, c := range tax.Categories {
 		g.categories[c.Code] = c.VI
 	}
@@ -213,49 +264,33 @@ func (g *gazetteer) isAncestor(anc, code string) bool {
 	return false
 }
 
-// names returns the names of every related unit, Vietnamese and English.
-func (g *gazetteer) names(p *archive.Place) []string {
-	var out []string
-	if p.Name != "" {
-		out = append(out, p.Name)
-	}
-	for _, c := range g.related(p.Code) {
-		u, ok := g.units[c]
-		if !ok {
-			continue
-		}
-		for _, n := range []string{u.VI, u.EN} {
-			if n != "" && !slices.Contains(out, n) {
-				out = append(out, n)
-			}
-		}
-	}
-	return out
-}
-
 // document turns a record into the map Bleve indexes.
 func (g *gazetteer) document(r *archive.Record) map[string]any {
-	d := make(map[string]any, 40)
-	pair := func(name string, vals []string) {
+	d := make(map[string]any, 32)
+	var all []string // every text but the title
+	add := func(name string, vals ...string) {
 		vals = slices.DeleteFunc(vals, func(s string) bool { return strings.TrimSpace(s) == "" })
 		if len(vals) == 0 {
 			return
 		}
-		d[name] = vals
+		all = append(all, vals...)
 		d[name+foldSuffix] = vals
 	}
-	pair("title", mapValues(r.Title))
-	pair("description", mapValues(r.Description))
-	pair("keywords", r.Keywords)
-	pair("creator", []string{r.Creator})
-	pair("credit", []string{r.Credit})
+	if titles := nonEmpty(mapValues(r.Title)); len(titles) > 0 {
+		d[fieldTitle] = titles
+		d[fieldTitleF] = titles
+	}
+	add("description", mapValues(r.Description)...)
+	add("keywords", r.Keywords...)
+	add("creator", r.Creator)
+	add("credit", r.Credit)
 	if len(r.Keywords) > 0 {
 		d[fieldKeyword] = r.Keywords
 		d[fieldKeywordF] = r.Keywords
 	}
 	if r.Camera != nil {
 		model := cameraName(r.Camera)
-		pair("camera", []string{model})
+		add("camera", model)
 		if model != "" {
 			d[fieldCameraModel] = model
 		}
@@ -263,7 +298,13 @@ func (g *gazetteer) document(r *archive.Record) map[string]any {
 	if r.Place != nil && r.Place.Code != "" {
 		d[fieldPlace] = r.Place.Code
 		d[fieldPlaceCodes] = g.related(r.Place.Code)
-		pair("place_name", g.names(r.Place))
+		// The units' names are matched at query time (placeTerms); only
+		// the record's own wording of its place is indexed.
+		add("place_name", r.Place.Name)
+	}
+	if len(all) > 0 {
+		d[fieldText] = all
+		d[fieldTextF] = all
 	}
 	d[fieldKind] = string(r.Kind)
 	d[fieldMIME] = r.MIME
@@ -288,7 +329,33 @@ func (g *gazetteer) document(r *archive.Record) map[string]any {
 	if r.Height > 0 {
 		d[fieldHeight] = float64(r.Height)
 	}
+	d[fieldFacets] = facetValues(d)
 	return d
+}
+
+// facetValues lists the facet values of a document as name:value (see
+// fieldFacets), in the form the facet's own field indexes them.
+func facetValues(d map[string]any) []string {
+	var out []string
+	for _, name := range FacetNames() {
+		switch v := d[facetFields[name]].(type) {
+		case string:
+			if v != "" {
+				out = append(out, name+":"+v)
+			}
+		case []string:
+			for _, s := range v {
+				if s == "" {
+					continue
+				}
+				if name == "keyword" {
+					s = ExactForm(s)
+				}
+				out = append(out, name+":"+s)
+			}
+		}
+	}
+	return out
 }
 
 // cameraName is "Make Model" without the make repeated ("Canon Canon EOS").
@@ -298,6 +365,10 @@ func cameraName(c *media.Camera) string {
 		return model
 	}
 	return strings.TrimSpace(mk + " " + model)
+}
+
+func nonEmpty(vals []string) []string {
+	return slices.DeleteFunc(vals, func(s string) bool { return strings.TrimSpace(s) == "" })
 }
 
 // mapValues returns a text map's values in key order (deterministic).
@@ -312,4 +383,95 @@ func mapValues(m map[string]string) []string {
 		out = append(out, m[k])
 	}
 	return out
+}
+
+// unitNames are the tokens of a unit's names.
+type unitNames struct {
+	code   string
+	exact  [][]string // per name
+	folded [][]string
+}
+
+// tokens splits s as the text analyzers do and applies form to each token.
+func tokens(s string, form func(string) string) []string {
+	var out []string
+	for _, t := range wordTokenizer.Tokenize([]byte(s)) {
+		out = append(out, form(string(t.Term)))
+	}
+	return out
+}
+
+var wordTokenizer = bleveunicode.NewUnicodeTokenizer()
+
+// placeTerms matches the records whose place, or a unit above or after it,
+// has a name holding text: every word of it (phrase false) or the words in
+// sequence (phrase true), in either form. A record's place_codes are its
+// own unit, its ancestors and their successors — the units whose names
+// used to be indexed with it — so this is a lookup per matching unit
+// instead of the names of every record in the index. A unit matched in the
+// exact form is boosted. It returns nil when no unit matches.
+func (g *gazetteer) placeTerms(text string, phrase bool, boost float64) query.Query {
+	qe, qf := tokens(text, ExactForm), tokens(text, Fold)
+	if len(qf) == 0 {
+		return nil
+	}
+	var qs []query.Query
+	for _, u := range g.names {
+		var b float64
+		switch {
+		case namesHold(u.exact, qe, phrase):
+			b = boost * exactBoost
+		case namesHold(u.folded, qf, phrase):
+			b = boost
+		default:
+			continue
+		}
+		t := query.NewTermQuery(u.code)
+		t.SetField(fieldPlaceCodes)
+		t.SetBoost(b)
+		qs = append(qs, t)
+	}
+	switch len(qs) {
+	case 0:
+		return nil
+	case 1:
+		return qs[0]
+	}
+	return query.NewDisjunctionQuery(qs)
+}
+
+// placePattern matches the records under a unit with a folded name token
+// matching re.
+func (g *gazetteer) placePattern(re *regexp.Regexp) query.Query {
+	var qs []query.Query
+	for _, u := range g.names {
+		if slices.ContainsFunc(u.folded, func(name []string) bool { return slices.ContainsFunc(name, re.MatchString) }) {
+			qs = append(qs, term(fieldPlaceCodes, u.code))
+		}
+	}
+	if len(qs) == 0 {
+		return nil
+	}
+	return query.NewDisjunctionQuery(qs)
+}
+
+// namesHold reports whether the names, together, hold every word of q, or
+// whether one name holds q as a sequence.
+func namesHold(names [][]string, q []string, phrase bool) bool {
+	if phrase {
+		for _, n := range names {
+			for i := 0; i+len(q) <= len(n); i++ {
+				if slices.Equal(n[i:i+len(q)], q) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for _, w := range q {
+		if !slices.ContainsFunc(names, func(n []string) bool { return slices.Contains(n, w) }) {
+			return false
+		}
+	}
+	return true
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -208,7 +209,7 @@ func (g *gazetteer) addFilters(p *plan, q Query) error {
 	set("status", anyOf(q.Status, func(v string) query.Query { return term(fieldStatus, v) }))
 	if c := strings.TrimSpace(q.Camera); c != "" {
 		p.filters["camera"] = query.NewDisjunctionQuery([]query.Query{
-			term(fieldCameraModel, c), textPair("camera", c, false, 1),
+			term(fieldCameraModel, c), g.textPair("camera", c, false, 1),
 		})
 	}
 	if !q.From.IsZero() || !q.To.IsZero() {
@@ -279,7 +280,7 @@ func term(field, v string) query.Query {
 // matched as a phrase, with or without diacritics.
 func (g *gazetteer) placeQuery(v string) query.Query {
 	if _, known := g.units[v]; !known {
-		return textPair("place_name", v, true, 1)
+		return g.textPair("place_name", v, true, 1)
 	}
 	qs := []query.Query{term(fieldPlaceCodes, v)}
 	for _, s := range g.successors(v) {
@@ -293,39 +294,66 @@ func keywordQuery(v string) query.Query {
 	return query.NewDisjunctionQuery([]query.Query{term(fieldKeyword, ExactForm(v)), term(fieldKeywordF, Fold(v))})
 }
 
-// textPair matches text in the exact and folded forms of one text field,
-// the exact one boosted.
-func textPair(field, text string, phrase bool, boost float64) query.Query {
-	one := func(f string, b float64) query.Query {
-		if phrase {
-			m := query.NewMatchPhraseQuery(text)
-			m.SetField(f)
-			m.SetBoost(b)
-			return m
-		}
-		m := query.NewMatchQuery(text)
-		m.SetField(f)
-		m.SetBoost(b)
-		m.SetOperator(query.MatchQueryOperatorAnd)
+// match matches text in one field: its words ANDed, or as a phrase.
+func match(field, text string, phrase bool, boost float64) query.Query {
+	if phrase {
+		m := query.NewMatchPhraseQuery(text)
+		m.SetField(field)
+		m.SetBoost(boost)
 		return m
 	}
-	return query.NewDisjunctionQuery([]query.Query{one(field, boost*exactBoost), one(field+foldSuffix, boost)})
+	m := query.NewMatchQuery(text)
+	m.SetField(field)
+	m.SetBoost(boost)
+	m.SetOperator(query.MatchQueryOperatorAnd)
+	return m
 }
 
-// crossFields matches text in any text field, title first.
-func crossFields(text string, phrase bool) query.Query {
-	qs := make([]query.Query, 0, len(textFields))
-	for _, tf := range textFields {
-		qs = append(qs, textPair(tf.name, text, phrase, tf.boost))
+// textPair matches text in one text field of textAliases. The title is
+// searched in both forms, the exact one boosted; the other fields have only
+// a folded form without positions, so a phrase there is matched as its
+// words in the field and as a phrase in text_f.
+func (g *gazetteer) textPair(field, text string, phrase bool, boost float64) query.Query {
+	if field == "place_name" {
+		// The record's own wording of its place, or a unit's name.
+		qs := []query.Query{g.textPair("place_name_own", text, phrase, boost)}
+		if pq := g.placeTerms(text, phrase, boost); pq != nil {
+			qs = append(qs, pq)
+		}
+		return query.NewDisjunctionQuery(qs)
+	}
+	if field == "place_name_own" {
+		field = "place_name"
+	}
+	if field == fieldTitle {
+		return query.NewDisjunctionQuery([]query.Query{
+			match(fieldTitle, text, phrase, boost*exactBoost), match(fieldTitleF, text, phrase, boost),
+		})
+	}
+	q := match(field+foldSuffix, text, false, boost)
+	if !phrase {
+		return q
+	}
+	return query.NewConjunctionQuery([]query.Query{q, match(fieldTextF, text, true, 0)})
+}
+
+// crossFields matches text in any text field: four lookups per word (title
+// and the combined text, each in both forms), the title and the exact form
+// boosted. A phrase has no exact form outside the title (text has no
+// positions).
+func (g *gazetteer) crossFields(text string, phrase bool) query.Query {
+	qs := []query.Query{
+		match(fieldTitle, text, phrase, titleBoost*exactBoost),
+		match(fieldTitleF, text, phrase, titleBoost),
+	}
+	if !phrase {
+		qs = append(qs, match(fieldText, text, false, exactBoost))
+	}
+	qs = append(qs, match(fieldTextF, text, phrase, 1))
+	if pq := g.placeTerms(text, phrase, 1); pq != nil {
+		qs = append(qs, pq)
 	}
 	return query.NewDisjunctionQuery(qs)
-}
-
-// fieldAliases maps the field names of the query-string syntax to text
-// fields (searched in both forms).
-var textAliases = map[string]string{
-	"title": "title", "description": "description", "keywords": "keywords",
-	"creator": "creator", "credit": "credit", "camera": "camera", "place_name": "place_name",
 }
 
 // termFields may be named in the query string as they are.
@@ -355,8 +383,9 @@ func (g *gazetteer) textQuery(text string) (query.Query, error) {
 	if rw.plain && rw.words >= 2 {
 		// Names of several syllables ("Côn Sơn Kiếp Bạc") rank first when
 		// they appear as a phrase.
+		// One folded title phrase: the exact form is already scored per word.
 		bq := query.NewBooleanQuery([]query.Query{q}, []query.Query{
-			textPair("title", text, true, 4), textPair("keywords", text, true, 3), textPair("place_name", text, true, 2),
+			match(fieldTitleF, text, true, titleBoost*exactBoost),
 		}, nil)
 		return bq, nil
 	}
@@ -411,13 +440,13 @@ func (rw *rewriter) rewrite(q query.Query) query.Query {
 			if q.Fuzziness > 0 || q.BoostVal != nil {
 				rw.plain = false
 			}
-			return rw.boosted(crossFields(q.Match, false), q.BoostVal)
+			return rw.boosted(rw.g.crossFields(q.Match, false), q.BoostVal)
 		}
 		return rw.fielded(q.FieldVal, q.Match, false, q)
 	case *query.MatchPhraseQuery:
 		rw.plain = false
 		if q.FieldVal == "" {
-			return rw.boosted(crossFields(q.MatchPhrase, true), q.BoostVal)
+			return rw.boosted(rw.g.crossFields(q.MatchPhrase, true), q.BoostVal)
 		}
 		return rw.fielded(q.FieldVal, q.MatchPhrase, true, q)
 	case *query.WildcardQuery:
@@ -425,13 +454,13 @@ func (rw *rewriter) rewrite(q query.Query) query.Query {
 		if q.FieldVal != "" {
 			return rw.checkField(q.FieldVal, q)
 		}
-		return rw.foldedPattern(Fold(q.Wildcard), func(p string) query.FieldableQuery { return query.NewWildcardQuery(p) })
+		return rw.foldedPattern(Fold(q.Wildcard), wildcardRegexp(Fold(q.Wildcard)), func(p string) query.FieldableQuery { return query.NewWildcardQuery(p) })
 	case *query.RegexpQuery:
 		rw.plain = false
 		if q.FieldVal != "" {
 			return rw.checkField(q.FieldVal, q)
 		}
-		return rw.foldedPattern(Fold(q.Regexp), func(p string) query.FieldableQuery { return query.NewRegexpQuery(p) })
+		return rw.foldedPattern(Fold(q.Regexp), Fold(q.Regexp), func(p string) query.FieldableQuery { return query.NewRegexpQuery(p) })
 	case query.FieldableQuery:
 		rw.plain = false
 		return rw.checkField(q.Field(), q)
@@ -458,15 +487,37 @@ func (rw *rewriter) boosted(q query.Query, b *query.Boost) query.Query {
 	return q
 }
 
-// foldedPattern searches a wildcard or regexp against every folded field.
-func (rw *rewriter) foldedPattern(pattern string, mk func(string) query.FieldableQuery) query.Query {
-	qs := make([]query.Query, 0, len(textFields))
-	for _, tf := range textFields {
+// foldedPattern searches a wildcard or regexp against the folded title and
+// text.
+func (rw *rewriter) foldedPattern(pattern, re string, mk func(string) query.FieldableQuery) query.Query {
+	qs := make([]query.Query, 0, 3)
+	if r, err := regexp.Compile("^(?:" + re + ")$"); err == nil {
+		if pq := rw.g.placePattern(r); pq != nil {
+			qs = append(qs, pq)
+		}
+	}
+	for _, f := range []string{fieldTitleF, fieldTextF} {
 		q := mk(pattern)
-		q.SetField(tf.name + foldSuffix)
+		q.SetField(f)
 		qs = append(qs, q)
 	}
 	return query.NewDisjunctionQuery(qs)
+}
+
+// wildcardRegexp turns a wildcard pattern (* and ?) into a regexp.
+func wildcardRegexp(w string) string {
+	var b strings.Builder
+	for _, r := range w {
+		switch r {
+		case '*':
+			b.WriteString(".*")
+		case '?':
+			b.WriteString(".")
+		default:
+			b.WriteString(regexp.QuoteMeta(string(r)))
+		}
+	}
+	return b.String()
 }
 
 // fielded rewrites field:value.
@@ -483,10 +534,10 @@ func (rw *rewriter) fielded(field, text string, phrase bool, orig query.Fieldabl
 	case "place":
 		return rw.boosted(rw.g.placeQuery(text), b)
 	case "keyword":
-		return rw.boosted(query.NewDisjunctionQuery([]query.Query{keywordQuery(text), textPair("keywords", text, true, 1)}), b)
+		return rw.boosted(query.NewDisjunctionQuery([]query.Query{keywordQuery(text), rw.g.textPair("keywords", text, true, 1)}), b)
 	}
 	if f, ok := textAliases[field]; ok {
-		return rw.boosted(textPair(f, text, phrase, 1), b)
+		return rw.boosted(rw.g.textPair(f, text, phrase, 1), b)
 	}
 	return rw.checkField(field, orig)
 }
@@ -495,6 +546,9 @@ func (rw *rewriter) fielded(field, text string, phrase bool, orig query.Fieldabl
 // an unknown field.
 func (rw *rewriter) checkField(field string, q query.Query) query.Query {
 	if slices.Contains(termFields, field) || textAliases[strings.TrimSuffix(field, foldSuffix)] != "" {
+		if fq, ok := q.(query.FieldableQuery); ok && field != fieldTitle && textAliases[field] != "" {
+			fq.SetField(field + foldSuffix) // only the folded form exists
+		}
 		return q
 	}
 	if rw.err == nil {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -66,13 +68,19 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 	// that filter; the others ride on the main search.
 	req := bleve.NewSearchRequestOptions(p.query(""), p.size, p.from, false)
 	req.SortBy(p.sort)
-	var separate []string
+	if p.sort[0] != "-_score" {
+		req.Score = bleve.ScoreNone // sorted by a field: scores are not needed
+	}
+	var separate, riding []string
 	for _, f := range p.facets {
 		if _, filtered := p.filters[facetFilterKey(f)]; filtered {
 			separate = append(separate, f)
 			continue
 		}
-		req.AddFacet(f, bleve.NewFacetRequest(facetFields[f], p.fsize))
+		riding = append(riding, f)
+	}
+	if len(riding) > 0 {
+		req.AddFacet(fieldFacets, bleve.NewFacetRequest(fieldFacets, allFacetValues))
 	}
 	res, err := ix.idx.SearchInContext(ctx, req)
 	if err != nil {
@@ -82,17 +90,18 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 	if len(p.facets) > 0 {
 		out.Facets = make(map[string][]FacetCount, len(p.facets))
 	}
-	for name, fr := range res.Facets {
-		out.Facets[name] = ix.gaz.facetCounts(name, fr)
+	for _, f := range riding {
+		out.Facets[f] = ix.gaz.facetCounts(f, res.Facets[fieldFacets], p.fsize)
 	}
 	for _, f := range separate {
 		freq := bleve.NewSearchRequestOptions(p.query(facetFilterKey(f)), 0, 0, false)
-		freq.AddFacet(f, bleve.NewFacetRequest(facetFields[f], p.fsize))
+		freq.Score = bleve.ScoreNone
+		freq.AddFacet(fieldFacets, bleve.NewFacetRequest(fieldFacets, allFacetValues))
 		fres, err := ix.idx.SearchInContext(ctx, freq)
 		if err != nil {
 			return nil, searchError(err)
 		}
-		out.Facets[f] = ix.gaz.facetCounts(f, fres.Facets[f])
+		out.Facets[f] = ix.gaz.facetCounts(f, fres.Facets[fieldFacets], p.fsize)
 	}
 	for _, h := range res.Hits {
 		rec, err := ix.src.Get(h.ID)
@@ -139,16 +148,32 @@ func searchError(err error) error {
 	return &QueryError{Param: "text", Msg: err.Error(), Err: err}
 }
 
-func (g *gazetteer) facetCounts(name string, fr *search.FacetResult) []FacetCount {
+// allFacetValues asks Bleve for every value of fieldFacets: the values of
+// each facet are picked from them by prefix.
+const allFacetValues = 1 << 20
+
+// facetCounts picks the values of one facet from the counts of fieldFacets
+// (name:value): the size most frequent, ties by value.
+func (g *gazetteer) facetCounts(name string, fr *search.FacetResult, size int) []FacetCount {
 	if fr == nil || fr.Terms == nil {
 		return []FacetCount{}
 	}
-	terms := fr.Terms.Terms()
-	out := make([]FacetCount, 0, len(terms))
-	for _, t := range terms {
-		out = append(out, FacetCount{Value: t.Term, Count: t.Count, Label: g.label(name, t.Term)})
+	prefix := name + ":"
+	out := []FacetCount{}
+	for _, t := range fr.Terms.Terms() {
+		v, ok := strings.CutPrefix(t.Term, prefix)
+		if !ok {
+			continue
+		}
+		out = append(out, FacetCount{Value: v, Count: t.Count, Label: g.label(name, v)})
 	}
-	return out
+	slices.SortFunc(out, func(a, b FacetCount) int {
+		if a.Count != b.Count {
+			return b.Count - a.Count
+		}
+		return strings.Compare(a.Value, b.Value)
+	})
+	return out[:min(len(out), size)]
 }
 
 func (g *gazetteer) label(facet, code string) string {
