@@ -109,7 +109,11 @@ func Open(ctx context.Context, path string, src Source, opts Options) (*Index, e
 	case errors.Is(err, ErrLocked):
 		return nil, err
 	case err != nil:
-		ix.log.Warn("search index unusable; rebuilding from the store", "path", path, "reason", err)
+		if errors.Is(err, errNoIndex) { // first use: nothing is wrong
+			ix.log.Info("building the search index from the store", "path", path)
+		} else {
+			ix.log.Warn("search index unusable; rebuilding from the store", "path", path, "reason", err)
+		}
 		if err := ix.Rebuild(ctx, opts.OnRebuild); err != nil {
 			return nil, err
 		}
@@ -128,9 +132,12 @@ func Open(ctx context.Context, path string, src Source, opts Options) (*Index, e
 }
 
 // openExisting opens the index at ix.path and checks its version.
+// errNoIndex means the index has not been built yet.
+var errNoIndex = errors.New("indexer: no index")
+
 func (ix *Index) openExisting() (bleve.Index, error) {
 	if _, err := os.Stat(ix.path); err != nil {
-		return nil, fmt.Errorf("indexer: no index at %s", ix.path)
+		return nil, fmt.Errorf("%w at %s", errNoIndex, ix.path)
 	}
 	idx, err := bleve.OpenUsing(ix.path, map[string]any{"bolt_timeout": ix.opts.LockTimeout.String()})
 	if err != nil {
