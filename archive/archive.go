@@ -34,6 +34,7 @@ type Archive struct {
 	loc        *time.Location
 	log        *slog.Logger
 	now        func() time.Time
+	tax        *Taxonomy // ROOT/taxonomy.json, loaded once by Open
 }
 
 // DefaultLocation is the archive's default time zone, Asia/Ho_Chi_Minh.
@@ -78,6 +79,11 @@ func Open(root string, opts Options) (*Archive, error) {
 			}
 		}
 	}
+	tax, err := openTaxonomy(root, opts.ReadOnly)
+	if err != nil {
+		return nil, err
+	}
+	a.tax = tax
 	st, err := openStore(filepath.Join(root, "archive.db"), opts.LockTimeout, opts.ReadOnly)
 	if err != nil {
 		return nil, err
@@ -107,6 +113,10 @@ func (a *Archive) Root() string { return a.root }
 
 // Store returns the record store.
 func (a *Archive) Store() *Store { return a.store }
+
+// Taxonomy returns the archive's categories and gazetteer: ROOT/taxonomy.json
+// as it was when the archive was opened. Callers must not modify it.
+func (a *Archive) Taxonomy() *Taxonomy { return a.tax }
 
 // Location returns the archive's time zone.
 func (a *Archive) Location() *time.Location { return a.loc }

@@ -29,6 +29,9 @@ type recordInput struct {
 type Defaults struct {
 	Status     Status
 	Visibility Visibility
+	// Agency is the contributing agency of the run (archive ingest
+	// --agency); a metadata.csv agency column overrides it per file.
+	Agency string
 }
 
 // buildRecord makes a new record from extracted metadata, then lays the
@@ -62,6 +65,7 @@ func buildRecord(in recordInput) *Record {
 		Rights:       info.Rights,
 		Visibility:   in.defaults.Visibility,
 		Status:       in.defaults.Status,
+		Agency:       in.defaults.Agency,
 		Provenance:   maps.Clone(info.Provenance),
 		Warnings:     append([]string(nil), info.Warnings...),
 	}
@@ -123,6 +127,7 @@ func applyCurator(r *Record, m *CuratorMeta, tax *Taxonomy) {
 	setString("credit", &r.Credit, m.Credit)
 	setString("rights", &r.Rights, m.Rights)
 	setString("licence", &r.Licence, m.Licence)
+	setString("agency", &r.Agency, m.Agency)
 	if m.Keywords != nil {
 		r.Keywords = m.Keywords
 		r.Provenance["keywords"] = cur

@@ -23,13 +23,21 @@ const MetadataFileName = "metadata.csv"
 var ErrMetadataCSV = errors.New("archive: metadata.csv")
 
 // CSVColumns returns the columns a metadata.csv may have, in export order.
+// Title and description have one column per language of csvLanguages.
 func CSVColumns() []string {
-	return []string{
-		"file", "title_vi", "title_en", "description_vi", "description_en", "keywords",
-		"categories", "place", "creator", "credit", "rights", "licence", "visibility",
-		"status", "captured_at",
+	cols := []string{"file"}
+	for _, f := range []string{"title", "description"} {
+		for _, lang := range csvLanguages() {
+			cols = append(cols, f+"_"+lang)
+		}
 	}
+	return append(cols, "keywords", "categories", "place", "creator", "credit", "rights", "licence",
+		"visibility", "status", "captured_at", "agency", "classification")
 }
+
+// csvLanguages are the languages with their own title_ and description_
+// columns: Vietnamese and the four the regulation names for promotion.
+func csvLanguages() []string { return []string{"vi", "en", "zh", "ja", "ko"} }
 
 // CuratorMeta is what a curator said about one file. Empty strings and nil
 // slices mean "not given".
@@ -47,6 +55,12 @@ type CuratorMeta struct {
 	Status      Status
 	CapturedAt  *time.Time
 	TZInferred  bool
+	// Agency is the contributing agency; it overrides the run's --agency.
+	Agency string
+	// Classification is the file's security marking as the curator states
+	// it; a state-secret marking (SecretMarking) rejects the file unread.
+	// It is never stored in the record.
+	Classification string
 }
 
 // csvRow is one row of a metadata.csv, parsed and validated, or the error
@@ -77,58 +91,19 @@ func (e *RowError) Unwrap() error { return ErrMetadataCSV }
 // is reported in its row's Err and the other rows still apply. name is used
 // in messages.
 func parseMetadataCSV(name string, r io.Reader, tax *Taxonomy, loc *time.Location) ([]csvRow, error) {
-	data, err := io.ReadAll(io.LimitReader(r, 64<<20))
+	sh, err := openCSVSheet(name, r, CSVColumns(), "file")
 	if err != nil {
-		return nil, fmt.Errorf("%w: read %s: %v", ErrMetadataCSV, name, err)
-	}
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	cr := csv.NewReader(bytes.NewReader(data))
-	cr.Comma = sniffSeparator(data)
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s: header: %v", ErrMetadataCSV, name, err)
-	}
-	col := map[string]int{}
-	var unknown []string
-	for i, h := range header {
-		h = strings.ToLower(strings.TrimSpace(h))
-		if !isCSVColumn(h) {
-			unknown = append(unknown, fmt.Sprintf("%q", h))
-			continue
-		}
-		if _, dup := col[h]; dup {
-			return nil, fmt.Errorf("%w: %s: column %q appears twice", ErrMetadataCSV, name, h)
-		}
-		col[h] = i
-	}
-	if len(unknown) > 0 {
-		return nil, fmt.Errorf("%w: %s: unknown columns %s (known: %s)", ErrMetadataCSV, name,
-			strings.Join(unknown, ", "), strings.Join(CSVColumns(), ", "))
-	}
-	if _, ok := col["file"]; !ok {
-		return nil, fmt.Errorf("%w: %s: no \"file\" column", ErrMetadataCSV, name)
+		return nil, err
 	}
 	var rows []csvRow
 	seen := map[string]int{}
-	for rowNum := 2; ; rowNum++ {
-		rec, err := cr.Read()
+	for {
+		rowNum, get, rec, err := sh.next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				return rows, fmt.Errorf("%w: %s line %d: %v", ErrMetadataCSV, name, pe.Line, pe.Err)
-			}
-			return rows, fmt.Errorf("%w: %s: %v", ErrMetadataCSV, name, err)
-		}
-		get := func(c string) string {
-			i, ok := col[c]
-			if !ok || i >= len(rec) {
-				return ""
-			}
-			return cleanText(rec[i])
+			return rows, err
 		}
 		file := path.Clean(strings.ReplaceAll(get("file"), `\`, "/"))
 		if file == "." || file == "" {
@@ -154,7 +129,78 @@ func parseMetadataCSV(name string, r io.Reader, tax *Taxonomy, loc *time.Locatio
 	return rows, nil
 }
 
-func isCSVColumn(h string) bool { return slices.Contains(CSVColumns(), h) }
+// csvSheet reads a curator CSV: UTF-8 with or without BOM, comma or
+// semicolon separated, with a header naming known columns.
+type csvSheet struct {
+	name string
+	cr   *csv.Reader
+	col  map[string]int
+	row  int
+}
+
+// openCSVSheet reads the header. Unknown or repeated columns, or a missing
+// key column, are an error naming them (wrapping ErrMetadataCSV).
+func openCSVSheet(name string, r io.Reader, columns []string, key string) (*csvSheet, error) {
+	data, err := io.ReadAll(io.LimitReader(r, 64<<20))
+	if err != nil {
+		return nil, fmt.Errorf("%w: read %s: %v", ErrMetadataCSV, name, err)
+	}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	cr := csv.NewReader(bytes.NewReader(data))
+	cr.Comma = sniffSeparator(data)
+	cr.FieldsPerRecord = -1
+	header, err := cr.Read()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: header: %v", ErrMetadataCSV, name, err)
+	}
+	col := map[string]int{}
+	var unknown []string
+	for i, h := range header {
+		h = strings.ToLower(strings.TrimSpace(h))
+		if !slices.Contains(columns, h) {
+			unknown = append(unknown, fmt.Sprintf("%q", h))
+			continue
+		}
+		if _, dup := col[h]; dup {
+			return nil, fmt.Errorf("%w: %s: column %q appears twice", ErrMetadataCSV, name, h)
+		}
+		col[h] = i
+	}
+	if len(unknown) > 0 {
+		return nil, fmt.Errorf("%w: %s: unknown columns %s (known: %s)", ErrMetadataCSV, name,
+			strings.Join(unknown, ", "), strings.Join(columns, ", "))
+	}
+	if _, ok := col[key]; !ok {
+		return nil, fmt.Errorf("%w: %s: no %q column", ErrMetadataCSV, name, key)
+	}
+	return &csvSheet{name: name, cr: cr, col: col, row: 1}, nil
+}
+
+// next returns the next row: its number (the header is row 1), a getter of
+// its cells (NFC, trimmed; "" for a missing column) and the raw record. It
+// returns io.EOF at the end.
+func (s *csvSheet) next() (int, func(string) string, []string, error) {
+	rec, err := s.cr.Read()
+	if err == io.EOF {
+		return 0, nil, nil, err
+	}
+	if err != nil {
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			return 0, nil, nil, fmt.Errorf("%w: %s line %d: %v", ErrMetadataCSV, s.name, pe.Line, pe.Err)
+		}
+		return 0, nil, nil, fmt.Errorf("%w: %s: %v", ErrMetadataCSV, s.name, err)
+	}
+	s.row++
+	get := func(c string) string {
+		i, ok := s.col[c]
+		if !ok || i >= len(rec) {
+			return ""
+		}
+		return cleanText(rec[i])
+	}
+	return s.row, get, rec, nil
+}
 
 func allBlank(rec []string) bool {
 	for _, f := range rec {
@@ -198,51 +244,120 @@ func splitList(s string) []string {
 	return out
 }
 
+// parseCSVMeta reads one metadata.csv row for ingest: a cell is a value
+// (ClearValue has no special meaning here), validated like every edit.
 func parseCSVMeta(get func(string) string, tax *Taxonomy, loc *time.Location) (CuratorMeta, error) {
-	var m CuratorMeta
-	langText := func(prefix string) map[string]string {
-		var out map[string]string
-		for _, lang := range []string{"vi", "en"} {
-			if v := get(prefix + "_" + lang); v != "" {
-				if out == nil {
-					out = map[string]string{}
+	ed, err := parseCSVEdit(get, loc, false)
+	if err == nil {
+		ed, err = ed.normalize(tax)
+	}
+	if err != nil {
+		return CuratorMeta{}, csvFieldError(err)
+	}
+	m := ed.curatorMeta()
+	m.Classification = get("classification") // for the state-secret gate only; never stored
+	return m, nil
+}
+
+// parseCSVEdit turns one row's cells into an Edit: an empty cell leaves the
+// field alone; with clearing, ClearValue clears it. Values are checked by
+// Edit.normalize, not here; only captured_at is parsed.
+func parseCSVEdit(get func(string) string, loc *time.Location, clearing bool) (Edit, error) {
+	var ed Edit
+	cell := func(col string) (string, bool) {
+		v := get(col)
+		if clearing && v == ClearValue {
+			return "", true
+		}
+		return v, v != ""
+	}
+	for _, lang := range csvLanguages() {
+		for prefix, dst := range map[string]*map[string]string{"title": &ed.Title, "description": &ed.Description} {
+			if v, ok := cell(prefix + "_" + lang); ok {
+				if *dst == nil {
+					*dst = map[string]string{}
 				}
-				out[lang] = v
+				(*dst)[lang] = v
 			}
 		}
-		return out
 	}
-	m.Title = langText("title")
-	m.Description = langText("description")
-	m.Keywords = splitList(get("keywords"))
-	m.Categories = splitList(get("categories"))
-	for _, c := range m.Categories {
-		if _, ok := tax.Category(c); !ok {
-			return m, &RowError{Column: "categories", Msg: fmt.Sprintf("unknown category %q", c)}
+	list := func(col string) *[]string {
+		v, ok := cell(col)
+		if !ok {
+			return nil
 		}
+		l := splitList(v)
+		return &l
 	}
-	m.Place = get("place")
-	if m.Place != "" {
-		if _, ok := tax.Place(m.Place); !ok {
-			return m, &RowError{Column: "place", Msg: fmt.Sprintf("unknown place code %q", m.Place)}
+	ed.Keywords, ed.Categories = list("keywords"), list("categories")
+	str := func(col string) *string {
+		if v, ok := cell(col); ok {
+			return &v
 		}
+		return nil
 	}
-	m.Creator, m.Credit, m.Rights, m.Licence = get("creator"), get("credit"), get("rights"), get("licence")
-	var err error
-	if m.Visibility, err = ParseVisibility(get("visibility")); err != nil {
-		return m, &RowError{Column: "visibility", Msg: err.Error()}
+	ed.Place, ed.Creator, ed.Credit = str("place"), str("creator"), str("credit")
+	ed.Rights, ed.Licence, ed.Agency = str("rights"), str("licence"), str("agency")
+	if v := get("visibility"); v != "" {
+		vis := Visibility(v)
+		ed.Visibility = &vis
 	}
-	if m.Status, err = ParseStatus(get("status")); err != nil {
-		return m, &RowError{Column: "status", Msg: err.Error()}
+	if v := get("status"); v != "" {
+		st := Status(v)
+		ed.Status = &st
 	}
-	if s := get("captured_at"); s != "" {
-		t, inferred, err := parseCuratorTime(s, loc)
+	if v := get("captured_at"); v != "" {
+		if clearing && v == ClearValue {
+			return ed, &RowError{Column: "captured_at", Msg: "a capture time cannot be cleared, only replaced"}
+		}
+		t, inferred, err := parseCuratorTime(v, loc)
 		if err != nil {
-			return m, &RowError{Column: "captured_at", Msg: err.Error()}
+			return ed, &RowError{Column: "captured_at", Msg: err.Error()}
 		}
-		m.CapturedAt, m.TZInferred = &t, inferred
+		ed.CapturedAt, ed.CapturedAtInferred = &t, inferred
 	}
-	return m, nil
+	return ed, nil
+}
+
+// csvFieldError turns a *FieldError into a *RowError naming the column
+// (title.vi → title_vi); File and Row are filled in by the caller.
+func csvFieldError(err error) error {
+	var fe *FieldError
+	if errors.As(err, &fe) {
+		return &RowError{Column: strings.ReplaceAll(fe.Field, ".", "_"), Msg: fe.Msg}
+	}
+	return err
+}
+
+// curatorMeta is a validated metadata.csv row as ingest lays it over a new
+// record.
+func (ed Edit) curatorMeta() CuratorMeta {
+	val := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	list := func(p *[]string) []string {
+		if p == nil || len(*p) == 0 {
+			return nil
+		}
+		return *p
+	}
+	m := CuratorMeta{
+		Title: ed.Title, Description: ed.Description,
+		Keywords: list(ed.Keywords), Categories: list(ed.Categories),
+		Place: val(ed.Place), Creator: val(ed.Creator), Credit: val(ed.Credit), Rights: val(ed.Rights),
+		Licence: val(ed.Licence), Agency: val(ed.Agency),
+		CapturedAt: ed.CapturedAt, TZInferred: ed.CapturedAtInferred,
+	}
+	if ed.Visibility != nil {
+		m.Visibility = *ed.Visibility
+	}
+	if ed.Status != nil {
+		m.Status = *ed.Status
+	}
+	return m
 }
 
 // ParseVisibility accepts "" (not given), "public" or "internal".

@@ -8,9 +8,17 @@
 // # Layout of ROOT
 //
 //	ROOT/archive.db                      bbolt: records and indexes (below)
+//	ROOT/taxonomy.json                   categories and gazetteer; seeded from the
+//	                                     embedded defaults on first open, then
+//	                                     edited by hand and loaded by Open
 //	ROOT/originals/ab/cd/<sha256>        originals, byte for byte, never rewritten
 //	ROOT/renditions/ab/cd/<sha256>.<name>.v<N>.jpg   derived, rebuildable
 //	ROOT/tmp/                            temp files; emptied when the archive opens
+//	ROOT/config.json                     settings (LoadSettings: "department"; the server's keys)
+//
+// A backup folder (Archive.Backup, Restore) holds archive.db (one read
+// transaction's copy), originals/ in the same layout, renditions/ when asked,
+// and manifest.json (BackupManifest), written last.
 //
 // # Keys in archive.db
 //
@@ -20,6 +28,15 @@
 //	         {id, size, mtime_ns}: lets a re-run say "unchanged" without reading
 //	changes  8-byte big-endian sequence → 0x01 + Change JSON {seq, id, op, at};
 //	         every create and update appends one, for the index and change feeds
+//	audit    8-byte big-endian sequence → 0x01 + AuditEntry JSON {seq, at, who,
+//	         id, field, old, new, via}: one per changed field, written by Edit
+//	         in the same transaction as the record and its change
+//	audit_by_id  id (64 hex chars) + 8-byte big-endian audit sequence → empty;
+//	         the per-record index behind Store.History (a prefix scan)
+//	served   "YYYY-MM-DD|id|role|what" → 0x01 + 8-byte big-endian count: how
+//	         often an asset was served (what: original | rendition) to a role
+//	         on a day of the archive's time zone; written in batches by
+//	         ServedCounter, read by Report. Created on first use.
 //
 // The leading byte of every value is its encoding version.
 //

@@ -67,6 +67,9 @@ type IngestOptions struct {
 	BatchSize int
 	// BatchDelay bounds how long a record waits for its batch; 0 means 250 ms.
 	BatchDelay time.Duration
+	// Rejections, if not nil, receives every file the state-secret gate
+	// rejects (the audit trail).
+	Rejections RejectionLog
 }
 
 // Stages sums the time the pipeline spent in each stage over a run.
@@ -140,10 +143,7 @@ func (a *Archive) Ingest(ctx context.Context, sources []string, opts IngestOptio
 	if opts.OnProgress == nil {
 		opts.OnProgress = func(Progress) {}
 	}
-	tax, err := DefaultTaxonomy()
-	if err != nil {
-		return nil, err
-	}
+	tax := a.tax
 	p, err := walkSources(sources, walkOptions{followSymlinks: opts.FollowSymlinks, tax: tax, loc: a.loc})
 	if err != nil {
 		return nil, err
@@ -336,6 +336,11 @@ func (a *Archive) process(ctx context.Context, j job, tax *Taxonomy, opts Ingest
 	if j.metaErr != nil {
 		return fail(StatusFailed, j.metaErr)
 	}
+	// The curator's classification stops a state secret before it is read.
+	if err := checkCuratorSecret(j.meta); err != nil {
+		a.rejectSecret(ctx, opts, j.path, "", err)
+		return fail(StatusRejected, err)
+	}
 	pe, ok, err := a.store.lookupPath(j.key)
 	if err != nil {
 		return fail(StatusFailed, err)
@@ -403,6 +408,12 @@ func (a *Archive) process(ctx context.Context, j job, tax *Taxonomy, opts Ingest
 			return fail(StatusRejected, err)
 		}
 		return fail(StatusFailed, err)
+	}
+	// Before anything is rendered or installed: the deferred discard removes
+	// the temp copy, so nothing of a state secret stays under ROOT.
+	if err := checkEmbeddedSecret(info); err != nil {
+		a.rejectSecret(ctx, opts, j.path, id, err)
+		return fail(StatusRejected, err)
 	}
 	rec := buildRecord(recordInput{
 		id: id, size: tmp.size, originalName: j.name, sourcePath: j.sourcePath, mtime: j.mtime,

@@ -1,5 +1,7 @@
 package archive
 
+import "time"
+
 // Stats summarises the archive's records.
 type Stats struct {
 	Records      int            `json:"records"`
@@ -8,20 +10,35 @@ type Stats struct {
 	ByMIME       map[string]int `json:"by_mime"`
 	ByStatus     map[string]int `json:"by_status"`
 	ByVisibility map[string]int `json:"by_visibility"`
-	// TitleLanguages counts records with a title in each language.
-	TitleLanguages map[string]int `json:"title_languages"`
-	WithGPS        int            `json:"with_gps"`
-	WithCaptured   int            `json:"with_captured_at"`
-	WithRenditions int            `json:"with_renditions"`
-	WithWarnings   int            `json:"with_warnings"`
-	LastChange     uint64         `json:"last_change"`
+	// TitleLanguages counts records with a title in each language;
+	// DescriptionLanguages with a description; ReviewedLanguages those whose
+	// text in the language is marked reviewed (Record.LangStatus).
+	TitleLanguages       map[string]int `json:"title_languages"`
+	DescriptionLanguages map[string]int `json:"description_languages"`
+	ReviewedLanguages    map[string]int `json:"reviewed_languages"`
+	WithGPS              int            `json:"with_gps"`
+	WithCaptured         int            `json:"with_captured_at"`
+	WithRenditions       int            `json:"with_renditions"`
+	WithWarnings         int            `json:"with_warnings"`
+	LastChange           uint64         `json:"last_change"`
+	// Embargoed counts records whose publication date has not come;
+	// RightsExpired those whose rights have ended; RightsExpiringSoon those
+	// whose rights end within RightsExpiryWarning.
+	Embargoed          int `json:"embargoed"`
+	RightsExpired      int `json:"rights_expired"`
+	RightsExpiringSoon int `json:"rights_expiring_30d"`
 }
 
-// Stats counts the records by kind, type, status, visibility and language.
-func (s *Store) Stats() (*Stats, error) {
+// Stats counts the records by kind, type, status, visibility and language,
+// and the embargoes and rights expiries as of now.
+func (s *Store) Stats() (*Stats, error) { return s.StatsAt(time.Now()) }
+
+// StatsAt is Stats with embargoes and rights expiries judged at now.
+func (s *Store) StatsAt(now time.Time) (*Stats, error) {
 	st := &Stats{
 		ByKind: map[string]int{}, ByMIME: map[string]int{}, ByStatus: map[string]int{},
 		ByVisibility: map[string]int{}, TitleLanguages: map[string]int{},
+		DescriptionLanguages: map[string]int{}, ReviewedLanguages: map[string]int{},
 	}
 	err := s.ForEach(func(r *Record) error {
 		st.Records++
@@ -35,6 +52,16 @@ func (s *Store) Stats() (*Stats, error) {
 				st.TitleLanguages[lang]++
 			}
 		}
+		for lang, t := range r.Description {
+			if t != "" {
+				st.DescriptionLanguages[lang]++
+			}
+		}
+		for lang, ls := range r.LangStatus {
+			if ls == LangReviewed {
+				st.ReviewedLanguages[lang]++
+			}
+		}
 		if r.GPS != nil {
 			st.WithGPS++
 		}
@@ -46,6 +73,15 @@ func (s *Store) Stats() (*Stats, error) {
 		}
 		if len(r.Warnings) > 0 {
 			st.WithWarnings++
+		}
+		if Embargoed(r, now) {
+			st.Embargoed++
+		}
+		if RightsExpired(r, now) {
+			st.RightsExpired++
+		}
+		if RightsExpiringWithin(r, now, RightsExpiryWarning) {
+			st.RightsExpiringSoon++
 		}
 		return nil
 	})

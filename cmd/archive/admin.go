@@ -46,10 +46,15 @@ func runStats(g *globalOptions, o statsOptions) error {
 	counts(tw, "status", st.ByStatus)
 	counts(tw, "visibility", st.ByVisibility)
 	counts(tw, "title language", st.TitleLanguages)
+	counts(tw, "description language", st.DescriptionLanguages)
+	counts(tw, "reviewed language", st.ReviewedLanguages)
 	fmt.Fprintf(tw, "with capture time:\t%d\n", st.WithCaptured)
 	fmt.Fprintf(tw, "with GPS:\t%d\n", st.WithGPS)
 	fmt.Fprintf(tw, "with renditions:\t%d\n", st.WithRenditions)
 	fmt.Fprintf(tw, "with warnings:\t%d\n", st.WithWarnings)
+	fmt.Fprintf(tw, "embargoed:\t%d\n", st.Embargoed)
+	fmt.Fprintf(tw, "rights expired:\t%d\n", st.RightsExpired)
+	fmt.Fprintf(tw, "rights expiring within 30 days:\t%d\n", st.RightsExpiringSoon)
 	return tw.Flush()
 }
 

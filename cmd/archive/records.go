@@ -113,24 +113,27 @@ type exportOptions struct{ format string }
 func newExportCommand(g *globalOptions) *cobra.Command {
 	var o exportOptions
 	c := &cobra.Command{
-		Use:   "export --format jsonl",
-		Short: "Print every record, one JSON object per line, in id order",
+		Use:   "export --format jsonl|csv",
+		Short: "Print every record in id order: JSON lines, or a spreadsheet for import-metadata",
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, args []string) error { return runExport(g, o) },
 	}
-	c.Flags().StringVar(&o.format, "format", "jsonl", "output format: jsonl")
+	c.Flags().StringVar(&o.format, "format", "jsonl", "output format: jsonl, or csv (UTF-8 with BOM, CRLF; edit and feed to import-metadata)")
 	return c
 }
 
 func runExport(g *globalOptions, o exportOptions) error {
-	if o.format != "jsonl" {
-		return fmt.Errorf("%w: --format %q (want jsonl)", errUsage, o.format)
+	if o.format != "jsonl" && o.format != "csv" {
+		return fmt.Errorf("%w: --format %q (want jsonl or csv)", errUsage, o.format)
 	}
 	a, err := g.openArchive(true)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
+	if o.format == "csv" {
+		return a.Store().ExportCSV(g.stdout)
+	}
 	enc := newJSONEncoder(g.stdout, false)
 	return a.Store().ForEach(func(r *archive.Record) error { return enc.Encode(r) })
 }

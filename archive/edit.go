@@ -1,0 +1,542 @@
+package archive
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	"golang.org/x/text/language"
+)
+
+// Errors of editing. Match them with errors.Is; a *FieldError (errors.As)
+// names the field.
+var (
+	// ErrInvalidEdit is wrapped by every *FieldError: the edit was refused
+	// and nothing was written.
+	ErrInvalidEdit = errors.New("archive: invalid edit")
+	// ErrTransition is a status change the workflow does not allow.
+	ErrTransition = errors.New("archive: status change not allowed")
+	// ErrNeedsVietnamese refuses a published record without a Vietnamese
+	// title (TAXONOMY.md: Vietnamese is required for publication).
+	ErrNeedsVietnamese = errors.New("archive: publishing needs a Vietnamese title")
+)
+
+// FieldError is a refused change of one field. Field is named as in the
+// audit log ("title.en", "place", "status").
+type FieldError struct {
+	Field string
+	Msg   string
+	Err   error // a more specific sentinel (ErrTransition, ErrNeedsVietnamese), or nil
+}
+
+func (e *FieldError) Error() string {
+	return fmt.Sprintf("archive: invalid edit of %s: %s", e.Field, e.Msg)
+}
+
+// Unwrap gives ErrInvalidEdit and the specific sentinel, if any.
+func (e *FieldError) Unwrap() []error {
+	if e.Err != nil {
+		return []error{ErrInvalidEdit, e.Err}
+	}
+	return []error{ErrInvalidEdit}
+}
+
+// Via is the path a change came in by.
+type Via string
+
+// Paths of change, recorded in the audit log.
+const (
+	ViaCLI    Via = "cli"
+	ViaAPI    Via = "api"
+	ViaCSV    Via = "csv"
+	ViaIngest Via = "ingest"
+)
+
+// Actor is who makes a change (an API key's name or an OS user) and by what
+// path.
+type Actor struct {
+	Who string
+	Via Via
+}
+
+// Lang review states (Record.LangStatus). A language absent from
+// LangStatus is a draft.
+const (
+	LangDraft    = "draft"
+	LangReviewed = "reviewed"
+)
+
+// ClearValue in a CSV cell (import-metadata) clears the field; an empty
+// cell leaves it unchanged.
+const ClearValue = "-"
+
+// Edit is a set of field changes. Nil pointers and absent map keys leave a
+// field unchanged; a pointer to "" (or an empty slice) clears it; a map
+// entry with "" removes that language. Text is stored NFC and trimmed.
+type Edit struct {
+	Title       map[string]string `json:"title,omitempty"`       // language tag → text
+	Description map[string]string `json:"description,omitempty"` // language tag → text
+	// Keywords replaces the list; AddKeywords and RemoveKeywords then apply.
+	Keywords       *[]string   `json:"keywords,omitempty"`
+	AddKeywords    []string    `json:"add_keywords,omitempty"`
+	RemoveKeywords []string    `json:"remove_keywords,omitempty"`
+	Categories     *[]string   `json:"categories,omitempty"` // replaces the list
+	Place          *string     `json:"place,omitempty"`      // gazetteer code
+	Creator        *string     `json:"creator,omitempty"`
+	Credit         *string     `json:"credit,omitempty"`
+	Rights         *string     `json:"rights,omitempty"`
+	Licence        *string     `json:"licence,omitempty"`
+	Agency         *string     `json:"agency,omitempty"`
+	Visibility     *Visibility `json:"visibility,omitempty"`
+	Status         *Status     `json:"status,omitempty"`
+	CapturedAt     *time.Time  `json:"captured_at,omitempty"`
+	// CapturedAtInferred says CapturedAt was a wall-clock time read in the
+	// archive's zone.
+	CapturedAtInferred bool `json:"-"`
+	// LangStatus sets languages' review state: draft or reviewed.
+	LangStatus map[string]string `json:"lang_status,omitempty"`
+}
+
+// ParseLangTag canonicalises a BCP 47 language tag ("zh-hant" → "zh-Hant");
+// "x-default" (language unknown) is kept as is.
+func ParseLangTag(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if strings.EqualFold(s, "x-default") {
+		return "x-default", nil
+	}
+	if s == "" {
+		return "", errors.New("empty language tag")
+	}
+	t, err := language.Parse(s)
+	if err != nil {
+		return "", fmt.Errorf("%q is not a BCP 47 language tag", s)
+	}
+	return t.String(), nil
+}
+
+// normalize validates ed against the taxonomy and the value sets, and
+// returns it with canonical language tags, NFC text and de-duplicated
+// lists. It is the one validation of field values: metadata.csv at ingest,
+// `archive edit`, import-metadata and the API all go through it.
+func (ed Edit) normalize(tax *Taxonomy) (Edit, error) {
+	out := ed
+	var err error
+	if out.Title, err = normLangText("title", ed.Title); err != nil {
+		return ed, err
+	}
+	if out.Description, err = normLangText("description", ed.Description); err != nil {
+		return ed, err
+	}
+	list := func(p *[]string) *[]string {
+		if p == nil {
+			return nil
+		}
+		l := cleanList(*p)
+		return &l
+	}
+	out.Keywords = list(ed.Keywords)
+	out.AddKeywords = cleanList(ed.AddKeywords)
+	out.RemoveKeywords = cleanList(ed.RemoveKeywords)
+	if out.Categories = list(ed.Categories); out.Categories != nil {
+		for _, c := range *out.Categories {
+			if err := tax.CheckCategory(c); err != nil {
+				return ed, &FieldError{Field: "categories", Msg: err.Error()}
+			}
+		}
+	}
+	str := func(p *string) *string {
+		if p == nil {
+			return nil
+		}
+		s := cleanText(*p)
+		return &s
+	}
+	out.Creator, out.Credit, out.Rights = str(ed.Creator), str(ed.Credit), str(ed.Rights)
+	out.Licence, out.Agency = str(ed.Licence), str(ed.Agency)
+	if out.Place = str(ed.Place); out.Place != nil && *out.Place != "" {
+		if err := tax.CheckPlace(*out.Place); err != nil {
+			return ed, &FieldError{Field: "place", Msg: err.Error()}
+		}
+	}
+	if ed.Visibility != nil {
+		v, err := ParseVisibility(string(*ed.Visibility))
+		if err == nil && v == "" {
+			err = errors.New("visibility cannot be cleared (public or internal)")
+		}
+		if err != nil {
+			return ed, &FieldError{Field: "visibility", Msg: err.Error()}
+		}
+		out.Visibility = &v
+	}
+	if ed.Status != nil {
+		s, err := ParseStatus(string(*ed.Status))
+		if err == nil && s == "" {
+			err = errors.New("status cannot be cleared (draft, review, published or withdrawn)")
+		}
+		if err != nil {
+			return ed, &FieldError{Field: "status", Msg: err.Error()}
+		}
+		out.Status = &s
+	}
+	if ed.LangStatus != nil {
+		out.LangStatus = map[string]string{}
+		for lang, st := range ed.LangStatus {
+			tag, err := ParseLangTag(lang)
+			if err != nil {
+				return ed, &FieldError{Field: "lang_status", Msg: err.Error()}
+			}
+			st = strings.ToLower(strings.TrimSpace(st))
+			if st != LangDraft && st != LangReviewed {
+				return ed, &FieldError{Field: "lang_status." + tag, Msg: fmt.Sprintf("%q is not draft or reviewed", st)}
+			}
+			out.LangStatus[tag] = st
+		}
+	}
+	return out, nil
+}
+
+func normLangText(field string, m map[string]string) (map[string]string, error) {
+	if m == nil {
+		return nil, nil
+	}
+	out := make(map[string]string, len(m))
+	for lang, v := range m {
+		tag, err := ParseLangTag(lang)
+		if err != nil {
+			return nil, &FieldError{Field: field, Msg: err.Error()}
+		}
+		if _, dup := out[tag]; dup {
+			return nil, &FieldError{Field: field + "." + tag, Msg: "language given twice"}
+		}
+		out[tag] = cleanText(v)
+	}
+	return out, nil
+}
+
+// cleanList is a list of NFC, trimmed, non-empty, distinct values, never nil.
+func cleanList(l []string) []string {
+	out := []string{}
+	for _, v := range l {
+		if v = cleanText(v); v != "" && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// statusMoves are the workflow's allowed status changes: draft → review →
+// published → withdrawn, and back to draft from review or withdrawn.
+// Anything else (draft → published, withdrawn → published) goes the long way.
+func statusMoves() map[Status][]Status {
+	return map[Status][]Status{
+		Draft:     {Review},
+		Review:    {Published, Draft},
+		Published: {Withdrawn},
+		Withdrawn: {Draft},
+	}
+}
+
+// fieldChange is one field's change, before it gets an audit sequence.
+type fieldChange struct {
+	field    string
+	old, new any
+}
+
+// applyEdit applies a normalized edit to r and returns what changed, or a
+// *FieldError leaving r in an unspecified state (callers work on a copy).
+// Each descriptive field it changes is marked "curator" in the provenance
+// (removed when the field is cleared); status, visibility and review states
+// are workflow, recorded in the audit log only.
+func applyEdit(r *Record, ed Edit, tax *Taxonomy) ([]fieldChange, error) {
+	const cur = "curator"
+	var ch []fieldChange
+	viBefore := r.Title["vi"] != ""
+	if r.Provenance == nil {
+		r.Provenance = map[string]string{}
+	}
+	mark := func(field string, cleared bool) {
+		if cleared {
+			delete(r.Provenance, field)
+		} else {
+			r.Provenance[field] = cur
+		}
+	}
+	textChanged := map[string]bool{}
+	setText := func(field string, dst *map[string]string, src map[string]string) {
+		for _, lang := range slices.Sorted(maps.Keys(src)) {
+			v, old := src[lang], (*dst)[lang]
+			if v == old {
+				continue
+			}
+			if *dst == nil {
+				*dst = map[string]string{}
+			}
+			if v == "" {
+				delete(*dst, lang)
+			} else {
+				(*dst)[lang] = v
+			}
+			ch = append(ch, fieldChange{field + "." + lang, nullIfEmpty(old), nullIfEmpty(v)})
+			mark(field+"."+lang, v == "")
+			textChanged[lang] = true
+		}
+	}
+	setText("title", &r.Title, ed.Title)
+	setText("description", &r.Description, ed.Description)
+
+	setList := func(field string, dst *[]string, v []string) {
+		if !slices.Equal(*dst, v) && (len(*dst) > 0 || len(v) > 0) {
+			ch = append(ch, fieldChange{field, slices.Clone(*dst), v})
+			*dst = v
+			mark(field, len(v) == 0)
+		}
+	}
+	kw := slices.Clone(r.Keywords)
+	if ed.Keywords != nil {
+		kw = slices.Clone(*ed.Keywords)
+	}
+	for _, k := range ed.AddKeywords {
+		if !slices.Contains(kw, k) {
+			kw = append(kw, k)
+		}
+	}
+	kw = slices.DeleteFunc(kw, func(k string) bool { return slices.Contains(ed.RemoveKeywords, k) })
+	setList("keywords", &r.Keywords, kw)
+	if ed.Categories != nil {
+		setList("categories", &r.Categories, *ed.Categories)
+	}
+
+	if ed.Place != nil {
+		old := ""
+		if r.Place != nil {
+			old = r.Place.Code
+		}
+		if code := *ed.Place; code != old {
+			r.Place = nil
+			if code != "" {
+				u, _ := tax.Place(code)
+				r.Place = &Place{Code: code, Name: u.VI}
+			}
+			ch = append(ch, fieldChange{"place", nullIfEmpty(old), nullIfEmpty(code)})
+			mark("place", code == "")
+		}
+	}
+	setString := func(field string, dst *string, v *string) {
+		if v != nil && *v != *dst {
+			ch = append(ch, fieldChange{field, nullIfEmpty(*dst), nullIfEmpty(*v)})
+			*dst = *v
+			mark(field, *v == "")
+		}
+	}
+	setString("creator", &r.Creator, ed.Creator)
+	setString("credit", &r.Credit, ed.Credit)
+	setString("rights", &r.Rights, ed.Rights)
+	setString("licence", &r.Licence, ed.Licence)
+	setString("agency", &r.Agency, ed.Agency)
+
+	if ed.CapturedAt != nil && (r.CapturedAt == nil || !r.CapturedAt.Equal(*ed.CapturedAt) ||
+		r.CapturedAt.Format(time.RFC3339) != ed.CapturedAt.Format(time.RFC3339)) {
+		var old any
+		if r.CapturedAt != nil {
+			old = r.CapturedAt.Format(time.RFC3339)
+		}
+		t := ed.CapturedAt.Truncate(time.Second)
+		r.CapturedAt, r.CapturedAtSource, r.TZInferred = &t, cur, ed.CapturedAtInferred
+		ch = append(ch, fieldChange{"captured_at", old, t.Format(time.RFC3339)})
+		mark("captured_at", false)
+	}
+	if ed.Visibility != nil && *ed.Visibility != r.Visibility {
+		ch = append(ch, fieldChange{"visibility", nullIfEmpty(string(r.Visibility)), string(*ed.Visibility)})
+		r.Visibility = *ed.Visibility
+	}
+
+	// Review states: an explicit change, or back to draft when a reviewed
+	// language's text changes and the edit does not re-review it.
+	langStatus := maps.Clone(ed.LangStatus)
+	for lang := range textChanged {
+		if _, given := langStatus[lang]; !given && r.LangStatus[lang] == LangReviewed {
+			if langStatus == nil {
+				langStatus = map[string]string{}
+			}
+			langStatus[lang] = LangDraft
+		}
+	}
+	for _, lang := range slices.Sorted(maps.Keys(langStatus)) {
+		old, v := langState(r.LangStatus, lang), langStatus[lang]
+		if old == v {
+			continue
+		}
+		if v == LangReviewed {
+			if r.LangStatus == nil {
+				r.LangStatus = map[string]string{}
+			}
+			r.LangStatus[lang] = v
+		} else {
+			delete(r.LangStatus, lang)
+		}
+		ch = append(ch, fieldChange{"lang_status." + lang, old, v})
+	}
+	if len(r.LangStatus) == 0 {
+		r.LangStatus = nil
+	}
+
+	statusChanged := ed.Status != nil && *ed.Status != r.Status
+	if statusChanged {
+		if !slices.Contains(statusMoves()[r.Status], *ed.Status) {
+			return nil, &FieldError{Field: "status", Err: ErrTransition,
+				Msg: fmt.Sprintf("%s → %s is not allowed (draft → review → published → withdrawn; review or withdrawn → draft)", r.Status, *ed.Status)}
+		}
+		ch = append(ch, fieldChange{"status", nullIfEmpty(string(r.Status)), string(*ed.Status)})
+		r.Status = *ed.Status
+	}
+	// Publishing, or taking the Vietnamese title off a published record.
+	if r.Status == Published && r.Title["vi"] == "" && (statusChanged || viBefore) {
+		return nil, &FieldError{Field: "title.vi", Err: ErrNeedsVietnamese,
+			Msg: "a published record needs a Vietnamese title (set title.vi first)"}
+	}
+	normalizeRecord(r)
+	return ch, nil
+}
+
+func langState(m map[string]string, lang string) string {
+	if m[lang] == LangReviewed {
+		return LangReviewed
+	}
+	return LangDraft
+}
+
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// Edit changes the record whose id (or unique prefix) is given: it
+// validates ed, applies it, and in ONE bbolt transaction stores the record
+// (UpdatedAt now), appends a change to the change sequence and appends one
+// audit entry per changed field. An edit that changes nothing writes
+// nothing and returns no entries. A refused edit returns a *FieldError
+// (errors.Is ErrInvalidEdit) and writes nothing. Every mutation path (the
+// CLI, the HTTP API, import-metadata) goes through here.
+func (a *Archive) Edit(ctx context.Context, id string, ed Edit, by Actor) (*Record, []AuditEntry, error) {
+	return a.edit(ctx, id, ed, by, false)
+}
+
+// PreviewEdit is Edit without writing: the record as it would be and the
+// audit entries it would append (with Seq 0).
+func (a *Archive) PreviewEdit(ctx context.Context, id string, ed Edit, by Actor) (*Record, []AuditEntry, error) {
+	return a.edit(ctx, id, ed, by, true)
+}
+
+func (a *Archive) edit(ctx context.Context, id string, ed Edit, by Actor, dryRun bool) (*Record, []AuditEntry, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	switch by.Via {
+	case ViaCLI, ViaAPI, ViaCSV, ViaIngest:
+	default:
+		return nil, nil, fmt.Errorf("archive: edit: unknown path %q", by.Via)
+	}
+	if strings.TrimSpace(by.Who) == "" {
+		return nil, nil, errors.New("archive: edit: who is making the change is not known")
+	}
+	full, err := a.store.Resolve(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	ed, err = ed.normalize(a.tax)
+	if err != nil {
+		return nil, nil, err
+	}
+	var rec *Record
+	var entries []AuditEntry
+	fn := func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketRecords).Get([]byte(full))
+		if v == nil {
+			return fmt.Errorf("%w: record %s", ErrNotFound, full)
+		}
+		rec = new(Record)
+		if err := decodeValue(v, rec); err != nil {
+			return fmt.Errorf("record %s: %w", full, err)
+		}
+		changes, err := applyEdit(rec, ed, a.tax)
+		if err != nil || len(changes) == 0 {
+			return err
+		}
+		now := a.now().In(a.loc).Truncate(time.Second)
+		rec.UpdatedAt = now
+		for _, c := range changes {
+			e, err := newAuditEntry(now, by, full, c)
+			if err != nil {
+				return err
+			}
+			entries = append(entries, e)
+		}
+		if dryRun {
+			return nil
+		}
+		if _, err := putRecord(tx, rec); err != nil {
+			return err
+		}
+		for i := range entries {
+			if err := putAudit(tx, &entries[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if dryRun {
+		err = a.store.db.View(fn)
+	} else {
+		err = a.store.db.Update(fn)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return rec, entries, nil
+}
+
+// PickLang returns the text to serve from a language map (a title or a
+// description) for the preferred languages, in order: the first present
+// (non-blank) of prefs, then "vi", then "x-default"; and the language it
+// served, "" when none is present. A preference matches its exact tag
+// (case-insensitive, so "zh-hant" finds "zh-Hant") and then, when the map
+// has no such tag, the first (in sorted order) tag with the same base
+// language ("en" finds "en-GB").
+func PickLang(m map[string]string, prefs []string) (text, lang string) {
+	for _, p := range append(slices.Clone(prefs), "vi", "x-default") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if t, l := pickOne(m, p); l != "" {
+			return t, l
+		}
+	}
+	return "", ""
+}
+
+func pickOne(m map[string]string, pref string) (string, string) {
+	keys := slices.Sorted(maps.Keys(m))
+	for _, k := range keys {
+		if strings.EqualFold(k, pref) && strings.TrimSpace(m[k]) != "" {
+			return m[k], k
+		}
+	}
+	if strings.EqualFold(pref, "x-default") {
+		return "", ""
+	}
+	base := strings.ToLower(strings.SplitN(pref, "-", 2)[0])
+	for _, k := range keys {
+		if strings.ToLower(strings.SplitN(k, "-", 2)[0]) == base && strings.TrimSpace(m[k]) != "" && !strings.EqualFold(k, "x-default") {
+			return m[k], k
+		}
+	}
+	return "", ""
+}

@@ -1,0 +1,338 @@
+package archive
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+var apiActor = Actor{Who: "portal-editor", Via: ViaAPI}
+
+func ptr[T any](v T) *T { return &v }
+
+// editArchive is an archive with two records: a draft with a Vietnamese
+// title and a record under review without one.
+func editArchive(t *testing.T) (*Archive, string, string) {
+	t.Helper()
+	now := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
+	a, err := Open(t.TempDir(), Options{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	r1 := testRecord(idOf(1))
+	r1.Status, r1.Visibility, r1.Keywords = Draft, Public, []string{"chợ", "sông"}
+	r1.Provenance = map[string]string{"keywords": "iptc"}
+	r2 := testRecord(idOf(2))
+	r2.Title = map[string]string{"en": "Floating market"}
+	r2.Status, r2.Visibility = Review, Internal
+	for _, r := range []*Record{r1, r2} {
+		if _, err := a.Store().Put(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return a, r1.ID, r2.ID
+}
+
+func TestEditAppliesAndAudits(t *testing.T) {
+	tests := []struct {
+		name   string
+		id     byte
+		ed     Edit
+		fields []string // audit fields, in order
+		check  func(t *testing.T, r *Record)
+	}{
+		{
+			name: "texts in NFD and odd tags", id: 1,
+			ed:     Edit{Title: map[string]string{"EN": " Hai Duong ", "vi": "Ha\u0309i Phòng"}, Description: map[string]string{"zh-hant": "海陽"}},
+			fields: []string{"title.en", "title.vi", "description.zh-Hant"},
+			check: func(t *testing.T, r *Record) {
+				if r.Title["en"] != "Hai Duong" || r.Title["vi"] != "Hải Phòng" || r.Description["zh-Hant"] != "海陽" {
+					t.Errorf("title %v description %v", r.Title, r.Description)
+				}
+				if r.Provenance["title.en"] != "curator" || r.Provenance["description.zh-Hant"] != "curator" {
+					t.Errorf("provenance %v", r.Provenance)
+				}
+			},
+		},
+		{
+			name: "keywords, categories, place, rights", id: 1,
+			ed: Edit{AddKeywords: []string{"lễ hội", "chợ"}, RemoveKeywords: []string{"sông"}, Categories: &[]string{"du-lich", "lich-su"},
+				Place: ptr("294"), Credit: ptr("Sở VHTTDL"), Agency: ptr("UBND huyện Thanh Hà")},
+			fields: []string{"keywords", "categories", "place", "credit", "agency"},
+			check: func(t *testing.T, r *Record) {
+				if strings.Join(r.Keywords, "|") != "chợ|lễ hội" || r.Place.Name != "Huyện Thanh Hà" || r.Agency == "" {
+					t.Errorf("record %+v", r)
+				}
+				if r.Provenance["keywords"] != "curator" || r.Provenance["place"] != "curator" {
+					t.Errorf("provenance %v", r.Provenance)
+				}
+			},
+		},
+		{
+			name: "workflow and review state", id: 1,
+			ed:     Edit{Status: ptr(Review), Visibility: ptr(Internal), LangStatus: map[string]string{"vi": "reviewed"}},
+			fields: []string{"visibility", "lang_status.vi", "status"},
+			check: func(t *testing.T, r *Record) {
+				if r.Status != Review || r.Visibility != Internal || r.LangStatus["vi"] != LangReviewed {
+					t.Errorf("record %+v", r)
+				}
+			},
+		},
+		{
+			name: "publish with the Vietnamese title in the same edit", id: 2,
+			ed:     Edit{Title: map[string]string{"vi": "Chợ nổi"}, Status: ptr(Published)},
+			fields: []string{"title.vi", "status"},
+		},
+		{
+			name: "clearing", id: 2,
+			ed:     Edit{Title: map[string]string{"en": ""}, Categories: &[]string{}, Place: ptr("")},
+			fields: []string{"title.en"},
+			check: func(t *testing.T, r *Record) {
+				if _, ok := r.Title["en"]; ok {
+					t.Errorf("title %v", r.Title)
+				}
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, _, _ := editArchive(t)
+			id := idOf(tt.id)
+			seq0, _ := a.Store().LastSeq()
+			rec, entries, err := a.Edit(context.Background(), id[:8], tt.ed, apiActor)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, e := range entries {
+				got = append(got, e.Field)
+				if e.ID != id || e.Who != "portal-editor" || e.Via != ViaAPI || e.Seq == 0 {
+					t.Errorf("entry %+v", e)
+				}
+			}
+			if strings.Join(got, ",") != strings.Join(tt.fields, ",") {
+				t.Errorf("audit fields %v, want %v", got, tt.fields)
+			}
+			if seq, _ := a.Store().LastSeq(); seq != seq0+1 {
+				t.Errorf("change sequence %d → %d, want one change", seq0, seq)
+			}
+			hist, err := a.Store().History(id)
+			if err != nil || len(hist) != len(tt.fields) {
+				t.Errorf("history %v %v", hist, err)
+			}
+			stored, _ := a.Store().Get(id)
+			if !stored.UpdatedAt.Equal(time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)) {
+				t.Errorf("updated_at %v", stored.UpdatedAt)
+			}
+			if tt.check != nil {
+				tt.check(t, rec)
+				tt.check(t, stored)
+			}
+		})
+	}
+}
+
+func TestEditRefusedWritesNothing(t *testing.T) {
+	tests := []struct {
+		name  string
+		id    byte
+		ed    Edit
+		field string
+		is    error
+	}{
+		{"unknown category", 1, Edit{Categories: &[]string{"du-lich", "bogus"}}, "categories", nil},
+		{"unknown place", 1, Edit{Place: ptr("999")}, "place", nil},
+		{"bad visibility", 1, Edit{Visibility: ptr(Visibility("secret"))}, "visibility", nil},
+		{"visibility cleared", 1, Edit{Visibility: ptr(Visibility(""))}, "visibility", nil},
+		{"bad status", 1, Edit{Status: ptr(Status("live"))}, "status", nil},
+		{"bad language tag", 1, Edit{Title: map[string]string{"not a tag!": "x"}}, "title", nil},
+		{"bad review state", 1, Edit{LangStatus: map[string]string{"en": "done"}}, "lang_status.en", nil},
+		{"draft straight to published", 1, Edit{Status: ptr(Published)}, "status", ErrTransition},
+		{"publish without a Vietnamese title", 2, Edit{Status: ptr(Published), Keywords: &[]string{"x"}}, "title.vi", ErrNeedsVietnamese},
+		{"valid text with an invalid status", 1, Edit{Title: map[string]string{"en": "ok"}, Status: ptr(Withdrawn)}, "status", ErrTransition},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, _, _ := editArchive(t)
+			id := idOf(tt.id)
+			before, _ := a.Store().Get(id)
+			seq0, _ := a.Store().LastSeq()
+			_, _, err := a.Edit(context.Background(), id, tt.ed, apiActor)
+			var fe *FieldError
+			if !errors.Is(err, ErrInvalidEdit) || !errors.As(err, &fe) || fe.Field != tt.field {
+				t.Fatalf("err = %v, want a *FieldError on %s", err, tt.field)
+			}
+			if tt.is != nil && !errors.Is(err, tt.is) {
+				t.Errorf("err = %v, want %v", err, tt.is)
+			}
+			if seq, _ := a.Store().LastSeq(); seq != seq0 {
+				t.Errorf("change sequence moved %d → %d", seq0, seq)
+			}
+			if n, _ := a.Store().LastAuditSeq(); n != 0 {
+				t.Errorf("%d audit entries written", n)
+			}
+			after, _ := a.Store().Get(id)
+			if !after.UpdatedAt.Equal(before.UpdatedAt) || after.Status != before.Status || len(after.Keywords) != len(before.Keywords) {
+				t.Errorf("record changed: %+v", after)
+			}
+		})
+	}
+}
+
+func TestEditNoChangeAndUnknownRecord(t *testing.T) {
+	a, id1, _ := editArchive(t)
+	seq0, _ := a.Store().LastSeq()
+	_, entries, err := a.Edit(context.Background(), id1, Edit{Title: map[string]string{"vi": "Hải Dương"}, Status: ptr(Draft)}, apiActor)
+	if err != nil || len(entries) != 0 {
+		t.Fatalf("no-op edit: %v %v", entries, err)
+	}
+	if seq, _ := a.Store().LastSeq(); seq != seq0 {
+		t.Errorf("a no-op edit appended a change")
+	}
+	if _, _, err := a.Edit(context.Background(), idOf(9), Edit{Creator: ptr("x")}, apiActor); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown id: %v", err)
+	}
+	if _, _, err := a.Edit(context.Background(), id1, Edit{Creator: ptr("x")}, Actor{Who: "x", Via: "fax"}); err == nil {
+		t.Errorf("unknown via accepted")
+	}
+}
+
+func TestEditResetsReviewOfChangedText(t *testing.T) {
+	a, id1, _ := editArchive(t)
+	ctx := context.Background()
+	if _, _, err := a.Edit(ctx, id1, Edit{Title: map[string]string{"en": "A"}, LangStatus: map[string]string{"en": "reviewed"}}, apiActor); err != nil {
+		t.Fatal(err)
+	}
+	rec, entries, err := a.Edit(ctx, id1, Edit{Title: map[string]string{"en": "B"}}, apiActor)
+	if err != nil || rec.LangStatus["en"] == LangReviewed || len(entries) != 2 || entries[1].Field != "lang_status.en" {
+		t.Errorf("lang_status %v entries %+v err %v", rec.LangStatus, entries, err)
+	}
+}
+
+func TestHistoryOrder(t *testing.T) {
+	a, id1, id2 := editArchive(t)
+	ctx := context.Background()
+	steps := []struct {
+		id string
+		ed Edit
+	}{
+		{id1, Edit{Creator: ptr("A")}},
+		{id2, Edit{Creator: ptr("B")}},
+		{id1, Edit{Creator: ptr("C"), Credit: ptr("D")}},
+		{id1, Edit{Creator: ptr("")}},
+	}
+	for _, s := range steps {
+		if _, _, err := a.Edit(ctx, s.id, s.ed, apiActor); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h, err := a.Store().History(id1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	var last uint64
+	for _, e := range h {
+		got = append(got, e.Field+":"+string(e.Old)+">"+string(e.New))
+		if e.Seq <= last {
+			t.Errorf("seq %d after %d", e.Seq, last)
+		}
+		last = e.Seq
+	}
+	want := `creator:null>"A",creator:"A">"C",credit:null>"D",creator:"C">null`
+	if strings.Join(got, ",") != want {
+		t.Errorf("history\n got %s\nwant %s", strings.Join(got, ","), want)
+	}
+	if h2, _ := a.Store().History(id2); len(h2) != 1 {
+		t.Errorf("history of the other record: %v", h2)
+	}
+	if h3, _ := a.Store().History(idOf(7)); len(h3) != 0 {
+		t.Errorf("history of an unedited id: %v", h3)
+	}
+}
+
+func TestPickLang(t *testing.T) {
+	m := map[string]string{"vi": "Chợ nổi", "en-GB": "Floating market", "x-default": "Market", "zh-Hant": "水上市場", "ja": "  "}
+	tests := []struct {
+		name  string
+		m     map[string]string
+		prefs []string
+		text  string
+		lang  string
+	}{
+		{"first present wins", m, []string{"ko", "zh-hant", "vi"}, "水上市場", "zh-Hant"},
+		{"base language", m, []string{"en"}, "Floating market", "en-GB"},
+		{"blank counts as absent", m, []string{"ja"}, "Chợ nổi", "vi"},
+		{"no prefs: vi", m, nil, "Chợ nổi", "vi"},
+		{"x-default after vi", map[string]string{"x-default": "Market", "en": "M"}, []string{"ko"}, "Market", "x-default"},
+		{"nothing", map[string]string{"en": "M"}, []string{"ko"}, "", ""},
+		{"nil map", nil, []string{"en"}, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			text, lang := PickLang(tt.m, tt.prefs)
+			if text != tt.text || lang != tt.lang {
+				t.Errorf("PickLang = %q, %q; want %q, %q", text, lang, tt.text, tt.lang)
+			}
+		})
+	}
+}
+
+func TestTaxonomyFile(t *testing.T) {
+	root := t.TempDir()
+	a, err := Open(root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := testRecord(idOf(1))
+	if _, err := a.Store().Put(r); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := a.Edit(context.Background(), r.ID, Edit{Place: ptr("10507")}, apiActor); !errors.Is(err, ErrInvalidEdit) {
+		t.Fatalf("unknown commune accepted: %v", err)
+	}
+	a.Close()
+	p := filepath.Join(root, TaxonomyFileName)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("taxonomy.json not seeded: %v", err)
+	}
+	// A curator adds a commune by hand.
+	edited := strings.Replace(string(b), `"places": [`, `"places": [{"code": "10507", "vi": "Xã Thanh Hồng", "en": "Thanh Hong Commune", "parent": "294"},`, 1)
+	if err := os.WriteFile(p, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a, err = Open(root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, _, err := a.Edit(context.Background(), r.ID, Edit{Place: ptr("10507")}, apiActor)
+	if err != nil || rec.Place.Name != "Xã Thanh Hồng" {
+		t.Fatalf("hand-added commune: %+v %v", rec, err)
+	}
+	if _, ok := a.Taxonomy().Place("10507"); !ok {
+		t.Error("Taxonomy() lacks the new unit")
+	}
+	a.Close()
+
+	for name, content := range map[string]string{
+		"broken JSON":   `{"categories": [`,
+		"repeated code": `{"categories": [{"code": "a"}, {"code": "a"}], "places": []}`,
+		"unknown field": `{"categorys": []}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Open(root, Options{})
+			if !errors.Is(err, ErrTaxonomy) || !strings.Contains(err.Error(), p) {
+				t.Errorf("err = %v, want ErrTaxonomy naming %s", err, p)
+			}
+		})
+	}
+}

@@ -1,0 +1,166 @@
+package archive
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+// csvArchive holds records with the awkward values a spreadsheet must keep:
+// quotes, commas, line breaks, Vietnamese, several languages.
+func csvArchive(t *testing.T) *Archive {
+	t.Helper()
+	a, _, _ := editArchive(t)
+	r := testRecord(idOf(3))
+	ts := time.Date(2011, 1, 13, 14, 33, 39, 0, time.FixedZone("", 7*3600))
+	r.CapturedAt, r.SourcePath = &ts, "su-kien/2024/IMG_0001.JPG"
+	r.Title = map[string]string{"vi": `Lễ hội "Côn Sơn", Kiếp Bạc`, "ko": "콘선 축제", "x-default": "kept, not exported"}
+	r.Description = map[string]string{"en": "Line one\nline two", "ja": "祭り"}
+	r.Keywords, r.Categories = []string{"lễ hội", "Côn Sơn"}, []string{"van-hoa-le-hoi", "du-lich"}
+	r.Place = &Place{Code: "290", Name: "Thành phố Chí Linh"}
+	r.Creator, r.Rights, r.Licence, r.Agency = "Nguyễn Thị Ánh", "© 2024", "cc-by-4.0", "Sở VHTTDL"
+	r.Status, r.Visibility = Published, Public
+	if _, err := a.Store().Put(r); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func exportCSV(t *testing.T, a *Archive) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := a.Store().ExportCSV(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func TestCSVRoundTripIsStable(t *testing.T) {
+	a := csvArchive(t)
+	first := exportCSV(t, a)
+	if !bytes.HasPrefix(first, []byte("\xef\xbb\xbfid,file,title_vi,")) || !bytes.Contains(first, []byte("\r\n")) ||
+		bytes.Count(first, []byte("\r\n")) != 5 { // header + 3 records, one holding a line break
+		t.Fatalf("export:\n%q", first)
+	}
+	seq0, _ := a.Store().LastSeq()
+	for _, dry := range []bool{true, false} {
+		rep, err := a.ImportMetadata(context.Background(), "export.csv", bytes.NewReader(first), ImportOptions{DryRun: dry, Who: "tester"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Changed != 0 || rep.Failed != 0 || rep.Unchanged != 3 {
+			t.Errorf("dry=%v: unedited import changed something: %+v", dry, rep)
+		}
+	}
+	if seq, _ := a.Store().LastSeq(); seq != seq0 {
+		t.Errorf("change sequence moved %d → %d", seq0, seq)
+	}
+	if second := exportCSV(t, a); !bytes.Equal(first, second) {
+		t.Errorf("second export differs:\n%q\n%q", first, second)
+	}
+}
+
+func TestImportMetadata(t *testing.T) {
+	const (
+		header = "id,file,title_en,keywords,place,credit,status\n"
+		good   = "%s,ignored.jpg,Hai Duong,a;b,294,-,\n"
+		bad    = "%s,,Should not apply,,999,Nope,\n"
+	)
+	id1, id2 := idOf(1), idOf(2)
+	in := header +
+		strings.Replace(good, "%s", id1[:10], 1) +
+		strings.Replace(bad, "%s", id2, 1) +
+		"ffffff,,x,,,,\n" +
+		id1 + ",,,,,,published\n" +
+		",,,,,,\n"
+	tests := []struct {
+		name    string
+		dry     bool
+		changed int
+		failed  int
+	}{
+		{"dry run", true, 1, 3},
+		{"apply", false, 1, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, _, _ := editArchive(t)
+			if _, _, err := a.Edit(context.Background(), id1, Edit{Credit: ptr("Old credit")}, apiActor); err != nil {
+				t.Fatal(err)
+			}
+			seq0, _ := a.Store().LastSeq()
+			audit0, _ := a.Store().LastAuditSeq()
+			before2, _ := a.Store().Get(id2)
+			rep, err := a.ImportMetadata(context.Background(), "edits.csv", strings.NewReader(in), ImportOptions{DryRun: tt.dry, Who: "tester"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Changed != tt.changed || rep.Failed != tt.failed {
+				t.Fatalf("report %+v", rep)
+			}
+			// The good row: four changes; the others name row and column.
+			var fields []string
+			for _, e := range rep.Rows[0].Changes {
+				fields = append(fields, e.Field+"="+string(e.New))
+				if e.Via != ViaCSV || e.Who != "tester" {
+					t.Errorf("entry %+v", e)
+				}
+			}
+			if got := strings.Join(fields, " "); got != `title.en="Hai Duong" keywords=["a","b"] place="294" credit=null` {
+				t.Errorf("row 2 changes: %s", got)
+			}
+			for i, want := range map[int]string{1: "edits.csv row 3, column place", 2: "row 4, column id", 3: "row 5, column id"} {
+				var re *RowError
+				if r := rep.Rows[i]; !errors.As(r.Err, &re) || !strings.Contains(r.Error, want) {
+					t.Errorf("row %d: %v, want %q", r.Row, r.Err, want)
+				}
+			}
+			seq, _ := a.Store().LastSeq()
+			audit, _ := a.Store().LastAuditSeq()
+			rec1, _ := a.Store().Get(id1)
+			if tt.dry {
+				if seq != seq0 || audit != audit0 || rec1.Credit != "Old credit" {
+					t.Errorf("dry run wrote: seq %d→%d audit %d→%d credit %q", seq0, seq, audit0, audit, rec1.Credit)
+				}
+			} else {
+				if seq != seq0+1 || audit != audit0+4 || rec1.Credit != "" || rec1.Place.Code != "294" || rec1.Provenance["credit"] != "" {
+					t.Errorf("apply: seq %d→%d audit %d→%d record %+v", seq0, seq, audit0, audit, rec1)
+				}
+			}
+			if after2, _ := a.Store().Get(id2); after2.Title["en"] != before2.Title["en"] || after2.Credit != before2.Credit {
+				t.Errorf("the bad row was half applied: %+v", after2)
+			}
+		})
+	}
+}
+
+func TestImportMetadataHeader(t *testing.T) {
+	a, _, _ := editArchive(t)
+	for in, want := range map[string]string{
+		"file,title_vi\nx,y\n":     `no "id" column`,
+		"id,classification\nx,y\n": `unknown columns "classification"`,
+		"id,title_fr\nx,y\n":       `unknown columns "title_fr"`,
+	} {
+		if _, err := a.ImportMetadata(context.Background(), "x.csv", strings.NewReader(in), ImportOptions{Who: "t"}); !errors.Is(err, ErrMetadataCSV) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want %q", in, err, want)
+		}
+	}
+}
+
+func TestStatsLanguageCoverage(t *testing.T) {
+	a := csvArchive(t)
+	if _, _, err := a.Edit(context.Background(), idOf(3), Edit{LangStatus: map[string]string{"vi": "reviewed", "ko": "reviewed"}}, apiActor); err != nil {
+		t.Fatal(err)
+	}
+	st, err := a.Store().Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.TitleLanguages["vi"] != 2 || st.DescriptionLanguages["en"] != 1 || st.DescriptionLanguages["ja"] != 1 ||
+		st.ReviewedLanguages["vi"] != 1 || st.ReviewedLanguages["ko"] != 1 {
+		t.Errorf("stats %+v", st)
+	}
+}

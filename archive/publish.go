@@ -1,0 +1,39 @@
+package archive
+
+import "time"
+
+// RightsExpiryWarning is how far ahead `archive stats` warns of rights that
+// are about to expire.
+const RightsExpiryWarning = 30 * 24 * time.Hour
+
+// PubliclyVisible reports whether anyone (the portal, anonymous callers) may
+// see r at now. It is the single rule of the publication workflow: r is
+// published and public, its embargo (PublishAt) has passed, its withdrawal
+// date (UnpublishAt) has not come, and its rights (RightsExpireAt) have not
+// expired. A nil date is open. Drafts, items under review and withdrawn
+// items are never public.
+func PubliclyVisible(r *Record, now time.Time) bool {
+	return r.Status == Published && r.Visibility == Public &&
+		!Embargoed(r, now) && !Unpublished(r, now) && !RightsExpired(r, now)
+}
+
+// Embargoed reports whether r has a publication date that has not come yet.
+func Embargoed(r *Record, now time.Time) bool {
+	return r.PublishAt != nil && now.Before(*r.PublishAt)
+}
+
+// Unpublished reports whether r's withdrawal date (UnpublishAt) has passed.
+func Unpublished(r *Record, now time.Time) bool {
+	return r.UnpublishAt != nil && !now.Before(*r.UnpublishAt)
+}
+
+// RightsExpired reports whether the licence to use r has ended.
+func RightsExpired(r *Record, now time.Time) bool {
+	return r.RightsExpireAt != nil && !now.Before(*r.RightsExpireAt)
+}
+
+// RightsExpiringWithin reports whether r's rights are still valid at now but
+// end within d.
+func RightsExpiringWithin(r *Record, now time.Time, d time.Duration) bool {
+	return r.RightsExpireAt != nil && !RightsExpired(r, now) && r.RightsExpireAt.Before(now.Add(d))
+}

@@ -1,0 +1,197 @@
+package archive
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/haiduong/promo-archive/archive/media"
+)
+
+func TestParsePeriod(t *testing.T) {
+	loc := DefaultLocation()
+	d := func(y int, m time.Month, day int) time.Time { return time.Date(y, m, day, 0, 0, 0, 0, loc) }
+	tests := []struct {
+		in       string
+		from, to time.Time
+		bad      bool
+	}{
+		{in: "2026", from: d(2026, 1, 1), to: d(2026, 12, 31)},
+		{in: "2026-H1", from: d(2026, 1, 1), to: d(2026, 6, 30)},
+		{in: "2026-h2", from: d(2026, 7, 1), to: d(2026, 12, 31)},
+		{in: "2026-Q3", from: d(2026, 7, 1), to: d(2026, 9, 30)},
+		{in: "2026-01-01..2026-06-30", from: d(2026, 1, 1), to: d(2026, 6, 30)},
+		{in: "2026-H3", bad: true},
+		{in: "26", bad: true},
+		{in: "2026-06-30..2026-01-01", bad: true},
+		{in: "2026-13-01..2026-12-31", bad: true},
+	}
+	for _, tt := range tests {
+		p, err := ParsePeriod(tt.in, loc)
+		if tt.bad {
+			if err == nil {
+				t.Errorf("ParsePeriod(%q) = %+v, want an error", tt.in, p)
+			}
+			continue
+		}
+		if err != nil || !p.From.Equal(tt.from) || !p.To.Equal(tt.to) {
+			t.Errorf("ParsePeriod(%q) = %v – %v, %v", tt.in, p.From, p.To, err)
+		}
+	}
+	p, _ := ParsePeriod("2026-H1", loc)
+	if !p.Contains(time.Date(2026, 6, 30, 23, 59, 0, 0, loc)) || p.Contains(time.Date(2026, 7, 1, 0, 0, 0, 0, loc)) {
+		t.Error("Contains: the last day is in, the next is out")
+	}
+}
+
+// reportFixture stores records with known ingested_at, category, kind,
+// place, agency and status, and served counts, and returns the archive.
+func reportFixture(t *testing.T) (*Archive, []string) {
+	t.Helper()
+	root := t.TempDir()
+	a, err := Open(root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	loc := a.Location()
+	type fx struct {
+		at     time.Time
+		cats   []string
+		kind   string
+		place  string
+		agency string
+		status Status
+		title  map[string]string
+		ls     map[string]string
+	}
+	fixtures := []fx{
+		{time.Date(2026, 1, 5, 9, 0, 0, 0, loc), []string{"du-lich", "danh-thang"}, "photo", "294", "Sở Du lịch", Published, map[string]string{"vi": "Vải Thanh Hà", "en": "Thanh Ha lychee"}, map[string]string{"vi": "reviewed"}},
+		{time.Date(2026, 3, 1, 9, 0, 0, 0, loc), []string{"du-lich"}, "video", "294", "Sở Du lịch", Draft, map[string]string{"vi": "Lễ hội"}, nil},
+		{time.Date(2026, 6, 30, 23, 0, 0, 0, loc), nil, "publication", "", "", Review, map[string]string{"en": "Guide"}, nil},
+		{time.Date(2026, 7, 1, 0, 0, 0, 0, loc), []string{"lich-su"}, "photo", "290", "UBND Chí Linh", Published, map[string]string{"vi": "Côn Sơn"}, nil}, // H2
+		{time.Date(2025, 12, 31, 23, 59, 0, 0, loc), []string{"lich-su"}, "photo", "", "", Draft, nil, nil},                                                // 2025
+	}
+	var ids []string
+	for i, f := range fixtures {
+		r := testRecord(idOf(byte(i + 1)))
+		r.IngestedAt, r.Categories, r.Kind, r.Agency, r.Status, r.Title, r.LangStatus = f.at, f.cats, media.Kind(f.kind), f.agency, f.status, f.title, f.ls
+		if f.place != "" {
+			r.Place = &Place{Code: f.place}
+		}
+		normalizeRecord(r)
+		if _, err := a.Store().Put(r); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, r.ID)
+	}
+	ctx := context.Background()
+	c := a.NewServedCounter(time.Hour) // flushed by Close below, not by time
+	jan := time.Date(2026, 1, 10, 12, 0, 0, 0, loc)
+	for range 3 {
+		c.CountServed(ctx, jan, ids[0], "portal", ServedRendition)
+	}
+	c.CountServed(ctx, jan, ids[0], "agency", ServedOriginal)
+	c.CountServed(ctx, time.Date(2026, 6, 30, 16, 59, 0, 0, time.UTC), ids[1], "portal", ServedOriginal) // 23:59 +07:00: still H1
+	c.CountServed(ctx, time.Date(2026, 6, 30, 17, 0, 0, 0, time.UTC), ids[1], "portal", ServedOriginal)  // 00:00 on 1 July +07:00: H2
+	if err := c.CountServed(ctx, jan, "nope", "portal", ServedOriginal); err == nil {
+		t.Error("CountServed accepted a bad id")
+	}
+	if err := c.CountServed(ctx, jan, ids[0], "portal", "thumbnail"); err == nil {
+		t.Error("CountServed accepted a bad kind")
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// The Store's unbatched path adds to the same counts.
+	if err := a.Store().CountServed(ctx, jan, ids[0], "portal", ServedRendition); err != nil {
+		t.Fatal(err)
+	}
+	return a, ids
+}
+
+func TestReportCounts(t *testing.T) {
+	a, ids := reportFixture(t)
+	if err := os.WriteFile(filepath.Join(a.Root(), SettingsFileName), []byte(`{"department":"Sở Văn hóa, Thể thao và Du lịch","addr":"127.0.0.1:1"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := ParsePeriod("2026-H1", a.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := a.Report(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eq := func(name string, got, want map[string]int) {
+		t.Helper()
+		if len(got) != len(want) {
+			t.Errorf("%s = %v, want %v", name, got, want)
+			return
+		}
+		for k, v := range want {
+			if got[k] != v {
+				t.Errorf("%s = %v, want %v", name, got, want)
+				return
+			}
+		}
+	}
+	if rep.Department != "Sở Văn hóa, Thể thao và Du lịch" || rep.Records != 5 || rep.Added != 3 {
+		t.Errorf("header: %q records %d added %d", rep.Department, rep.Records, rep.Added)
+	}
+	eq("by category", rep.ByCategory, map[string]int{"du-lich": 2, "danh-thang": 1, "": 1})
+	eq("by kind", rep.ByKind, map[string]int{"photo": 1, "video": 1, "publication": 1})
+	eq("by place", rep.ByPlace, map[string]int{"294 Huyện Thanh Hà": 2, "": 1})
+	eq("by agency", rep.ByAgency, map[string]int{"Sở Du lịch": 2, "": 1})
+	eq("by status", rep.ByStatus, map[string]int{"published": 1, "draft": 1, "review": 1})
+	if rep.Languages["vi"] != (LangCoverage{Title: 2, Reviewed: 1}) || rep.Languages["en"] != (LangCoverage{Title: 2}) || rep.WithoutVietnamese != 1 {
+		t.Errorf("languages %+v, without vi %d", rep.Languages, rep.WithoutVietnamese)
+	}
+	if rep.Served != (ServedTotals{Originals: 2, Renditions: 4}) {
+		t.Errorf("served %+v", rep.Served)
+	}
+	if rep.ServedByRole["portal"] != (ServedTotals{Originals: 1, Renditions: 4}) || rep.ServedByRole["agency"] != (ServedTotals{Originals: 1}) {
+		t.Errorf("served by role %+v", rep.ServedByRole)
+	}
+	if len(rep.ServedAssets) != 2 || rep.ServedAssets[0].ID != ids[0] || rep.ServedAssets[0].Title != "Vải Thanh Hà" ||
+		rep.ServedAssets[0].ByRole["portal"].Renditions != 4 || rep.ServedAssets[1].Total.Originals != 1 {
+		t.Errorf("served assets %+v", rep.ServedAssets)
+	}
+
+	var md, csvOut, js bytes.Buffer
+	if err := rep.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Sở Văn hóa, Thể thao và Du lịch", "(By category)", "| Du lịch (Tourism) | 2 |", "| 294 Huyện Thanh Hà | 2 |", "| **Tổng (total)** | 2 | 4 |"} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md.String())
+		}
+	}
+	if err := rep.WriteCSV(&csvOut); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"\xef\xbb\xbfsection,key,label,role,count\n", "agency,Sở Du lịch,Sở Du lịch,,2\n", "downloads,,,,2\n", "rendition_requests," + ids[0] + ",Vải Thanh Hà,portal,4\n"} {
+		if !strings.Contains(csvOut.String(), want) {
+			t.Errorf("csv lacks %q:\n%s", want, csvOut.String())
+		}
+	}
+	if err := rep.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	var back Report
+	if err := json.Unmarshal(js.Bytes(), &back); err != nil || back.Added != 3 || back.Served != rep.Served {
+		t.Errorf("json round trip: %+v %v", back, err)
+	}
+}
+
+func TestLoadSettingsDefault(t *testing.T) {
+	s, err := LoadSettings(t.TempDir())
+	if err != nil || s.Department != DefaultDepartment {
+		t.Fatalf("%+v %v", s, err)
+	}
+}

@@ -1,0 +1,180 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/haiduong/promo-archive/archive"
+)
+
+type editOptions struct {
+	sets           []string // title.LANG=TEXT, description.LANG=TEXT
+	addKeywords    []string
+	removeKeywords []string
+	categories     []string
+	langStatus     []string // LANG=draft|reviewed
+	place          string
+	creator        string
+	credit         string
+	rights         string
+	licence        string
+	agency         string
+	visibility     string
+	status         string
+	json           bool
+	changed        func(flag string) bool
+}
+
+func newEditCommand(g *globalOptions) *cobra.Command {
+	var o editOptions
+	c := &cobra.Command{
+		Use:   "edit ID [flags]",
+		Short: "Change a record's descriptive fields, status or visibility (every change is audited)",
+		Long: `edit changes one record (a full id or a unique prefix) and records each changed
+field in the audit log (see 'archive history'). An empty value clears a field:
+--set title.en= removes the English title, --place "" the place, --category ""
+the categories. --category replaces the list and may be repeated.
+
+Status moves: draft → review → published → withdrawn, and back to draft from
+review or withdrawn. Publishing needs a Vietnamese title. Changing a language's
+text sets it back to draft unless --lang-status says otherwise.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.changed = cmd.Flags().Changed
+			return runEdit(cmd, g, o, args[0])
+		},
+	}
+	f := c.Flags()
+	f.StringArrayVar(&o.sets, "set", nil, "set a text: title.LANG=TEXT or description.LANG=TEXT (repeatable)")
+	f.StringArrayVar(&o.addKeywords, "add-keyword", nil, "add a keyword (repeatable)")
+	f.StringArrayVar(&o.removeKeywords, "remove-keyword", nil, "remove a keyword (repeatable)")
+	f.StringArrayVar(&o.categories, "category", nil, "category code; repeat for several; replaces the list")
+	f.StringArrayVar(&o.langStatus, "lang-status", nil, "review state of a language: LANG=draft or LANG=reviewed (repeatable)")
+	f.StringVar(&o.place, "place", "", "gazetteer code of the place")
+	f.StringVar(&o.creator, "creator", "", "creator")
+	f.StringVar(&o.credit, "credit", "", "credit line")
+	f.StringVar(&o.rights, "rights", "", "copyright notice")
+	f.StringVar(&o.licence, "licence", "", "licence")
+	f.StringVar(&o.agency, "agency", "", "contributing agency")
+	f.StringVar(&o.visibility, "visibility", "", "public or internal")
+	f.StringVar(&o.status, "status", "", "draft, review, published or withdrawn")
+	f.BoolVar(&o.json, "json", false, "print the audit entries written, as JSON")
+	return c
+}
+
+// buildEdit turns the flags into an archive.Edit; malformed flags are usage
+// errors (the values themselves are checked by archive.Edit).
+func (o editOptions) buildEdit() (archive.Edit, error) {
+	var ed archive.Edit
+	for _, s := range o.sets {
+		field, val, ok := strings.Cut(s, "=")
+		kind, lang, ok2 := strings.Cut(field, ".")
+		if !ok || !ok2 || lang == "" {
+			return ed, fmt.Errorf("%w: --set %q: want title.LANG=TEXT or description.LANG=TEXT", errUsage, s)
+		}
+		var dst *map[string]string
+		switch kind {
+		case "title":
+			dst = &ed.Title
+		case "description":
+			dst = &ed.Description
+		default:
+			return ed, fmt.Errorf("%w: --set %q: only title.LANG and description.LANG (other fields have their own flags)", errUsage, s)
+		}
+		if *dst == nil {
+			*dst = map[string]string{}
+		}
+		(*dst)[lang] = val
+	}
+	for _, s := range o.langStatus {
+		lang, st, ok := strings.Cut(s, "=")
+		if !ok {
+			return ed, fmt.Errorf("%w: --lang-status %q: want LANG=draft or LANG=reviewed", errUsage, s)
+		}
+		if ed.LangStatus == nil {
+			ed.LangStatus = map[string]string{}
+		}
+		ed.LangStatus[lang] = st
+	}
+	ed.AddKeywords, ed.RemoveKeywords = o.addKeywords, o.removeKeywords
+	if o.changed("category") {
+		cs := o.categories
+		ed.Categories = &cs
+	}
+	str := func(flag, v string) *string {
+		if o.changed(flag) {
+			return &v
+		}
+		return nil
+	}
+	ed.Place, ed.Creator, ed.Credit = str("place", o.place), str("creator", o.creator), str("credit", o.credit)
+	ed.Rights, ed.Licence, ed.Agency = str("rights", o.rights), str("licence", o.licence), str("agency", o.agency)
+	if o.changed("visibility") {
+		v := archive.Visibility(o.visibility)
+		ed.Visibility = &v
+	}
+	if o.changed("status") {
+		s := archive.Status(o.status)
+		ed.Status = &s
+	}
+	return ed, nil
+}
+
+func runEdit(cmd *cobra.Command, g *globalOptions, o editOptions, idArg string) error {
+	ed, err := o.buildEdit()
+	if err != nil {
+		return err
+	}
+	a, err := g.openArchive(false)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	rec, entries, err := a.Edit(cmd.Context(), idArg, ed, archive.Actor{Who: osUser(), Via: archive.ViaCLI})
+	if err != nil {
+		if errors.Is(err, archive.ErrInvalidEdit) {
+			return &exitError{code: exitFatal, err: fmt.Errorf("%w (nothing was changed)", err)}
+		}
+		return err
+	}
+	if o.json {
+		if entries == nil {
+			entries = []archive.AuditEntry{}
+		}
+		return newJSONEncoder(g.stdout, true).Encode(entries)
+	}
+	if len(entries) == 0 {
+		fmt.Fprintf(g.stdout, "%s: nothing to change\n", rec.ID[:12])
+		return nil
+	}
+	printAudit(g.stdout, entries, false)
+	return nil
+}
+
+// printAudit writes audit entries for people, one per line.
+func printAudit(w io.Writer, entries []archive.AuditEntry, withTime bool) {
+	for _, e := range entries {
+		prefix := e.ID[:12]
+		if withTime {
+			prefix = fmt.Sprintf("%s  %s (%s)", e.At.Format("2006-01-02 15:04:05"), e.Who, e.Via)
+		}
+		fmt.Fprintf(w, "%s  %s: %s → %s\n", prefix, e.Field, e.Old, e.New)
+	}
+}
+
+// osUser names the person at the terminal for the audit log.
+func osUser() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	if u := os.Getenv("USER"); u != "" {
+		return u
+	}
+	return "unknown"
+}

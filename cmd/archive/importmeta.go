@@ -1,0 +1,84 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/haiduong/promo-archive/archive"
+)
+
+type importMetaOptions struct {
+	dryRun bool
+	json   bool
+}
+
+func newImportMetaCommand(g *globalOptions) *cobra.Command {
+	var o importMetaOptions
+	c := &cobra.Command{
+		Use:   "import-metadata [--dry-run] [--json] FILE.csv",
+		Short: "Apply a spreadsheet of edits (the layout of 'archive export --format csv'), row by row",
+		Long: `import-metadata reads a CSV in the layout of 'archive export --format csv' (any
+subset of its columns; "id" required: a full id or a unique prefix) and applies
+each valid row as one audited edit: a row is applied whole or not at all. An
+empty cell leaves the field unchanged; "-" clears it (text in one language,
+keywords, categories, place, creator, credit, rights, licence, agency). The
+"file" column is for people and is ignored. --dry-run prints what would change
+and writes nothing. Exit 3 when some rows were refused.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return runImportMeta(cmd, g, o, args[0]) },
+	}
+	c.Flags().BoolVar(&o.dryRun, "dry-run", false, "print the changes, write nothing")
+	c.Flags().BoolVar(&o.json, "json", false, "print one JSON object per row")
+	return c
+}
+
+func runImportMeta(cmd *cobra.Command, g *globalOptions, o importMetaOptions, file string) error {
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	a, err := g.openArchive(o.dryRun)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	rep, err := a.ImportMetadata(cmd.Context(), file, f, archive.ImportOptions{DryRun: o.dryRun, Who: osUser()})
+	if rep != nil {
+		if perr := printImport(g, o, rep); perr != nil && err == nil {
+			err = perr
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if rep.Failed > 0 {
+		return &exitError{code: exitPartial, err: fmt.Errorf("%d rows refused", rep.Failed)}
+	}
+	return nil
+}
+
+func printImport(g *globalOptions, o importMetaOptions, rep *archive.ImportReport) error {
+	enc := newJSONEncoder(g.stdout, false)
+	for _, r := range rep.Rows {
+		if o.json {
+			if err := enc.Encode(r); err != nil {
+				return err
+			}
+			continue
+		}
+		if r.Err != nil {
+			fmt.Fprintln(g.stderr, "archive:", r.Err)
+			continue
+		}
+		printAudit(g.stdout, r.Changes, false)
+	}
+	verb := "changed"
+	if o.dryRun {
+		verb = "would change (dry run: nothing written)"
+	}
+	fmt.Fprintf(g.stderr, "%d rows %s, %d unchanged, %d refused\n", rep.Changed, verb, rep.Unchanged, rep.Failed)
+	return nil
+}

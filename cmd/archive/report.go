@@ -1,0 +1,81 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/haiduong/promo-archive/archive"
+)
+
+type reportOptions struct {
+	period     string
+	format     string
+	department string
+}
+
+func newReportCommand(g *globalOptions) *cobra.Command {
+	var o reportOptions
+	c := &cobra.Command{
+		Use:   "report --period PERIOD [--format md|csv|json]",
+		Short: "Six-monthly and yearly report: assets added, language coverage, downloads served",
+		Long: `Report writes the periodic report of Decision 42/2023 Art. 20 for PERIOD:
+a year (2026), a half year (2026-H1, 2026-H2), a quarter (2026-Q1) or days
+(2026-01-01..2026-06-30), in the archive's time zone.
+
+It counts the assets added in the period (by ingested_at) by category, kind,
+place, contributing agency and status, their language coverage, and the
+downloads of originals and rendition requests the API served, per asset and
+role. The managing department in the header is "department" in
+ROOT/config.json (default: ` + archive.DefaultDepartment + `).
+
+--format md is for people; csv (UTF-8 with BOM, one row per count) and json
+are for machines.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return runReport(cmd, g, o) },
+	}
+	f := c.Flags()
+	f.StringVar(&o.period, "period", "", "reporting period: 2026, 2026-H1, 2026-Q1 or 2026-01-01..2026-06-30 (required)")
+	f.StringVar(&o.format, "format", "md", "output format: md, csv or json")
+	f.StringVar(&o.department, "department", "", "managing department for the header (overrides config.json)")
+	return c
+}
+
+func runReport(cmd *cobra.Command, g *globalOptions, o reportOptions) error {
+	if o.period == "" {
+		return fmt.Errorf("%w: --period is required", errUsage)
+	}
+	loc, err := time.LoadLocation(g.timezone)
+	if err != nil {
+		return fmt.Errorf("%w: --tz %q: %v", errUsage, g.timezone, err)
+	}
+	p, err := archive.ParsePeriod(o.period, loc)
+	if err != nil {
+		return fmt.Errorf("%w: --period: %v", errUsage, err)
+	}
+	var write func(*archive.Report) error
+	switch o.format {
+	case "md", "markdown":
+		write = func(r *archive.Report) error { return r.WriteMarkdown(g.stdout) }
+	case "csv":
+		write = func(r *archive.Report) error { return r.WriteCSV(g.stdout) }
+	case "json":
+		write = func(r *archive.Report) error { return r.WriteJSON(g.stdout) }
+	default:
+		return fmt.Errorf("%w: --format %q (want md, csv or json)", errUsage, o.format)
+	}
+	a, err := g.openArchive(true)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	rep, err := a.Report(cmd.Context(), p)
+	if err != nil {
+		return err
+	}
+	if o.department != "" {
+		rep.Department = o.department
+	}
+	return write(rep)
+}
