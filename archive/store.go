@@ -98,7 +98,7 @@ func (s *Store) init(readOnly bool) error {
 				return err
 			}
 		}
-		for _, b := range [][]byte{bucketRecords, bucketPaths, bucketChanges} {
+		for _, b := range [][]byte{bucketRecords, bucketPaths, bucketChanges, bucketKeys, bucketAudit, bucketAuditByID} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return fmt.Errorf("archive: create bucket %s: %w", b, err)
 			}

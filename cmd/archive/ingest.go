@@ -1,12 +1,17 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/text/unicode/norm"
 
+	"github.com/haiduong/promo-archive/api"
 	"github.com/haiduong/promo-archive/archive"
 	"github.com/haiduong/promo-archive/thumbs"
 )
@@ -18,6 +23,8 @@ type ingestOptions struct {
 	visibility     string
 	followSymlinks bool
 	noRenditions   bool
+	noServer       bool
+	agency         string
 }
 
 func newIngestCommand(g *globalOptions) *cobra.Command {
@@ -32,13 +39,23 @@ is never modified.
 
 A metadata.csv in any folder describes its files (columns: file, title_vi,
 title_en, description_vi, description_en, keywords, categories, place, creator,
-credit, rights, licence, visibility, status, captured_at; lists are
-';'-separated). Curator values win over embedded ones.
+credit, rights, licence, visibility, status, captured_at, agency,
+classification; lists are ';'-separated). Curator values win over embedded
+ones; an agency column wins over --agency.
+
+A file marked as a state secret (Mật, Tối mật, Tuyệt mật, secret, top secret,
+confidential) in the classification column or in its own classification
+metadata (IPTC Special Instructions, XMP photoshop:Instructions, PDF keywords
+or subject) is rejected and nothing of it is stored.
 
 Each file ends as added, duplicate (same bytes already archived), unchanged
 (same path, size and mtime as last time), rejected (not a supported file) or
 failed. Exit status: 0 when every file was added, duplicate or unchanged; 3
-when some were rejected or failed; 1 on a fatal error. Interrupted runs resume.`,
+when some were rejected or failed; 1 on a fatal error. Interrupted runs resume.
+
+While 'archive serve' runs on this root, ingest submits a job to it and follows
+its progress (the server's workers and renderer do the work; Ctrl-C stops
+following, not the job). --no-server opens the archive directly instead.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return runIngest(cmd, g, o, args) },
 	}
@@ -49,6 +66,8 @@ when some were rejected or failed; 1 on a fatal error. Interrupted runs resume.`
 	f.StringVar(&o.visibility, "visibility", "", "visibility of new assets: public (default) or internal")
 	f.BoolVar(&o.followSymlinks, "follow-symlinks", false, "ingest files that symbolic links point to")
 	f.BoolVar(&o.noRenditions, "no-renditions", false, "skip thumbnails and previews (make them later with rethumb)")
+	f.BoolVar(&o.noServer, "no-server", false, "open the archive directly even when 'archive serve' is running")
+	f.StringVar(&o.agency, "agency", "", `contributing agency of new assets, e.g. "Sở Du lịch" (a metadata.csv agency column overrides it)`)
 	return c
 }
 
@@ -60,6 +79,12 @@ func runIngest(cmd *cobra.Command, g *globalOptions, o ingestOptions, args []str
 	vis, err := archive.ParseVisibility(o.visibility)
 	if err != nil {
 		return fmt.Errorf("%w: --visibility: %v", errUsage, err)
+	}
+	if c := g.serverClient(cmd.Context(), o.noServer); c != nil {
+		if o.agency != "" {
+			return fmt.Errorf("%w: --agency does not go through the running server yet; stop 'archive serve' and ingest again", errUsage)
+		}
+		return runIngestRemote(cmd.Context(), g, o, c, status, vis, args)
 	}
 	a, err := g.openArchive(false)
 	if err != nil {
@@ -76,9 +101,10 @@ func runIngest(cmd *cobra.Command, g *globalOptions, o ingestOptions, args []str
 	enc.SetEscapeHTML(false)
 	opts := archive.IngestOptions{
 		Workers:        o.workers,
-		Defaults:       archive.Defaults{Status: status, Visibility: vis},
+		Defaults:       archive.Defaults{Status: status, Visibility: vis, Agency: norm.NFC.String(strings.TrimSpace(o.agency))},
 		FollowSymlinks: o.followSymlinks,
 		Indexer:        ix,
+		Rejections:     a.Store().AuditRejections(osUser()),
 	}
 	if !o.noRenditions {
 		opts.Renderer = thumbs.New(thumbs.Options{})
@@ -125,4 +151,66 @@ func summaryLine(s *archive.Summary) string {
 		parts = append(parts, fmt.Sprintf("%d %s", p.n, p.name))
 	}
 	return fmt.Sprintf("%s; %s stored in %s", strings.Join(parts, ", "), fmtBytes(s.BytesAdded), s.Elapsed.Round(10_000_000))
+}
+
+// runIngestRemote ingests through the running server: the paths go as
+// absolute paths, results come back with the paths as given here.
+func runIngestRemote(ctx context.Context, g *globalOptions, o ingestOptions, c *apiClient, status archive.Status, vis archive.Visibility, args []string) error {
+	req := api.IngestRequest{Status: string(status), Visibility: string(vis), FollowSymlinks: o.followSymlinks, NoRenditions: o.noRenditions}
+	shown := map[string]string{} // absolute → as given
+	for _, p := range args {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return fmt.Errorf("%w: %s: %v", errUsage, p, err)
+		}
+		req.Paths = append(req.Paths, abs)
+		shown[abs] = p
+	}
+	enc := newJSONEncoder(g.stdout, false)
+	var bar *progressBar
+	var onProgress func(archive.Progress)
+	if !o.json && g.interactive {
+		bar = newProgressBar(g.stderr, "ingest")
+		onProgress = bar.Update
+	}
+	onResult := func(r archive.FileResult) {
+		for abs, p := range shown {
+			if rest, ok := strings.CutPrefix(r.Path, abs); ok && (rest == "" || rest[0] == filepath.Separator) {
+				r.Path = p + rest
+				break
+			}
+		}
+		if o.json {
+			enc.Encode(r)
+			return
+		}
+		if r.Status == archive.StatusRejected || r.Status == archive.StatusFailed {
+			if bar != nil {
+				fmt.Fprint(g.stderr, "\r\033[K")
+			}
+			fmt.Fprintf(g.stderr, "%s: %s: %s\n", r.Status, r.Path, r.Error)
+		}
+	}
+	job, err := c.ingest(ctx, req, onResult, onProgress)
+	if bar != nil {
+		bar.Finish()
+	}
+	if err != nil {
+		return err
+	}
+	var sum archive.Summary
+	if js := job.Summary; js != nil {
+		sum = archive.Summary{Added: js.Added, Duplicate: js.Duplicate, Unchanged: js.Unchanged, Rejected: js.Rejected,
+			Failed: js.Failed, BytesAdded: js.BytesAdded, Elapsed: time.Duration(js.ElapsedS * float64(time.Second))}
+		if !o.json {
+			fmt.Fprintln(g.stdout, summaryLine(&sum))
+		}
+	}
+	if job.State != api.JobDone {
+		return fmt.Errorf("ingest job %s %s: %s", job.ID, job.State, job.Error)
+	}
+	if !sum.OK() {
+		return &exitError{code: exitPartial}
+	}
+	return nil
 }

@@ -115,6 +115,14 @@ func newRootCommand(g *globalOptions) *cobra.Command {
 		newReindexCommand(g),
 		newRethumbCommand(g),
 		newDoctorCommand(g),
+		newServeCommand(g),
+		newKeysCommand(g),
+		newReportCommand(g),
+		newBackupCommand(g),
+		newRestoreCommand(g),
+		newEditCommand(g),
+		newHistoryCommand(g),
+		newImportMetaCommand(g),
 	)
 	return root
 }

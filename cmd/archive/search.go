@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -23,6 +24,7 @@ type searchOptions struct {
 	sort, facets                   string
 	page, size                     int
 	visibility, status             []string
+	noServer                       bool
 }
 
 func newSearchCommand(g *globalOptions) *cobra.Command {
@@ -34,7 +36,11 @@ func newSearchCommand(g *globalOptions) *cobra.Command {
 diacritics; all words must match. "Quoted phrases" match in order. Power users
 can write Bleve query strings: keyword:"chợ nổi" kind:photo -status:draft,
 title:hue*, width:>2000, captured_at:>="2020-01-01". Without a QUERY the
-filters alone list what matches.`,
+filters alone list what matches.
+
+While 'archive serve' runs on this root, search asks it (with curator rights,
+so drafts and internal assets are found as here); --no-server opens the
+archive directly instead.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runSearch(cmd.Context(), g, o, strings.Join(args, " "))
@@ -57,6 +63,7 @@ filters alone list what matches.`,
 	f.StringVar(&o.facets, "facets", "", "comma-separated: "+strings.Join(indexer.FacetNames(), ","))
 	f.IntVar(&o.page, "page", 1, "page number, from 1")
 	f.IntVar(&o.size, "size", indexer.DefaultSize, fmt.Sprintf("hits per page, at most %d", indexer.MaxSize))
+	f.BoolVar(&o.noServer, "no-server", false, "open the archive directly even when 'archive serve' is running")
 	return c
 }
 
@@ -136,6 +143,16 @@ func runSearch(ctx context.Context, g *globalOptions, o searchOptions, text stri
 	q, err := o.searchQuery(text, loc)
 	if err != nil {
 		return err
+	}
+	if c := g.serverClient(ctx, o.noServer); c != nil {
+		res, err := c.search(ctx, o.params(text))
+		if err != nil {
+			return err
+		}
+		if o.json {
+			return newJSONEncoder(g.stdout, true).Encode(res)
+		}
+		return printSearchResult(g, res, q.Facets)
 	}
 	a, err := g.openArchive(true)
 	if err != nil {
@@ -220,4 +237,31 @@ func (g *globalOptions) openIndex(ctx context.Context, a *archive.Archive) (*ind
 		defer bar.Finish()
 	}
 	return indexer.Open(ctx, indexPath(a), a.Store(), opts)
+}
+
+// params are the flags as the query parameters of GET /v1/assets.
+func (o searchOptions) params(text string) url.Values {
+	v := url.Values{}
+	set := func(k, s string) {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	set("q", text)
+	for k, list := range map[string][]string{"kind": o.kinds, "category": o.categories, "place": o.places,
+		"keyword": o.kws, "visibility": o.visibility, "status": o.status} {
+		for _, s := range list {
+			v.Add(k, s)
+		}
+	}
+	set("camera", o.camera)
+	set("from", o.from)
+	set("to", o.to)
+	set("near", o.near)
+	set("bbox", o.bbox)
+	set("sort", o.sort)
+	set("facets", o.facets)
+	v.Set("page", strconv.Itoa(o.page))
+	v.Set("size", strconv.Itoa(o.size))
+	return v
 }

@@ -1,0 +1,26 @@
+// Package api owns the archive's HTTP interface: the JSON API under /v1
+// (search, records, renditions, originals, taxonomy, stats, ingest jobs),
+// its authentication by API key and the visibility rules that decide what
+// each caller may see, RFC 9457 problem responses, and the operational
+// surface (health, readiness, Prometheus metrics, request IDs, access logs,
+// rate limits, CORS).
+//
+// api declares the narrow interfaces it needs (Records, Searcher, Files,
+// Ingester, KeyVerifier, RecordSource) and never opens the archive itself:
+// cmd/archive wires *archive.Archive, *archive.Store, *indexer.Index and the
+// thumbs renderer into Deps. It imports archive and indexer for their types
+// only.
+//
+// Visibility is decided in one place, visibleTo (auth.go): anonymous callers
+// and portal keys see public, published assets; agency keys also internal,
+// published ones; curator keys see everything. An asset the caller may not
+// see answers 404, exactly as a missing one does.
+//
+// Routes are declared in one table (routes.go) that the router, the metrics
+// labels and the OpenAPI test all read; the OpenAPI 3.1 document is embedded
+// from openapi.json.
+//
+// Caveats: jobs live in memory (the last 100) and are lost when the server
+// stops; what an interrupted job committed stays committed and a re-run
+// resumes it. Rate limits are per process.
+package api

@@ -1,0 +1,303 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"os"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/haiduong/promo-archive/archive"
+)
+
+// IngestRequest is the JSON body of POST /v1/ingest for folders the server
+// can read.
+type IngestRequest struct {
+	Paths          []string `json:"paths"`
+	Status         string   `json:"status,omitempty"`
+	Visibility     string   `json:"visibility,omitempty"`
+	FollowSymlinks bool     `json:"follow_symlinks,omitempty"`
+	NoRenditions   bool     `json:"no_renditions,omitempty"`
+}
+
+// requireCurator answers 401/403 unless the caller is a curator.
+func requireCurator(w http.ResponseWriter, r *http.Request) bool {
+	p := principalFrom(r.Context())
+	switch {
+	case p.Anonymous():
+		unauthorized(w, r, "this needs a curator's API key")
+		return false
+	case !p.canIngest():
+		writeProblem(w, r, http.StatusForbidden, "this needs a curator's API key")
+		return false
+	}
+	return true
+}
+
+func (s *Server) handleIngest() http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !requireCurator(w, r) {
+			return
+		}
+		if s.deps.Ingester == nil {
+			writeProblem(w, r, http.StatusServiceUnavailable, "this server does not ingest")
+			return
+		}
+		ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		var j *job
+		var ok bool
+		switch ct {
+		case "application/json":
+			j, ok = s.pathsJob(w, r)
+		case "multipart/form-data":
+			j, ok = s.uploadJob(w, r)
+		default:
+			writeProblem(w, r, http.StatusUnsupportedMediaType, "send application/json {\"paths\": [...]} or multipart/form-data with files")
+			return
+		}
+		if !ok {
+			return
+		}
+		j.ID, j.State, j.CreatedAt = newJobID(), JobQueued, time.Now()
+		if err := s.jobs.submit(j); err != nil {
+			if j.uploadDir != "" {
+				os.RemoveAll(j.uploadDir)
+			}
+			w.Header().Set("Retry-After", "30")
+			writeProblem(w, r, http.StatusServiceUnavailable, "too many ingest jobs are waiting; try again later")
+			return
+		}
+		s.log.InfoContext(r.Context(), "ingest job queued", "job", j.ID, "source", j.Source, "by", principalFrom(r.Context()).Name)
+		snap, _ := s.jobs.get(j.ID, 0)
+		w.Header().Set("Location", "/v1/jobs/"+j.ID)
+		writeJSON(w, r, http.StatusAccepted, snap)
+	}
+}
+
+func parseDefaults(status, visibility string) (archive.Defaults, error) {
+	st, err := archive.ParseStatus(status)
+	if err != nil {
+		return archive.Defaults{}, perr("status", "%v", err)
+	}
+	vis, err := archive.ParseVisibility(visibility)
+	if err != nil {
+		return archive.Defaults{}, perr("visibility", "%v", err)
+	}
+	return archive.Defaults{Status: st, Visibility: vis}, nil
+}
+
+// pathsJob reads the JSON body: folders or files on the server.
+func (s *Server) pathsJob(w http.ResponseWriter, r *http.Request) (*job, bool) {
+	var req IngestRequest
+	dec := json.NewDecoder(io.LimitReader(r.Body, s.cfg.MaxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeProblem(w, r, http.StatusRequestEntityTooLarge, "the body is too large")
+			return nil, false
+		}
+		writeProblem(w, r, http.StatusBadRequest, "the body is not an ingest request: "+err.Error())
+		return nil, false
+	}
+	if len(req.Paths) == 0 || len(req.Paths) > 1000 {
+		badParam(w, r, "paths", "give 1 to 1000 absolute paths on the server")
+		return nil, false
+	}
+	for _, p := range req.Paths {
+		if !filepath.IsAbs(p) || strings.ContainsRune(p, 0) {
+			badParam(w, r, "paths", fmt.Sprintf("%q is not an absolute path", p))
+			return nil, false
+		}
+		if _, err := os.Stat(p); err != nil {
+			badParam(w, r, "paths", fmt.Sprintf("%q cannot be read by the server", p))
+			return nil, false
+		}
+	}
+	d, err := parseDefaults(req.Status, req.Visibility)
+	if pe, ok := asParamError(err); ok {
+		badParam(w, r, pe.name, pe.reason)
+		return nil, false
+	}
+	return &job{Job: Job{Source: "paths", Paths: req.Paths, Status: string(d.Status), Visibility: string(d.Visibility)},
+		sources: req.Paths, defaults: d, follow: req.FollowSymlinks, noRender: req.NoRenditions}, true
+}
+
+// uploadJob streams a multipart upload to a folder under UploadDir. File
+// parts keep their names, subfolders included ("le-hoi/IMG_1.jpg"); a part
+// named "metadata" or a file metadata.csv is the curator's metadata;
+// "status" and "visibility" fields set the defaults.
+func (s *Server) uploadJob(w http.ResponseWriter, r *http.Request) (*job, bool) {
+	if s.deps.UploadDir == "" {
+		writeProblem(w, r, http.StatusServiceUnavailable, "this server takes no uploads")
+		return nil, false
+	}
+	mr, err := r.MultipartReader()
+	if err != nil {
+		writeProblem(w, r, http.StatusBadRequest, "not a multipart body: "+err.Error())
+		return nil, false
+	}
+	dir, err := os.MkdirTemp(s.deps.UploadDir, "upload-*")
+	if err != nil {
+		s.internalError(w, r, err)
+		return nil, false
+	}
+	fail := func(status int, detail string) (*job, bool) {
+		os.RemoveAll(dir)
+		writeProblem(w, r, status, detail)
+		return nil, false
+	}
+	fields := map[string]string{}
+	files := 0
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return uploadFail(fail, err)
+		}
+		name := part.FormName()
+		raw := rawFileName(part.Header.Get("Content-Disposition"))
+		if raw == "" && name != "metadata" {
+			if name != "status" && name != "visibility" {
+				part.Close()
+				return fail(http.StatusBadRequest, fmt.Sprintf("unknown form field %q (send files, metadata, status, visibility)", name))
+			}
+			b, err := io.ReadAll(io.LimitReader(part, 100))
+			if err != nil {
+				return uploadFail(fail, err)
+			}
+			fields[name] = string(b)
+			continue
+		}
+		rel, ok := cleanUploadName(raw)
+		if name == "metadata" {
+			rel, ok = archive.MetadataFileName, true
+		}
+		if !ok {
+			part.Close()
+			return fail(http.StatusBadRequest, fmt.Sprintf("file name %q is not a relative path of plain names", raw))
+		}
+		dst := filepath.Join(dir, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return uploadFail(fail, err)
+		}
+		f, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err != nil {
+			part.Close()
+			return fail(http.StatusBadRequest, fmt.Sprintf("file %q is sent twice or clashes with a folder", rel))
+		}
+		_, err = io.Copy(f, part)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return uploadFail(fail, err)
+		}
+		if rel != archive.MetadataFileName {
+			files++
+		}
+	}
+	if files == 0 {
+		return fail(http.StatusBadRequest, "the upload holds no files")
+	}
+	d, err := parseDefaults(fields["status"], fields["visibility"])
+	if pe, ok := asParamError(err); ok {
+		os.RemoveAll(dir)
+		badParam(w, r, pe.name, pe.reason)
+		return nil, false
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return uploadFail(fail, err)
+	}
+	var sources, names []string
+	for _, e := range entries {
+		if e.Name() == archive.MetadataFileName || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		sources = append(sources, filepath.Join(dir, e.Name()))
+		names = append(names, e.Name())
+	}
+	if len(sources) == 0 {
+		return fail(http.StatusBadRequest, "the upload holds no files")
+	}
+	return &job{Job: Job{Source: "upload", Paths: names, Status: string(d.Status), Visibility: string(d.Visibility)},
+		sources: sources, defaults: d, uploadDir: dir}, true
+}
+
+func uploadFail(fail func(int, string) (*job, bool), err error) (*job, bool) {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return fail(http.StatusRequestEntityTooLarge, "the upload is larger than "+strconv.FormatInt(mbe.Limit, 10)+" bytes")
+	}
+	return fail(http.StatusBadRequest, "the upload was cut short or malformed: "+err.Error())
+}
+
+// rawFileName returns the filename parameter as sent (Part.FileName keeps
+// only the base name; uploads of folders need the relative path).
+func rawFileName(cd string) string {
+	_, params, err := mime.ParseMediaType(cd)
+	if err != nil {
+		return ""
+	}
+	return params["filename"]
+}
+
+// cleanUploadName accepts a relative slash-separated path of plain names
+// (no "..", no absolute paths, no hidden or empty elements) and returns it
+// in NFC.
+func cleanUploadName(raw string) (string, bool) {
+	raw = strings.ReplaceAll(raw, "\\", "/")
+	if raw == "" || len(raw) > 1024 || strings.ContainsRune(raw, 0) || strings.HasPrefix(raw, "/") {
+		return "", false
+	}
+	parts := strings.Split(raw, "/")
+	if len(parts) > 16 {
+		return "", false
+	}
+	for _, p := range parts {
+		if p == "" || p == "." || p == ".." || strings.HasPrefix(p, ".") || strings.ContainsAny(p, ":") {
+			return "", false
+		}
+	}
+	return norm.NFC.String(path.Join(parts...)), true
+}
+
+func (s *Server) handleJob() http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !requireCurator(w, r) {
+			return
+		}
+		offset := 0
+		for name, vals := range r.URL.Query() {
+			if name != "after" || len(vals) != 1 {
+				badParam(w, r, name, "unknown or repeated parameter (known: after)")
+				return
+			}
+			n, err := strconv.Atoi(vals[0])
+			if err != nil || n < 0 {
+				badParam(w, r, "after", "want a whole number of results already seen, 0 or more")
+				return
+			}
+			offset = n
+		}
+		j, ok := s.jobs.get(r.PathValue("id"), offset)
+		if !ok {
+			notFound(w, r)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		writeJSON(w, r, http.StatusOK, j)
+	}
+}

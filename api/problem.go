@@ -1,0 +1,93 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+)
+
+// Problem is an RFC 9457 problem detail. Every error response of the API
+// is one, with Content-Type application/problem+json.
+type Problem struct {
+	Type      string         `json:"type"`
+	Title     string         `json:"title"`
+	Status    int            `json:"status"`
+	Detail    string         `json:"detail,omitempty"`
+	Instance  string         `json:"instance,omitempty"`
+	RequestID string         `json:"request_id,omitempty"`
+	Invalid   []InvalidParam `json:"invalid_params,omitempty"`
+}
+
+// InvalidParam names a request parameter that was not accepted.
+type InvalidParam struct {
+	Name   string `json:"name"`
+	Reason string `json:"reason"`
+}
+
+// problemTypes give each kind of problem a stable type URI (relative to the
+// API, as RFC 9457 allows).
+var problemTypes = map[int]string{
+	http.StatusBadRequest:            "/v1/problems/invalid-request",
+	http.StatusUnauthorized:          "/v1/problems/unauthorized",
+	http.StatusForbidden:             "/v1/problems/forbidden",
+	http.StatusNotFound:              "/v1/problems/not-found",
+	http.StatusMethodNotAllowed:      "/v1/problems/method-not-allowed",
+	http.StatusRequestEntityTooLarge: "/v1/problems/too-large",
+	http.StatusTooManyRequests:       "/v1/problems/rate-limited",
+	http.StatusServiceUnavailable:    "/v1/problems/unavailable",
+}
+
+// writeProblem sends a problem with the status and detail.
+func writeProblem(w http.ResponseWriter, r *http.Request, status int, detail string, invalid ...InvalidParam) {
+	typ := problemTypes[status]
+	if typ == "" {
+		typ = "about:blank"
+	}
+	p := Problem{
+		Type: typ, Title: http.StatusText(status), Status: status, Detail: detail,
+		Instance: r.URL.Path, RequestID: requestID(r.Context()), Invalid: invalid,
+	}
+	h := w.Header()
+	h.Del("Content-Length")
+	h.Del("ETag")
+	h.Del("Last-Modified")
+	h.Del("Content-Disposition")
+	h.Del("Content-Encoding")
+	h.Set("Content-Type", "application/problem+json")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	if r.Method == http.MethodHead {
+		return
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(p)
+}
+
+// badParam answers 400 naming the parameter.
+func badParam(w http.ResponseWriter, r *http.Request, name, reason string) {
+	writeProblem(w, r, http.StatusBadRequest, "parameter "+name+": "+reason, InvalidParam{Name: name, Reason: reason})
+}
+
+// notFound answers 404 in the same words for a missing asset and one the
+// caller may not see.
+func notFound(w http.ResponseWriter, r *http.Request) {
+	writeProblem(w, r, http.StatusNotFound, "no such resource")
+}
+
+// internalError answers 500 without saying why; the log has the error.
+func (s *Server) internalError(w http.ResponseWriter, r *http.Request, err error) {
+	s.log.ErrorContext(r.Context(), "internal error", "err", err, "path", r.URL.Path, "request_id", requestID(r.Context()))
+	writeProblem(w, r, http.StatusInternalServerError, "internal error; quote the request id when reporting it")
+}
+
+// writeJSON sends v as JSON with status.
+func writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	if r.Method == http.MethodHead {
+		return
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}

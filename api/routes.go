@@ -1,0 +1,59 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// route is one entry of the route table. Path uses ServeMux wildcards,
+// which are also OpenAPI's path templates.
+type route struct {
+	Method  string
+	Path    string
+	Handler func(*Server) http.HandlerFunc
+}
+
+// routeTable lists every route the server registers. The OpenAPI test walks
+// it. GET routes also answer HEAD.
+func routeTable() []route {
+	return []route{
+		{"GET", "/healthz", (*Server).handleHealth},
+		{"GET", "/readyz", (*Server).handleReady},
+		{"GET", "/metrics", (*Server).handleMetrics},
+		{"GET", "/v1/openapi.json", (*Server).handleOpenAPI},
+		{"GET", "/v1/assets", (*Server).handleSearch},
+		{"GET", "/v1/assets/{id}", (*Server).handleAsset},
+		{"GET", "/v1/assets/{id}/renditions/{name}", (*Server).handleRendition},
+		{"GET", "/v1/assets/{id}/original", (*Server).handleOriginal},
+		{"GET", "/v1/categories", (*Server).handleCategories},
+		{"GET", "/v1/places", (*Server).handlePlaces},
+		{"GET", "/v1/stats", (*Server).handleStats},
+		{"POST", "/v1/ingest", (*Server).handleIngest},
+		{"GET", "/v1/jobs/{id}", (*Server).handleJob},
+	}
+}
+
+func (s *Server) handleHealth() http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, r, http.StatusOK, map[string]string{"status": "ok"})
+	}
+}
+
+func (s *Server) handleReady() http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if s.deps.Ready != nil {
+			if err := s.deps.Ready(r.Context()); err != nil {
+				s.log.WarnContext(r.Context(), "not ready", "err", err)
+				writeProblem(w, r, http.StatusServiceUnavailable, "not ready")
+				return
+			}
+		}
+		writeJSON(w, r, http.StatusOK, map[string]string{"status": "ready"})
+	}
+}
+
+func (s *Server) handleMetrics() http.HandlerFunc {
+	h := promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})
+	return h.ServeHTTP
+}

@@ -1,0 +1,217 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/indexer"
+)
+
+// Records reads one record; *archive.Store implements it.
+type Records interface {
+	Get(id string) (*archive.Record, error)
+}
+
+// Searcher runs a search; *indexer.Index implements it.
+type Searcher interface {
+	Search(ctx context.Context, q indexer.Query) (*indexer.Result, error)
+}
+
+// RecordSource walks every record for the statistics; *archive.Store
+// implements it.
+type RecordSource interface {
+	ForEach(fn func(*archive.Record) error) error
+	LastSeq() (uint64, error)
+}
+
+// Files says where originals and renditions are; *archive.Archive
+// implements it.
+type Files interface {
+	OriginalPath(id string) (string, error)
+	RenditionPath(id string, r archive.Rendition) (string, error)
+}
+
+// Ingester runs an ingest; *archive.Archive implements it.
+type Ingester interface {
+	Ingest(ctx context.Context, sources []string, opts archive.IngestOptions) (*archive.Summary, error)
+}
+
+// Deps are what the server uses. Records, Search, Stats and Files are
+// required; without Ingester the ingest routes answer 503.
+type Deps struct {
+	Records  Records
+	Search   Searcher
+	Stats    RecordSource
+	Files    Files
+	Taxonomy *archive.Taxonomy
+	Keys     KeyVerifier
+
+	Ingester Ingester
+	Renderer archive.Renderer // given to ingest jobs; nil: no renditions
+	Indexer  archive.Indexer  // given to ingest jobs; nil: no index updates
+	// UploadDir is where multipart uploads are written before they are
+	// ingested (ROOT/tmp); it must exist.
+	UploadDir string
+
+	// AdminToken, when set, is accepted as a curator key (the local CLI
+	// reads it from ROOT/server.json).
+	AdminToken string
+	// Location reads dates without an offset in search parameters; nil
+	// means archive.DefaultLocation().
+	Location *time.Location
+	Logger   *slog.Logger
+	// OnServed, when set, is told of every original or rendition served
+	// (status 200 or 206 to a GET), for the half-yearly download reports:
+	// role is the caller's ("anonymous" without a key), what is "original"
+	// or "rendition". It must not block.
+	OnServed func(id, role, what string)
+	// Ready reports whether the server can answer (readiness); nil means
+	// always ready.
+	Ready func(context.Context) error
+}
+
+// Server is the HTTP API. Create it with New, serve Handler, Close it.
+type Server struct {
+	cfg        Config
+	deps       Deps
+	log        *slog.Logger
+	adminToken string
+	loc        *time.Location
+	registry   *prometheus.Registry
+	metrics    *metrics
+	limiter    *rateLimiter
+	jobs       *jobManager
+	stats      statsCache
+	handler    http.Handler
+	mux        *http.ServeMux
+	closeOnce  sync.Once
+}
+
+// New builds a server. It starts the ingest worker; Close stops it.
+func New(cfg Config, deps Deps) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("api: config: %w", err)
+	}
+	if deps.Records == nil || deps.Search == nil || deps.Stats == nil || deps.Files == nil {
+		return nil, errors.New("api: Records, Search, Stats and Files are required")
+	}
+	if deps.Taxonomy == nil {
+		t, err := archive.DefaultTaxonomy()
+		if err != nil {
+			return nil, err
+		}
+		deps.Taxonomy = t
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.New(slog.DiscardHandler)
+	}
+	if deps.Location == nil {
+		deps.Location = archive.DefaultLocation()
+	}
+	if cfg.MaxJobs <= 0 {
+		cfg.MaxJobs = 100
+	}
+	s := &Server{
+		cfg: cfg, deps: deps, log: deps.Logger, adminToken: deps.AdminToken, loc: deps.Location,
+		registry: prometheus.NewRegistry(),
+	}
+	s.metrics = newMetrics(s.registry)
+	s.limiter = newRateLimiter(cfg)
+	s.jobs = newJobManager(s)
+	s.handler = s.buildHandler()
+	return s, nil
+}
+
+// Handler returns the server's HTTP handler with every middleware.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Registry returns the server's Prometheus registry (served at /metrics).
+func (s *Server) Registry() *prometheus.Registry { return s.registry }
+
+// HTTPServer returns an http.Server for the handler with the configured
+// timeouts and address.
+func (s *Server) HTTPServer() *http.Server {
+	return &http.Server{
+		Addr:              s.cfg.Addr,
+		Handler:           s.handler,
+		ReadHeaderTimeout: time.Duration(s.cfg.ReadHeaderTimeout),
+		ReadTimeout:       time.Duration(s.cfg.ReadTimeout),
+		WriteTimeout:      time.Duration(s.cfg.WriteTimeout),
+		IdleTimeout:       time.Duration(s.cfg.IdleTimeout),
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+}
+
+// Close stops the ingest worker: a running job is interrupted (what it
+// committed stays), queued ones are dropped. It waits for the worker.
+func (s *Server) Close() error {
+	s.closeOnce.Do(s.jobs.close)
+	return nil
+}
+
+// buildHandler assembles router and middleware, outermost first:
+// observe (request id, access log, metrics, panic recovery) → headers
+// (security headers, CORS) → auth and rate limit → body limit → router.
+func (s *Server) buildHandler() http.Handler {
+	mux := http.NewServeMux()
+	s.mux = mux
+	for _, rt := range routeTable() {
+		mux.Handle(rt.Method+" "+rt.Path, s.route(rt))
+	}
+	var h http.Handler = s.router(mux)
+	h = s.limitBody(h)
+	h = s.authAndLimit(h)
+	h = s.headers(h)
+	return s.observe(h)
+}
+
+// route wraps a handler with what its table entry says.
+func (s *Server) route(rt route) http.Handler {
+	h := rt.Handler(s)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if info := infoFrom(r.Context()); info != nil {
+			info.route = rt.Path
+		}
+		h(w, r)
+	})
+}
+
+// router answers unknown paths and methods with problems rather than the
+// mux's plain text.
+func (s *Server) router(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		c := &captureWriter{header: http.Header{}}
+		mux.ServeHTTP(c, r)
+		if allow := c.header.Get("Allow"); allow != "" {
+			w.Header().Set("Allow", allow)
+		}
+		if c.code == http.StatusMethodNotAllowed {
+			writeProblem(w, r, http.StatusMethodNotAllowed, "method "+r.Method+" is not allowed here")
+			return
+		}
+		notFound(w, r)
+	})
+}
+
+// captureWriter records what the mux's fallback would have sent.
+type captureWriter struct {
+	header http.Header
+	code   int
+}
+
+func (c *captureWriter) Header() http.Header         { return c.header }
+func (c *captureWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (c *captureWriter) WriteHeader(code int)        { c.code = code }

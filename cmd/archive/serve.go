@@ -1,0 +1,233 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/haiduong/promo-archive/api"
+	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/thumbs"
+)
+
+type serveOptions struct {
+	noRenditions bool
+}
+
+// serverFileName is ROOT/server.json: where a running server listens and
+// the local admin token the CLI uses to reach it.
+const serverFileName = "server.json"
+
+// serverInfo is the content of ROOT/server.json.
+type serverInfo struct {
+	URL   string `json:"url"`
+	Token string `json:"token"`
+	PID   int    `json:"pid"`
+}
+
+func newServeCommand(g *globalOptions) *cobra.Command {
+	var o serveOptions
+	def := api.DefaultConfig()
+	var env strings.Builder
+	for _, s := range api.Settings() {
+		fmt.Fprintf(&env, "  --%-20s %s\n", s.Flag, s.Env)
+	}
+	c := &cobra.Command{
+		Use:   "serve [flags]",
+		Short: "Serve the HTTP API (search, records, renditions, originals, ingest)",
+		Long: `Serve owns the archive (bbolt and Bleve lock their files) and answers the JSON
+API under /v1, /healthz, /readyz and Prometheus /metrics until SIGINT or
+SIGTERM, when it finishes the requests in flight (--shutdown-timeout) and
+stops the running ingest job (what it committed stays; ingest again to resume).
+
+While it runs, 'archive ingest' and 'archive search' go through it (their
+--no-server flag opens the archive directly instead, which fails while the
+server holds it). It writes ROOT/server.json (mode 0600) with its URL and a
+local admin token (curator rights, valid while it runs) and removes it on exit.
+
+Access: without a key, public and published assets and their renditions;
+keys made with 'archive keys create' are sent as Authorization: Bearer KEY.
+portal keys also download originals, agency keys also see internal assets,
+curator keys see everything and ingest.
+
+Settings come from flags, then the environment, then ROOT/config.json (keys
+are the JSON names of the flags with '_' for '-', e.g. {"cors_origins":
+["https://portal.example"], "rate_anon": 20, "read_timeout": "30m"}), then the
+defaults shown below. Environment variables:
+` + env.String() + `  --log-format            ARCHIVE_LOG_FORMAT`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return runServe(cmd, g, o) },
+	}
+	f := c.Flags()
+	for _, s := range api.Settings() {
+		f.String(s.Flag, s.Get(&def), s.Usage)
+	}
+	f.BoolVar(&o.noRenditions, "no-renditions", false, "ingest jobs make no thumbnails or previews")
+	return c
+}
+
+// serveConfig merges defaults < ROOT/config.json < environment < flags.
+func serveConfig(cmd *cobra.Command, g *globalOptions) (api.Config, error) {
+	cfg := api.DefaultConfig()
+	if err := api.LoadConfigFile(filepath.Join(g.root, api.ConfigFileName), &cfg); err != nil {
+		return cfg, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	for _, s := range api.Settings() {
+		if v, ok := os.LookupEnv(s.Env); ok {
+			if err := s.Set(&cfg, v); err != nil {
+				return cfg, fmt.Errorf("%w: %s=%q: %v", errUsage, s.Env, v, err)
+			}
+		}
+	}
+	if v, ok := os.LookupEnv("ARCHIVE_LOG_FORMAT"); ok {
+		cfg.LogFormat = v
+	}
+	for _, s := range api.Settings() {
+		if fl := cmd.Flags().Lookup(s.Flag); fl != nil && fl.Changed {
+			if err := s.Set(&cfg, fl.Value.String()); err != nil {
+				return cfg, fmt.Errorf("%w: --%s %q: %v", errUsage, s.Flag, fl.Value.String(), err)
+			}
+		}
+	}
+	if fl := cmd.Flags().Lookup("log-format"); fl != nil && fl.Changed {
+		cfg.LogFormat = fl.Value.String()
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	return cfg, nil
+}
+
+func runServe(cmd *cobra.Command, g *globalOptions, o serveOptions) error {
+	// serve stops on SIGINT/SIGTERM whoever started it (main does the same).
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cfg, err := serveConfig(cmd, g)
+	if err != nil {
+		return err
+	}
+	// A server logs its requests: info unless --log-level says otherwise.
+	sg := *g
+	sg.logFormat = cfg.LogFormat
+	if fl := cmd.Flags().Lookup("log-level"); fl == nil || !fl.Changed {
+		sg.logLevel = "info"
+	}
+	log, err := sg.logger()
+	if err != nil {
+		return err
+	}
+	a, err := sg.openArchive(false)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	sg.interactive = false
+	ix, err := sg.openIndex(ctx, a)
+	if err != nil {
+		return err
+	}
+	defer ix.Close() // before the archive
+	tax, err := archive.DefaultTaxonomy()
+	if err != nil {
+		return err
+	}
+	token, err := adminToken()
+	if err != nil {
+		return err
+	}
+	deps := api.Deps{
+		Records: a.Store(), Search: ix, Stats: a.Store(), Files: a, Taxonomy: tax, Keys: a.Store(),
+		Ingester: a, Indexer: ix, UploadDir: filepath.Join(a.Root(), "tmp"),
+		AdminToken: token, Location: a.Location(), Logger: log,
+		Ready: func(context.Context) error { _, err := a.Store().LastSeq(); return err },
+	}
+	if !o.noRenditions {
+		deps.Renderer = thumbs.New(thumbs.Options{})
+	}
+	srv, err := api.New(cfg, deps)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	url := "http://" + ln.Addr().String()
+	info := filepath.Join(a.Root(), serverFileName)
+	if err := writeServerInfo(info, serverInfo{URL: url, Token: token, PID: os.Getpid()}); err != nil {
+		ln.Close()
+		return err
+	}
+	defer os.Remove(info)
+
+	hs := srv.HTTPServer()
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	log.Info("serving", "url", url, "root", a.Root())
+	fmt.Fprintf(g.stdout, "serving %s (search: %s/v1/assets?q=…); Ctrl-C stops\n", url, url)
+
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("serve: %w", err)
+		}
+		return nil
+	case <-ctx.Done():
+	}
+	// The CLI must stop coming here before we stop answering.
+	os.Remove(info)
+	log.Info("shutting down", "timeout", time.Duration(cfg.ShutdownTimeout))
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Duration(cfg.ShutdownTimeout))
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		log.Warn("shutdown: requests still in flight were cut", "err", err)
+		hs.Close()
+	}
+	srv.Close()
+	log.Info("stopped")
+	return nil
+}
+
+// adminToken is a random token for ROOT/server.json.
+func adminToken() (string, error) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	return "hdl_" + base64.RawURLEncoding.EncodeToString(b[:]), nil
+}
+
+// writeServerInfo writes path with mode 0600 through a temp file.
+func writeServerInfo(path string, si serverInfo) error {
+	b, err := json.MarshalIndent(si, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	os.Remove(tmp)
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Chmod(tmp, 0o600); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,275 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/haiduong/promo-archive/archive"
+)
+
+// startServer runs `archive serve` as a real process on a free loopback
+// port and returns its server.json.
+func startServer(t *testing.T, root string, extra ...string) serverInfo {
+	t.Helper()
+	var stderr bytes.Buffer
+	cmd := childCommand(t, append([]string{"--root", root, "serve", "--addr", "127.0.0.1:0"}, extra...)...)
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case err := <-exited:
+			if err != nil {
+				t.Errorf("serve exited with %v\n%s", err, stderr.String())
+			}
+		case <-time.After(30 * time.Second):
+			cmd.Process.Kill()
+			t.Error("serve did not stop on SIGTERM")
+		}
+		if _, err := os.Stat(filepath.Join(root, serverFileName)); err == nil {
+			t.Error("server.json left after shutdown")
+		}
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		b, err := os.ReadFile(filepath.Join(root, serverFileName))
+		var si serverInfo
+		if err == nil && json.Unmarshal(b, &si) == nil && si.URL != "" {
+			fi, _ := os.Stat(filepath.Join(root, serverFileName))
+			if fi.Mode().Perm() != 0o600 {
+				t.Errorf("server.json mode %v", fi.Mode())
+			}
+			return si
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("server did not start:\n%s", stderr.String())
+	return serverInfo{}
+}
+
+// TestServeEndToEnd ingests through the API of a real server process while
+// anonymous clients search, then checks the results, the CLI going through
+// the server, and a clean shutdown.
+func TestServeEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test skipped in -short mode")
+	}
+	root := filepath.Join(t.TempDir(), "root")
+	src := filepath.Join(t.TempDir(), "le-hoi")
+	const files = 24
+	for i := range files {
+		writeJPEG(t, filepath.Join(src, fmt.Sprintf("d%d", i%3), fmt.Sprintf("img%03d.jpg", i)), 320, 240, uint8(i))
+	}
+	os.WriteFile(filepath.Join(src, "metadata.csv"), []byte("file,title_vi\nd0/img000.jpg,Lễ hội Côn Sơn\n"), 0o644)
+	si := startServer(t, root, "--rate-anon", "0")
+
+	// Anonymous clients search all along.
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var searches, failures atomic.Int64
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				resp, err := http.Get(si.URL + "/v1/assets?size=5&facets=kind")
+				if err != nil {
+					failures.Add(1)
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				searches.Add(1)
+				if resp.StatusCode != 200 {
+					failures.Add(1)
+				}
+			}
+		}()
+	}
+
+	body, _ := json.Marshal(map[string]any{"paths": []string{src}, "status": "published", "visibility": "public"})
+	req, _ := http.NewRequest("POST", si.URL+"/v1/ingest", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+si.Token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var job struct {
+		ID, State string
+		Summary   *struct{ Added int }
+		Results   []struct{ Path, Status string }
+	}
+	json.NewDecoder(resp.Body).Decode(&job)
+	resp.Body.Close()
+	if resp.StatusCode != 202 {
+		t.Fatalf("ingest: %d", resp.StatusCode)
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for job.State != "done" && job.State != "failed" && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+		req, _ := http.NewRequest("GET", si.URL+"/v1/jobs/"+job.ID, nil)
+		req.Header.Set("Authorization", "Bearer "+si.Token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		json.NewDecoder(resp.Body).Decode(&job)
+		resp.Body.Close()
+	}
+	close(stop)
+	wg.Wait()
+	if job.State != "done" || job.Summary == nil || job.Summary.Added != files || len(job.Results) != files {
+		t.Fatalf("job %+v", job)
+	}
+	if failures.Load() > 0 || searches.Load() == 0 {
+		t.Errorf("%d searches during ingest, %d failed", searches.Load(), failures.Load())
+	}
+	t.Logf("%d searches during the ingest", searches.Load())
+
+	resp, err = http.Get(si.URL + "/v1/assets?q=" + url.QueryEscape("con son") + "&lang=en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Total uint64
+		Hits  []struct{ Title, Lang, Thumb string }
+	}
+	json.NewDecoder(resp.Body).Decode(&res)
+	resp.Body.Close()
+	if res.Total != 1 || res.Hits[0].Title != "Lễ hội Côn Sơn" || res.Hits[0].Lang != "vi" || res.Hits[0].Thumb == "" {
+		t.Errorf("search after ingest: %+v", res)
+	}
+	resp, err = http.Get(si.URL + res.Hits[0].Thumb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/jpeg" {
+		t.Errorf("thumb: %d", resp.StatusCode)
+	}
+
+	// The CLI goes through the server (the archive is locked by it).
+	r := runCLI(t, "--root", root, "search", "--json", "--size", "50")
+	var cliRes struct{ Total int }
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &cliRes) != nil || cliRes.Total != files {
+		t.Errorf("search through the server: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	r = runCLI(t, "--root", root, "search", "--size", "0")
+	if r.code != exitUsage {
+		t.Errorf("bad --size through the server: exit %d", r.code)
+	}
+	r = runCLI(t, "--root", root, "ingest", "--json", src)
+	lines := parseIngest(t, r.stdout)
+	if r.code != 0 || len(lines) != files || lines["img000.jpg"].Status != "unchanged" {
+		t.Errorf("ingest through the server: exit %d, %d lines %v\n%s", r.code, len(lines), lines["img000.jpg"], r.stderr)
+	}
+	for _, l := range lines {
+		if !strings.HasPrefix(l.Path, src) {
+			t.Errorf("path %q is not shown as given", l.Path)
+			break
+		}
+	}
+	r = runCLI(t, "--root", root, "search", "--no-server", "x")
+	if r.code == 0 {
+		t.Error("--no-server opened a locked archive")
+	}
+}
+
+// TestStaleServerFile: a server.json whose server is gone is ignored.
+func TestStaleServerFile(t *testing.T) {
+	root := t.TempDir()
+	a, err := archive.Open(root, archive.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+	writeServerInfo(filepath.Join(root, serverFileName), serverInfo{URL: "http://127.0.0.1:1", Token: "x"})
+	r := runCLI(t, "--root", root, "search", "--json", "x")
+	if r.code != 0 {
+		t.Fatalf("search with a stale server.json: %d %s", r.code, r.stderr)
+	}
+}
+
+func TestKeysCommands(t *testing.T) {
+	root := t.TempDir()
+	r := runCLI(t, "--root", root, "keys", "create", "--role", "agency", "--name", "Sở Du lịch")
+	if r.code != 0 {
+		t.Fatalf("create: %d %s", r.code, r.stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	key := lines[len(lines)-1]
+	if !strings.HasPrefix(key, "hdk_") || strings.Contains(key, " ") {
+		t.Fatalf("last line %q is not the key alone", key)
+	}
+	db, _ := os.ReadFile(filepath.Join(root, "archive.db"))
+	if bytes.Contains(db, []byte(key)) {
+		t.Error("the key itself is stored")
+	}
+	r = runCLI(t, "--root", root, "keys", "list", "--json")
+	var keys []struct{ ID, Name, Role string }
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &keys) != nil || len(keys) != 1 || keys[0].Name != "Sở Du lịch" || keys[0].Role != "agency" {
+		t.Fatalf("list: %s", r.stdout)
+	}
+	if r := runCLI(t, "--root", root, "keys", "revoke", keys[0].ID); r.code != 0 {
+		t.Fatalf("revoke: %s", r.stderr)
+	}
+	if r := runCLI(t, "--root", root, "keys", "list"); !strings.Contains(r.stdout, keys[0].ID) {
+		t.Errorf("list after revoke: %s", r.stdout)
+	}
+	if r := runCLI(t, "--root", root, "keys", "create", "--role", "admin", "--name", "x"); r.code != exitUsage {
+		t.Errorf("bad role: exit %d", r.code)
+	}
+}
+
+func TestServeHelpListsEveryOption(t *testing.T) {
+	r := runCLI(t, "serve", "--help")
+	for _, want := range []string{"--addr", "--cors-origins", "--rate-anon", "--rate-key", "--burst-anon", "--burst-key", "--max-upload",
+		"--max-body", "--read-header-timeout", "--read-timeout", "--write-timeout", "--idle-timeout", "--shutdown-timeout",
+		"--ingest-workers", "--max-jobs", "--log-format", "ARCHIVE_ADDR", "ARCHIVE_RATE_ANON", "config.json", "--no-renditions"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("serve --help does not mention %s", want)
+		}
+	}
+}
+
+func TestServeConfigPrecedence(t *testing.T) {
+	root := t.TempDir()
+	os.WriteFile(filepath.Join(root, "config.json"), []byte(`{"rate_anon": 5, "burst_anon": 7, "read_timeout": "1m", "addr": "127.0.0.1:9"}`), 0o644)
+	t.Setenv("ARCHIVE_RATE_ANON", "6")
+	g := &globalOptions{root: root}
+	cmd := newServeCommand(g)
+	cmd.ParseFlags([]string{"--addr", "127.0.0.1:7"})
+	cfg, err := serveConfig(cmd, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Addr != "127.0.0.1:7" || cfg.RateAnon != 6 || cfg.BurstAnon != 7 || time.Duration(cfg.ReadTimeout) != time.Minute {
+		t.Errorf("config %+v", cfg)
+	}
+	os.WriteFile(filepath.Join(root, "config.json"), []byte(`{"nope": 1}`), 0o644)
+	if _, err := serveConfig(cmd, g); err == nil {
+		t.Error("unknown field in config.json accepted")
+	}
+}
