@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
@@ -45,17 +46,26 @@ func TestAuthorizationMatrix(t *testing.T) {
 				{"HEAD", "/v1/assets/" + id + "/renditions/preview", false},
 				{"GET", "/v1/assets/" + id + "/original", true},
 				{"HEAD", "/v1/assets/" + id + "/original", true},
+				{"GET", "/v1/assets/" + id + "/history", false},
+				{"PATCH", "/v1/assets/" + id, false},
 			} {
+				curatorOnly := rt.method == "PATCH" || strings.HasSuffix(rt.path, "/history")
 				want := http.StatusOK
 				switch {
 				case who == "revoked":
 					want = http.StatusUnauthorized
-				case rt.original && who == "":
+				case (rt.original || curatorOnly) && who == "":
 					want = http.StatusUnauthorized
+				case curatorOnly && who != "curator":
+					want = http.StatusForbidden // whatever the asset: no existence leak
 				case !canSee(who, tag):
 					want = http.StatusNotFound
 				}
-				resp := f.do(rt.method, rt.path, who, nil)
+				var body io.Reader
+				if rt.method == "PATCH" {
+					body = strings.NewReader(`{"add_keywords":["ma trận"]}`)
+				}
+				resp := f.do(rt.method, rt.path, who, body, "Content-Type", "application/json")
 				resp.Body.Close()
 				if resp.StatusCode != want {
 					t.Errorf("%s %s as %q (%s): %d, want %d", rt.method, rt.path, who, tag, resp.StatusCode, want)

@@ -132,8 +132,11 @@ type hitOut struct {
 // restrict narrows q to what p may see. It returns false when the caller
 // asked only for visibilities or statuses it may not see: the answer is
 // then empty, as if none existed.
-func restrict(p Principal, q *indexer.Query) bool {
+func restrict(p Principal, q *indexer.Query, now time.Time) bool {
 	vis, status := p.allowed()
+	if vis != nil || status != nil {
+		q.ReleasedAt = now // embargoes, unpublish dates and expired rights
+	}
 	narrow := func(asked, allowed []string) ([]string, bool) {
 		if allowed == nil {
 			return asked, true
@@ -180,7 +183,8 @@ func (s *Server) handleSearch() http.HandlerFunc {
 		}
 		q := sr.q
 		out := &searchOut{Page: q.Page, Size: q.Size, Hits: []hitOut{}}
-		if !restrict(p, &q) {
+		now := s.now()
+		if !restrict(p, &q, now) {
 			// Validate the rest of the query all the same, so errors do not
 			// depend on the caller's role.
 			q.Visibility, q.Status = []string{"public"}, []string{"published"}
@@ -209,7 +213,7 @@ func (s *Server) handleSearch() http.HandlerFunc {
 		out.TookMS = float64(res.Took.Microseconds()) / 1000
 		for _, h := range res.Hits {
 			// The index may lag the store: the record decides.
-			if !visibleTo(p, h.Record) {
+			if !visibleTo(p, h.Record, now) {
 				continue
 			}
 			out.Hits = append(out.Hits, newHit(h, sr.lang))
@@ -264,7 +268,7 @@ func (s *Server) visibleRecord(w http.ResponseWriter, r *http.Request) *archive.
 		return nil
 	}
 	rec, err := s.deps.Records.Get(id)
-	if errors.Is(err, archive.ErrNotFound) || err == nil && !visibleTo(principalFrom(r.Context()), rec) {
+	if errors.Is(err, archive.ErrNotFound) || err == nil && !visibleTo(principalFrom(r.Context()), rec, s.now()) {
 		notFound(w, r)
 		return nil
 	}
@@ -301,15 +305,16 @@ func (s *Server) handlePlaces() http.HandlerFunc {
 }
 
 // statsCache remembers the statistics of each audience until the store
-// changes.
+// changes or the minute turns (embargoes lift with time).
 type statsCache struct {
 	mu      sync.Mutex
 	entries map[int]statsEntry
 }
 
 type statsEntry struct {
-	seq   uint64
-	stats *archive.Stats
+	seq    uint64
+	minute time.Time
+	stats  *archive.Stats
 }
 
 func (s *Server) handleStats() http.HandlerFunc {
@@ -334,48 +339,20 @@ func (s *Server) statsFor(p Principal) (*archive.Stats, error) {
 	if class == 1 {
 		class = 0 // portal keys see what anonymous clients see
 	}
+	now := s.now()
+	minute := now.Truncate(time.Minute)
 	s.stats.mu.Lock()
 	defer s.stats.mu.Unlock()
-	if e, ok := s.stats.entries[class]; ok && e.seq == seq {
+	if e, ok := s.stats.entries[class]; ok && e.seq == seq && e.minute.Equal(minute) {
 		return e.stats, nil
 	}
-	st := &archive.Stats{ByKind: map[string]int{}, ByMIME: map[string]int{}, ByStatus: map[string]int{},
-		ByVisibility: map[string]int{}, TitleLanguages: map[string]int{}, LastChange: seq}
-	err = s.deps.Stats.ForEach(func(r *archive.Record) error {
-		if !visibleTo(p, r) {
-			return nil
-		}
-		st.Records++
-		st.Bytes += r.Size
-		st.ByKind[string(r.Kind)]++
-		st.ByMIME[r.MIME]++
-		st.ByStatus[string(r.Status)]++
-		st.ByVisibility[string(r.Visibility)]++
-		for lang, t := range r.Title {
-			if t != "" {
-				st.TitleLanguages[lang]++
-			}
-		}
-		if r.GPS != nil {
-			st.WithGPS++
-		}
-		if r.CapturedAt != nil {
-			st.WithCaptured++
-		}
-		if len(r.Renditions) > 0 {
-			st.WithRenditions++
-		}
-		if len(r.Warnings) > 0 {
-			st.WithWarnings++
-		}
-		return nil
-	})
+	st, err := s.deps.Stats.StatsWhere(now, func(r *archive.Record) bool { return visibleTo(p, r, now) })
 	if err != nil {
 		return nil, err
 	}
 	if s.stats.entries == nil {
 		s.stats.entries = map[int]statsEntry{}
 	}
-	s.stats.entries[class] = statsEntry{seq: seq, stats: st}
+	s.stats.entries[class] = statsEntry{seq: seq, minute: minute, stats: st}
 	return st, nil
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/haiduong/promo-archive/archive"
 )
@@ -63,20 +64,25 @@ func (p Principal) allowed() (vis, status []string) {
 	}
 }
 
-// visibleTo reports whether p may see rec (its record, renditions and, with
-// canDownloadOriginals, its original).
-func visibleTo(p Principal, rec *archive.Record) bool {
+// visibleTo reports whether p may see rec at now (its record, renditions
+// and, with a key, its original): the visibilities and statuses of
+// p.allowed, and for everyone but curators the release window (embargo,
+// unpublish date, rights expiry) too.
+func visibleTo(p Principal, rec *archive.Record, now time.Time) bool {
 	if rec == nil {
 		return false
 	}
 	vis, status := p.allowed()
-	return (vis == nil || slices.Contains(vis, string(rec.Visibility))) &&
-		(status == nil || slices.Contains(status, string(rec.Status)))
+	if vis == nil && status == nil {
+		return true
+	}
+	return slices.Contains(vis, string(rec.Visibility)) && slices.Contains(status, string(rec.Status)) &&
+		archive.Released(rec, now)
 }
 
 // publicAsset reports whether rec is visible to everyone, so its renditions
-// may be cached by anyone for ever.
-func publicAsset(rec *archive.Record) bool { return visibleTo(Principal{}, rec) }
+// may be cached by anyone.
+func publicAsset(rec *archive.Record, now time.Time) bool { return visibleTo(Principal{}, rec, now) }
 
 // errBadAuth is an Authorization header that is not a usable key.
 var errBadAuth = errors.New("api: invalid credentials")

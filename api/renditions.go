@@ -73,7 +73,7 @@ func (s *Server) handleRendition() http.HandlerFunc {
 		// Content hash of the original plus the rendition version: the bytes
 		// behind this tag never change.
 		h.Set("ETag", fmt.Sprintf(`"%s-%s-v%d"`, rec.ID, name, rd.Version))
-		if publicAsset(rec) {
+		if publicAsset(rec, s.now()) {
 			h.Set("Cache-Control", "public, max-age=31536000, immutable")
 		} else {
 			h.Set("Cache-Control", "private, no-cache")

@@ -28,8 +28,8 @@ type Searcher interface {
 // RecordSource walks every record for the statistics; *archive.Store
 // implements it.
 type RecordSource interface {
-	ForEach(fn func(*archive.Record) error) error
 	LastSeq() (uint64, error)
+	StatsWhere(now time.Time, keep func(*archive.Record) bool) (*archive.Stats, error)
 }
 
 // Files says where originals and renditions are; *archive.Archive
@@ -53,6 +53,9 @@ type Deps struct {
 	Files    Files
 	Taxonomy *archive.Taxonomy
 	Keys     KeyVerifier
+	Editor   Editor // PATCH and history; nil answers 503
+	// Now is the clock that judges embargoes; nil means time.Now.
+	Now func() time.Time
 
 	Ingester Ingester
 	Renderer archive.Renderer // given to ingest jobs; nil: no renditions
@@ -102,6 +105,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	if deps.Records == nil || deps.Search == nil || deps.Stats == nil || deps.Files == nil {
 		return nil, errors.New("api: Records, Search, Stats and Files are required")
+	}
+	if deps.Now == nil {
+		deps.Now = time.Now
 	}
 	if deps.Taxonomy == nil {
 		t, err := archive.DefaultTaxonomy()
@@ -215,3 +221,5 @@ type captureWriter struct {
 func (c *captureWriter) Header() http.Header         { return c.header }
 func (c *captureWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (c *captureWriter) WriteHeader(code int)        { c.code = code }
+
+func (s *Server) now() time.Time { return s.deps.Now() }

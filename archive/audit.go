@@ -139,3 +139,7 @@ func (s *Store) LastAuditSeq() (uint64, error) {
 	})
 	return seq, err
 }
+
+// History returns the audit trail of the record with the given id, oldest
+// first.
+func (a *Archive) History(id string) ([]AuditEntry, error) { return a.store.History(id) }

@@ -13,8 +13,14 @@ const RightsExpiryWarning = 30 * 24 * time.Hour
 // expired. A nil date is open. Drafts, items under review and withdrawn
 // items are never public.
 func PubliclyVisible(r *Record, now time.Time) bool {
-	return r.Status == Published && r.Visibility == Public &&
-		!Embargoed(r, now) && !Unpublished(r, now) && !RightsExpired(r, now)
+	return r.Visibility == Public && Released(r, now)
+}
+
+// Released reports whether r is published and inside its release window at
+// now: past publish_at, before unpublish_at and before its rights expire.
+// Everyone but curators sees only released records.
+func Released(r *Record, now time.Time) bool {
+	return r.Status == Published && !Embargoed(r, now) && !Unpublished(r, now) && !RightsExpired(r, now)
 }
 
 // Embargoed reports whether r has a publication date that has not come yet.

@@ -34,13 +34,20 @@ type Stats struct {
 func (s *Store) Stats() (*Stats, error) { return s.StatsAt(time.Now()) }
 
 // StatsAt is Stats with embargoes and rights expiries judged at now.
-func (s *Store) StatsAt(now time.Time) (*Stats, error) {
+func (s *Store) StatsAt(now time.Time) (*Stats, error) { return s.StatsWhere(now, nil) }
+
+// StatsWhere is StatsAt over the records keep accepts (all when nil), so an
+// audience sees counts of only what it may see.
+func (s *Store) StatsWhere(now time.Time, keep func(*Record) bool) (*Stats, error) {
 	st := &Stats{
 		ByKind: map[string]int{}, ByMIME: map[string]int{}, ByStatus: map[string]int{},
 		ByVisibility: map[string]int{}, TitleLanguages: map[string]int{},
 		DescriptionLanguages: map[string]int{}, ReviewedLanguages: map[string]int{},
 	}
 	err := s.ForEach(func(r *Record) error {
+		if keep != nil && !keep(r) {
+			return nil
+		}
 		st.Records++
 		st.Bytes += r.Size
 		st.ByKind[string(r.Kind)]++

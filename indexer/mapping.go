@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
@@ -27,7 +28,7 @@ import (
 // 2: one combined text field pair instead of seven field pairs (queries
 // cost four term lookups per word instead of fourteen); per-field text is
 // kept folded only, without positions, for field:value queries.
-const mappingVersion = 2
+const mappingVersion = 3
 
 // Text fields. Free text searches four fields per word: the title in both
 // forms (ranking) and every other text of the record in both forms (text,
@@ -73,7 +74,12 @@ const (
 	fieldStatus      = "status"
 	fieldCapturedAt  = "captured_at"
 	fieldIngestedAt  = "ingested_at"
-	fieldGPS         = "gps"
+	// fieldReleaseFrom and fieldReleaseUntil bound when a published record
+	// may be shown to anyone but curators: publish_at (or the epoch) and
+	// the earlier of unpublish_at and rights_expire_at (or the far future).
+	fieldReleaseFrom  = "release_from"
+	fieldReleaseUntil = "release_until"
+	fieldGPS          = "gps"
 	// fieldFacets holds every facet value of a record as name:value, the
 	// only field with doc values besides the sort dates: facets are
 	// counted from one doc-value read per match instead of one per facet.
@@ -163,9 +169,10 @@ func newMapping() *mapping.IndexMappingImpl {
 	} {
 		dm.AddFieldMappingsAt(f.name, kw(f.analyzer, f.docValues))
 	}
-	for _, name := range []string{fieldCapturedAt, fieldIngestedAt} {
+	for _, name := range []string{fieldCapturedAt, fieldIngestedAt, fieldReleaseFrom, fieldReleaseUntil} {
 		f := bleve.NewDateTimeFieldMapping()
-		f.Store, f.IncludeInAll, f.DocValues = false, false, true
+		f.Store, f.IncludeInAll = false, false
+		f.DocValues = name == fieldCapturedAt || name == fieldIngestedAt // sort keys
 		dm.AddFieldMappingsAt(name, f)
 	}
 	for _, name := range []string{fieldWidth, fieldHeight} {
@@ -320,6 +327,7 @@ func (g *gazetteer) document(r *archive.Record) map[string]any {
 	if !r.IngestedAt.IsZero() {
 		d[fieldIngestedAt] = r.IngestedAt
 	}
+	d[fieldReleaseFrom], d[fieldReleaseUntil] = releaseWindow(r)
 	if r.GPS != nil {
 		d[fieldGPS] = map[string]any{"lat": r.GPS.Lat, "lon": r.GPS.Lon}
 	}
@@ -474,4 +482,20 @@ func namesHold(names [][]string, q []string, phrase bool) bool {
 		}
 	}
 	return true
+}
+
+// releaseWindow returns when r may first and last be shown to non-curators.
+// An open end is the epoch or 2200-01-01: Bleve needs instants it can hold
+// as int64 nanoseconds (1678–2262).
+func releaseWindow(r *archive.Record) (from, until time.Time) {
+	from, until = time.Unix(0, 0).UTC(), time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+	if r.PublishAt != nil {
+		from = *r.PublishAt
+	}
+	for _, t := range []*time.Time{r.UnpublishAt, r.RightsExpireAt} {
+		if t != nil && t.Before(until) {
+			until = *t
+		}
+	}
+	return from, until
 }

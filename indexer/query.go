@@ -37,6 +37,9 @@ type Query struct {
 
 	Visibility []string `json:"visibility,omitempty"` // public | internal
 	Status     []string `json:"status,omitempty"`     // draft | review | published | withdrawn
+	// ReleasedAt, when set, keeps only records released at that instant:
+	// past publish_at and before unpublish_at and rights_expire_at.
+	ReleasedAt time.Time `json:"released_at,omitzero"`
 
 	// Sort is relevance, captured_at, -captured_at, ingested_at or
 	// -ingested_at; empty means relevance with text, -captured_at without.
@@ -108,8 +111,11 @@ type plan struct {
 	fsize   int
 }
 
-// filterKeys orders filters deterministically.
-var filterKeys = []string{"kind", "category", "place", "keyword", "camera", "year", "geo", "bbox", "visibility", "status"}
+// filterKeys orders filters deterministically; every key addFilters sets
+// must be here.
+func filterKeys() []string {
+	return []string{"kind", "category", "place", "keyword", "camera", "year", "geo", "bbox", "visibility", "status", "released"}
+}
 
 func (g *gazetteer) plan(q Query) (*plan, error) {
 	p := &plan{filters: map[string]query.Query{}}
@@ -207,6 +213,14 @@ func (g *gazetteer) addFilters(p *plan, q Query) error {
 	set("keyword", anyOf(q.Keywords, keywordQuery))
 	set("visibility", anyOf(q.Visibility, func(v string) query.Query { return term(fieldVisibility, v) }))
 	set("status", anyOf(q.Status, func(v string) query.Query { return term(fieldStatus, v) }))
+	if at := q.ReleasedAt; !at.IsZero() {
+		t, f := true, false
+		from := query.NewDateRangeInclusiveQuery(time.Time{}, at, &f, &t)
+		from.SetField(fieldReleaseFrom)
+		until := query.NewDateRangeInclusiveQuery(at, time.Time{}, &f, &f)
+		until.SetField(fieldReleaseUntil)
+		p.filters["released"] = query.NewConjunctionQuery([]query.Query{from, until})
+	}
 	if c := strings.TrimSpace(q.Camera); c != "" {
 		p.filters["camera"] = query.NewDisjunctionQuery([]query.Query{
 			term(fieldCameraModel, c), g.textPair("camera", c, false, 1),

@@ -125,7 +125,7 @@ func (p *plan) query(without string) query.Query {
 	if p.text != nil {
 		qs = append(qs, p.text)
 	}
-	for _, k := range filterKeys {
+	for _, k := range filterKeys() {
 		if f, ok := p.filters[k]; ok && k != without {
 			qs = append(qs, f)
 		}

@@ -227,7 +227,7 @@ func (g *globalOptions) openIndex(ctx context.Context, a *archive.Archive) (*ind
 	if err != nil {
 		return nil, err
 	}
-	opts := indexer.Options{Logger: log}
+	opts := indexer.Options{Logger: log, Taxonomy: a.Taxonomy()}
 	if g.interactive {
 		bar := newProgressBar(g.stderr, "index")
 		started := time.Now()

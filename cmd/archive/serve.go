@@ -19,7 +19,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/haiduong/promo-archive/api"
-	"github.com/haiduong/promo-archive/archive"
 	"github.com/haiduong/promo-archive/thumbs"
 )
 
@@ -140,22 +139,26 @@ func runServe(cmd *cobra.Command, g *globalOptions, o serveOptions) error {
 		return err
 	}
 	defer ix.Close() // before the archive
-	tax, err := archive.DefaultTaxonomy()
-	if err != nil {
-		return err
-	}
 	token, err := adminToken()
 	if err != nil {
 		return err
 	}
 	deps := api.Deps{
-		Records: a.Store(), Search: ix, Stats: a.Store(), Files: a, Taxonomy: tax, Keys: a.Store(),
+		Records: a.Store(), Search: ix, Stats: a.Store(), Files: a, Taxonomy: a.Taxonomy(), Editor: a, Keys: a.Store(),
 		Ingester: a, Indexer: ix, UploadDir: filepath.Join(a.Root(), "tmp"),
 		AdminToken: token, Location: a.Location(), Logger: log,
 		Ready: func(context.Context) error { _, err := a.Store().LastSeq(); return err },
 	}
 	if !o.noRenditions {
 		deps.Renderer = thumbs.New(thumbs.Options{})
+	}
+	// Downloads and rendition requests, counted for the reports.
+	served := a.NewServedCounter(5 * time.Second)
+	defer served.Close() // before the archive
+	deps.OnServed = func(id, role, what string) {
+		if err := served.CountServed(ctx, time.Now(), id, role, what); err != nil {
+			log.Warn("count download", "id", id, "err", err)
+		}
 	}
 	srv, err := api.New(cfg, deps)
 	if err != nil {

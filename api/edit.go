@@ -1,0 +1,106 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/haiduong/promo-archive/archive"
+)
+
+// Editor applies a curator's change to a record and keeps its audit trail;
+// *archive.Archive implements it.
+type Editor interface {
+	Edit(ctx context.Context, id string, ed archive.Edit, by archive.Actor) (*archive.Record, []archive.AuditEntry, error)
+	History(id string) ([]archive.AuditEntry, error)
+}
+
+// handlePatch edits a record (curators). The body is an archive.Edit: the
+// fields to change; absent fields stay as they are.
+func (s *Server) handlePatch() http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !requireCurator(w, r) {
+			return
+		}
+		if s.deps.Editor == nil {
+			writeProblem(w, r, http.StatusServiceUnavailable, "editing is not available on this server")
+			return
+		}
+		id := r.PathValue("id")
+		if !archive.ValidID(id) {
+			badParam(w, r, "id", "an asset id is 64 lower-case hex digits")
+			return
+		}
+		var ed archive.Edit
+		dec := json.NewDecoder(io.LimitReader(r.Body, s.cfg.MaxBody))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&ed); err != nil {
+			writeProblem(w, r, http.StatusBadRequest, "the body is not an edit: "+err.Error())
+			return
+		}
+		p := principalFrom(r.Context())
+		rec, _, err := s.deps.Editor.Edit(r.Context(), id, ed, archive.Actor{Who: p.Name, Via: archive.ViaAPI})
+		var fe *archive.FieldError
+		switch {
+		case errors.Is(err, archive.ErrNotFound):
+			notFound(w, r)
+			return
+		case errors.As(err, &fe):
+			writeProblem(w, r, http.StatusUnprocessableEntity, fe.Error(), InvalidParam{Name: fe.Field, Reason: fe.Msg})
+			return
+		case errors.Is(err, archive.ErrInvalidEdit):
+			writeProblem(w, r, http.StatusUnprocessableEntity, err.Error())
+			return
+		case err != nil:
+			s.internalError(w, r, err)
+			return
+		}
+		s.reindex(r.Context(), rec)
+		w.Header().Set("Cache-Control", "private, no-cache")
+		writeJSON(w, r, http.StatusOK, newAssetOut(rec))
+	}
+}
+
+// reindex tells the index about an edited record. A failure is logged: the
+// index catches up from the store's change sequence when it next opens.
+func (s *Server) reindex(ctx context.Context, rec *archive.Record) {
+	if s.deps.Indexer == nil {
+		return
+	}
+	seq, err := s.deps.Stats.LastSeq()
+	if err == nil {
+		err = s.deps.Indexer.Index(context.WithoutCancel(ctx), []*archive.Record{rec}, seq)
+	}
+	if err != nil {
+		s.log.WarnContext(ctx, "index update after edit failed", "id", rec.ID, "err", err)
+	}
+}
+
+// handleHistory lists a record's audit trail (curators).
+func (s *Server) handleHistory() http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !requireCurator(w, r) {
+			return
+		}
+		if s.deps.Editor == nil {
+			writeProblem(w, r, http.StatusServiceUnavailable, "history is not available on this server")
+			return
+		}
+		rec := s.visibleRecord(w, r)
+		if rec == nil {
+			return
+		}
+		entries, err := s.deps.Editor.History(rec.ID)
+		if err != nil {
+			s.internalError(w, r, err)
+			return
+		}
+		if entries == nil {
+			entries = []archive.AuditEntry{}
+		}
+		w.Header().Set("Cache-Control", "private, no-cache")
+		writeJSON(w, r, http.StatusOK, map[string]any{"id": rec.ID, "history": entries})
+	}
+}
