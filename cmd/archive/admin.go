@@ -8,8 +8,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-
-	"github.com/haiduong/promo-archive/archive"
 )
 
 type statsOptions struct{ json bool }
@@ -84,16 +82,9 @@ func runVerify(cmd *cobra.Command, g *globalOptions, o verifyOptions) error {
 		return err
 	}
 	defer a.Close()
-	var progress func(archive.Progress)
-	var bar *progressBar
-	if !o.json && g.interactive {
-		bar = newProgressBar(g.stderr, "verify")
-		progress = bar.Update
-	}
-	rep, err := a.Verify(cmd.Context(), progress)
-	if bar != nil {
-		bar.Finish()
-	}
+	bar := g.bar(!o.json, "verify")
+	rep, err := a.Verify(cmd.Context(), bar.Update)
+	bar.Finish()
 	if err != nil {
 		return err
 	}

@@ -44,13 +44,9 @@ func runBackup(cmd *cobra.Command, g *globalOptions, o backupOptions, dest strin
 	defer a.Close()
 	opts := archive.BackupOptions{WithRenditions: o.withRenditions}
 	bar := g.bar(!o.json, "backup")
-	if bar != nil {
-		opts.OnProgress = bar.Update
-	}
+	opts.OnProgress = bar.Update
 	m, err := a.Backup(cmd.Context(), dest, opts)
-	if bar != nil {
-		bar.Finish()
-	}
+	bar.Finish()
 	if err != nil {
 		return err
 	}
@@ -94,13 +90,9 @@ ROOT rethumb --all' when the backup had no renditions.`,
 func runRestore(cmd *cobra.Command, g *globalOptions, o restoreOptions, src, root string) error {
 	var opts archive.RestoreOptions
 	bar := g.bar(!o.json, "restore")
-	if bar != nil {
-		opts.OnProgress = bar.Update
-	}
+	opts.OnProgress = bar.Update
 	rep, err := archive.Restore(cmd.Context(), src, root, opts)
-	if bar != nil {
-		bar.Finish()
-	}
+	bar.Finish()
 	if rep != nil && o.json {
 		if jerr := newJSONEncoder(g.stdout, true).Encode(rep); jerr != nil && err == nil {
 			err = jerr
@@ -113,12 +105,4 @@ func runRestore(cmd *cobra.Command, g *globalOptions, o restoreOptions, src, roo
 			rep.Records, rep.Originals, fmtBytes(rep.Bytes), rep.Renditions, root)
 	}
 	return err
-}
-
-// bar returns a progress bar on stderr when show and stderr is a terminal.
-func (g *globalOptions) bar(show bool, label string) *progressBar {
-	if !show || !g.interactive {
-		return nil
-	}
-	return newProgressBar(g.stderr, label)
 }

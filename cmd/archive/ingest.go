@@ -109,27 +109,11 @@ func runIngest(cmd *cobra.Command, g *globalOptions, o ingestOptions, args []str
 	if !o.noRenditions {
 		opts.Renderer = thumbs.New(thumbs.Options{})
 	}
-	var bar *progressBar
-	if !o.json && g.interactive {
-		bar = newProgressBar(g.stderr, "ingest")
-		opts.OnProgress = bar.Update
-	}
-	opts.OnResult = func(r archive.FileResult) {
-		if o.json {
-			enc.Encode(r)
-			return
-		}
-		if r.Status == archive.StatusRejected || r.Status == archive.StatusFailed {
-			if bar != nil {
-				fmt.Fprint(g.stderr, "\r\033[K")
-			}
-			fmt.Fprintf(g.stderr, "%s: %s: %s\n", r.Status, r.Path, r.Error)
-		}
-	}
+	bar := g.bar(!o.json, "ingest")
+	opts.OnProgress = bar.Update
+	opts.OnResult = g.resultPrinter(o.json, bar)
 	sum, err := a.Ingest(cmd.Context(), args, opts)
-	if bar != nil {
-		bar.Finish()
-	}
+	bar.Finish()
 	if sum != nil && !o.json {
 		fmt.Fprintln(g.stdout, summaryLine(sum))
 	}
@@ -140,6 +124,22 @@ func runIngest(cmd *cobra.Command, g *globalOptions, o ingestOptions, args []str
 		return &exitError{code: exitPartial}
 	}
 	return nil
+}
+
+// resultPrinter prints each file's result: every one as a JSON line with
+// --json, else only the rejected and failed ones, above the progress bar.
+func (g *globalOptions) resultPrinter(asJSON bool, bar *progressBar) func(archive.FileResult) {
+	enc := newJSONEncoder(g.stdout, false)
+	return func(r archive.FileResult) {
+		if asJSON {
+			enc.Encode(r)
+			return
+		}
+		if r.Status == archive.StatusRejected || r.Status == archive.StatusFailed {
+			bar.Clear()
+			fmt.Fprintf(g.stderr, "%s: %s: %s\n", r.Status, r.Path, r.Error)
+		}
+	}
 }
 
 func summaryLine(s *archive.Summary) string {
@@ -166,13 +166,8 @@ func runIngestRemote(ctx context.Context, g *globalOptions, o ingestOptions, c *
 		req.Paths = append(req.Paths, abs)
 		shown[abs] = p
 	}
-	enc := newJSONEncoder(g.stdout, false)
-	var bar *progressBar
-	var onProgress func(archive.Progress)
-	if !o.json && g.interactive {
-		bar = newProgressBar(g.stderr, "ingest")
-		onProgress = bar.Update
-	}
+	bar := g.bar(!o.json, "ingest")
+	print := g.resultPrinter(o.json, bar)
 	onResult := func(r archive.FileResult) {
 		for abs, p := range shown {
 			if rest, ok := strings.CutPrefix(r.Path, abs); ok && (rest == "" || rest[0] == filepath.Separator) {
@@ -180,21 +175,10 @@ func runIngestRemote(ctx context.Context, g *globalOptions, o ingestOptions, c *
 				break
 			}
 		}
-		if o.json {
-			enc.Encode(r)
-			return
-		}
-		if r.Status == archive.StatusRejected || r.Status == archive.StatusFailed {
-			if bar != nil {
-				fmt.Fprint(g.stderr, "\r\033[K")
-			}
-			fmt.Fprintf(g.stderr, "%s: %s: %s\n", r.Status, r.Path, r.Error)
-		}
+		print(r)
 	}
-	job, err := c.ingest(ctx, req, onResult, onProgress)
-	if bar != nil {
-		bar.Finish()
-	}
+	job, err := c.ingest(ctx, req, onResult, bar.Update)
+	bar.Finish()
 	if err != nil {
 		return err
 	}

@@ -23,8 +23,39 @@ func newProgressBar(w io.Writer, label string) *progressBar {
 	return &progressBar{w: w, label: label, now: time.Now}
 }
 
+// bar returns a progress bar on stderr when show is true and stderr is a
+// terminal, else nil. A nil bar's methods do nothing, so callers need no
+// checks.
+func (g *globalOptions) bar(show bool, label string) *progressBar {
+	if !show || !g.interactive {
+		return nil
+	}
+	return newProgressBar(g.stderr, label)
+}
+
+// Counts adapts the bar to progress reported as counts (done of total).
+func (b *progressBar) Counts() func(done, total int) {
+	if b == nil {
+		return nil
+	}
+	started := b.now()
+	return func(done, total int) {
+		b.Update(archive.Progress{FilesDone: done, FilesTotal: total, Started: started})
+	}
+}
+
+// Clear erases the bar's line so a message can be printed above it.
+func (b *progressBar) Clear() {
+	if b != nil && b.drawn {
+		fmt.Fprint(b.w, "\r\033[K")
+	}
+}
+
 // Update redraws the bar for p.
 func (b *progressBar) Update(p archive.Progress) {
+	if b == nil {
+		return
+	}
 	now := b.now()
 	done := p.FilesDone == p.FilesTotal
 	if !done && now.Sub(b.last) < 100*time.Millisecond {
@@ -37,7 +68,7 @@ func (b *progressBar) Update(p archive.Progress) {
 
 // Finish ends the bar's line.
 func (b *progressBar) Finish() {
-	if b.drawn {
+	if b != nil && b.drawn {
 		fmt.Fprintln(b.w)
 	}
 }

@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-
-	"github.com/haiduong/promo-archive/archive"
 )
 
 type reindexOptions struct{}
@@ -36,15 +34,9 @@ func runReindex(ctx context.Context, g *globalOptions, _ reindexOptions) error {
 		return err
 	}
 	defer ix.Close()
-	var progress func(done, total int)
-	if g.interactive {
-		bar := newProgressBar(g.stderr, "reindex")
-		started := time.Now()
-		progress = func(done, total int) {
-			bar.Update(archive.Progress{FilesDone: done, FilesTotal: total, Started: started})
-		}
-		defer bar.Finish()
-	}
+	bar := g.bar(true, "reindex")
+	defer bar.Finish()
+	progress := bar.Counts()
 	start := time.Now()
 	if err := ix.Rebuild(ctx, progress); err != nil {
 		return err

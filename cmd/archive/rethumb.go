@@ -43,15 +43,10 @@ func runRethumb(cmd *cobra.Command, g *globalOptions, o rethumbOptions) error {
 		Workers: o.workers,
 		Select:  func(r *archive.Record) bool { return o.all || archive.NeedsRendition(r, thumbs.Version) },
 	}
-	var bar *progressBar
-	if !o.json && g.interactive {
-		bar = newProgressBar(g.stderr, "rethumb")
-		opts.OnProgress = bar.Update
-	}
+	bar := g.bar(!o.json, "rethumb")
+	opts.OnProgress = bar.Update
 	rep, err := a.Rethumb(cmd.Context(), thumbs.New(thumbs.Options{}), opts)
-	if bar != nil {
-		bar.Finish()
-	}
+	bar.Finish()
 	if err != nil {
 		return err
 	}

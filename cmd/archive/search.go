@@ -228,14 +228,9 @@ func (g *globalOptions) openIndex(ctx context.Context, a *archive.Archive) (*ind
 		return nil, err
 	}
 	opts := indexer.Options{Logger: log, Taxonomy: a.Taxonomy()}
-	if g.interactive {
-		bar := newProgressBar(g.stderr, "index")
-		started := time.Now()
-		opts.OnRebuild = func(done, total int) {
-			bar.Update(archive.Progress{FilesDone: done, FilesTotal: total, Started: started})
-		}
-		defer bar.Finish()
-	}
+	bar := g.bar(true, "index")
+	defer bar.Finish()
+	opts.OnRebuild = bar.Counts()
 	return indexer.Open(ctx, indexPath(a), a.Store(), opts)
 }
 
