@@ -2,6 +2,8 @@ package main
 
 import (
 	"github.com/spf13/cobra"
+
+	"github.com/haiduong/promo-archive/archive"
 )
 
 type historyOptions struct{ json bool }
@@ -19,22 +21,15 @@ func newHistoryCommand(g *globalOptions) *cobra.Command {
 }
 
 func runHistory(g *globalOptions, o historyOptions, idArg string) error {
-	a, err := g.openArchive(true)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	id, err := a.Store().Resolve(idArg)
-	if err != nil {
-		return err
-	}
-	entries, err := a.Store().History(id)
-	if err != nil {
-		return err
-	}
-	if o.json {
-		return newJSONEncoder(g.stdout, true).Encode(entries)
-	}
-	printAudit(g.stdout, entries, true)
-	return nil
+	return g.withRecord(idArg, func(a *archive.Archive, id string) error {
+		entries, err := a.Store().History(id)
+		if err != nil {
+			return err
+		}
+		if o.json {
+			return newJSONEncoder(g.stdout, true).Encode(entries)
+		}
+		printAudit(g.stdout, entries, true)
+		return nil
+	})
 }

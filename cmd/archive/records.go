@@ -39,6 +39,21 @@ func newShowCommand(g *globalOptions) *cobra.Command {
 }
 
 func runShow(g *globalOptions, o showOptions, idArg string) error {
+	return g.withRecord(idArg, func(a *archive.Archive, id string) error {
+		rec, err := a.Store().Get(id)
+		if err != nil {
+			return err
+		}
+		if o.json {
+			return newJSONEncoder(g.stdout, true).Encode(rec)
+		}
+		return printRecord(g.stdout, rec)
+	})
+}
+
+// withRecord opens the archive read-only, resolves an id or unique prefix
+// and calls fn with the full id.
+func (g *globalOptions) withRecord(idArg string, fn func(a *archive.Archive, id string) error) error {
 	a, err := g.openArchive(true)
 	if err != nil {
 		return err
@@ -48,14 +63,7 @@ func runShow(g *globalOptions, o showOptions, idArg string) error {
 	if err != nil {
 		return err
 	}
-	rec, err := a.Store().Get(id)
-	if err != nil {
-		return err
-	}
-	if o.json {
-		return newJSONEncoder(g.stdout, true).Encode(rec)
-	}
-	return printRecord(g.stdout, rec)
+	return fn(a, id)
 }
 
 // printRecord writes a record for people: one "field: value" per line.
