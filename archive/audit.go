@@ -9,9 +9,9 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-var (
-	bucketAudit     = []byte("audit")
-	bucketAuditByID = []byte("audit_by_id")
+const (
+	bucketAudit     = "audit"
+	bucketAuditByID = "audit_by_id"
 )
 
 // AuditEntry is one changed field of one record: the audit trail every
@@ -53,7 +53,7 @@ func rawJSON(v any) (json.RawMessage, error) {
 // putAudit gives e the next audit sequence number and writes it and its
 // per-record index entry inside tx.
 func putAudit(tx *bolt.Tx, e *AuditEntry) error {
-	b := tx.Bucket(bucketAudit)
+	b := tx.Bucket([]byte(bucketAudit))
 	seq, err := b.NextSequence()
 	if err != nil {
 		return fmt.Errorf("archive: audit sequence: %w", err)
@@ -66,7 +66,7 @@ func putAudit(tx *bolt.Tx, e *AuditEntry) error {
 	if err := b.Put(seqKey(seq), v); err != nil {
 		return fmt.Errorf("archive: put audit entry: %w", err)
 	}
-	if err := tx.Bucket(bucketAuditByID).Put(auditIDKey(e.ID, seq), nil); err != nil {
+	if err := tx.Bucket([]byte(bucketAuditByID)).Put(auditIDKey(e.ID, seq), nil); err != nil {
 		return fmt.Errorf("archive: put audit index: %w", err)
 	}
 	return nil
@@ -83,7 +83,7 @@ func auditIDKey(id string, seq uint64) []byte {
 func (s *Store) History(id string) ([]AuditEntry, error) {
 	entries := []AuditEntry{}
 	err := s.db.View(func(tx *bolt.Tx) error {
-		audit, index := tx.Bucket(bucketAudit), tx.Bucket(bucketAuditByID)
+		audit, index := tx.Bucket([]byte(bucketAudit)), tx.Bucket([]byte(bucketAuditByID))
 		if audit == nil || index == nil { // a read-only open of an older file
 			return nil
 		}
@@ -109,7 +109,7 @@ func (s *Store) History(id string) ([]AuditEntry, error) {
 // greater than after, in order (for reports and feeds).
 func (s *Store) AuditSince(after uint64, fn func(AuditEntry) error) error {
 	return s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketAudit)
+		b := tx.Bucket([]byte(bucketAudit))
 		if b == nil {
 			return nil
 		}
@@ -132,7 +132,7 @@ func (s *Store) AuditSince(after uint64, fn func(AuditEntry) error) error {
 func (s *Store) LastAuditSeq() (uint64, error) {
 	var seq uint64
 	err := s.db.View(func(tx *bolt.Tx) error {
-		if b := tx.Bucket(bucketAudit); b != nil {
+		if b := tx.Bucket([]byte(bucketAudit)); b != nil {
 			seq = b.Sequence()
 		}
 		return nil

@@ -88,7 +88,7 @@ func (a *Archive) Backup(ctx context.Context, dest string, opts BackupOptions) (
 	// it names, so the two agree.
 	var items []backupItem
 	err := a.store.db.View(func(tx *bolt.Tx) error {
-		if err := tx.Bucket(bucketRecords).ForEach(func(k, v []byte) error {
+		if err := tx.Bucket([]byte(bucketRecords)).ForEach(func(k, v []byte) error {
 			var r Record
 			if err := decodeValue(v, &r); err != nil {
 				return fmt.Errorf("record %s: %w", k, err)

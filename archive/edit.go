@@ -457,7 +457,7 @@ func (a *Archive) edit(ctx context.Context, id string, ed Edit, by Actor, dryRun
 	var rec *Record
 	var entries []AuditEntry
 	fn := func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketRecords).Get([]byte(full))
+		v := tx.Bucket([]byte(bucketRecords)).Get([]byte(full))
 		if v == nil {
 			return fmt.Errorf("%w: record %s", ErrNotFound, full)
 		}

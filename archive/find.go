@@ -24,7 +24,7 @@ func (s *Store) Resolve(prefix string) (string, error) {
 	}
 	var found []string
 	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketRecords).Cursor()
+		c := tx.Bucket([]byte(bucketRecords)).Cursor()
 		p := []byte(prefix)
 		for k, _ := c.Seek(p); k != nil && bytes.HasPrefix(k, p) && len(found) < 2; k, _ = c.Next() {
 			found = append(found, string(k))

@@ -286,7 +286,7 @@ func addStages(dst *Stages, s Stages) {
 // already in the store (or earlier in the batch) becomes a duplicate.
 func (a *Archive) commitBatch(batch []outcome) error {
 	err := a.store.db.Update(func(tx *bolt.Tx) error {
-		recs := tx.Bucket(bucketRecords)
+		recs := tx.Bucket([]byte(bucketRecords))
 		for i := range batch {
 			o := &batch[i]
 			if o.result.Status == StatusAdded && recs.Get([]byte(o.rec.ID)) != nil {

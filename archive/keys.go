@@ -37,7 +37,7 @@ func ParseRole(s string) (Role, error) {
 // KeyPrefix starts every API key, so a leaked one is easy to recognise.
 const KeyPrefix = "hdk_"
 
-var bucketKeys = []byte("keys")
+const bucketKeys = "keys"
 
 // Errors of API keys. Match them with errors.Is.
 var (
@@ -95,7 +95,7 @@ func (s *Store) CreateKey(name string, role Role, now time.Time) (string, APIKey
 		return "", APIKey{}, err
 	}
 	err = s.db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketKeys).Put([]byte(hash), v)
+		return tx.Bucket([]byte(bucketKeys)).Put([]byte(hash), v)
 	})
 	if err != nil {
 		return "", APIKey{}, fmt.Errorf("archive: store key: %w", err)
@@ -112,7 +112,7 @@ func (s *Store) VerifyKey(token string) (APIKey, error) {
 	var k APIKey
 	found := false
 	err := s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketKeys)
+		b := tx.Bucket([]byte(bucketKeys))
 		if b == nil {
 			return nil
 		}
@@ -138,7 +138,7 @@ func (s *Store) VerifyKey(token string) (APIKey, error) {
 func (s *Store) Keys() ([]APIKey, error) {
 	var keys []APIKey
 	err := s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketKeys)
+		b := tx.Bucket([]byte(bucketKeys))
 		if b == nil {
 			return nil
 		}
@@ -169,7 +169,7 @@ func (s *Store) RevokeKey(id string, now time.Time) (APIKey, error) {
 	}
 	var out APIKey
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketKeys)
+		b := tx.Bucket([]byte(bucketKeys))
 		if b == nil {
 			return fmt.Errorf("%w: %s", ErrKeyUnknown, id)
 		}

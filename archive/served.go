@@ -19,7 +19,7 @@ const (
 	ServedRendition = "rendition"
 )
 
-var bucketServed = []byte("served")
+const bucketServed = "served"
 
 // ErrServed is wrapped by errors about a served count's arguments.
 var ErrServed = errors.New("archive: served count")
@@ -81,7 +81,7 @@ func (s *Store) addServed(ctx context.Context, counts []ServedCount) error {
 		return err
 	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists(bucketServed)
+		b, err := tx.CreateBucketIfNotExists([]byte(bucketServed))
 		if err != nil {
 			return err
 		}
@@ -124,7 +124,7 @@ func decodeCount(v []byte) (uint64, error) {
 // "YYYY-MM-DD"), in key order.
 func (s *Store) Served(from, to string, fn func(ServedCount) error) error {
 	return s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketServed)
+		b := tx.Bucket([]byte(bucketServed))
 		if b == nil {
 			return nil
 		}

@@ -18,12 +18,12 @@ const SchemaVersion = 1
 // valueVersion is the leading byte of every stored value.
 const valueVersion = 0x01
 
-var (
-	bucketMeta    = []byte("meta")
-	bucketRecords = []byte("records")
-	bucketPaths   = []byte("paths")
-	bucketChanges = []byte("changes")
-	keySchema     = []byte("schema")
+const (
+	bucketMeta    = "meta"
+	bucketRecords = "records"
+	bucketPaths   = "paths"
+	bucketChanges = "changes"
+	keySchema     = "schema"
 )
 
 // Sentinel errors of the store. Match them with errors.Is.
@@ -74,11 +74,11 @@ func openStore(path string, timeout time.Duration, readOnly bool) (*Store, error
 
 func (s *Store) init(readOnly bool) error {
 	check := func(tx *bolt.Tx) error {
-		meta := tx.Bucket(bucketMeta)
+		meta := tx.Bucket([]byte(bucketMeta))
 		if meta == nil {
 			return fmt.Errorf("%w: no meta bucket", ErrSchema)
 		}
-		v := meta.Get(keySchema)
+		v := meta.Get([]byte(keySchema))
 		n, err := strconv.Atoi(string(v))
 		if err != nil || n != SchemaVersion {
 			return fmt.Errorf("%w: file has %q, this program reads %d", ErrSchema, v, SchemaVersion)
@@ -89,16 +89,16 @@ func (s *Store) init(readOnly bool) error {
 		return s.db.View(check)
 	}
 	return s.db.Update(func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketMeta) == nil {
-			meta, err := tx.CreateBucket(bucketMeta)
+		if tx.Bucket([]byte(bucketMeta)) == nil {
+			meta, err := tx.CreateBucket([]byte(bucketMeta))
 			if err != nil {
 				return err
 			}
-			if err := meta.Put(keySchema, []byte(strconv.Itoa(SchemaVersion))); err != nil {
+			if err := meta.Put([]byte(keySchema), []byte(strconv.Itoa(SchemaVersion))); err != nil {
 				return err
 			}
 		}
-		for _, b := range [][]byte{bucketRecords, bucketPaths, bucketChanges, bucketKeys, bucketAudit, bucketAuditByID} {
+		for _, b := range [][]byte{[]byte(bucketRecords), []byte(bucketPaths), []byte(bucketChanges), []byte(bucketKeys), []byte(bucketAudit), []byte(bucketAuditByID)} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return fmt.Errorf("archive: create bucket %s: %w", b, err)
 			}
@@ -140,7 +140,7 @@ func seqKey(seq uint64) []byte {
 func (s *Store) Get(id string) (*Record, error) {
 	var rec *Record
 	err := s.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketRecords).Get([]byte(id))
+		v := tx.Bucket([]byte(bucketRecords)).Get([]byte(id))
 		if v == nil {
 			return fmt.Errorf("%w: record %s", ErrNotFound, id)
 		}
@@ -154,7 +154,7 @@ func (s *Store) Get(id string) (*Record, error) {
 func (s *Store) Has(id string) (bool, error) {
 	var ok bool
 	err := s.db.View(func(tx *bolt.Tx) error {
-		ok = tx.Bucket(bucketRecords).Get([]byte(id)) != nil
+		ok = tx.Bucket([]byte(bucketRecords)).Get([]byte(id)) != nil
 		return nil
 	})
 	return ok, err
@@ -163,7 +163,7 @@ func (s *Store) Has(id string) (bool, error) {
 // ForEach calls fn with every record in id order. fn may keep the record.
 func (s *Store) ForEach(fn func(*Record) error) error {
 	return s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketRecords).ForEach(func(k, v []byte) error {
+		return tx.Bucket([]byte(bucketRecords)).ForEach(func(k, v []byte) error {
 			rec := new(Record)
 			if err := decodeValue(v, rec); err != nil {
 				return fmt.Errorf("record %s: %w", k, err)
@@ -177,7 +177,7 @@ func (s *Store) ForEach(fn func(*Record) error) error {
 func (s *Store) Count() (int, error) {
 	var n int
 	err := s.db.View(func(tx *bolt.Tx) error {
-		n = tx.Bucket(bucketRecords).Stats().KeyN
+		n = tx.Bucket([]byte(bucketRecords)).Stats().KeyN
 		return nil
 	})
 	return n, err
@@ -188,7 +188,7 @@ func (s *Store) lookupPath(key string) (pathEntry, bool, error) {
 	var pe pathEntry
 	var ok bool
 	err := s.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketPaths).Get([]byte(key))
+		v := tx.Bucket([]byte(bucketPaths)).Get([]byte(key))
 		if v == nil {
 			return nil
 		}
@@ -202,7 +202,7 @@ func (s *Store) lookupPath(key string) (pathEntry, bool, error) {
 func (s *Store) LastSeq() (uint64, error) {
 	var seq uint64
 	err := s.db.View(func(tx *bolt.Tx) error {
-		seq = tx.Bucket(bucketChanges).Sequence()
+		seq = tx.Bucket([]byte(bucketChanges)).Sequence()
 		return nil
 	})
 	return seq, err
@@ -212,7 +212,7 @@ func (s *Store) LastSeq() (uint64, error) {
 // after, in order.
 func (s *Store) ChangesSince(after uint64, fn func(Change) error) error {
 	return s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketChanges).Cursor()
+		c := tx.Bucket([]byte(bucketChanges)).Cursor()
 		for k, v := c.Seek(seqKey(after + 1)); k != nil; k, v = c.Next() {
 			var ch Change
 			if err := decodeValue(v, &ch); err != nil {
@@ -240,7 +240,7 @@ func (s *Store) Put(rec *Record) (uint64, error) {
 
 // putRecord writes rec and its change entry inside tx.
 func putRecord(tx *bolt.Tx, rec *Record) (uint64, error) {
-	recs := tx.Bucket(bucketRecords)
+	recs := tx.Bucket([]byte(bucketRecords))
 	op := "create"
 	if recs.Get([]byte(rec.ID)) != nil {
 		op = "update"
@@ -252,7 +252,7 @@ func putRecord(tx *bolt.Tx, rec *Record) (uint64, error) {
 	if err := recs.Put([]byte(rec.ID), v); err != nil {
 		return 0, fmt.Errorf("archive: put record %s: %w", rec.ID, err)
 	}
-	changes := tx.Bucket(bucketChanges)
+	changes := tx.Bucket([]byte(bucketChanges))
 	seq, err := changes.NextSequence()
 	if err != nil {
 		return 0, err
@@ -269,5 +269,5 @@ func putPath(tx *bolt.Tx, key string, pe pathEntry) error {
 	if err != nil {
 		return err
 	}
-	return tx.Bucket(bucketPaths).Put([]byte(key), v)
+	return tx.Bucket([]byte(bucketPaths)).Put([]byte(key), v)
 }
