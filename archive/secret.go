@@ -34,20 +34,24 @@ func (e *SecretError) Unwrap() error { return ErrStateSecret }
 // "tối" + "mật". Keys are lower-case NFC; values are the canonical spelling.
 // The Vietnamese two-word markings also match without diacritics ("TOI
 // MAT"), which old systems write; a bare "mat" does not (it is a common word).
-var secretMarkings = [...]struct{ key, label string }{
-	{"tuyệt mật", "Tuyệt mật"},
-	{"tuyet mat", "Tuyệt mật"},
-	{"tối mật", "Tối mật"},
-	{"toi mat", "Tối mật"},
-	{"top secret", "Top secret"},
-	{"confidential", "Confidential"},
-	{"secret", "Secret"},
-	{"mật", "Mật"},
+func secretMarkings() []struct{ key, label string } {
+	return []struct{ key, label string }{
+		{"tuyệt mật", "Tuyệt mật"},
+		{"tuyet mat", "Tuyệt mật"},
+		{"tối mật", "Tối mật"},
+		{"toi mat", "Tối mật"},
+		{"top secret", "Top secret"},
+		{"confidential", "Confidential"},
+		{"secret", "Secret"},
+		{"mật", "Mật"},
+	}
 }
 
 // secretLabels are field labels that may come before a marking: "Độ mật:
 // Tối mật" (classification level: top secret).
-var secretLabels = [...]string{"độ mật", "do mat", "security classification", "classification"}
+func secretLabels() []string {
+	return []string{"độ mật", "do mat", "security classification", "classification"}
+}
 
 // SecretMarking reports whether s, the value of a classification-like field,
 // is a state-secret marking, and returns the canonical marking.
@@ -68,7 +72,7 @@ func SecretMarking(s string) (string, bool) {
 	for _, seg := range strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == '|' || r == '\n' || r == '\r' }) {
 		seg = strings.TrimSpace(seg)
 		seg = strings.TrimLeft(seg, "[( ")
-		for _, l := range secretLabels {
+		for _, l := range secretLabels() {
 			if rest, ok := strings.CutPrefix(seg, l); ok {
 				if rest, ok := strings.CutPrefix(strings.TrimLeft(rest, " "), ":"); ok {
 					seg = strings.TrimLeft(rest, " [(")
@@ -76,7 +80,7 @@ func SecretMarking(s string) (string, bool) {
 				}
 			}
 		}
-		for _, m := range secretMarkings {
+		for _, m := range secretMarkings() {
 			rest, ok := strings.CutPrefix(seg, m.key)
 			if ok && markingEnds(rest) {
 				return m.label, true

@@ -36,9 +36,9 @@ var (
 )
 
 // Keys of the index's internal storage.
-var (
-	keySeq     = []byte("indexer.seq")
-	keyVersion = []byte("indexer.version")
+const (
+	keySeq     = "indexer.seq"
+	keyVersion = "indexer.version"
 )
 
 // Options configure Open.
@@ -146,7 +146,7 @@ func (ix *Index) openExisting() (bleve.Index, error) {
 		}
 		return nil, fmt.Errorf("indexer: open %s: %w", ix.path, err)
 	}
-	v, err := idx.GetInternal(keyVersion)
+	v, err := idx.GetInternal([]byte(keyVersion))
 	if err != nil || string(v) != ix.version() {
 		idx.Close()
 		return nil, fmt.Errorf("indexer: index version %q, this program writes %q", v, ix.version())
@@ -175,7 +175,7 @@ func (ix *Index) removeLeftovers() {
 }
 
 func readSeq(idx bleve.Index) (uint64, error) {
-	v, err := idx.GetInternal(keySeq)
+	v, err := idx.GetInternal([]byte(keySeq))
 	if err != nil {
 		return 0, fmt.Errorf("indexer: read applied sequence: %w", err)
 	}
@@ -242,7 +242,7 @@ func (ix *Index) Index(ctx context.Context, recs []*archive.Record, seq uint64) 
 			return fmt.Errorf("indexer: index %s: %w", r.ID, err)
 		}
 	}
-	b.SetInternal(keySeq, seqBytes(seq))
+	b.SetInternal([]byte(keySeq), seqBytes(seq))
 	if err := ix.idx.Batch(b); err != nil {
 		return fmt.Errorf("indexer: write batch of %d: %w", len(recs), err)
 	}
@@ -313,7 +313,7 @@ func (ix *Index) catchUpLocked(ctx context.Context) error {
 			return err
 		}
 	}
-	w.b().SetInternal(keySeq, seqBytes(upTo))
+	w.b().SetInternal([]byte(keySeq), seqBytes(upTo))
 	if err := w.flush(); err != nil {
 		return err
 	}
@@ -419,8 +419,8 @@ func (ix *Index) build(ctx context.Context, path string, progress func(done, tot
 		return w.maybeFlush(ctx)
 	})
 	if err == nil {
-		w.b().SetInternal(keySeq, seqBytes(seq))
-		w.b().SetInternal(keyVersion, []byte(ix.version()))
+		w.b().SetInternal([]byte(keySeq), seqBytes(seq))
+		w.b().SetInternal([]byte(keyVersion), []byte(ix.version()))
 		err = w.flush()
 	}
 	if cerr := idx.Close(); err == nil && cerr != nil {

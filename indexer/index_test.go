@@ -85,7 +85,7 @@ func TestVersionMismatchRebuilds(t *testing.T) {
 	a, path := newStore(t, fixture)
 	ix := openIndex(t, path, a.Store())
 	ix.mu.RLock()
-	err := ix.idx.SetInternal(keyVersion, []byte("v0/old"))
+	err := ix.idx.SetInternal([]byte(keyVersion), []byte("v0/old"))
 	ix.mu.RUnlock()
 	if err != nil {
 		t.Fatal(err)
@@ -99,7 +99,7 @@ func TestVersionMismatchRebuilds(t *testing.T) {
 	}
 	ix.Close()
 	ix = openIndex(t, path, a.Store())
-	v, err := ix.idx.GetInternal(keyVersion)
+	v, err := ix.idx.GetInternal([]byte(keyVersion))
 	if err != nil || string(v) != ix.version() {
 		t.Fatalf("version %q after reopen, want %q", v, ix.version())
 	}

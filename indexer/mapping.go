@@ -46,10 +46,12 @@ const (
 // textAliases maps the text field names of the query-string syntax to the
 // fields they search. Only title has an exact form; the others are folded
 // only (name+foldSuffix).
-var textAliases = map[string]string{
-	"title": "title", "description": "description", "keywords": "keywords",
-	"creator": "creator", "credit": "credit", "camera": "camera", "place_name": "place_name",
+func textAliases() []string {
+	return []string{"title", "description", "keywords", "creator", "credit", "camera", "place_name"}
 }
+
+// isTextAlias reports whether name is one of textAliases.
+func isTextAlias(name string) bool { return slices.Contains(textAliases(), name) }
 
 // Boosts of free text: a word in the title outranks one elsewhere, and the
 // exact form outranks the folded one, so "Huế" ranks "Huế" above "huệ" and
@@ -88,15 +90,25 @@ const (
 	fieldHeight = "height"
 )
 
-// facetFields maps the facet names of Query.Facets to the index fields
-// their filters search; their counts come from fieldFacets.
-var facetFields = map[string]string{
-	"kind":     fieldKind,
-	"category": fieldCategory,
-	"place":    fieldPlace,
-	"keyword":  fieldKeyword,
-	"year":     fieldYear,
-	"camera":   fieldCameraModel,
+// facetField maps a facet name of Query.Facets to the index field its
+// filter searches; counts come from fieldFacets. ok is false for a name
+// that is not a facet.
+func facetField(name string) (field string, ok bool) {
+	switch name {
+	case "kind":
+		return fieldKind, true
+	case "category":
+		return fieldCategory, true
+	case "place":
+		return fieldPlace, true
+	case "keyword":
+		return fieldKeyword, true
+	case "year":
+		return fieldYear, true
+	case "camera":
+		return fieldCameraModel, true
+	}
+	return "", false
 }
 
 // FacetNames lists the facets Query.Facets accepts.
@@ -145,7 +157,7 @@ func newMapping() *mapping.IndexMappingImpl {
 	dm.AddFieldMappingsAt(fieldTitleF, text(AnalyzerFolded))
 	dm.AddFieldMappingsAt(fieldText, exact)
 	dm.AddFieldMappingsAt(fieldTextF, text(AnalyzerFolded))
-	for name := range textAliases {
+	for _, name := range textAliases() {
 		if name != fieldTitle {
 			dm.AddFieldMappingsAt(name+foldSuffix, folded())
 		}
@@ -346,7 +358,8 @@ func (g *gazetteer) document(r *archive.Record) map[string]any {
 func facetValues(d map[string]any) []string {
 	var out []string
 	for _, name := range FacetNames() {
-		switch v := d[facetFields[name]].(type) {
+		field, _ := facetField(name)
+		switch v := d[field].(type) {
 		case string:
 			if v != "" {
 				out = append(out, name+":"+v)
@@ -403,13 +416,11 @@ type unitNames struct {
 // tokens splits s as the text analyzers do and applies form to each token.
 func tokens(s string, form func(string) string) []string {
 	var out []string
-	for _, t := range wordTokenizer.Tokenize([]byte(s)) {
+	for _, t := range bleveunicode.NewUnicodeTokenizer().Tokenize([]byte(s)) { // stateless and free to make
 		out = append(out, form(string(t.Term)))
 	}
 	return out
 }
-
-var wordTokenizer = bleveunicode.NewUnicodeTokenizer()
 
 // placeTerms matches the records whose place, or a unit above or after it,
 // has a name holding text: every word of it (phrase false) or the words in

@@ -3,7 +3,6 @@ package indexer
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"math"
 	"regexp"
 	"slices"
@@ -171,7 +170,7 @@ func (g *gazetteer) plan(q Query) (*plan, error) {
 		if f == "" || slices.Contains(p.facets, f) {
 			continue
 		}
-		if _, ok := facetFields[f]; !ok {
+		if _, ok := facetField(f); !ok {
 			return nil, badQuery("facets", "unknown facet %q (known: %s)", f, strings.Join(FacetNames(), ", "))
 		}
 		p.facets = append(p.facets, f)
@@ -371,9 +370,11 @@ func (g *gazetteer) crossFields(text string, phrase bool) query.Query {
 }
 
 // termFields may be named in the query string as they are.
-var termFields = []string{
-	fieldKind, fieldMIME, fieldCategory, fieldPlaceCodes, fieldYear, fieldCameraModel,
-	fieldVisibility, fieldStatus, fieldCapturedAt, fieldIngestedAt, fieldWidth, fieldHeight,
+func termFields() []string {
+	return []string{
+		fieldKind, fieldMIME, fieldCategory, fieldPlaceCodes, fieldYear, fieldCameraModel,
+		fieldVisibility, fieldStatus, fieldCapturedAt, fieldIngestedAt, fieldWidth, fieldHeight,
+	}
 }
 
 // textQuery parses free text in Bleve's query-string syntax and rewrites it
@@ -550,8 +551,8 @@ func (rw *rewriter) fielded(field, text string, phrase bool, orig query.Fieldabl
 	case "keyword":
 		return rw.boosted(query.NewDisjunctionQuery([]query.Query{keywordQuery(text), rw.g.textPair("keywords", text, true, 1)}), b)
 	}
-	if f, ok := textAliases[field]; ok {
-		return rw.boosted(rw.g.textPair(f, text, phrase, 1), b)
+	if isTextAlias(field) {
+		return rw.boosted(rw.g.textPair(field, text, phrase, 1), b)
 	}
 	return rw.checkField(field, orig)
 }
@@ -559,15 +560,15 @@ func (rw *rewriter) fielded(field, text string, phrase bool, orig query.Fieldabl
 // checkField passes a query on a known non-text field through and reports
 // an unknown field.
 func (rw *rewriter) checkField(field string, q query.Query) query.Query {
-	if slices.Contains(termFields, field) || textAliases[strings.TrimSuffix(field, foldSuffix)] != "" {
-		if fq, ok := q.(query.FieldableQuery); ok && field != fieldTitle && textAliases[field] != "" {
+	if slices.Contains(termFields(), field) || isTextAlias(strings.TrimSuffix(field, foldSuffix)) {
+		if fq, ok := q.(query.FieldableQuery); ok && field != fieldTitle && isTextAlias(field) {
 			fq.SetField(field + foldSuffix) // only the folded form exists
 		}
 		return q
 	}
 	if rw.err == nil {
-		known := append(slices.Sorted(maps.Keys(textAliases)), "keyword", "place")
-		known = append(known, termFields...)
+		known := append(slices.Sorted(slices.Values(textAliases())), "keyword", "place")
+		known = append(known, termFields()...)
 		rw.err = badQuery("text", "unknown field %q (known: %s)", field, strings.Join(known, ", "))
 	}
 	return q

@@ -8,20 +8,23 @@ import (
 	"github.com/haiduong/promo-archive/archive"
 )
 
-// videoDemuxers maps the video types ffmpeg may open to the one demuxer it
-// is allowed to use for each, so that a hostile file cannot make it read a
-// playlist (other files, URLs) instead.
-var videoDemuxers = map[string]string{
-	"video/mp4":        "mov",
-	"video/quicktime":  "mov",
-	"video/3gpp":       "mov",
-	"video/3gpp2":      "mov",
-	"video/x-m4v":      "mov",
-	"video/x-matroska": "matroska",
-	"video/webm":       "matroska",
-	"video/x-msvideo":  "avi",
-	"video/mp2t":       "mpegts",
-	"video/mpeg":       "mpeg",
+// videoDemuxer names the one demuxer ffmpeg may use for a video type, so
+// that a hostile file cannot make it read a playlist (other files, URLs)
+// instead; ok is false for a type ffmpeg may not open.
+func videoDemuxer(mime string) (demuxer string, ok bool) {
+	switch mime {
+	case "video/mp4", "video/quicktime", "video/3gpp", "video/3gpp2", "video/x-m4v":
+		return "mov", true
+	case "video/x-matroska", "video/webm":
+		return "matroska", true
+	case "video/x-msvideo":
+		return "avi", true
+	case "video/mp2t":
+		return "mpegts", true
+	case "video/mpeg":
+		return "mpeg", true
+	}
+	return "", false
 }
 
 // videoPoster is the frame at 10 % of the video's duration (at 0 s when the
@@ -29,7 +32,7 @@ var videoDemuxers = map[string]string{
 // on its long side. ffmpeg rotates by the display matrix itself (its
 // autorotate default), so in.Rotation is not applied again.
 func (r *Renderer) videoPoster(ctx context.Context, in archive.RenderInput) (image.Image, error) {
-	demuxer, ok := videoDemuxers[in.MIME]
+	demuxer, ok := videoDemuxer(in.MIME)
 	if !ok {
 		return nil, placeholderf("thumbs: no decoder for %s", orUnknown(in.MIME))
 	}

@@ -24,10 +24,12 @@ const (
 )
 
 // xmpUUID is the uuid box type that holds XMP in MP4 files.
-var xmpUUID = []byte{0xBE, 0x7A, 0xCF, 0xCB, 0x97, 0xA9, 0x42, 0xE8, 0x9C, 0x71, 0x99, 0x94, 0x91, 0xE3, 0xAF, 0xAC}
+func xmpUUID() []byte {
+	return []byte{0xBE, 0x7A, 0xCF, 0xCB, 0x97, 0xA9, 0x42, 0xE8, 0x9C, 0x71, 0x99, 0x94, 0x91, 0xE3, 0xAF, 0xAC}
+}
 
 // mac1904 is the QuickTime epoch.
-var mac1904 = time.Date(1904, 1, 1, 0, 0, 0, 0, time.UTC)
+func mac1904() time.Time { return time.Date(1904, 1, 1, 0, 0, 0, 0, time.UTC) }
 
 // video is what the QuickTime/MP4 walk found.
 type video struct {
@@ -152,7 +154,7 @@ func (v *video) mvhd(m *bmff, b box) {
 		return
 	}
 	if created != 0 && created < 1<<40 {
-		t := mac1904.Add(time.Duration(created) * time.Second)
+		t := mac1904().Add(time.Duration(created) * time.Second)
 		v.instant = &t
 	}
 	if timescale > 0 {
@@ -285,7 +287,7 @@ func (v *video) uuidXMP(m *bmff, b box) {
 		return
 	}
 	id, err := m.read(b.payloadOff(), 16, "uuid")
-	if err != nil || !bytes.Equal(id, xmpUUID) {
+	if err != nil || !bytes.Equal(id, xmpUUID()) {
 		return
 	}
 	p, err := m.read(b.payloadOff()+16, b.payloadLen()-16, "uuid XMP")
