@@ -211,7 +211,7 @@ func TestMalformedRequests(t *testing.T) {
 		{"GET", "/v1/assets/..%2F..%2Fetc/renditions/thumb", "", "", "", 400},
 		{"GET", "/v1/assets/zz/original", "portal", "", "", 400},
 		{"GET", "/v1/nope", "", "", "", 404},
-		{"GET", "/", "", "", "", 404},
+		{"GET", "/nope", "", "", "", 404},
 		{"DELETE", "/v1/assets/" + id, "curator", "", "", 405},
 		{"POST", "/v1/assets", "", "", "", 405},
 		{"GET", "/v1/jobs/x?after=-1", "curator", "", "", 400},

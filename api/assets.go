@@ -158,6 +158,19 @@ func restrict(p Principal, q *indexer.Query, now time.Time) bool {
 	return ok1 && ok2
 }
 
+// cachedSearch runs q through the search cache. The release instant is
+// judged to the minute so that repeated searches share an entry.
+func (s *Server) cachedSearch(ctx context.Context, q indexer.Query) (*indexer.Result, error) {
+	if !q.ReleasedAt.IsZero() {
+		q.ReleasedAt = q.ReleasedAt.Truncate(time.Minute)
+	}
+	seq, err := s.deps.Stats.LastSeq()
+	if err != nil {
+		return nil, err
+	}
+	return s.searches.search(ctx, q, seq, s.deps.Search.Search)
+}
+
 func (s *Server) handleSearch() http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p := principalFrom(r.Context())
@@ -204,7 +217,7 @@ func (s *Server) handleSearch() http.HandlerFunc {
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), 20*time.Second)
 		defer cancel()
-		res, err := s.deps.Search.Search(ctx, q)
+		res, err := s.cachedSearch(ctx, q)
 		if err != nil {
 			s.searchError(w, r, err)
 			return

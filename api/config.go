@@ -37,6 +37,12 @@ type Config struct {
 	IngestWorkers int `json:"ingest_workers"`
 	// MaxJobs is how many finished jobs are remembered; 0 means 100.
 	MaxJobs int `json:"max_jobs"`
+	// SearchCache is how many recent search results are kept; 0 turns the
+	// cache off. Any change to the archive retires every entry.
+	SearchCache int `json:"search_cache"`
+	// Department is the managing department's name; the reports read it
+	// from the same file (archive.LoadSettings). The server only accepts it.
+	Department string `json:"department,omitempty"`
 }
 
 // Duration is a time.Duration that reads "30s" in JSON.
@@ -63,8 +69,8 @@ func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Durat
 func DefaultConfig() Config {
 	return Config{
 		Addr:              "127.0.0.1:8080",
-		RateAnon:          20,
-		BurstAnon:         40,
+		RateAnon:          50, // a search page loads two dozen thumbnails at once
+		BurstAnon:         150,
 		RateKey:           200,
 		BurstKey:          400,
 		MaxUpload:         2 << 30,
@@ -76,6 +82,7 @@ func DefaultConfig() Config {
 		ShutdownTimeout:   Duration(30 * time.Second),
 		LogFormat:         "text",
 		MaxJobs:           100,
+		SearchCache:       1024,
 	}
 }
 
@@ -197,6 +204,8 @@ func Settings() []Setting {
 	add(mk("ingest-workers", "ARCHIVE_INGEST_WORKERS", "files an ingest job processes at once (0: CPUs)", s, g))
 	s, g = num(func(c *Config) *int { return &c.MaxJobs })
 	add(mk("max-jobs", "ARCHIVE_MAX_JOBS", "finished ingest jobs remembered", s, g))
+	s, g = num(func(c *Config) *int { return &c.SearchCache })
+	add(mk("search-cache", "ARCHIVE_SEARCH_CACHE", "recent search results kept (0: no cache)", s, g))
 	return out
 }
 

@@ -93,8 +93,10 @@ type Server struct {
 	limiter    *rateLimiter
 	jobs       *jobManager
 	stats      statsCache
+	searches   *searchCache
 	handler    http.Handler
 	mux        *http.ServeMux
+	web        *webUI // the HTML pages (web.go)
 	closeOnce  sync.Once
 }
 
@@ -127,10 +129,25 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	s := &Server{
 		cfg: cfg, deps: deps, log: deps.Logger, adminToken: deps.AdminToken, loc: deps.Location,
-		registry: prometheus.NewRegistry(),
+		registry: prometheus.NewRegistry(), searches: newSearchCache(cfg.SearchCache),
 	}
 	s.metrics = newMetrics(s.registry)
+	for _, c := range []struct {
+		name, help string
+		pick       func(hits, misses uint64) uint64
+	}{
+		{"archive_search_cache_hits_total", "Searches answered from the search cache.", func(h, _ uint64) uint64 { return h }},
+		{"archive_search_cache_misses_total", "Searches the index had to run.", func(_, m uint64) uint64 { return m }},
+	} {
+		s.registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: c.name, Help: c.help},
+			func() float64 { return float64(c.pick(s.searches.ratio())) }))
+	}
 	s.limiter = newRateLimiter(cfg)
+	web, err := newWebUI()
+	if err != nil {
+		return nil, err
+	}
+	s.web = web
 	s.jobs = newJobManager(s)
 	s.handler = s.buildHandler()
 	return s, nil
@@ -166,16 +183,20 @@ func (s *Server) Close() error {
 
 // buildHandler assembles router and middleware, outermost first:
 // observe (request id, access log, metrics, panic recovery) → headers
-// (security headers, CORS) → auth and rate limit → body limit → router.
+// (security headers, CORS) → session cookie (web.go) → auth and rate
+// limit → body limit (the upload page's own) → router. The pages (web.go)
+// are registered beside the route table, outside the OpenAPI document.
 func (s *Server) buildHandler() http.Handler {
 	mux := http.NewServeMux()
 	s.mux = mux
 	for _, rt := range routeTable() {
 		mux.Handle(rt.Method+" "+rt.Path, s.route(rt))
 	}
+	s.registerWeb(mux)
 	var h http.Handler = s.router(mux)
-	h = s.limitBody(h)
+	h = s.webUploads(s.limitBody(h), h)
 	h = s.authAndLimit(h)
+	h = s.sessionAuth(h)
 	h = s.headers(h)
 	return s.observe(h)
 }

@@ -1,0 +1,169 @@
+package api
+
+// labels returns the page labels in lang ("vi" or "en"; anything else is
+// Vietnamese), a new map on every call. TestWebLabels checks that both
+// languages have the same keys and that every key the templates use exists.
+// Category and place names come from the taxonomy, not from here.
+func labels(lang string) map[string]string {
+	type pair struct{ vi, en string }
+	table := map[string]pair{
+		"app.name":    {"Kho ảnh quảng bá Hải Dương", "Hai Duong promotion archive"},
+		"footer.text": {"Kho dữ liệu quảng bá hình ảnh của tỉnh. Khi dùng ảnh, hãy ghi nguồn như dòng ghi công.", "The province's image-promotion archive. When you use a picture, print its credit line."},
+
+		"nav.label":     {"Điều hướng chính", "Main navigation"},
+		"nav.skip":      {"Chuyển đến nội dung", "Skip to content"},
+		"nav.search":    {"Tìm kiếm", "Search"},
+		"nav.ingest":    {"Nhập tư liệu", "Ingest"},
+		"nav.otherlang": {"English", "Tiếng Việt"}, // the name of the language the switch leads to
+		"nav.signin":    {"Đăng nhập", "Sign in"},
+		"nav.signout":   {"Đăng xuất", "Sign out"},
+		"nav.signedin":  {"Đã đăng nhập:", "Signed in as"},
+
+		"role.portal":  {"cổng thông tin", "portal"},
+		"role.agency":  {"cơ quan", "agency"},
+		"role.curator": {"biên tập viên", "curator"},
+
+		"search.title":       {"Tìm kiếm tư liệu", "Search the archive"},
+		"search.label":       {"Từ khóa tìm kiếm", "Search words"},
+		"search.placeholder": {"Ví dụ: lễ hội Côn Sơn", "For example: Con Son festival"},
+		"search.submit":      {"Tìm", "Search"},
+		"search.from":        {"Từ ngày", "From"},
+		"search.to":          {"Đến ngày", "To"},
+		"search.sort":        {"Sắp xếp", "Sort"},
+		"search.filters":     {"Lọc kết quả", "Filters"},
+		"search.clear":       {"Bỏ mọi bộ lọc", "Clear all filters"},
+		"search.selected":    {"đang chọn", "selected"},
+		"search.results":     {"kết quả", "results"},
+		"search.none":        {"Không tìm thấy tư liệu nào. Hãy thử từ khóa khác hoặc bỏ bớt bộ lọc.", "Nothing found. Try other words or fewer filters."},
+		"search.bad":         {"Yêu cầu tìm kiếm không hợp lệ:", "The search is not valid:"},
+		"search.pages":       {"Phân trang", "Pages"},
+		"search.page":        {"Trang", "Page"},
+		"search.prev":        {"← Trang trước", "← Previous"},
+		"search.next":        {"Trang sau →", "Next →"},
+
+		"sort.relevance": {"Phù hợp nhất", "Best match"},
+		"sort.newest":    {"Mới chụp nhất", "Newest first"},
+		"sort.oldest":    {"Cũ nhất", "Oldest first"},
+		"sort.added":     {"Mới nhập", "Recently added"},
+
+		"facet.kind":     {"Loại", "Kind"},
+		"facet.category": {"Chủ đề", "Category"},
+		"facet.place":    {"Địa danh", "Place"},
+		"facet.year":     {"Năm", "Year"},
+		"facet.keyword":  {"Từ khóa", "Keyword"},
+
+		"kind.photo":       {"Ảnh", "Photo"},
+		"kind.video":       {"Video", "Video"},
+		"kind.publication": {"Ấn phẩm", "Publication"},
+
+		"vis.public":   {"Công khai", "Public"},
+		"vis.internal": {"Nội bộ", "Internal"},
+
+		"status.draft":     {"Bản nháp", "Draft"},
+		"status.review":    {"Chờ duyệt", "In review"},
+		"status.published": {"Đã xuất bản", "Published"},
+		"status.withdrawn": {"Đã thu hồi", "Withdrawn"},
+
+		"field.kind":       {"Loại", "Kind"},
+		"field.captured":   {"Thời điểm chụp", "Taken"},
+		"field.place":      {"Địa danh", "Place"},
+		"field.categories": {"Chủ đề", "Categories"},
+		"field.keywords":   {"Từ khóa", "Keywords"},
+		"field.creator":    {"Tác giả", "Creator"},
+		"field.credit":     {"Nguồn", "Credit"},
+		"field.rights":     {"Bản quyền", "Copyright"},
+		"field.licence":    {"Giấy phép", "Licence"},
+		"field.size":       {"Kích thước", "Size"},
+		"field.camera":     {"Máy ảnh", "Camera"},
+		"field.agency":     {"Đơn vị đóng góp", "Contributed by"},
+		"field.visibility": {"Phạm vi", "Visibility"},
+		"field.status":     {"Trạng thái", "Status"},
+		"field.file":       {"Tệp gốc", "Source file"},
+		"field.gps":        {"Tọa độ", "Coordinates"},
+
+		"asset.downloads":  {"Tải về", "Download"},
+		"asset.credit":     {"Khi sử dụng, ghi nguồn như dòng dưới ảnh.", "When you use it, print the line under the picture."},
+		"asset.map":        {"Xem trên bản đồ", "Show on a map"},
+		"asset.edit":       {"Sửa thông tin", "Edit"},
+		"asset.history":    {"Lịch sử thay đổi", "History"},
+		"asset.historyerr": {"Không đọc được lịch sử thay đổi.", "The history could not be read."},
+		"asset.nohistory":  {"Chưa có thay đổi nào.", "No changes yet."},
+
+		"download.thumb":    {"Ảnh nhỏ", "Thumbnail"},
+		"download.preview":  {"Ảnh xem trước", "Preview"},
+		"download.original": {"Tệp gốc", "Original"},
+
+		"hist.at":    {"Lúc", "When"},
+		"hist.who":   {"Người sửa", "Who"},
+		"hist.field": {"Trường", "Field"},
+		"hist.old":   {"Giá trị cũ", "Old value"},
+		"hist.new":   {"Giá trị mới", "New value"},
+		"hist.via":   {"Qua", "Via"},
+
+		"edit.title":    {"Sửa thông tin", "Edit"},
+		"edit.ftitle":   {"Tiêu đề", "Title"},
+		"edit.fdesc":    {"Mô tả", "Description"},
+		"edit.keywords": {"Từ khóa (ngăn cách bằng dấu ;)", "Keywords (separated by ;)"},
+		"edit.rights":   {"Quyền sử dụng", "Rights"},
+		"edit.noplace":  {"(không có)", "(none)"},
+		"edit.save":     {"Lưu", "Save"},
+		"edit.cancel":   {"Hủy", "Cancel"},
+		"edit.saved":    {"Đã lưu thay đổi.", "Your changes are saved."},
+		"edit.conflict": {"Tư liệu vừa được người khác sửa. Biểu mẫu đã được nạp lại với thông tin mới nhất; hãy sửa lại.", "Someone else changed this asset meanwhile. The form now shows the latest values; make your change again."},
+
+		"lang.vi": {"Tiếng Việt", "Vietnamese"},
+		"lang.en": {"Tiếng Anh", "English"},
+		"lang.zh": {"Tiếng Trung", "Chinese"},
+		"lang.ja": {"Tiếng Nhật", "Japanese"},
+		"lang.ko": {"Tiếng Hàn", "Korean"},
+
+		"ingest.title":   {"Nhập tư liệu", "Ingest"},
+		"ingest.folder":  {"Thư mục trên máy chủ", "A folder on the server"},
+		"ingest.paths":   {"Đường dẫn tuyệt đối, mỗi dòng một thư mục", "Absolute paths, one folder a line"},
+		"ingest.start":   {"Bắt đầu nhập", "Start"},
+		"ingest.upload":  {"Tải tệp lên", "Upload files"},
+		"ingest.files":   {"Chọn tệp ảnh, video, ấn phẩm", "Choose photos, videos, publications"},
+		"ingest.csvhint": {"Có thể chọn kèm tệp metadata.csv mô tả các tệp.", "You may include a metadata.csv describing the files."},
+		"ingest.send":    {"Tải lên và nhập", "Upload and ingest"},
+
+		"job.title":     {"Tiến trình nhập", "Ingest progress"},
+		"job.state":     {"Trạng thái", "State"},
+		"job.progress":  {"Tiến độ", "Progress"},
+		"job.files":     {"tệp", "files"},
+		"job.queued":    {"Đang chờ", "Queued"},
+		"job.running":   {"Đang chạy", "Running"},
+		"job.done":      {"Hoàn tất", "Done"},
+		"job.failed":    {"Lỗi", "Failed"},
+		"job.cancelled": {"Đã dừng", "Cancelled"},
+		"job.added":     {"Thêm mới", "Added"},
+		"job.duplicate": {"Trùng lặp", "Duplicate"},
+		"job.unchanged": {"Không đổi", "Unchanged"},
+		"job.rejected":  {"Bị từ chối", "Rejected"},
+		"job.results":   {"Kết quả từng tệp", "Result per file"},
+		"job.file":      {"Tệp", "File"},
+		"job.result":    {"Kết quả", "Result"},
+		"job.see":       {"Xem các tư liệu mới nhập", "See what was added"},
+
+		"signin.title":  {"Đăng nhập", "Sign in"},
+		"signin.help":   {"Nhập khóa API do quản trị cấp cho đơn vị của bạn. Khóa được giữ trong cookie của trình duyệt này cho đến khi bạn đăng xuất.", "Enter the API key your unit was given. It is kept in a cookie of this browser until you sign out."},
+		"signin.key":    {"Khóa API", "API key"},
+		"signin.submit": {"Đăng nhập", "Sign in"},
+		"signin.bad":    {"Khóa không đúng, đã thu hồi hoặc không hợp lệ.", "The key is unknown, revoked or malformed."},
+
+		"err.back":     {"Về trang tìm kiếm", "Back to search"},
+		"err.notfound": {"Không tìm thấy", "Not found"},
+		"err.csrf":     {"Biểu mẫu đã hết hạn hoặc không hợp lệ. Hãy tải lại trang và thử lại.", "The form expired or is not valid. Reload the page and try again."},
+		"err.curator":  {"Việc này cần khóa của biên tập viên.", "This needs a curator's key."},
+		"err.noedit":   {"Máy chủ này không cho phép sửa.", "This server does not edit."},
+		"err.slow":     {"Tìm kiếm quá lâu; hãy thu hẹp điều kiện.", "The search took too long; narrow it."},
+	}
+	out := make(map[string]string, len(table))
+	for k, p := range table {
+		if lang == "en" {
+			out[k] = p.en
+		} else {
+			out[k] = p.vi
+		}
+	}
+	return out
+}

@@ -1,0 +1,617 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/haiduong/promo-archive/archive"
+)
+
+type assetPage struct {
+	ID           string
+	Title        string
+	TitleLang    string
+	Description  string
+	DescLang     string
+	Preview      string
+	Attribution  string
+	Fields       []field
+	Downloads    []download
+	Lat, Lon     string
+	MapURL       string
+	History      []historyRow
+	CanEdit      bool
+	EditURL      string
+	ShowHistory  bool
+	HistoryError bool
+}
+
+type field struct{ Label, Value string }
+
+type download struct{ Label, URL string }
+
+type historyRow struct{ At, Who, Field, Old, New, Via string }
+
+// pageRecord returns the asset the path names if the caller may see it;
+// otherwise it has answered 404 (missing and hidden alike) and returns nil.
+func (s *Server) pageRecord(w http.ResponseWriter, r *http.Request) *archive.Record {
+	id := r.PathValue("id")
+	if !archive.ValidID(id) {
+		s.renderError(w, r, http.StatusNotFound, "err.notfound")
+		return nil
+	}
+	rec, err := s.deps.Records.Get(id)
+	if errors.Is(err, archive.ErrNotFound) || err == nil && !visibleTo(principalFrom(r.Context()), rec, s.now()) {
+		s.renderError(w, r, http.StatusNotFound, "err.notfound")
+		return nil
+	}
+	if err != nil {
+		s.internalError(w, r, fmt.Errorf("web: record %s: %w", id, err))
+		return nil
+	}
+	return rec
+}
+
+func (s *Server) pageAsset() http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		rec := s.pageRecord(w, r)
+		if rec == nil {
+			return
+		}
+		pg := s.newPage(w, r)
+		p := principalFrom(r.Context())
+		ap := &assetPage{ID: rec.ID, Attribution: attribution(rec), CanEdit: p.canIngest(), EditURL: "/assets/" + rec.ID + "/edit"}
+		ap.Title, ap.TitleLang = displayTitle(rec, pg.Lang)
+		ap.Description, ap.DescLang = archive.PickLang(rec.Description, []string{pg.Lang})
+		if ap.DescLang == "x-default" {
+			ap.DescLang = ""
+		}
+		pg.Title = ap.Title
+		if r.URL.Query().Get("saved") == "1" {
+			pg.Notice = "edit.saved"
+		}
+		for _, rd := range rec.Renditions {
+			u := assetPath(rec.ID) + "/renditions/" + rd.Name
+			if rd.Name == "preview" {
+				ap.Preview = u
+			}
+			if slices.Contains(renditionNames, rd.Name) {
+				label := fmt.Sprintf("%s (%d×%d)", pg.T("download."+rd.Name), rd.Width, rd.Height)
+				ap.Downloads = append(ap.Downloads, download{label, u})
+			}
+		}
+		if ap.Preview == "" {
+			for _, d := range rec.Renditions {
+				if d.Name == "thumb" {
+					ap.Preview = assetPath(rec.ID) + "/renditions/thumb"
+				}
+			}
+		}
+		if p.canDownloadOriginals() {
+			ap.Downloads = append(ap.Downloads, download{fmt.Sprintf("%s (%s)", pg.T("download.original"), humanSize(rec.Size)),
+				assetPath(rec.ID) + "/original"})
+		}
+		ap.Fields = s.assetFields(rec, pg, p)
+		if g := rec.GPS; g != nil {
+			ap.Lat, ap.Lon = strconv.FormatFloat(g.Lat, 'f', 6, 64), strconv.FormatFloat(g.Lon, 'f', 6, 64)
+			ap.MapURL = fmt.Sprintf("https://www.openstreetmap.org/?mlat=%s&mlon=%s#map=15/%s/%s", ap.Lat, ap.Lon, ap.Lat, ap.Lon)
+		}
+		if p.canIngest() && s.deps.Editor != nil {
+			ap.ShowHistory = true
+			entries, err := s.deps.Editor.History(rec.ID)
+			if err != nil {
+				s.log.WarnContext(r.Context(), "history for the asset page", "id", rec.ID, "err", err)
+				ap.HistoryError = true
+			}
+			for i := len(entries) - 1; i >= 0; i-- { // newest first
+				e := entries[i]
+				ap.History = append(ap.History, historyRow{At: e.At.In(s.loc).Format("2006-01-02 15:04"), Who: e.Who,
+					Field: e.Field, Old: rawText(e.Old), New: rawText(e.New), Via: string(e.Via)})
+			}
+		}
+		pg.Data = ap
+		s.render(w, r, http.StatusOK, "asset", pg)
+	}
+}
+
+// rawText shows an audit value: a JSON string as its text, anything else
+// as JSON.
+func rawText(b json.RawMessage) string {
+	var s string
+	if json.Unmarshal(b, &s) == nil {
+		return s
+	}
+	if string(b) == "null" || len(b) == 0 {
+		return "—"
+	}
+	return string(b)
+}
+
+func humanSize(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.0f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// assetFields lists the metadata shown, in the page's language.
+func (s *Server) assetFields(rec *archive.Record, pg *page, p Principal) []field {
+	var out []field
+	add := func(key, v string) {
+		if strings.TrimSpace(v) != "" {
+			out = append(out, field{pg.T(key), v})
+		}
+	}
+	add("field.kind", pg.T("kind."+string(rec.Kind)))
+	if rec.CapturedAt != nil {
+		add("field.captured", formatDate(*rec.CapturedAt, s.loc, pg.Lang)+" "+rec.CapturedAt.In(s.loc).Format("15:04"))
+	}
+	if rec.Place != nil {
+		name := rec.Place.Name
+		if u, ok := s.deps.Taxonomy.Place(rec.Place.Code); ok {
+			name = taxLabel(u.VI, u.EN, pg.Lang)
+		}
+		add("field.place", name)
+	}
+	var cats []string
+	for _, c := range rec.Categories {
+		if cat, ok := s.deps.Taxonomy.Category(c); ok {
+			cats = append(cats, taxLabel(cat.VI, cat.EN, pg.Lang))
+		} else {
+			cats = append(cats, c)
+		}
+	}
+	add("field.categories", strings.Join(cats, "; "))
+	add("field.keywords", strings.Join(rec.Keywords, "; "))
+	add("field.creator", rec.Creator)
+	add("field.credit", rec.Credit)
+	add("field.rights", rec.Rights)
+	add("field.licence", licenceLabel(rec.Licence))
+	if rec.Width > 0 && rec.Height > 0 {
+		add("field.size", fmt.Sprintf("%d×%d px, %s", rec.Width, rec.Height, humanSize(rec.Size)))
+	}
+	if c := rec.Camera; c != nil {
+		add("field.camera", strings.TrimSpace(c.Make+" "+c.Model))
+	}
+	add("field.agency", rec.Agency)
+	if !p.Anonymous() {
+		add("field.visibility", pg.T("vis."+string(rec.Visibility)))
+	}
+	if p.canIngest() {
+		add("field.status", pg.T("status."+string(rec.Status)))
+		add("field.file", rec.SourcePath)
+	}
+	return out
+}
+
+// editForm is the curator's form, filled from the record or from a post
+// that failed.
+type editForm struct {
+	ID, Title    string
+	Updated      string
+	Langs        []langFields
+	Keywords     string
+	Categories   []option
+	Places       []option
+	Creator      string
+	Credit       string
+	Rights       string
+	Licence      string
+	Visibilities []option
+	Statuses     []option
+	Error        string
+	Cancel       string
+}
+
+type langFields struct {
+	Tag, Name, Title, Description string
+}
+
+func (s *Server) pageEdit() http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !s.needCurator(w, r) {
+			return
+		}
+		rec := s.pageRecord(w, r)
+		if rec == nil {
+			return
+		}
+		pg := s.newPage(w, r)
+		pg.Data = s.editForm(rec, pg, nil)
+		pg.Title = pg.T("edit.title")
+		s.render(w, r, http.StatusOK, "edit", pg)
+	}
+}
+
+// editLangs are the languages the form offers: vi, en and any the record
+// has.
+func editLangs(rec *archive.Record) []string {
+	langs := []string{"vi", "en"}
+	for _, m := range []map[string]string{rec.Title, rec.Description} {
+		for k := range m {
+			if !slices.Contains(langs, k) {
+				langs = append(langs, k)
+			}
+		}
+	}
+	slices.Sort(langs[2:])
+	return langs
+}
+
+func (s *Server) editForm(rec *archive.Record, pg *page, posted url.Values) *editForm {
+	get := func(name, def string) string {
+		if posted != nil {
+			return posted.Get(name)
+		}
+		return def
+	}
+	f := &editForm{ID: rec.ID, Updated: strconv.FormatInt(rec.UpdatedAt.UnixNano(), 10), Cancel: "/assets/" + rec.ID}
+	f.Title, _ = displayTitle(rec, pg.Lang)
+	for _, l := range editLangs(rec) {
+		name := l
+		if k := "lang." + l; pg.T(k) != k {
+			name = pg.T(k)
+		}
+		f.Langs = append(f.Langs, langFields{Tag: l, Name: name,
+			Title: get("title."+l, rec.Title[l]), Description: get("description."+l, rec.Description[l])})
+	}
+	f.Keywords = get("keywords", strings.Join(rec.Keywords, "; "))
+	cats := rec.Categories
+	if posted != nil {
+		cats = posted["category"]
+	}
+	for _, c := range s.deps.Taxonomy.Categories {
+		f.Categories = append(f.Categories, option{c.Code, taxLabel(c.VI, c.EN, pg.Lang), slices.Contains(cats, c.Code)})
+	}
+	place := ""
+	if rec.Place != nil {
+		place = rec.Place.Code
+	}
+	place = get("place", place)
+	f.Places = append(f.Places, option{"", pg.T("edit.noplace"), place == ""})
+	for _, u := range s.deps.Taxonomy.Places {
+		label := taxLabel(u.VI, u.EN, pg.Lang)
+		if u.ValidTo != "" {
+			label += " (→ " + u.ValidTo + ")"
+		}
+		f.Places = append(f.Places, option{u.Code, label, u.Code == place})
+	}
+	f.Creator, f.Credit = get("creator", rec.Creator), get("credit", rec.Credit)
+	f.Rights, f.Licence = get("rights", rec.Rights), get("licence", rec.Licence)
+	vis := get("visibility", string(rec.Visibility))
+	for _, v := range []archive.Visibility{archive.Public, archive.Internal} {
+		f.Visibilities = append(f.Visibilities, option{string(v), pg.T("vis." + string(v)), string(v) == vis})
+	}
+	st := get("status", string(rec.Status))
+	for _, v := range []archive.Status{archive.Draft, archive.Review, archive.Published, archive.Withdrawn} {
+		f.Statuses = append(f.Statuses, option{string(v), pg.T("status." + string(v)), string(v) == st})
+	}
+	return f
+}
+
+// formEdit turns the posted form into an archive.Edit of the fields that
+// differ from rec, so the audit trail records only real changes.
+func formEdit(rec *archive.Record, v url.Values) archive.Edit {
+	var ed archive.Edit
+	for _, l := range editLangs(rec) {
+		if t, ok := v["title."+l]; ok && strings.TrimSpace(t[0]) != strings.TrimSpace(rec.Title[l]) {
+			if ed.Title == nil {
+				ed.Title = map[string]string{}
+			}
+			ed.Title[l] = t[0]
+		}
+		if d, ok := v["description."+l]; ok && strings.TrimSpace(d[0]) != strings.TrimSpace(rec.Description[l]) {
+			if ed.Description == nil {
+				ed.Description = map[string]string{}
+			}
+			ed.Description[l] = d[0]
+		}
+	}
+	if _, ok := v["keywords"]; ok {
+		var kws []string
+		for _, k := range strings.FieldsFunc(v.Get("keywords"), func(r rune) bool { return r == ';' || r == '\n' }) {
+			if k = strings.TrimSpace(k); k != "" {
+				kws = append(kws, k)
+			}
+		}
+		if !slices.Equal(kws, rec.Keywords) {
+			ed.Keywords = &kws
+		}
+	}
+	cats := v["category"]
+	if cats == nil {
+		cats = []string{}
+	}
+	if !slices.Equal(slices.Sorted(slices.Values(cats)), slices.Sorted(slices.Values(rec.Categories))) {
+		ed.Categories = &cats
+	}
+	if _, ok := v["place"]; ok {
+		cur := ""
+		if rec.Place != nil {
+			cur = rec.Place.Code
+		}
+		if p := v.Get("place"); p != cur {
+			ed.Place = &p
+		}
+	}
+	str := func(name, cur string, dst **string) {
+		if _, ok := v[name]; ok && strings.TrimSpace(v.Get(name)) != cur {
+			x := v.Get(name)
+			*dst = &x
+		}
+	}
+	str("creator", rec.Creator, &ed.Creator)
+	str("credit", rec.Credit, &ed.Credit)
+	str("rights", rec.Rights, &ed.Rights)
+	str("licence", rec.Licence, &ed.Licence)
+	if x := archive.Visibility(v.Get("visibility")); x != "" && x != rec.Visibility {
+		ed.Visibility = &x
+	}
+	if x := archive.Status(v.Get("status")); x != "" && x != rec.Status {
+		ed.Status = &x
+	}
+	return ed
+}
+
+func (s *Server) pageEditPost() http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !s.needCurator(w, r) {
+			return
+		}
+		if s.deps.Editor == nil {
+			s.renderError(w, r, http.StatusServiceUnavailable, "err.noedit")
+			return
+		}
+		rec := s.pageRecord(w, r)
+		if rec == nil {
+			return
+		}
+		pg := s.newPage(w, r)
+		pg.Title = pg.T("edit.title")
+		fail := func(status int, msg string) {
+			f := s.editForm(rec, pg, r.PostForm)
+			f.Error = msg
+			pg.Data = f
+			s.render(w, r, status, "edit", pg)
+		}
+		if r.PostForm.Get("updated") != strconv.FormatInt(rec.UpdatedAt.UnixNano(), 10) {
+			pg.Data = s.editForm(rec, pg, nil)
+			pg.Data.(*editForm).Error = pg.T("edit.conflict")
+			s.render(w, r, http.StatusConflict, "edit", pg)
+			return
+		}
+		ed := formEdit(rec, r.PostForm)
+		p := principalFrom(r.Context())
+		// archive.Edit knows no "web" path: the pages are a client of the API.
+		updated, _, err := s.deps.Editor.Edit(r.Context(), rec.ID, ed, archive.Actor{Who: p.Name, Via: archive.ViaAPI})
+		var fe *archive.FieldError
+		switch {
+		case errors.Is(err, archive.ErrNotFound):
+			s.renderError(w, r, http.StatusNotFound, "err.notfound")
+			return
+		case errors.As(err, &fe):
+			fail(http.StatusUnprocessableEntity, fe.Error())
+			return
+		case errors.Is(err, archive.ErrInvalidEdit):
+			fail(http.StatusUnprocessableEntity, err.Error())
+			return
+		case err != nil:
+			s.internalError(w, r, fmt.Errorf("web: edit %s: %w", rec.ID, err))
+			return
+		}
+		if updated != nil {
+			s.reindex(r.Context(), updated)
+		}
+		s.log.InfoContext(r.Context(), "asset edited in the web pages", "id", rec.ID, "by", p.Name)
+		http.Redirect(w, r, "/assets/"+rec.ID+"?saved=1", http.StatusSeeOther)
+	}
+}
+
+type ingestPage struct {
+	Paths        string
+	Statuses     []option
+	Visibilities []option
+	Error        string
+	UploadAction string
+}
+
+func (s *Server) ingestPage(pg *page, paths, status, vis, errMsg string) *ingestPage {
+	ip := &ingestPage{Paths: paths, Error: errMsg, UploadAction: uploadPagePath + "?" + url.Values{"csrf": {pg.CSRF}}.Encode()}
+	for _, v := range []archive.Status{archive.Draft, archive.Review, archive.Published} {
+		ip.Statuses = append(ip.Statuses, option{string(v), pg.T("status." + string(v)), string(v) == status})
+	}
+	for _, v := range []archive.Visibility{archive.Public, archive.Internal} {
+		ip.Visibilities = append(ip.Visibilities, option{string(v), pg.T("vis." + string(v)), string(v) == vis})
+	}
+	return ip
+}
+
+func (s *Server) pageIngest() http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !s.needCurator(w, r) {
+			return
+		}
+		pg := s.newPage(w, r)
+		pg.Title = pg.T("ingest.title")
+		pg.Data = s.ingestPage(pg, "", "draft", "public", "")
+		s.render(w, r, http.StatusOK, "ingest", pg)
+	}
+}
+
+// pageIngestPaths queues folders on the server through the API's ingest
+// handler, so validation and the job are the same.
+func (s *Server) pageIngestPaths() http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !s.needCurator(w, r) {
+			return
+		}
+		var paths []string
+		for _, l := range strings.Split(r.PostForm.Get("paths"), "\n") {
+			if l = strings.TrimSpace(l); l != "" {
+				paths = append(paths, l)
+			}
+		}
+		body, err := json.Marshal(IngestRequest{Paths: paths, Status: r.PostForm.Get("status"), Visibility: r.PostForm.Get("visibility")})
+		if err != nil {
+			s.internalError(w, r, err)
+			return
+		}
+		r2 := r.Clone(r.Context())
+		r2.Body = io.NopCloser(bytes.NewReader(body))
+		r2.ContentLength = int64(len(body))
+		r2.Header.Set("Content-Type", "application/json")
+		s.runIngest(w, r, r2, r.PostForm.Get("paths"), r.PostForm.Get("status"), r.PostForm.Get("visibility"))
+	}
+}
+
+// pageIngestUpload streams the upload form to the API's ingest handler.
+func (s *Server) pageIngestUpload() http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !s.needCurator(w, r) {
+			return
+		}
+		s.runIngest(w, r, r, "", "draft", "public")
+	}
+}
+
+// runIngest calls handleIngest with apiReq and answers the page: to the
+// job's page when queued, the form with the API's reason otherwise.
+func (s *Server) runIngest(w http.ResponseWriter, r, apiReq *http.Request, paths, status, vis string) {
+	rec := &bufferWriter{header: http.Header{}}
+	s.handleIngest()(rec, apiReq)
+	if rec.code == http.StatusAccepted {
+		var j Job
+		if err := json.Unmarshal(rec.body.Bytes(), &j); err != nil || j.ID == "" {
+			s.internalError(w, r, fmt.Errorf("web: ingest answer: %w", err))
+			return
+		}
+		http.Redirect(w, r, "/jobs/"+url.PathEscape(j.ID), http.StatusSeeOther)
+		return
+	}
+	var prob Problem
+	msg := http.StatusText(rec.code)
+	if json.Unmarshal(rec.body.Bytes(), &prob) == nil && prob.Detail != "" {
+		msg = prob.Detail
+	}
+	if rec.code >= 500 && rec.code != http.StatusServiceUnavailable {
+		msg = http.StatusText(rec.code)
+	}
+	pg := s.newPage(w, r)
+	pg.Title = pg.T("ingest.title")
+	pg.Data = s.ingestPage(pg, paths, status, vis, msg)
+	s.render(w, r, rec.code, "ingest", pg)
+}
+
+// bufferWriter keeps a handler's answer for the page to read.
+type bufferWriter struct {
+	header http.Header
+	code   int
+	body   bytes.Buffer
+}
+
+func (b *bufferWriter) Header() http.Header { return b.header }
+func (b *bufferWriter) Write(p []byte) (int, error) {
+	if b.code == 0 {
+		b.code = http.StatusOK
+	}
+	return b.body.Write(p)
+}
+func (b *bufferWriter) WriteHeader(code int) {
+	if b.code == 0 {
+		b.code = code
+	}
+}
+
+type jobPage struct {
+	Job      *Job
+	Percent  int
+	Finished bool
+	API      string
+}
+
+func (s *Server) pageJob() http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !s.needCurator(w, r) {
+			return
+		}
+		j, ok := s.jobs.get(r.PathValue("id"), 0)
+		if !ok {
+			s.renderError(w, r, http.StatusNotFound, "err.notfound")
+			return
+		}
+		pg := s.newPage(w, r)
+		pg.Title = pg.T("job.title")
+		jp := &jobPage{Job: j, Finished: j.Finished(), API: "/v1/jobs/" + url.PathEscape(j.ID)}
+		if j.Progress.FilesTotal > 0 {
+			jp.Percent = 100 * j.Progress.FilesDone / j.Progress.FilesTotal
+		}
+		if jp.Finished {
+			jp.Percent = 100
+		}
+		pg.Data = jp
+		s.render(w, r, http.StatusOK, "job", pg)
+	}
+}
+
+type signinPage struct {
+	Next  string
+	Error bool
+}
+
+func (s *Server) pageSignin() http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		pg := s.newPage(w, r)
+		pg.Title = pg.T("signin.title")
+		pg.Data = &signinPage{Next: localPath(r.URL.Query().Get("next"))}
+		s.render(w, r, http.StatusOK, "signin", pg)
+	}
+}
+
+// pageSigninPost checks the key and keeps it in the session cookie.
+func (s *Server) pageSigninPost() http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		key := strings.TrimSpace(r.PostForm.Get("key"))
+		next := localPath(r.PostForm.Get("next"))
+		probe := r.Clone(r.Context())
+		probe.Header.Set("Authorization", "Bearer "+key)
+		p, err := s.authenticate(probe)
+		if err == nil && (key == "" || p.Anonymous() || strings.ContainsAny(key, "\r\n;, \"")) {
+			err = errBadAuth
+		}
+		if err != nil && !errors.Is(err, errBadAuth) {
+			s.internalError(w, r, err)
+			return
+		}
+		if err != nil {
+			s.log.InfoContext(r.Context(), "web sign-in refused", "client", clientIP(r))
+			pg := s.newPage(w, r)
+			pg.Title = pg.T("signin.title")
+			pg.Data = &signinPage{Next: next, Error: true}
+			s.render(w, r, http.StatusUnauthorized, "signin", pg)
+			return
+		}
+		http.SetCookie(w, sessionCookie(r, key, 12*3600))
+		s.log.InfoContext(r.Context(), "web sign-in", "key", p.KeyID, "role", p.Role)
+		http.Redirect(w, r, next, http.StatusSeeOther)
+	}
+}
+
+func (s *Server) pageSignout() http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		http.SetCookie(w, sessionCookie(r, "", -1))
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+	}
+}
