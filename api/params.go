@@ -13,13 +13,17 @@ import (
 	"github.com/haiduong/promo-archive/indexer"
 )
 
-// searchParams are the query parameters of GET /v1/assets.
-var (
-	singleParams = []string{"q", "camera", "from", "to", "near", "bbox", "sort", "page", "size", "facet_size", "lang"}
-	// listParams may repeat; the ones in commaParams also split on commas.
-	listParams  = []string{"kind", "category", "place", "keyword", "facets", "visibility", "status"}
-	commaParams = []string{"kind", "category", "facets", "visibility", "status"}
-)
+// The query parameters of GET /v1/assets: singleParams take one value;
+// listParams may repeat, and the ones in commaParams also split on commas.
+func singleParams() []string {
+	return []string{"q", "camera", "from", "to", "near", "bbox", "sort", "page", "size", "facet_size", "lang"}
+}
+
+func listParams() []string {
+	return []string{"kind", "category", "place", "keyword", "facets", "visibility", "status"}
+}
+
+func commaParams() []string { return []string{"kind", "category", "facets", "visibility", "status"} }
 
 // paramError is a parameter the API will not take.
 type paramError struct{ name, reason string }
@@ -42,13 +46,13 @@ func parseSearch(v url.Values, loc *time.Location) (searchRequest, error) {
 	var sr searchRequest
 	for name, vals := range v {
 		switch {
-		case slices.Contains(singleParams, name):
+		case slices.Contains(singleParams(), name):
 			if len(vals) > 1 {
 				return sr, perr(name, "given %d times; give it once", len(vals))
 			}
-		case slices.Contains(listParams, name):
+		case slices.Contains(listParams(), name):
 		default:
-			return sr, perr(name, "unknown parameter (known: %s)", strings.Join(append(slices.Clone(singleParams), listParams...), ", "))
+			return sr, perr(name, "unknown parameter (known: %s)", strings.Join(append(singleParams(), listParams()...), ", "))
 		}
 		for _, s := range vals {
 			if len(s) > 1000 {
@@ -60,7 +64,7 @@ func parseSearch(v url.Values, loc *time.Location) (searchRequest, error) {
 		var out []string
 		for _, s := range v[name] {
 			parts := []string{s}
-			if slices.Contains(commaParams, name) {
+			if slices.Contains(commaParams(), name) {
 				parts = strings.Split(s, ",")
 			}
 			for _, p := range parts {

@@ -23,25 +23,35 @@ type InvalidParam struct {
 	Reason string `json:"reason"`
 }
 
-// problemTypes give each kind of problem a stable type URI (relative to the
-// API, as RFC 9457 allows).
-var problemTypes = map[int]string{
-	http.StatusBadRequest:            "/v1/problems/invalid-request",
-	http.StatusUnauthorized:          "/v1/problems/unauthorized",
-	http.StatusForbidden:             "/v1/problems/forbidden",
-	http.StatusNotFound:              "/v1/problems/not-found",
-	http.StatusMethodNotAllowed:      "/v1/problems/method-not-allowed",
-	http.StatusRequestEntityTooLarge: "/v1/problems/too-large",
-	http.StatusTooManyRequests:       "/v1/problems/rate-limited",
-	http.StatusServiceUnavailable:    "/v1/problems/unavailable",
+// problemType gives each kind of problem a stable type URI (relative to
+// the API, as RFC 9457 allows), or "about:blank".
+func problemType(status int) string {
+	switch status {
+	case http.StatusBadRequest:
+		return "/v1/problems/invalid-request"
+	case http.StatusUnauthorized:
+		return "/v1/problems/unauthorized"
+	case http.StatusForbidden:
+		return "/v1/problems/forbidden"
+	case http.StatusNotFound:
+		return "/v1/problems/not-found"
+	case http.StatusMethodNotAllowed:
+		return "/v1/problems/method-not-allowed"
+	case http.StatusRequestEntityTooLarge:
+		return "/v1/problems/too-large"
+	case http.StatusUnprocessableEntity:
+		return "/v1/problems/invalid-edit"
+	case http.StatusTooManyRequests:
+		return "/v1/problems/rate-limited"
+	case http.StatusServiceUnavailable:
+		return "/v1/problems/unavailable"
+	}
+	return "about:blank"
 }
 
 // writeProblem sends a problem with the status and detail.
 func writeProblem(w http.ResponseWriter, r *http.Request, status int, detail string, invalid ...InvalidParam) {
-	typ := problemTypes[status]
-	if typ == "" {
-		typ = "about:blank"
-	}
+	typ := problemType(status)
 	p := Problem{
 		Type: typ, Title: http.StatusText(status), Status: status, Detail: detail,
 		Instance: r.URL.Path, RequestID: requestID(r.Context()), Invalid: invalid,

@@ -16,13 +16,13 @@ import (
 )
 
 // renditionNames are the only names a rendition URL may carry.
-var renditionNames = []string{"thumb", "preview"}
+func renditionNames() []string { return []string{"thumb", "preview"} }
 
 func (s *Server) handleRendition() http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		name := r.PathValue("name")
 		known := false
-		for _, n := range renditionNames {
+		for _, n := range renditionNames() {
 			known = known || n == name
 		}
 		if !archive.ValidID(r.PathValue("id")) || !known {

@@ -83,7 +83,7 @@ func (s *Server) pageAsset() http.HandlerFunc {
 			if rd.Name == "preview" {
 				ap.Preview = u
 			}
-			if slices.Contains(renditionNames, rd.Name) {
+			if slices.Contains(renditionNames(), rd.Name) {
 				label := fmt.Sprintf("%s (%d×%d)", pg.T("download."+rd.Name), rd.Width, rd.Height)
 				ap.Downloads = append(ap.Downloads, download{label, u})
 			}

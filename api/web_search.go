@@ -68,7 +68,7 @@ func searchValues(in url.Values) url.Values {
 		if name == "lang" || name == "facets" || name == "facet_size" {
 			continue
 		}
-		if slices.Contains(singleParams, name) || slices.Contains(listParams, name) {
+		if slices.Contains(singleParams(), name) || slices.Contains(listParams(), name) {
 			v[name] = vals
 		}
 	}
