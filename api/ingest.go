@@ -68,6 +68,7 @@ func (s *Server) handleIngest() http.HandlerFunc {
 			return
 		}
 		j.ID, j.State, j.CreatedAt = newJobID(), JobQueued, time.Now()
+		j.by = principalFrom(r.Context()).Name
 		if err := s.jobs.submit(j); err != nil {
 			if j.uploadDir != "" {
 				os.RemoveAll(j.uploadDir)

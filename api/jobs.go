@@ -78,6 +78,7 @@ type job struct {
 	follow    bool
 	noRender  bool
 	uploadDir string // removed when the job ends; its prefix is cut from result paths
+	by        string // the key's name, for the audit log
 }
 
 // jobManager runs ingest jobs one at a time, in order, and remembers the
@@ -215,7 +216,7 @@ func (m *jobManager) run(j *job) {
 	log.Info("ingest job started", "sources", len(j.sources))
 
 	opts := archive.IngestOptions{
-		Workers: m.s.cfg.IngestWorkers, Defaults: j.defaults, FollowSymlinks: j.follow, Indexer: m.s.deps.Indexer,
+		Workers: m.s.cfg.IngestWorkers, Defaults: j.defaults, FollowSymlinks: j.follow, Indexer: m.s.deps.Indexer, By: j.by,
 		OnResult: func(r archive.FileResult) {
 			if j.uploadDir != "" {
 				r.Path = strings.TrimPrefix(strings.TrimPrefix(r.Path, j.uploadDir), string(os.PathSeparator))

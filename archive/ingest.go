@@ -67,6 +67,10 @@ type IngestOptions struct {
 	BatchSize int
 	// BatchDelay bounds how long a record waits for its batch; 0 means 250 ms.
 	BatchDelay time.Duration
+	// By names who runs the ingest (an OS user, an API key's name). When
+	// set, every added record gets an audit entry, and state-secret
+	// rejections are audited unless Rejections says otherwise.
+	By string
 	// Rejections, if not nil, receives every file the state-secret gate
 	// rejects (the audit trail).
 	Rejections RejectionLog
@@ -139,6 +143,9 @@ func (a *Archive) Ingest(ctx context.Context, sources []string, opts IngestOptio
 	}
 	if opts.OnResult == nil {
 		opts.OnResult = func(FileResult) {}
+	}
+	if opts.Rejections == nil && opts.By != "" {
+		opts.Rejections = a.store.AuditRejections(opts.By)
 	}
 	if opts.OnProgress == nil {
 		opts.OnProgress = func(Progress) {}
@@ -216,7 +223,7 @@ func (a *Archive) commitLoop(ctx context.Context, outs <-chan outcome, opts Inge
 			return
 		}
 		t0 := time.Now()
-		if err := a.commitBatch(batch); err != nil {
+		if err := a.commitBatch(batch, opts.By); err != nil {
 			failure = err
 			batch = batch[:0]
 			return
@@ -284,7 +291,7 @@ func addStages(dst *Stages, s Stages) {
 
 // commitBatch writes a batch in one transaction. An outcome whose id is
 // already in the store (or earlier in the batch) becomes a duplicate.
-func (a *Archive) commitBatch(batch []outcome) error {
+func (a *Archive) commitBatch(batch []outcome, by string) error {
 	err := a.store.db.Update(func(tx *bolt.Tx) error {
 		recs := tx.Bucket([]byte(bucketRecords))
 		for i := range batch {
@@ -295,6 +302,16 @@ func (a *Archive) commitBatch(batch []outcome) error {
 			if o.result.Status == StatusAdded {
 				if _, err := putRecord(tx, o.rec); err != nil {
 					return err
+				}
+				if by != "" {
+					e, err := newAuditEntry(o.rec.IngestedAt, Actor{Who: by, Via: ViaIngest}, o.rec.ID,
+						fieldChange{field: "ingest", new: map[string]string{"status": string(StatusAdded), "path": o.rec.SourcePath}})
+					if err == nil {
+						err = putAudit(tx, &e)
+					}
+					if err != nil {
+						return err
+					}
 				}
 			}
 			pe := pathEntry{ID: o.rec.ID, Size: o.job.size, MtimeNs: o.job.mtime.UnixNano()}

@@ -436,3 +436,23 @@ func TestRethumbRepairsPlaceholders(t *testing.T) {
 		t.Errorf("second rethumb selected %d", rep.Selected)
 	}
 }
+
+func TestIngestAuditsAddedRecords(t *testing.T) {
+	src := t.TempDir()
+	writeJPEG(t, filepath.Join(src, "a.jpg"), 16, 16, 1)
+	a, err := Open(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	rr := ingestDir(t, a, src, IngestOptions{By: "Nguyễn Văn A"})
+	h, err := a.History(rr.results["a.jpg"].ID)
+	if err != nil || len(h) != 1 || h[0].Who != "Nguyễn Văn A" || h[0].Via != ViaIngest || h[0].Field != "ingest" {
+		t.Fatalf("history = %+v, %v", h, err)
+	}
+	// A re-run adds nothing and audits nothing.
+	ingestDir(t, a, src, IngestOptions{By: "Nguyễn Văn A"})
+	if h, _ := a.History(rr.results["a.jpg"].ID); len(h) != 1 {
+		t.Errorf("re-run wrote %d entries", len(h)-1)
+	}
+}

@@ -104,7 +104,7 @@ func runIngest(cmd *cobra.Command, g *globalOptions, o ingestOptions, args []str
 		Defaults:       archive.Defaults{Status: status, Visibility: vis, Agency: norm.NFC.String(strings.TrimSpace(o.agency))},
 		FollowSymlinks: o.followSymlinks,
 		Indexer:        ix,
-		Rejections:     a.Store().AuditRejections(osUser()),
+		By:             osUser(),
 	}
 	if !o.noRenditions {
 		opts.Renderer = thumbs.New(thumbs.Options{})
