@@ -32,6 +32,7 @@ func routeTable() []route {
 		{"GET", "/v1/places", (*Server).handlePlaces},
 		{"GET", "/v1/stats", (*Server).handleStats},
 		{"POST", "/v1/ingest", (*Server).handleIngest},
+		{"POST", "/v1/backup", (*Server).handleBackup},
 		{"GET", "/v1/jobs/{id}", (*Server).handleJob},
 	}
 }

@@ -53,7 +53,8 @@ type Deps struct {
 	Files    Files
 	Taxonomy *archive.Taxonomy
 	Keys     KeyVerifier
-	Editor   Editor // PATCH and history; nil answers 503
+	Editor   Editor    // PATCH and history; nil answers 503
+	Backup   Backupper // POST /v1/backup; nil answers 503
 	// Now is the clock that judges embargoes; nil means time.Now.
 	Now func() time.Time
 

@@ -22,6 +22,10 @@ import (
 const ManifestFileName = "manifest.json"
 
 // Errors of backup and restore. Match them with errors.Is.
+// ErrBackupDest means a backup destination cannot be used (it lies inside
+// the archive root).
+var ErrBackupDest = errors.New("archive: backup destination")
+
 var (
 	// ErrBackupCorrupt means a file in a backup does not hash to what the
 	// backup says it is (or the manifest is missing or unreadable).
@@ -253,7 +257,7 @@ func checkBackupDest(root, dest string) error {
 		return fmt.Errorf("archive: backup: %w", err)
 	}
 	if rel, err := filepath.Rel(r, d); err == nil && (rel == "." || !strings.HasPrefix(rel, "..")) {
-		return fmt.Errorf("archive: backup: destination %s is inside the archive root %s", dest, root)
+		return fmt.Errorf("%w: %s is inside the archive root %s", ErrBackupDest, dest, root)
 	}
 	return nil
 }

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"net/http"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
+	"github.com/haiduong/promo-archive/api"
 	"github.com/haiduong/promo-archive/archive"
 )
 
@@ -26,8 +30,8 @@ new originals), the renditions with --with-renditions (they are derived and
 can be rebuilt), and DEST/manifest.json. Originals that are missing or
 corrupt in the archive are reported and make the exit status 1.
 
-The archive is opened read-only; while 'archive serve' holds it, stop the
-server or back up through it.`,
+While 'archive serve' runs, the backup is made by the server (it holds the
+archive); otherwise the archive is opened read-only.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return runBackup(cmd, g, o, args[0]) },
 	}
@@ -37,16 +41,7 @@ server or back up through it.`,
 }
 
 func runBackup(cmd *cobra.Command, g *globalOptions, o backupOptions, dest string) error {
-	a, err := g.openArchive(true)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	opts := archive.BackupOptions{WithRenditions: o.withRenditions}
-	bar := g.bar(!o.json, "backup")
-	opts.OnProgress = bar.Update
-	m, err := a.Backup(cmd.Context(), dest, opts)
-	bar.Finish()
+	m, err := g.backup(cmd.Context(), o, dest)
 	if err != nil {
 		return err
 	}
@@ -65,6 +60,30 @@ func runBackup(cmd *cobra.Command, g *globalOptions, o backupOptions, dest strin
 		return &exitError{code: exitFatal, err: fmt.Errorf("%d originals missing or corrupt in the archive, not backed up", len(m.Problems))}
 	}
 	return nil
+}
+
+// backup runs the backup through the server that holds the archive, or on
+// the archive opened read-only when none runs.
+func (g *globalOptions) backup(ctx context.Context, o backupOptions, dest string) (*archive.BackupManifest, error) {
+	if c := g.serverClient(ctx, false); c != nil {
+		abs, err := filepath.Abs(dest)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s: %v", errUsage, dest, err)
+		}
+		var m archive.BackupManifest
+		if err := c.do(ctx, http.MethodPost, "/v1/backup", api.BackupRequest{Dest: abs, WithRenditions: o.withRenditions}, &m); err != nil {
+			return nil, usageOr400(err)
+		}
+		return &m, nil
+	}
+	a, err := g.openArchive(true)
+	if err != nil {
+		return nil, err
+	}
+	defer a.Close()
+	bar := g.bar(!o.json, "backup")
+	defer bar.Finish()
+	return a.Backup(ctx, dest, archive.BackupOptions{WithRenditions: o.withRenditions, OnProgress: bar.Update})
 }
 
 type restoreOptions struct{ json bool }

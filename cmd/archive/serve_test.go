@@ -195,6 +195,16 @@ func TestServeEndToEnd(t *testing.T) {
 	if r.code == 0 {
 		t.Error("--no-server opened a locked archive")
 	}
+	// A backup while the server holds the archive: the server makes it.
+	dest := filepath.Join(t.TempDir(), "backup")
+	r = runCLI(t, "--root", root, "backup", "--json", dest)
+	var m struct {
+		Records   int `json:"records"`
+		Originals int `json:"originals"`
+	}
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &m) != nil || m.Records != files || m.Originals != files {
+		t.Errorf("backup through the server: exit %d, %s %s", r.code, r.stdout, r.stderr)
+	}
 }
 
 // TestStaleServerFile: a server.json whose server is gone is ignored.
