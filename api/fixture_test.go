@@ -155,7 +155,7 @@ func newFixture(t *testing.T, mod func(*Config)) *fixture {
 		mod(&cfg)
 	}
 	srv, err := New(cfg, Deps{
-		Records: a.Store(), Search: ix, Stats: a.Store(), Files: a, Keys: a.Store(), Editor: a,
+		Records: a.Store(), Search: ix, Stats: a.Store(), Files: a, Keys: a.Store(), Editor: a, Backup: a,
 		Ingester: a, Indexer: ix, UploadDir: filepath.Join(root, "tmp"), Location: a.Location(),
 	})
 	if err != nil {
