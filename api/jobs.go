@@ -217,6 +217,7 @@ func (m *jobManager) run(j *job) {
 
 	opts := archive.IngestOptions{
 		Workers: m.s.cfg.IngestWorkers, Defaults: j.defaults, FollowSymlinks: j.follow, Indexer: m.s.deps.Indexer, By: j.by,
+		Prober: m.s.deps.Prober,
 		OnResult: func(r archive.FileResult) {
 			if j.uploadDir != "" {
 				r.Path = strings.TrimPrefix(strings.TrimPrefix(r.Path, j.uploadDir), string(os.PathSeparator))

@@ -60,6 +60,7 @@ type Deps struct {
 
 	Ingester Ingester
 	Renderer archive.Renderer // given to ingest jobs; nil: no renditions
+	Prober   archive.Prober   // given to ingest jobs; nil: Matroska, AVI and MPEG-TS are rejected
 	Indexer  archive.Indexer  // given to ingest jobs; nil: no index updates
 	// UploadDir is where multipart uploads are written before they are
 	// ingested (ROOT/tmp); it must exist.

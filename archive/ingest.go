@@ -57,6 +57,7 @@ type IngestOptions struct {
 	Defaults       Defaults
 	FollowSymlinks bool
 	Renderer       Renderer // nil: no renditions
+	Prober         Prober   // nil: Matroska, AVI and MPEG-TS videos are rejected
 	Indexer        Indexer  // nil: no index updates
 	// OnResult is called once per file, from one goroutine, once its status
 	// is final (for added files: after the commit).
@@ -419,9 +420,12 @@ func (a *Archive) process(ctx context.Context, j job, tax *Taxonomy, opts Ingest
 		}
 	}
 	info, err := media.Extract(tmp.f, tmp.size, media.Options{Location: a.loc, Sidecar: sidecar})
+	if err == nil && info.NeedsProbe {
+		err = probe(ctx, opts.Prober, tmp.f.Name(), info, a.loc)
+	}
 	out.stages.Metadata = time.Since(t1)
 	if err != nil {
-		if errors.Is(err, media.ErrUnsupported) {
+		if errors.Is(err, media.ErrUnsupported) || errors.Is(err, ErrToolMissing) {
 			return fail(StatusRejected, err)
 		}
 		return fail(StatusFailed, err)

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/haiduong/promo-archive/archive/media"
 )
 
 // writeJPEG writes a w×h JPEG whose pixels depend on seed, so different
@@ -454,5 +456,55 @@ func TestIngestAuditsAddedRecords(t *testing.T) {
 	ingestDir(t, a, src, IngestOptions{By: "Nguyễn Văn A"})
 	if h, _ := a.History(rr.results["a.jpg"].ID); len(h) != 1 {
 		t.Errorf("re-run wrote %d entries", len(h)-1)
+	}
+}
+
+// fakeProber reads nothing: it says every probed video is 640×360, 3 s.
+type fakeProber struct{ err error }
+
+func (p fakeProber) Probe(ctx context.Context, path, mime string) (*media.Info, error) {
+	if p.err != nil {
+		return nil, p.err
+	}
+	at := time.Date(2024, 2, 10, 1, 2, 3, 0, time.UTC)
+	return &media.Info{MIME: mime, Kind: media.KindVideo, Width: 640, Height: 360, DurationS: 3, Codec: "vp9",
+		CapturedAt: &at, CapturedAtSource: "container", Title: map[string]string{"x-default": "Hội xuân"}}, nil
+}
+
+func TestIngestProbedContainers(t *testing.T) {
+	src := t.TempDir()
+	// An EBML header: Matroska, which archive/media leaves to ffprobe.
+	writeFile(t, filepath.Join(src, "clip.mkv"), []byte("\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\x82\x88matroska...."))
+	for _, c := range []struct {
+		name   string
+		prober Prober
+		status FileStatus
+		errHas string
+	}{
+		{"no prober", nil, StatusRejected, "ffprobe (apt install ffmpeg)"},
+		{"ffprobe fails", fakeProber{err: errors.New("thumbs: ffprobe: exit status 1: EBML header parsing failed")}, StatusFailed, "EBML header parsing failed"},
+		{"probed", fakeProber{}, StatusAdded, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			a, err := Open(t.TempDir(), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.Close()
+			rr := ingestDir(t, a, src, IngestOptions{Prober: c.prober})
+			r := rr.results["clip.mkv"]
+			if r.Status != c.status || !strings.Contains(r.Error, c.errHas) {
+				t.Fatalf("%+v, want %s with %q", r, c.status, c.errHas)
+			}
+			if c.status != StatusAdded {
+				return
+			}
+			rec, err := a.Store().Get(r.ID)
+			if err != nil || rec.MIME != "video/x-matroska" || rec.Kind != "video" || rec.Width != 640 || rec.DurationS == nil ||
+				*rec.DurationS != 3 || rec.Codec != "vp9" || rec.Title["x-default"] != "Hội xuân" ||
+				rec.CapturedAt.Format(time.RFC3339) != "2024-02-10T08:02:03+07:00" {
+				t.Errorf("record %+v %v", rec, err)
+			}
+		})
 	}
 }

@@ -75,10 +75,10 @@ type Options struct {
 	MaxPixels int64
 	// Quality is the JPEG quality of the renditions, 1–100. Default 85.
 	Quality int
-	// FFmpeg, PDFToPPM and HeifConvert are the external renderers' paths;
+	// FFmpeg, FFprobe, PDFToPPM and HeifConvert are the external tools' paths;
 	// empty looks the tool up in $PATH when New runs. A path that does not
 	// resolve leaves the tool missing and its kinds get placeholders.
-	FFmpeg, PDFToPPM, HeifConvert string
+	FFmpeg, FFprobe, PDFToPPM, HeifConvert string
 	// ToolTimeout bounds one run of an external tool. Default 60 s.
 	ToolTimeout time.Duration
 	// ToolConcurrency bounds the external tools running at once. Default 2.
@@ -87,9 +87,9 @@ type Options struct {
 
 // Renderer makes renditions; it implements archive.Renderer.
 type Renderer struct {
-	opts                          Options
-	ffmpeg, pdftoppm, heifConvert tool
-	sem                           chan struct{} // one token per running tool
+	opts                                   Options
+	ffmpeg, ffprobe, pdftoppm, heifConvert tool
+	sem                                    chan struct{} // one token per running tool
 }
 
 var _ archive.Renderer = (*Renderer)(nil)
@@ -112,6 +112,8 @@ func New(opts Options) *Renderer {
 		opts: opts,
 		ffmpeg: newTool(toolInfo{"ffmpeg", "ffmpeg",
 			"video posters; videos get a placeholder", []string{"-version"}}, opts.FFmpeg),
+		ffprobe: newTool(toolInfo{"ffprobe", "ffmpeg",
+			"Matroska/WebM, AVI and MPEG-TS videos; they are rejected", []string{"-version"}}, opts.FFprobe),
 		pdftoppm: newTool(toolInfo{"pdftoppm", "poppler-utils",
 			"PDF first-page thumbnails; PDFs get a placeholder", []string{"-v"}}, opts.PDFToPPM),
 		heifConvert: newTool(toolInfo{"heif-convert", "libheif-examples",

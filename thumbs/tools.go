@@ -62,7 +62,7 @@ type ToolStatus struct {
 // Tools reports the external tools, found or missing, with their versions.
 func (r *Renderer) Tools(ctx context.Context) []ToolStatus {
 	var out []ToolStatus
-	for _, t := range []*tool{&r.ffmpeg, &r.pdftoppm, &r.heifConvert} {
+	for _, t := range []*tool{&r.ffmpeg, &r.ffprobe, &r.pdftoppm, &r.heifConvert} {
 		st := ToolStatus{Name: t.name, Package: t.pkg, Path: t.path, Found: t.path != "", Without: t.without}
 		if st.Found {
 			stdout, stderr, _ := r.run(ctx, t, t.versionArgs...) // -h exits non-zero on some versions

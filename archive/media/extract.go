@@ -52,6 +52,9 @@ func Extract(r io.ReaderAt, size int64, opts Options) (*Info, error) {
 		c, err = walkHEIF(r, size)
 	case mimeMP4, mimeMOV, mime3GP, mime3G2, mimeM4V:
 		return extractVideo(r, size, info, opts, loc)
+	case mimeMKV, mimeWebM, mimeAVI, mimeTS, mimeMPEG:
+		info.NeedsProbe = true
+		return info, nil
 	case mimePDF:
 		return extractPDF(r, size, info, opts, loc)
 	case mimeEPUB:

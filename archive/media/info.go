@@ -148,6 +148,11 @@ type Info struct {
 	// "xmp", "iptc+xmp", "xmp-sidecar", …).
 	Provenance map[string]string
 
+	// NeedsProbe is true for video containers this package recognises but
+	// does not parse (Matroska/WebM, AVI, MPEG-TS/PS): the caller reads
+	// them with ffprobe or rejects them.
+	NeedsProbe bool
+
 	// Warnings are human-readable notes about values dropped or repaired,
 	// each prefixed with the part that produced it ("exif: …").
 	Warnings []string

@@ -9,6 +9,15 @@ import (
 	"time"
 )
 
+// tsHead is the start of an MPEG transport stream: sync bytes every 188.
+func tsHead() []byte {
+	b := make([]byte, 3*188)
+	for i := 0; i < len(b); i += 188 {
+		b[i] = 0x47
+	}
+	return b
+}
+
 func TestSniff(t *testing.T) {
 	ftyp := func(major string, compat ...string) []byte {
 		b := []byte{0, 0, 0, byte(16 + 4*len(compat)), 'f', 't', 'y', 'p'}
@@ -40,6 +49,11 @@ func TestSniff(t *testing.T) {
 		{"mp4", ftyp("isom", "mp41"), mimeMP4, KindVideo},
 		{"mov ftyp", ftyp("qt  "), mimeMOV, KindVideo},
 		{"mov moov", []byte("\x00\x00\x00\x08moov"), mimeMOV, KindVideo},
+		{"matroska", []byte("\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\x82\x88matroska"), mimeMKV, KindVideo},
+		{"webm", []byte("\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\x82\x84webm"), mimeWebM, KindVideo},
+		{"avi", []byte("RIFF\x00\x00\x00\x00AVI LIST"), mimeAVI, KindVideo},
+		{"mpeg-ts", tsHead(), mimeTS, KindVideo},
+		{"mpeg-ps", []byte{0, 0, 1, 0xBA, 0x44}, mimeMPEG, KindVideo},
 		{"mov wide", []byte("\x00\x00\x00\x08wide\x00\x00\x00\x08mdat"), mimeMOV, KindVideo},
 		{"3gp", ftyp("3gp4", "isom"), mime3GP, KindVideo},
 		{"m4v", ftyp("M4V ", "isom"), mimeM4V, KindVideo},

@@ -698,6 +698,12 @@ func extractVideo(r io.ReaderAt, size int64, info *Info, opts Options, loc *time
 	if err != nil {
 		return nil, err
 	}
+	return finishVideo(v, info, opts, loc), nil
+}
+
+// finishVideo fills info from what a container reader (the MP4 walker or
+// ffprobe's report) found, with the XMP and native-metadata rules.
+func finishVideo(v *video, info *Info, opts Options, loc *time.Location) *Info {
 	info.Warnings = append(info.Warnings, v.warnings...)
 	info.Width, info.Height = v.width, v.height
 	info.Rotation, info.Codec = v.rotation, v.codec
@@ -714,5 +720,5 @@ func extractVideo(r io.ReaderAt, size int64, info *Info, opts Options, loc *time
 	if len(info.Provenance) == 0 {
 		info.Provenance = nil
 	}
-	return info, nil
+	return info
 }

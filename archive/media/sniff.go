@@ -22,6 +22,13 @@ const (
 	mime3GP  = "video/3gpp"
 	mime3G2  = "video/3gpp2"
 	mimeM4V  = "video/x-m4v"
+	// Containers this package does not parse; the archive reads them with
+	// ffprobe (Info.NeedsProbe).
+	mimeMKV  = "video/x-matroska"
+	mimeWebM = "video/webm"
+	mimeAVI  = "video/x-msvideo"
+	mimeTS   = "video/mp2t"
+	mimeMPEG = "video/mpeg"
 	mimePDF  = "application/pdf"
 	mimeEPUB = "application/epub+zip"
 )
@@ -31,7 +38,7 @@ func kindOf(mime string) Kind {
 	switch mime {
 	case mimeJPEG, mimePNG, mimeGIF, mimeTIFF, mimeWebP, mimeHEIC, mimeHEIF, mimeAVIF:
 		return KindPhoto
-	case mimeMP4, mimeMOV, mime3GP, mime3G2, mimeM4V:
+	case mimeMP4, mimeMOV, mime3GP, mime3G2, mimeM4V, mimeMKV, mimeWebM, mimeAVI, mimeTS, mimeMPEG:
 		return KindVideo
 	case mimePDF, mimeEPUB:
 		return KindPublication
@@ -62,6 +69,17 @@ func sniffMIME(b []byte) string {
 		return mimeTIFF
 	case len(b) >= 12 && string(b[:4]) == "RIFF" && string(b[8:12]) == "WEBP":
 		return mimeWebP
+	case len(b) >= 12 && string(b[:4]) == "RIFF" && string(b[8:12]) == "AVI ":
+		return mimeAVI
+	case bytes.HasPrefix(b, []byte{0x1A, 0x45, 0xDF, 0xA3}): // EBML
+		if bytes.Contains(b[:min(len(b), 64)], []byte("webm")) {
+			return mimeWebM
+		}
+		return mimeMKV
+	case len(b) > 376 && b[0] == 0x47 && b[188] == 0x47 && b[376] == 0x47: // MPEG-TS sync bytes
+		return mimeTS
+	case bytes.HasPrefix(b, []byte{0, 0, 1, 0xBA}): // MPEG program stream pack header
+		return mimeMPEG
 	case bytes.HasPrefix(b, []byte("%PDF-")):
 		return mimePDF
 	case bytes.HasPrefix(b, []byte("PK\x03\x04")):

@@ -106,8 +106,10 @@ func runIngest(cmd *cobra.Command, g *globalOptions, o ingestOptions, args []str
 		Indexer:        ix,
 		By:             osUser(),
 	}
+	tools := thumbs.New(thumbs.Options{})
+	opts.Prober = tools
 	if !o.noRenditions {
-		opts.Renderer = thumbs.New(thumbs.Options{})
+		opts.Renderer = tools
 	}
 	bar := g.bar(!o.json, "ingest")
 	opts.OnProgress = bar.Update

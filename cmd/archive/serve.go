@@ -149,8 +149,10 @@ func runServe(cmd *cobra.Command, g *globalOptions, o serveOptions) error {
 		AdminToken: token, Location: a.Location(), Logger: log,
 		Ready: func(context.Context) error { _, err := a.Store().LastSeq(); return err },
 	}
+	tools := thumbs.New(thumbs.Options{})
+	deps.Prober = tools
 	if !o.noRenditions {
-		deps.Renderer = thumbs.New(thumbs.Options{})
+		deps.Renderer = tools
 	}
 	// Downloads and rendition requests, counted for the reports.
 	served := a.NewServedCounter(5 * time.Second)
