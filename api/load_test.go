@@ -88,7 +88,9 @@ func TestLoad(t *testing.T) {
 	cfg := DefaultConfig()
 	// Every client comes from 127.0.0.1: per-IP limits would measure the limiter.
 	cfg.RateAnon, cfg.RateKey = 0, 0
-	cfg.SearchCache = envInt("LOADTEST_SEARCH_CACHE", cfg.SearchCache)
+	if v, err := strconv.Atoi(os.Getenv("LOADTEST_SEARCH_CACHE")); err == nil && v >= 0 {
+		cfg.SearchCache = v // 0 measures the index alone
+	}
 	srv, err := New(cfg, Deps{Records: a.Store(), Search: ix, Stats: a.Store(), Files: a, Keys: a.Store()})
 	if err != nil {
 		t.Fatal(err)
