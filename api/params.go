@@ -142,22 +142,11 @@ func intParam(v url.Values, name string, def, lo, hi int) (int, error) {
 	return n, nil
 }
 
-// dateParam reads YYYY-MM-DD (in loc; an end date covers the whole day) or
-// RFC 3339, as the CLI's --from and --to do.
+// dateParam reads a date bound of the search (indexer.ParseDateBound).
 func dateParam(v url.Values, name string, loc *time.Location, end bool) (time.Time, error) {
-	s := v.Get(name)
-	if s == "" {
-		return time.Time{}, nil
-	}
-	if t, err := time.ParseInLocation("2006-01-02", s, loc); err == nil {
-		if end {
-			t = t.AddDate(0, 0, 1)
-		}
-		return t, nil
-	}
-	t, err := time.Parse(time.RFC3339, s)
+	t, err := indexer.ParseDateBound(v.Get(name), loc, end)
 	if err != nil {
-		return time.Time{}, perr(name, "%q is not YYYY-MM-DD or RFC 3339", s)
+		return time.Time{}, perr(name, "%v", err)
 	}
 	return t, nil
 }

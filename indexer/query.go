@@ -573,3 +573,23 @@ func (rw *rewriter) checkField(field string, q query.Query) query.Query {
 	}
 	return q
 }
+
+// ParseDateBound reads a bound of the captured-date filter as the CLI and
+// the API take it: YYYY-MM-DD in loc, or RFC 3339. An end bound given as a
+// day covers that whole day (Query.To is exclusive). "" is an open bound.
+func ParseDateBound(s string, loc *time.Location, end bool) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.ParseInLocation("2006-01-02", s, loc); err == nil {
+		if end {
+			t = t.AddDate(0, 0, 1)
+		}
+		return t, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not YYYY-MM-DD or RFC 3339", s)
+	}
+	return t, nil
+}

@@ -66,10 +66,11 @@ func (b *progressBar) Update(p archive.Progress) {
 	b.drawn = true
 }
 
-// Finish ends the bar's line.
+// Finish ends the bar's line; a second call does nothing.
 func (b *progressBar) Finish() {
 	if b != nil && b.drawn {
 		fmt.Fprintln(b.w)
+		b.drawn = false
 	}
 }
 

@@ -6,6 +6,9 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/indexer"
 )
 
 type reindexOptions struct{}
@@ -24,27 +27,19 @@ index stays as it was.`,
 }
 
 func runReindex(ctx context.Context, g *globalOptions, _ reindexOptions) error {
-	a, err := g.openArchive(true)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	ix, err := g.openIndex(ctx, a)
-	if err != nil {
-		return err
-	}
-	defer ix.Close()
-	bar := g.bar(true, "reindex")
-	defer bar.Finish()
-	progress := bar.Counts()
-	start := time.Now()
-	if err := ix.Rebuild(ctx, progress); err != nil {
-		return err
-	}
-	n, err := a.Store().Count()
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(g.stdout, "reindexed %d records in %s\n", n, time.Since(start).Round(time.Millisecond))
-	return nil
+	return g.withIndex(ctx, func(a *archive.Archive, ix *indexer.Index) error {
+		bar := g.bar(true, "reindex")
+		defer bar.Finish()
+		start := time.Now()
+		if err := ix.Rebuild(ctx, bar.Counts()); err != nil {
+			return err
+		}
+		n, err := a.Store().Count()
+		if err != nil {
+			return err
+		}
+		bar.Finish()
+		fmt.Fprintf(g.stdout, "reindexed %d records in %s\n", n, time.Since(start).Round(time.Millisecond))
+		return nil
+	})
 }

@@ -100,21 +100,11 @@ func (o searchOptions) searchQuery(text string, loc *time.Location) (indexer.Que
 	return q, nil
 }
 
-// parseDateFlag reads YYYY-MM-DD (in loc; an end date covers the whole
-// day) or RFC 3339.
+// parseDateFlag reads a date bound flag (indexer.ParseDateBound).
 func parseDateFlag(flag, s string, loc *time.Location, end bool) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	if t, err := time.ParseInLocation("2006-01-02", s, loc); err == nil {
-		if end {
-			t = t.AddDate(0, 0, 1)
-		}
-		return t, nil
-	}
-	t, err := time.Parse(time.RFC3339, s)
+	t, err := indexer.ParseDateBound(s, loc, end)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%w: %s %q: want YYYY-MM-DD or RFC 3339", errUsage, flag, s)
+		return time.Time{}, fmt.Errorf("%w: %s: %v", errUsage, flag, err)
 	}
 	return t, nil
 }
@@ -154,6 +144,24 @@ func runSearch(ctx context.Context, g *globalOptions, o searchOptions, text stri
 		}
 		return printSearchResult(g, res, q.Facets)
 	}
+	return g.withIndex(ctx, func(a *archive.Archive, ix *indexer.Index) error {
+		res, err := ix.Search(ctx, q)
+		if errors.Is(err, indexer.ErrBadQuery) {
+			return fmt.Errorf("%w: %v", errUsage, err)
+		}
+		if err != nil {
+			return err
+		}
+		if o.json {
+			return newJSONEncoder(g.stdout, true).Encode(res)
+		}
+		return printSearchResult(g, res, q.Facets)
+	})
+}
+
+// withIndex opens the archive read-only and its index (caught up with the
+// store), calls fn, and closes the index before the archive.
+func (g *globalOptions) withIndex(ctx context.Context, fn func(a *archive.Archive, ix *indexer.Index) error) error {
 	a, err := g.openArchive(true)
 	if err != nil {
 		return err
@@ -164,17 +172,7 @@ func runSearch(ctx context.Context, g *globalOptions, o searchOptions, text stri
 		return err
 	}
 	defer ix.Close()
-	res, err := ix.Search(ctx, q)
-	if errors.Is(err, indexer.ErrBadQuery) {
-		return fmt.Errorf("%w: %v", errUsage, err)
-	}
-	if err != nil {
-		return err
-	}
-	if o.json {
-		return newJSONEncoder(g.stdout, true).Encode(res)
-	}
-	return printSearchResult(g, res, q.Facets)
+	return fn(a, ix)
 }
 
 func printSearchResult(g *globalOptions, res *indexer.Result, facets []string) error {
