@@ -23,6 +23,8 @@ func ingestOne(t *testing.T) (root, id string) {
 	return root, parseIngest(t, r.stdout)["a.jpg"].ID
 }
 
+// history returns a record's audit entries after the one its ingest wrote
+// (checked here: it comes first, via ingest).
 func history(t *testing.T, root, id string) []archive.AuditEntry {
 	t.Helper()
 	r := runCLI(t, "--root", root, "history", "--json", id[:10])
@@ -30,7 +32,10 @@ func history(t *testing.T, root, id string) []archive.AuditEntry {
 	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &h) != nil {
 		t.Fatalf("history: %d %s %s", r.code, r.stdout, r.stderr)
 	}
-	return h
+	if len(h) == 0 || h[0].Via != archive.ViaIngest || h[0].Field != "ingest" {
+		t.Fatalf("history does not start with the ingest: %+v", h)
+	}
+	return h[1:]
 }
 
 func TestEditAndHistory(t *testing.T) {
