@@ -74,6 +74,10 @@ type Index struct {
 	// exclusively.
 	mu  sync.RWMutex
 	idx bleve.Index
+
+	// facets caches the facet column of the snapshot faceted searches
+	// last ran on (see facets.go); writes drop it.
+	facets facetColumns
 }
 
 // Open opens the index at path (ROOT/index.bleve), creating or rebuilding
@@ -209,6 +213,7 @@ func (ix *Index) Close() error {
 	}
 	err := ix.idx.Close()
 	ix.idx = nil
+	ix.facets.reset()
 	if err != nil {
 		return fmt.Errorf("indexer: close: %w", err)
 	}
@@ -247,6 +252,7 @@ func (ix *Index) Index(ctx context.Context, recs []*archive.Record, seq uint64) 
 		return fmt.Errorf("indexer: write batch of %d: %w", len(recs), err)
 	}
 	ix.applied = seq
+	ix.facets.reset()
 	return nil
 }
 
@@ -318,6 +324,7 @@ func (ix *Index) catchUpLocked(ctx context.Context) error {
 		return err
 	}
 	ix.applied = upTo
+	ix.facets.reset()
 	return nil
 }
 
@@ -465,5 +472,6 @@ func (ix *Index) swap(built string) error {
 		return fmt.Errorf("indexer: open rebuilt index: %w", err)
 	}
 	ix.idx = idx
+	ix.facets.reset()
 	return nil
 }

@@ -5,12 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 
 	"github.com/haiduong/promo-archive/archive"
@@ -65,12 +62,7 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 	}
 
 	// Facets whose own filter is set are counted in a second search without
-	// that filter; the others ride on the main search.
-	req := bleve.NewSearchRequestOptions(p.query(""), p.size, p.from, false)
-	req.SortBy(p.sort)
-	if p.sort[0] != "-_score" {
-		req.Score = bleve.ScoreNone // sorted by a field: scores are not needed
-	}
+	// that filter; the others are counted during the main search.
 	var separate, riding []string
 	for _, f := range p.facets {
 		if _, filtered := p.filters[facetFilterKey(f)]; filtered {
@@ -79,8 +71,16 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 		}
 		riding = append(riding, f)
 	}
+	var tally *facetTally
+	bq := p.query("")
 	if len(riding) > 0 {
-		req.AddFacet(fieldFacets, bleve.NewFacetRequest(fieldFacets, allFacetValues))
+		tally = &facetTally{cols: &ix.facets}
+		bq = &countingQuery{q: bq, tally: tally}
+	}
+	req := bleve.NewSearchRequestOptions(bq, p.size, p.from, false)
+	req.SortBy(p.sort)
+	if p.sort[0] != "-_score" {
+		req.Score = bleve.ScoreNone // sorted by a field: scores are not needed
 	}
 	res, err := ix.idx.SearchInContext(ctx, req)
 	if err != nil {
@@ -91,17 +91,16 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 		out.Facets = make(map[string][]FacetCount, len(p.facets))
 	}
 	for _, f := range riding {
-		out.Facets[f] = ix.gaz.facetCounts(f, res.Facets[fieldFacets], p.fsize)
+		out.Facets[f] = tally.facetCounts(ix.gaz, f, p.fsize)
 	}
 	for _, f := range separate {
-		freq := bleve.NewSearchRequestOptions(p.query(facetFilterKey(f)), 0, 0, false)
+		ft := &facetTally{cols: &ix.facets}
+		freq := bleve.NewSearchRequestOptions(&countingQuery{q: p.query(facetFilterKey(f)), tally: ft}, 0, 0, false)
 		freq.Score = bleve.ScoreNone
-		freq.AddFacet(fieldFacets, bleve.NewFacetRequest(fieldFacets, allFacetValues))
-		fres, err := ix.idx.SearchInContext(ctx, freq)
-		if err != nil {
+		if _, err := ix.idx.SearchInContext(ctx, freq); err != nil {
 			return nil, searchError(err)
 		}
-		out.Facets[f] = ix.gaz.facetCounts(f, fres.Facets[fieldFacets], p.fsize)
+		out.Facets[f] = ft.facetCounts(ix.gaz, f, p.fsize)
 	}
 	for _, h := range res.Hits {
 		rec, err := ix.src.Get(h.ID)
@@ -146,34 +145,6 @@ func searchError(err error) error {
 		return err
 	}
 	return &QueryError{Param: "text", Msg: err.Error(), Err: err}
-}
-
-// allFacetValues asks Bleve for every value of fieldFacets: the values of
-// each facet are picked from them by prefix.
-const allFacetValues = 1 << 20
-
-// facetCounts picks the values of one facet from the counts of fieldFacets
-// (name:value): the size most frequent, ties by value.
-func (g *gazetteer) facetCounts(name string, fr *search.FacetResult, size int) []FacetCount {
-	if fr == nil || fr.Terms == nil {
-		return []FacetCount{}
-	}
-	prefix := name + ":"
-	out := []FacetCount{}
-	for _, t := range fr.Terms.Terms() {
-		v, ok := strings.CutPrefix(t.Term, prefix)
-		if !ok {
-			continue
-		}
-		out = append(out, FacetCount{Value: v, Count: t.Count, Label: g.label(name, v)})
-	}
-	slices.SortFunc(out, func(a, b FacetCount) int {
-		if a.Count != b.Count {
-			return b.Count - a.Count
-		}
-		return strings.Compare(a.Value, b.Value)
-	})
-	return out[:min(len(out), size)]
 }
 
 func (g *gazetteer) label(facet, code string) string {

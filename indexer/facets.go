@@ -1,0 +1,224 @@
+package indexer
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
+)
+
+// Facets are counted here rather than by Bleve's facet builder, which
+// decodes the (compressed) doc values of fieldFacets for every match. A
+// facetColumn holds, for one index snapshot, the facet values of every
+// internal document number as small ints; a countingQuery wraps the query of
+// a search so that every match the collector sees is counted from the
+// column of the very snapshot the search runs on.
+
+// facetColumn is the facet values of every document of one snapshot, in
+// CSR form: the values of document n are vals[start[n]:start[n+1]], each an
+// index into terms.
+type facetColumn struct {
+	reader index.IndexReader // the snapshot the column describes
+	start  []uint32
+	vals   []uint32
+	terms  []facetTerm
+}
+
+// facetTerm is one name:value of fieldFacets.
+type facetTerm struct {
+	facet string
+	value string
+}
+
+// facetColumns caches the column of the latest snapshot a faceted search
+// ran on.
+type facetColumns struct {
+	mu  sync.Mutex
+	col *facetColumn
+}
+
+// get returns the column of r, building it when r is another snapshot than
+// the cached column's. Scorch hands out the same snapshot value until the
+// index changes (a batch, a merge), so the comparison is by identity.
+func (c *facetColumns) get(r index.IndexReader) (*facetColumn, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.col != nil && c.col.reader == r {
+		return c.col, nil
+	}
+	c.col = nil // release the old snapshot before building
+	col, err := buildFacetColumn(r)
+	if err != nil {
+		return nil, err
+	}
+	c.col = col
+	return col, nil
+}
+
+// reset drops the cached column (the index changed or closed).
+func (c *facetColumns) reset() {
+	c.mu.Lock()
+	c.col = nil
+	c.mu.Unlock()
+}
+
+func buildFacetColumn(r index.IndexReader) (*facetColumn, error) {
+	col := &facetColumn{reader: r}
+	ids := map[string]uint32{}
+	type docVals struct {
+		doc      uint64
+		from, to uint32
+	}
+	var docs []docVals
+	ir, err := r.DocIDReaderAll()
+	if err != nil {
+		return nil, err
+	}
+	defer ir.Close()
+	dvr, err := r.DocValueReader([]string{fieldFacets})
+	if err != nil {
+		return nil, err
+	}
+	var vals []uint32
+	visit := func(field string, term []byte) {
+		if field != fieldFacets {
+			return
+		}
+		id, ok := ids[string(term)]
+		if !ok {
+			name, value, _ := strings.Cut(string(term), ":")
+			id = uint32(len(col.terms))
+			ids[string(term)] = id
+			col.terms = append(col.terms, facetTerm{facet: name, value: value})
+		}
+		vals = append(vals, id)
+	}
+	sorted := true
+	for {
+		iid, err := ir.Next()
+		if err != nil {
+			return nil, err
+		}
+		if iid == nil {
+			break
+		}
+		n := iid.Value()
+		from := uint32(len(vals))
+		if err := dvr.VisitDocValues(iid, visit); err != nil {
+			return nil, err
+		}
+		if len(docs) > 0 && docs[len(docs)-1].doc >= n {
+			sorted = false
+		}
+		docs = append(docs, docVals{doc: n, from: from, to: uint32(len(vals))})
+	}
+	if !sorted { // scorch yields documents in order; be safe anyway
+		slices.SortStableFunc(docs, func(a, b docVals) int { return cmp.Compare(a.doc, b.doc) })
+	}
+	var size uint64
+	if len(docs) > 0 {
+		size = docs[len(docs)-1].doc + 1
+	}
+	col.start = make([]uint32, size+1)
+	col.vals = make([]uint32, 0, len(vals))
+	d := 0
+	for n := range size {
+		col.start[n] = uint32(len(col.vals))
+		for ; d < len(docs) && docs[d].doc == n; d++ {
+			col.vals = append(col.vals, vals[docs[d].from:docs[d].to]...)
+		}
+	}
+	col.start[size] = uint32(len(col.vals))
+	return col, nil
+}
+
+// facetTally counts the facet values of the matches of one search.
+type facetTally struct {
+	cols   *facetColumns
+	col    *facetColumn
+	counts []int32
+}
+
+// countingQuery runs q and counts the facet values of every match.
+type countingQuery struct {
+	q     query.Query
+	tally *facetTally
+}
+
+func (cq *countingQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, opts search.SearcherOptions) (search.Searcher, error) {
+	col, err := cq.tally.cols.get(r)
+	if err != nil {
+		return nil, err
+	}
+	cq.tally.col = col
+	cq.tally.counts = make([]int32, len(col.terms))
+	s, err := cq.q.Searcher(ctx, r, m, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &countingSearcher{Searcher: s, col: col, counts: cq.tally.counts}, nil
+}
+
+// countingSearcher counts the facet values of each match it returns.
+type countingSearcher struct {
+	search.Searcher
+	col    *facetColumn
+	counts []int32
+}
+
+func (s *countingSearcher) count(dm *search.DocumentMatch) {
+	if dm == nil {
+		return
+	}
+	n := dm.IndexInternalID.Value()
+	if n+1 >= uint64(len(s.col.start)) {
+		return
+	}
+	for _, v := range s.col.vals[s.col.start[n]:s.col.start[n+1]] {
+		s.counts[v]++
+	}
+}
+
+func (s *countingSearcher) Next(ctx *search.SearchContext) (*search.DocumentMatch, error) {
+	dm, err := s.Searcher.Next(ctx)
+	s.count(dm)
+	return dm, err
+}
+
+func (s *countingSearcher) Advance(ctx *search.SearchContext, id index.IndexInternalID) (*search.DocumentMatch, error) {
+	dm, err := s.Searcher.Advance(ctx, id)
+	s.count(dm)
+	return dm, err
+}
+
+// facetCounts picks the values of one facet from the tally: the size most
+// frequent, ties by value.
+func (t *facetTally) facetCounts(g *gazetteer, name string, size int) []FacetCount {
+	out := []FacetCount{}
+	if t.col == nil {
+		return out
+	}
+	for i, term := range t.col.terms {
+		if term.facet != name || t.counts[i] == 0 {
+			continue
+		}
+		out = append(out, FacetCount{Value: term.value, Count: int(t.counts[i])})
+	}
+	slices.SortFunc(out, func(a, b FacetCount) int {
+		if a.Count != b.Count {
+			return b.Count - a.Count
+		}
+		return strings.Compare(a.Value, b.Value)
+	})
+	out = out[:min(len(out), size)]
+	for i := range out {
+		out[i].Label = g.label(name, out[i].Value)
+	}
+	return out
+}

@@ -1,0 +1,118 @@
+package indexer
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/blevesearch/bleve/v2"
+)
+
+// referenceFacets counts facet f of the query p.query(without f's filter
+// when set) with Bleve's facet builder, the way Search used to.
+func referenceFacets(t *testing.T, ix *Index, q Query, f string) map[string]int {
+	t.Helper()
+	p, err := ix.gaz.plan(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	without := ""
+	if _, ok := p.filters[facetFilterKey(f)]; ok {
+		without = facetFilterKey(f)
+	}
+	req := bleve.NewSearchRequestOptions(p.query(without), 0, 0, false)
+	req.AddFacet(fieldFacets, bleve.NewFacetRequest(fieldFacets, 1<<20))
+	res, err := ix.idx.SearchInContext(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int{}
+	if fr := res.Facets[fieldFacets]; fr != nil && fr.Terms != nil {
+		for _, tf := range fr.Terms.Terms() {
+			if v, ok := strings.CutPrefix(tf.Term, f+":"); ok {
+				out[v] = tf.Count
+			}
+		}
+	}
+	return out
+}
+
+func checkFacets(t *testing.T, ix *Index, q Query) {
+	t.Helper()
+	q.Facets = FacetNames()
+	q.FacetSize = maxFacet
+	res, err := ix.Search(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range FacetNames() {
+		want := referenceFacets(t, ix, q, f)
+		got := map[string]int{}
+		for i, c := range res.Facets[f] {
+			got[c.Value] = c.Count
+			if i > 0 {
+				prev := res.Facets[f][i-1]
+				if prev.Count < c.Count || prev.Count == c.Count && prev.Value > c.Value {
+					t.Errorf("%+v facet %s not ordered: %v", q, f, res.Facets[f])
+				}
+			}
+		}
+		if len(want) > maxFacet {
+			continue // truncated: compare the order checks only
+		}
+		if len(got) != len(want) {
+			t.Errorf("%+v facet %s = %v, want %v", q, f, got, want)
+			continue
+		}
+		for v, n := range want {
+			if got[v] != n {
+				t.Errorf("%+v facet %s %s = %d, want %d", q, f, v, got[v], n)
+			}
+		}
+	}
+}
+
+// TestFacetColumn checks the facet counts of Search against Bleve's facet
+// builder, before and after the index changes.
+func TestFacetColumn(t *testing.T) {
+	recs := benchRecords(600)
+	src := newMemSource(recs[:400])
+	ix, err := Open(context.Background(), filepath.Join(t.TempDir(), "index.bleve"), src, Options{BatchSize: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	queries := []Query{
+		{},
+		{Text: "Hải Dương"},
+		{Text: "lễ hội", Kinds: []string{"photo"}},
+		{Text: "chua", Categories: []string{"du-lich", "lich-su"}, Places: []string{"288"}},
+		{Keywords: []string{"du lịch"}, Sort: "ingested_at"},
+	}
+	for _, q := range queries {
+		checkFacets(t, ix, q)
+	}
+	// Later records, some replacing earlier ones: the column must follow.
+	more := slices.Clone(recs[400:])
+	for i := range 50 {
+		r := *recs[400+i]
+		r.ID = recs[i].ID
+		more[i] = &r
+	}
+	for i := 0; i < len(more); i += 40 {
+		batch := more[i:min(i+40, len(more))]
+		src.recs = append(src.recs, batch...)
+		for _, r := range batch {
+			src.byID[r.ID] = r
+		}
+		if err := ix.Index(context.Background(), batch, uint64(len(src.recs))); err != nil {
+			t.Fatal(err)
+		}
+		checkFacets(t, ix, queries[i/40%len(queries)])
+	}
+	for _, q := range queries {
+		checkFacets(t, ix, q)
+	}
+}
