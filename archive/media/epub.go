@@ -263,27 +263,13 @@ func parseOPF(pkg *epubPackage, b []byte, warns *[]string) {
 			s := text.String()
 			switch cur.local {
 			case "title":
-				if pkg.title == nil {
-					pkg.title = langText{}
-				}
-				if _, ok := pkg.title[normLang(cur.lang)]; !ok && len(pkg.title) < xmpMaxItems {
-					pkg.title.set(cur.lang, s, true)
-				}
+				pkg.title = setLangFirst(pkg.title, cur.lang, s)
 			case "description":
-				if pkg.description == nil {
-					pkg.description = langText{}
-				}
-				if _, ok := pkg.description[normLang(cur.lang)]; !ok && len(pkg.description) < xmpMaxItems {
-					pkg.description.set(cur.lang, s, true)
-				}
+				pkg.description = setLangFirst(pkg.description, cur.lang, s)
 			case "creator":
-				if len(pkg.creators) < xmpMaxItems {
-					pkg.creators = append(pkg.creators, s)
-				}
+				pkg.creators = appendItem(pkg.creators, s)
 			case "subject":
-				if len(pkg.subjects) < xmpMaxItems {
-					pkg.subjects = append(pkg.subjects, s)
-				}
+				pkg.subjects = appendItem(pkg.subjects, s)
 			case "language":
 				if pkg.language == "" {
 					pkg.language = strings.TrimSpace(s)

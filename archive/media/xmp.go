@@ -122,13 +122,9 @@ func (c *xmpClaims) setSimple(prop, lang, v string) {
 func (c *xmpClaims) addItem(prop, lang, v string, simple bool) {
 	switch prop {
 	case "dc:subject":
-		if len(c.subject) < xmpMaxItems {
-			c.subject = append(c.subject, v)
-		}
+		c.subject = appendItem(c.subject, v)
 	case "dc:creator":
-		if len(c.creator) < xmpMaxItems {
-			c.creator = append(c.creator, v)
-		}
+		c.creator = appendItem(c.creator, v)
 	case "dc:title":
 		c.title = setLang(c.title, lang, v, true)
 	case "dc:description":
@@ -150,6 +146,22 @@ func setLang(m langText, lang, v string, descriptive bool) langText {
 		m.set(lang, v, descriptive)
 	}
 	return m
+}
+
+// setLangFirst is setLang that keeps the first value of each language.
+func setLangFirst(m langText, lang, v string) langText {
+	if _, ok := m[normLang(lang)]; ok {
+		return m
+	}
+	return setLang(m, lang, v, true)
+}
+
+// appendItem appends v to a list of at most xmpMaxItems values.
+func appendItem(list []string, v string) []string {
+	if len(list) >= xmpMaxItems {
+		return list
+	}
+	return append(list, v)
 }
 
 type xmpFrameKind int
