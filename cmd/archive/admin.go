@@ -88,15 +88,11 @@ func runVerify(cmd *cobra.Command, g *globalOptions, o verifyOptions) error {
 	if err != nil {
 		return err
 	}
-	if o.json {
-		if err := newJSONEncoder(g.stdout, true).Encode(rep); err != nil {
-			return err
-		}
-	} else {
-		for _, p := range rep.Problems {
-			fmt.Fprintf(g.stdout, "%s %s %s %s\n", p.Problem, p.ID, p.Path, p.Detail)
-		}
+	if err := g.printReport(o.json, rep, func() {
+		g.printProblems(rep.Problems)
 		fmt.Fprintf(g.stdout, "verified %d originals (%s): %d problems\n", rep.Checked, fmtBytes(rep.Bytes), len(rep.Problems))
+	}); err != nil {
+		return err
 	}
 	if len(rep.Problems) > 0 {
 		return &exitError{code: exitFatal, err: fmt.Errorf("%d originals missing or corrupt", len(rep.Problems))}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -45,16 +46,12 @@ func runBackup(cmd *cobra.Command, g *globalOptions, o backupOptions, dest strin
 	if err != nil {
 		return err
 	}
-	if o.json {
-		if err := newJSONEncoder(g.stdout, true).Encode(m); err != nil {
-			return err
-		}
-	} else {
-		for _, p := range m.Problems {
-			fmt.Fprintf(g.stdout, "%s %s %s %s\n", p.Problem, p.ID, p.Path, p.Detail)
-		}
+	if err := g.printReport(o.json, m, func() {
+		g.printProblems(m.Problems)
 		fmt.Fprintf(g.stdout, "backed up %d records to %s: %d originals (%s), %d copied now (%s)\n",
 			m.Records, dest, m.Originals, fmtBytes(m.Bytes), m.Copied, fmtBytes(m.CopiedBytes))
+	}); err != nil {
+		return err
 	}
 	if len(m.Problems) > 0 {
 		return &exitError{code: exitFatal, err: fmt.Errorf("%d originals missing or corrupt in the archive, not backed up", len(m.Problems))}
@@ -112,16 +109,14 @@ func runRestore(cmd *cobra.Command, g *globalOptions, o restoreOptions, src, roo
 	opts.OnProgress = bar.Update
 	rep, err := archive.Restore(cmd.Context(), src, root, opts)
 	bar.Finish()
-	if rep != nil && o.json {
-		if jerr := newJSONEncoder(g.stdout, true).Encode(rep); jerr != nil && err == nil {
-			err = jerr
-		}
-	} else if rep != nil {
-		for _, p := range rep.Problems {
-			fmt.Fprintf(g.stdout, "%s %s %s %s\n", p.Problem, p.ID, p.Path, p.Detail)
-		}
+	if rep == nil {
+		return err
+	}
+	// The report says what was restored even when the restore failed.
+	perr := g.printReport(o.json, rep, func() {
+		g.printProblems(rep.Problems)
 		fmt.Fprintf(g.stdout, "restored %d records, %d originals (%s), %d renditions into %s\n",
 			rep.Records, rep.Originals, fmtBytes(rep.Bytes), rep.Renditions, root)
-	}
-	return err
+	})
+	return cmp.Or(err, perr)
 }

@@ -19,6 +19,8 @@ import (
 	_ "time/tzdata" // the archive's time zone must load on machines without zoneinfo
 
 	"github.com/spf13/cobra"
+
+	"github.com/haiduong/promo-archive/archive"
 )
 
 // Exit codes of RECORD.md.
@@ -141,5 +143,21 @@ func (g *globalOptions) logger() (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(g.stderr, o)), nil
 	default:
 		return nil, fmt.Errorf("%w: --log-format %q (want text or json)", errUsage, g.logFormat)
+	}
+}
+
+// printReport writes v as indented JSON with --json, else calls human.
+func (g *globalOptions) printReport(asJSON bool, v any, human func()) error {
+	if asJSON {
+		return newJSONEncoder(g.stdout, true).Encode(v)
+	}
+	human()
+	return nil
+}
+
+// printProblems lists originals found missing or corrupt, one a line.
+func (g *globalOptions) printProblems(ps []archive.VerifyProblem) {
+	for _, p := range ps {
+		fmt.Fprintf(g.stdout, "%s %s %s %s\n", p.Problem, p.ID, p.Path, p.Detail)
 	}
 }

@@ -50,16 +50,14 @@ func runRethumb(cmd *cobra.Command, g *globalOptions, o rethumbOptions) error {
 	if err != nil {
 		return err
 	}
-	if o.json {
-		if err := newJSONEncoder(g.stdout, true).Encode(rep); err != nil {
-			return err
-		}
-	} else {
+	if err := g.printReport(o.json, rep, func() {
 		for _, f := range rep.Failed {
 			fmt.Fprintf(g.stderr, "failed: %s (%s): %s\n", f.Path, f.ID[:12], f.Error)
 		}
 		fmt.Fprintf(g.stdout, "%d selected, %d rendered (%d still placeholders), %d failed\n",
 			rep.Selected, rep.Rendered, rep.Still, len(rep.Failed))
+	}); err != nil {
+		return err
 	}
 	if len(rep.Failed) > 0 {
 		return &exitError{code: exitPartial}
