@@ -17,6 +17,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/archive/ingest"
 )
 
 // IngestRequest is the JSON body of POST /v1/ingest for folders the server
@@ -84,16 +85,16 @@ func (s *Server) handleIngest() http.HandlerFunc {
 	}
 }
 
-func parseDefaults(status, visibility string) (archive.Defaults, error) {
+func parseDefaults(status, visibility string) (ingest.Defaults, error) {
 	st, err := archive.ParseStatus(status)
 	if err != nil {
-		return archive.Defaults{}, perr("status", "%v", err)
+		return ingest.Defaults{}, perr("status", "%v", err)
 	}
 	vis, err := archive.ParseVisibility(visibility)
 	if err != nil {
-		return archive.Defaults{}, perr("visibility", "%v", err)
+		return ingest.Defaults{}, perr("visibility", "%v", err)
 	}
-	return archive.Defaults{Status: st, Visibility: vis}, nil
+	return ingest.Defaults{Status: st, Visibility: vis}, nil
 }
 
 // pathsJob reads the JSON body: folders or files on the server.

@@ -63,9 +63,9 @@ type CuratorMeta struct {
 	Classification string
 }
 
-// csvRow is one row of a metadata.csv, parsed and validated, or the error
+// CSVRow is one row of a metadata.csv, parsed and validated, or the error
 // that names its row and column.
-type csvRow struct {
+type CSVRow struct {
 	Row  int // 1-based line of the record, the header being row 1
 	File string
 	Meta CuratorMeta
@@ -90,12 +90,12 @@ func (e *RowError) Unwrap() error { return ErrMetadataCSV }
 // semicolon separated. Unknown columns are an error naming them; a bad value
 // is reported in its row's Err and the other rows still apply. name is used
 // in messages.
-func parseMetadataCSV(name string, r io.Reader, tax *Taxonomy, loc *time.Location) ([]csvRow, error) {
+func parseMetadataCSV(name string, r io.Reader, tax *Taxonomy, loc *time.Location) ([]CSVRow, error) {
 	sh, err := openCSVSheet(name, r, CSVColumns(), "file")
 	if err != nil {
 		return nil, err
 	}
-	var rows []csvRow
+	var rows []CSVRow
 	seen := map[string]int{}
 	for {
 		rowNum, get, rec, err := sh.next()
@@ -110,10 +110,10 @@ func parseMetadataCSV(name string, r io.Reader, tax *Taxonomy, loc *time.Locatio
 			if allBlank(rec) {
 				continue
 			}
-			rows = append(rows, csvRow{Row: rowNum, Err: &RowError{name, rowNum, "file", "empty file name"}})
+			rows = append(rows, CSVRow{Row: rowNum, Err: &RowError{name, rowNum, "file", "empty file name"}})
 			continue
 		}
-		row := csvRow{Row: rowNum, File: file}
+		row := CSVRow{Row: rowNum, File: file}
 		if prev, dup := seen[file]; dup {
 			row.Err = &RowError{name, rowNum, "file", fmt.Sprintf("%q is already described in row %d", file, prev)}
 		} else {
@@ -394,8 +394,8 @@ func parseCuratorTime(s string, loc *time.Location) (time.Time, bool, error) {
 	return time.Time{}, false, fmt.Errorf("%q is not a date (use 2024-03-01, 2024-03-01 14:30 or RFC 3339)", s)
 }
 
-// loadMetadataCSV parses the metadata.csv at p, if there is one.
-func loadMetadataCSV(p, display string, tax *Taxonomy, loc *time.Location) ([]csvRow, error) {
+// LoadMetadataCSV parses the metadata.csv at p, if there is one.
+func LoadMetadataCSV(p, display string, tax *Taxonomy, loc *time.Location) ([]CSVRow, error) {
 	f, err := os.Open(p)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMetadataCSV, err)

@@ -399,7 +399,7 @@ func applyEdit(r *Record, ed Edit, tax *Taxonomy) ([]fieldChange, error) {
 		return nil, &FieldError{Field: "title.vi", Err: ErrNeedsVietnamese,
 			Msg: "a published record needs a Vietnamese title (set title.vi first)"}
 	}
-	normalizeRecord(r)
+	r.Normalize()
 	return ch, nil
 }
 

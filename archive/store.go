@@ -42,13 +42,6 @@ type Change struct {
 	At  time.Time `json:"at"`
 }
 
-// pathEntry remembers what a source path held when it was last ingested.
-type pathEntry struct {
-	ID      string `json:"id"`
-	Size    int64  `json:"size"`
-	MtimeNs int64  `json:"mtime_ns"`
-}
-
 // Store is the bbolt database of records. It is safe for concurrent use.
 type Store struct {
 	db *bolt.DB
@@ -183,21 +176,6 @@ func (s *Store) Count() (int, error) {
 	return n, err
 }
 
-// lookupPath returns what key held when it was last ingested.
-func (s *Store) lookupPath(key string) (pathEntry, bool, error) {
-	var pe pathEntry
-	var ok bool
-	err := s.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket([]byte(bucketPaths)).Get([]byte(key))
-		if v == nil {
-			return nil
-		}
-		ok = true
-		return decodeValue(v, &pe)
-	})
-	return pe, ok, err
-}
-
 // LastSeq returns the sequence number of the newest change, 0 when none.
 func (s *Store) LastSeq() (uint64, error) {
 	var seq uint64
@@ -262,12 +240,4 @@ func putRecord(tx *bolt.Tx, rec *Record) (uint64, error) {
 		return 0, err
 	}
 	return seq, changes.Put(seqKey(seq), cv)
-}
-
-func putPath(tx *bolt.Tx, key string, pe pathEntry) error {
-	v, err := encodeValue(pe)
-	if err != nil {
-		return err
-	}
-	return tx.Bucket([]byte(bucketPaths)).Put([]byte(key), v)
 }
