@@ -4,7 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
+	"net/http"
 	"os"
 	"slices"
 	"strings"
@@ -67,8 +67,8 @@ func (j *Job) Finished() bool {
 	return j.State == JobDone || j.State == JobFailed || j.State == JobCancelled
 }
 
-// errQueueFull means too many jobs wait already.
-var errQueueFull = errors.New("api: ingest queue is full")
+// errQueueFull means too many jobs wait already (503 with Retry-After).
+var errQueueFull = refuse(http.StatusServiceUnavailable, "too many ingest jobs are waiting; try again later")
 
 // job is a Job with what running it needs. Its fields are guarded by the
 // manager's mutex.

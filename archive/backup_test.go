@@ -90,16 +90,12 @@ func TestBackupIncrementalAndRestore(t *testing.T) {
 // record (with a thumb when withThumb), as ingest commits them.
 func addAsset(t *testing.T, a *Archive, seed byte, withThumb bool) *Record {
 	t.Helper()
-	ctx := context.Background()
-	p, err := a.NewOriginal()
+	var rec *Record
+	_, err := a.AddOriginal(context.Background(), bytes.NewReader([]byte{0xff, 0xd8, seed, 0xff, 0xd9}), func(o Original) error {
+		rec = &Record{ID: o.ID, Kind: "photo", MIME: "image/jpeg", Size: o.Size, IngestedAt: a.Now(), UpdatedAt: a.Now()}
+		return nil
+	})
 	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.CopyFrom(ctx, bytes.NewReader([]byte{0xff, 0xd8, seed, 0xff, 0xd9})); err != nil {
-		t.Fatal(err)
-	}
-	rec := &Record{ID: p.ID(), Kind: "photo", MIME: "image/jpeg", Size: p.Size(), IngestedAt: a.Now(), UpdatedAt: a.Now()}
-	if err := p.Install(); err != nil {
 		t.Fatal(err)
 	}
 	if withThumb {

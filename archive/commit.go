@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -45,54 +46,44 @@ func putPath(tx *bolt.Tx, key string, pe PathEntry) error {
 // time stamp of records and audit entries.
 func (a *Archive) Now() time.Time { return a.now().In(a.loc).Truncate(time.Second) }
 
-// PendingOriginal is an original being copied into ROOT/tmp while its
-// SHA-256 is taken. Install moves it under its id; Discard drops it.
-type PendingOriginal struct {
-	t     *tempFile
-	final func(id string) (string, error)
+// Original is an original being added: its bytes in a temp file under
+// ROOT/tmp, with their SHA-256 (the asset id) and size.
+type Original struct {
+	ID   string
+	Size int64
+	// File is the temp copy, open for reading (extraction); Path is its
+	// name, for tools that read files. Both are gone after AddOriginal.
+	File *os.File
+	Path string
 }
 
-// NewOriginal starts a pending original under ROOT/tmp.
-func (a *Archive) NewOriginal() (*PendingOriginal, error) {
+// AddOriginal copies src into ROOT/tmp while hashing it (stopping when ctx
+// is cancelled), hands the copy to use, and when use returns nil fsyncs it
+// and renames it to its place under ROOT/originals (content addressing: an
+// original already there is kept and the copy dropped). When use returns
+// an error, the copy is removed and that error returned: nothing of the
+// file stays under ROOT. It returns the id (known even when use fails).
+func (a *Archive) AddOriginal(ctx context.Context, src io.Reader, use func(Original) error) (string, error) {
 	t, err := a.originals.create()
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	return &PendingOriginal{t: t, final: a.OriginalPath}, nil
-}
-
-// CopyFrom copies r into the pending original until EOF or until ctx is
-// cancelled.
-func (p *PendingOriginal) CopyFrom(ctx context.Context, r io.Reader) (int64, error) {
-	return io.Copy(p.t, ctxReader{ctx, r})
-}
-
-// ReadAt reads the copy written so far (for extraction before install).
-func (p *PendingOriginal) ReadAt(b []byte, off int64) (int, error) { return p.t.f.ReadAt(b, off) }
-
-// Path is the temp copy's file name, for tools that read files.
-func (p *PendingOriginal) Path() string { return p.t.f.Name() }
-
-// Size is the number of bytes written.
-func (p *PendingOriginal) Size() int64 { return p.t.size }
-
-// ID is the SHA-256 of the bytes written, the asset id.
-func (p *PendingOriginal) ID() string { return p.t.sum() }
-
-// Install fsyncs the copy and renames it to its place under
-// ROOT/originals (content addressing: an original already there is kept and
-// the copy dropped).
-func (p *PendingOriginal) Install() error {
-	final, err := p.final(p.ID())
+	if _, err := io.Copy(t, ctxReader{ctx, src}); err != nil {
+		t.discard()
+		return "", fmt.Errorf("archive: copy: %w", err)
+	}
+	o := Original{ID: t.sum(), Size: t.size, File: t.f, Path: t.f.Name()}
+	if err := use(o); err != nil {
+		t.discard()
+		return o.ID, err
+	}
+	final, err := a.OriginalPath(o.ID)
 	if err != nil {
-		p.t.discard()
-		return err
+		t.discard()
+		return o.ID, err
 	}
-	return p.t.install(final)
+	return o.ID, t.install(final)
 }
-
-// Discard removes the copy. It is a no-op after Install.
-func (p *PendingOriginal) Discard() { p.t.discard() }
 
 // WriteRendition stores one rendition's bytes (atomically, replacing an
 // older file of the same name and version).

@@ -22,9 +22,9 @@ const MetadataFileName = "metadata.csv"
 // ErrMetadataCSV is wrapped by every error about a metadata.csv file.
 var ErrMetadataCSV = errors.New("archive: metadata.csv")
 
-// CSVColumns returns the columns a metadata.csv may have, in export order.
+// csvColumns returns the columns a metadata.csv may have, in export order.
 // Title and description have one column per language of csvLanguages.
-func CSVColumns() []string {
+func csvColumns() []string {
 	cols := []string{"file"}
 	for _, f := range []string{"title", "description"} {
 		for _, lang := range csvLanguages() {
@@ -91,7 +91,7 @@ func (e *RowError) Unwrap() error { return ErrMetadataCSV }
 // is reported in its row's Err and the other rows still apply. name is used
 // in messages.
 func parseMetadataCSV(name string, r io.Reader, tax *Taxonomy, loc *time.Location) ([]CSVRow, error) {
-	sh, err := openCSVSheet(name, r, CSVColumns(), "file")
+	sh, err := openCSVSheet(name, r, csvColumns(), "file")
 	if err != nil {
 		return nil, err
 	}
@@ -245,7 +245,7 @@ func splitList(s string) []string {
 }
 
 // parseCSVMeta reads one metadata.csv row for ingest: a cell is a value
-// (ClearValue has no special meaning here), validated like every edit.
+// (clearValue has no special meaning here), validated like every edit.
 func parseCSVMeta(get func(string) string, tax *Taxonomy, loc *time.Location) (CuratorMeta, error) {
 	ed, err := parseCSVEdit(get, loc, false)
 	if err == nil {
@@ -260,13 +260,13 @@ func parseCSVMeta(get func(string) string, tax *Taxonomy, loc *time.Location) (C
 }
 
 // parseCSVEdit turns one row's cells into an Edit: an empty cell leaves the
-// field alone; with clearing, ClearValue clears it. Values are checked by
+// field alone; with clearing, clearValue clears it. Values are checked by
 // Edit.normalize, not here; only captured_at is parsed.
 func parseCSVEdit(get func(string) string, loc *time.Location, clearing bool) (Edit, error) {
 	var ed Edit
 	cell := func(col string) (string, bool) {
 		v := get(col)
-		if clearing && v == ClearValue {
+		if clearing && v == clearValue {
 			return "", true
 		}
 		return v, v != ""
@@ -307,7 +307,7 @@ func parseCSVEdit(get func(string) string, loc *time.Location, clearing bool) (E
 		ed.Status = &st
 	}
 	if v := get("captured_at"); v != "" {
-		if clearing && v == ClearValue {
+		if clearing && v == clearValue {
 			return ed, &RowError{Column: "captured_at", Msg: "a capture time cannot be cleared, only replaced"}
 		}
 		t, inferred, err := parseCuratorTime(v, loc)

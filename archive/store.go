@@ -11,9 +11,9 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// SchemaVersion is the layout version of archive.db. Open refuses a file
+// schemaVersion is the layout version of archive.db. Open refuses a file
 // with another version.
-const SchemaVersion = 1
+const schemaVersion = 1
 
 // valueVersion is the leading byte of every stored value.
 const valueVersion = 0x01
@@ -73,8 +73,8 @@ func (s *Store) init(readOnly bool) error {
 		}
 		v := meta.Get([]byte(keySchema))
 		n, err := strconv.Atoi(string(v))
-		if err != nil || n != SchemaVersion {
-			return fmt.Errorf("%w: file has %q, this program reads %d", ErrSchema, v, SchemaVersion)
+		if err != nil || n != schemaVersion {
+			return fmt.Errorf("%w: file has %q, this program reads %d", ErrSchema, v, schemaVersion)
 		}
 		return nil
 	}
@@ -87,7 +87,7 @@ func (s *Store) init(readOnly bool) error {
 			if err != nil {
 				return err
 			}
-			if err := meta.Put([]byte(keySchema), []byte(strconv.Itoa(SchemaVersion))); err != nil {
+			if err := meta.Put([]byte(keySchema), []byte(strconv.Itoa(schemaVersion))); err != nil {
 				return err
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"runtime"
 	"sync"
@@ -50,7 +51,7 @@ type Archive interface {
 	Location() *time.Location
 	Taxonomy() *archive.Taxonomy
 	Now() time.Time
-	NewOriginal() (*archive.PendingOriginal, error)
+	AddOriginal(ctx context.Context, src io.Reader, use func(archive.Original) error) (string, error)
 	OriginalPath(id string) (string, error)
 	RenditionPath(id string, r archive.Rendition) (string, error)
 	WriteRendition(id string, r archive.Rendition, data []byte) error

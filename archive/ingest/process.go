@@ -69,69 +69,68 @@ func (r *run) process(ctx context.Context, j job) (out outcome) {
 	if _, err := src.Seek(0, io.SeekStart); err != nil {
 		return fail(StatusFailed, fmt.Errorf("read: %w", err))
 	}
-	tmp, err := a.NewOriginal()
-	if err != nil {
-		return fail(StatusFailed, err)
-	}
-	installed := false
-	defer func() {
-		if !installed {
-			tmp.Discard()
+	// Everything that decides whether the file is kept runs inside
+	// AddOriginal: an error leaves nothing of the file under ROOT.
+	var rec *archive.Record
+	var reason FileStatus // the status of an error from use
+	id, err := a.AddOriginal(ctx, src, func(o archive.Original) error {
+		out.result.ID = o.ID
+		out.stages.Hash = time.Since(t0)
+		if has, err := a.Store().Has(o.ID); err != nil {
+			return err
+		} else if has {
+			return errDuplicate
 		}
-	}()
-	if _, err := tmp.CopyFrom(ctx, src); err != nil {
-		return fail(StatusFailed, fmt.Errorf("copy: %w", err))
-	}
-	id := tmp.ID()
+		t1 := time.Now()
+		var sidecar []byte
+		if j.sidecar != "" {
+			if sidecar, err = readBounded(j.sidecar, 16<<20); err != nil {
+				return fmt.Errorf("sidecar %s: %w", j.sidecar, err)
+			}
+		}
+		info, err := media.Extract(o.File, o.Size, media.Options{Location: r.loc, Sidecar: sidecar})
+		if err == nil && info.NeedsProbe {
+			err = r.probe(ctx, o.Path, info)
+		}
+		out.stages.Metadata = time.Since(t1)
+		if err != nil {
+			if errors.Is(err, media.ErrUnsupported) || errors.Is(err, archive.ErrToolMissing) {
+				reason = StatusRejected
+			}
+			return err
+		}
+		// Before anything is rendered or installed: AddOriginal removes the
+		// temp copy, so nothing of a state secret stays under ROOT.
+		if err := checkEmbeddedSecret(info); err != nil {
+			r.rejectSecret(ctx, j.path, o.ID, err)
+			reason = StatusRejected
+			return err
+		}
+		rec = buildRecord(recordInput{
+			id: o.ID, size: o.Size, originalName: j.name, sourcePath: j.sourcePath, mtime: j.mtime,
+			info: info, curator: j.meta, defaults: r.ro.Defaults, now: a.Now(), loc: r.loc, tax: r.tax,
+		})
+		if rd := r.p.opts.Renderer; rd != nil && !r.ro.NoRenditions {
+			return render(ctx, a, rd, o.Path, rec, &out.stages)
+		}
+		return nil
+	})
 	out.result.ID = id
-	out.stages.Hash = time.Since(t0)
-	if has, err := a.Store().Has(id); err != nil {
-		return fail(StatusFailed, err)
-	} else if has {
+	switch {
+	case errors.Is(err, errDuplicate):
 		out.result.Status = StatusDuplicate
 		return out
-	}
-
-	t1 := time.Now()
-	var sidecar []byte
-	if j.sidecar != "" {
-		if sidecar, err = readBounded(j.sidecar, 16<<20); err != nil {
-			return fail(StatusFailed, fmt.Errorf("sidecar %s: %w", j.sidecar, err))
-		}
-	}
-	info, err := media.Extract(tmp, tmp.Size(), media.Options{Location: r.loc, Sidecar: sidecar})
-	if err == nil && info.NeedsProbe {
-		err = r.probe(ctx, tmp.Path(), info)
-	}
-	out.stages.Metadata = time.Since(t1)
-	if err != nil {
-		if errors.Is(err, media.ErrUnsupported) || errors.Is(err, archive.ErrToolMissing) {
-			return fail(StatusRejected, err)
-		}
+	case err != nil && reason != "":
+		return fail(reason, err)
+	case err != nil:
 		return fail(StatusFailed, err)
 	}
-	// Before anything is rendered or installed: the deferred discard removes
-	// the temp copy, so nothing of a state secret stays under ROOT.
-	if err := checkEmbeddedSecret(info); err != nil {
-		r.rejectSecret(ctx, j.path, id, err)
-		return fail(StatusRejected, err)
-	}
-	rec := buildRecord(recordInput{
-		id: id, size: tmp.Size(), originalName: j.name, sourcePath: j.sourcePath, mtime: j.mtime,
-		info: info, curator: j.meta, defaults: r.ro.Defaults, now: a.Now(), loc: r.loc, tax: r.tax,
-	})
-	if rd := r.p.opts.Renderer; rd != nil && !r.ro.NoRenditions {
-		if err := render(ctx, a, rd, tmp.Path(), rec, &out.stages); err != nil {
-			return fail(StatusFailed, err)
-		}
-	}
-	if err := tmp.Install(); err != nil {
-		return fail(StatusFailed, err)
-	}
-	installed = true
 	out.result.Status, out.result.Warnings, out.rec = StatusAdded, rec.Warnings, rec
 	return out
 }
+
+// errDuplicate stops AddOriginal for bytes the archive has already.
+var errDuplicate = errors.New("ingest: already archived")
 
 // render makes the renditions of rec from the file at path and stores them.
 func render(ctx context.Context, a Archive, r Renderer, path string, rec *archive.Record, st *Stages) error {

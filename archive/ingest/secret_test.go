@@ -26,14 +26,16 @@ func TestCheckEmbeddedSecret(t *testing.T) {
 		{"pdf title not scanned", media.Info{MIME: "application/pdf", Title: map[string]string{"x-default": "Tối mật"}}, ""},
 	}
 	for _, tt := range tests {
-		err := checkEmbeddedSecret(&tt.info)
-		var se *archive.SecretError
-		switch {
-		case tt.marking == "" && err != nil:
-			t.Errorf("%s: %v, want nil", tt.name, err)
-		case tt.marking != "" && (!errors.As(err, &se) || se.Marking != tt.marking || !errors.Is(err, archive.ErrStateSecret)):
-			t.Errorf("%s: %v, want marking %s", tt.name, err, tt.marking)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			err := checkEmbeddedSecret(&tt.info)
+			var se *archive.SecretError
+			switch {
+			case tt.marking == "" && err != nil:
+				t.Errorf("%v, want nil", err)
+			case tt.marking != "" && (!errors.As(err, &se) || se.Marking != tt.marking || !errors.Is(err, archive.ErrStateSecret)):
+				t.Errorf("%v, want marking %s", err, tt.marking)
+			}
+		})
 	}
 }
 

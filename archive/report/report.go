@@ -1,3 +1,8 @@
+// Package report owns the periodic report of Decision 42/2023 Art. 20:
+// what was added to the archive in a period (by category, kind, place,
+// agency, status and language) and what it served (downloads of originals
+// and rendition requests, per role and per asset), written as Markdown for
+// people, CSV for spreadsheets or JSON. It reads the store only.
 package report
 
 import (

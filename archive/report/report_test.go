@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -91,25 +92,29 @@ func reportFixture(t *testing.T) (*archive.Archive, []string) {
 		ids = append(ids, r.ID)
 	}
 	ctx := context.Background()
-	c := a.NewServedCounter(time.Hour) // flushed by Close below, not by time
+	c := NewServedCounter(a, time.Hour, slog.New(slog.DiscardHandler)) // flushed by Close below, not by time
 	jan := time.Date(2026, 1, 10, 12, 0, 0, 0, loc)
 	for range 3 {
-		c.CountServed(ctx, jan, ids[0], "portal", archive.ServedRendition)
+		c.CountServed(jan, ids[0], "portal", archive.ServedRendition)
 	}
-	c.CountServed(ctx, jan, ids[0], "agency", archive.ServedOriginal)
-	c.CountServed(ctx, time.Date(2026, 6, 30, 16, 59, 0, 0, time.UTC), ids[1], "portal", archive.ServedOriginal) // 23:59 +07:00: still H1
-	c.CountServed(ctx, time.Date(2026, 6, 30, 17, 0, 0, 0, time.UTC), ids[1], "portal", archive.ServedOriginal)  // 00:00 on 1 July +07:00: H2
-	if err := c.CountServed(ctx, jan, "nope", "portal", archive.ServedOriginal); err == nil {
+	c.CountServed(jan, ids[0], "agency", archive.ServedOriginal)
+	c.CountServed(time.Date(2026, 6, 30, 16, 59, 0, 0, time.UTC), ids[1], "portal", archive.ServedOriginal) // 23:59 +07:00: still H1
+	c.CountServed(time.Date(2026, 6, 30, 17, 0, 0, 0, time.UTC), ids[1], "portal", archive.ServedOriginal)  // 00:00 on 1 July +07:00: H2
+	if err := c.CountServed(jan, "nope", "portal", archive.ServedOriginal); err == nil {
 		t.Error("CountServed accepted a bad id")
 	}
-	if err := c.CountServed(ctx, jan, ids[0], "portal", "thumbnail"); err == nil {
+	if err := c.CountServed(jan, ids[0], "portal", "thumbnail"); err == nil {
 		t.Error("CountServed accepted a bad kind")
 	}
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
 	// The archive.Store's unbatched path adds to the same counts.
-	if err := a.Store().CountServed(ctx, jan, ids[0], "portal", archive.ServedRendition); err != nil {
+	one, err := archive.NewServedCount(jan, ids[0], "portal", archive.ServedRendition)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Store().AddServed(ctx, []archive.ServedCount{one}); err != nil {
 		t.Fatal(err)
 	}
 	return a, ids

@@ -108,8 +108,10 @@ func newRootCommand(g *globalOptions) *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%w: %v\nrun '%s --help' for usage", errUsage, err, c.CommandPath())
 	})
-	// No subcommand matched: a usage error, like a wrong argument count.
+	// No subcommand matched: a usage error, like a wrong argument count;
+	// no arguments at all: the help.
 	root.Args = cobra.NoArgs
+	root.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.root, "root", defRoot, "archive root directory (env ARCHIVE_ROOT)")
 	pf.StringVar(&g.logLevel, "log-level", "warn", "log level: debug, info, warn, error")

@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/haiduong/promo-archive/api"
+	"github.com/haiduong/promo-archive/archive/report"
 )
 
 type serveOptions struct {
@@ -159,10 +160,10 @@ func runServe(cmd *cobra.Command, g *globalOptions, o serveOptions) error {
 		Ready: func(context.Context) error { _, err := a.Store().LastSeq(); return err },
 	}
 	// Downloads and rendition requests, counted for the reports.
-	served := a.NewServedCounter(5 * time.Second)
+	served := report.NewServedCounter(a, 5*time.Second, log)
 	defer served.Close() // before the archive
 	deps.OnServed = func(id, role, what string) {
-		if err := served.CountServed(ctx, time.Now(), id, role, what); err != nil {
+		if err := served.CountServed(time.Now(), id, role, what); err != nil {
 			log.Warn("count download", "id", id, "err", err)
 		}
 	}
