@@ -86,23 +86,6 @@ func licenceLabel(code string) string {
 	return out
 }
 
-// pickLang returns the text of m in the first language of prefs that has
-// one, then vi, then x-default, and the language served.
-func pickLang(m map[string]string, prefs []string) (string, string) {
-	for _, l := range append(slices.Clone(prefs), "vi", "x-default") {
-		if t := m[l]; t != "" {
-			return t, l
-		}
-		// A tag matches a region or script variant of the record's: "zh" finds "zh-Hans".
-		for k, t := range m {
-			if t != "" && strings.EqualFold(k, l) {
-				return t, k
-			}
-		}
-	}
-	return "", ""
-}
-
 // searchOut is a page of GET /v1/assets.
 type searchOut struct {
 	Total  uint64                          `json:"total"`
@@ -240,11 +223,8 @@ func newHit(h indexer.Hit, lang []string) hitOut {
 	a := newAssetOut(rec)
 	ho := hitOut{ID: h.ID, Score: h.Score, Kind: string(rec.Kind), CapturedAt: rec.CapturedAt,
 		Attribution: a.Attribution, URL: a.Links.Self, Record: a}
-	ho.Title, ho.Lang = pickLang(rec.Title, lang)
-	if ho.Title == "" {
-		ho.Title = rec.OriginalName
-	}
-	ho.Description, ho.DescriptionLang = pickLang(rec.Description, lang)
+	ho.Title, ho.Lang = rec.DisplayTitle(lang...)
+	ho.Description, ho.DescriptionLang = archive.PickLang(rec.Description, lang)
 	for _, rd := range a.Renditions {
 		switch rd.Name {
 		case "thumb":

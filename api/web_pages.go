@@ -69,11 +69,9 @@ func (s *Server) pageAsset() http.HandlerFunc {
 		pg := s.newPage(w, r)
 		p := principalFrom(r.Context())
 		ap := &assetPage{ID: rec.ID, Attribution: attribution(rec), CanEdit: p.canIngest(), EditURL: "/assets/" + rec.ID + "/edit"}
-		ap.Title, ap.TitleLang = displayTitle(rec, pg.Lang)
+		ap.Title, ap.TitleLang = rec.DisplayTitle(pg.Lang)
 		ap.Description, ap.DescLang = archive.PickLang(rec.Description, []string{pg.Lang})
-		if ap.DescLang == "x-default" {
-			ap.DescLang = ""
-		}
+		ap.TitleLang, ap.DescLang = htmlLang(ap.TitleLang), htmlLang(ap.DescLang)
 		pg.Title = ap.Title
 		if r.URL.Query().Get("saved") == "1" {
 			pg.Notice = "edit.saved"
@@ -259,7 +257,7 @@ func (s *Server) editForm(rec *archive.Record, pg *page, posted url.Values) *edi
 		return def
 	}
 	f := &editForm{ID: rec.ID, Updated: strconv.FormatInt(rec.UpdatedAt.UnixNano(), 10), Cancel: "/assets/" + rec.ID}
-	f.Title, _ = displayTitle(rec, pg.Lang)
+	f.Title, _ = rec.DisplayTitle(pg.Lang)
 	for _, l := range editLangs(rec) {
 		name := l
 		if k := "lang." + l; pg.T(k) != k {

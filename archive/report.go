@@ -188,7 +188,7 @@ func (a *Archive) Report(ctx context.Context, p Period) (*Report, error) {
 			return err
 		}
 		rep.Records++
-		titles[r.ID] = reportTitle(r)
+		titles[r.ID], _ = r.DisplayTitle()
 		if p.Contains(r.IngestedAt) {
 			rep.addRecord(r, tax)
 		}
@@ -271,17 +271,6 @@ func (rep *Report) addRecord(r *Record, tax *Taxonomy) {
 	if r.Title["vi"] == "" && r.Description["vi"] == "" {
 		rep.WithoutVietnamese++
 	}
-}
-
-// reportTitle is the title a report shows: Vietnamese, English, unknown
-// language, else the file name.
-func reportTitle(r *Record) string {
-	for _, l := range []string{"vi", "en", "x-default"} {
-		if t := r.Title[l]; t != "" {
-			return t
-		}
-	}
-	return r.OriginalName
 }
 
 // reportRow is one line of the machine-readable report: a section, a key,
