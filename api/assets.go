@@ -34,11 +34,14 @@ type links struct {
 
 func assetPath(id string) string { return "/v1/assets/" + id }
 
+// renditionPath is the URL path of asset id's rendition called name.
+func renditionPath(id, name string) string { return assetPath(id) + "/renditions/" + name }
+
 func newAssetOut(rec *archive.Record) *assetOut {
 	out := &assetOut{Record: rec, Renditions: make([]renditionOut, 0, len(rec.Renditions)),
 		Attribution: attribution(rec), Links: links{Self: assetPath(rec.ID), Original: assetPath(rec.ID) + "/original"}}
 	for _, r := range rec.Renditions {
-		out.Renditions = append(out.Renditions, renditionOut{Rendition: r, URL: assetPath(rec.ID) + "/renditions/" + r.Name})
+		out.Renditions = append(out.Renditions, renditionOut{Rendition: r, URL: renditionPath(rec.ID, r.Name)})
 	}
 	return out
 }
@@ -227,9 +230,9 @@ func newHit(h indexer.Hit, lang []string) hitOut {
 	ho.Description, ho.DescriptionLang = archive.PickLang(rec.Description, lang)
 	for _, rd := range a.Renditions {
 		switch rd.Name {
-		case "thumb":
+		case archive.RenditionThumb:
 			ho.Thumb = rd.URL
-		case "preview":
+		case archive.RenditionPreview:
 			ho.Preview = rd.URL
 		}
 	}

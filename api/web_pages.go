@@ -77,20 +77,15 @@ func (s *Server) pageAsset() http.HandlerFunc {
 			pg.Notice = "edit.saved"
 		}
 		for _, rd := range rec.Renditions {
-			u := assetPath(rec.ID) + "/renditions/" + rd.Name
-			if rd.Name == "preview" {
-				ap.Preview = u
-			}
-			if slices.Contains(renditionNames(), rd.Name) {
+			if slices.Contains(archive.RenditionNames(), rd.Name) {
 				label := fmt.Sprintf("%s (%d×%d)", pg.T("download."+rd.Name), rd.Width, rd.Height)
-				ap.Downloads = append(ap.Downloads, download{label, u})
+				ap.Downloads = append(ap.Downloads, download{label, renditionPath(rec.ID, rd.Name)})
 			}
 		}
-		if ap.Preview == "" {
-			for _, d := range rec.Renditions {
-				if d.Name == "thumb" {
-					ap.Preview = assetPath(rec.ID) + "/renditions/thumb"
-				}
+		// The page shows the largest rendition the record has.
+		for _, name := range slices.Backward(archive.RenditionNames()) {
+			if _, ok := rec.Rendition(name); ok && ap.Preview == "" {
+				ap.Preview = renditionPath(rec.ID, name)
 			}
 		}
 		if p.canDownloadOriginals() {

@@ -165,10 +165,8 @@ func (s *Server) hitView(rec *archive.Record, pg *page) hitView {
 	title, lang := rec.DisplayTitle(pg.Lang)
 	h := hitView{URL: "/assets/" + rec.ID, Title: title, TitleLang: htmlLang(lang), Kind: pg.T("kind." + string(rec.Kind)),
 		Attribution: attribution(rec)}
-	for _, rd := range rec.Renditions {
-		if rd.Name == "thumb" {
-			h.Thumb = assetPath(rec.ID) + "/renditions/thumb"
-		}
+	if _, ok := rec.Rendition(archive.RenditionThumb); ok {
+		h.Thumb = renditionPath(rec.ID, archive.RenditionThumb)
 	}
 	if rec.CapturedAt != nil {
 		h.Date = formatDate(*rec.CapturedAt, s.loc, pg.Lang)
