@@ -34,11 +34,14 @@ type links struct {
 
 func assetPath(id string) string { return "/v1/assets/" + id }
 
+// renditionPath is the URL path of asset id's rendition called name.
+func renditionPath(id, name string) string { return assetPath(id) + "/renditions/" + name }
+
 func newAssetOut(rec *archive.Record) *assetOut {
 	out := &assetOut{Record: rec, Renditions: make([]renditionOut, 0, len(rec.Renditions)),
 		Attribution: attribution(rec), Links: links{Self: assetPath(rec.ID), Original: assetPath(rec.ID) + "/original"}}
 	for _, r := range rec.Renditions {
-		out.Renditions = append(out.Renditions, renditionOut{Rendition: r, URL: assetPath(rec.ID) + "/renditions/" + r.Name})
+		out.Renditions = append(out.Renditions, renditionOut{Rendition: r, URL: renditionPath(rec.ID, r.Name)})
 	}
 	return out
 }
@@ -84,23 +87,6 @@ func licenceLabel(code string) string {
 		out += " " + last
 	}
 	return out
-}
-
-// pickLang returns the text of m in the first language of prefs that has
-// one, then vi, then x-default, and the language served.
-func pickLang(m map[string]string, prefs []string) (string, string) {
-	for _, l := range append(slices.Clone(prefs), "vi", "x-default") {
-		if t := m[l]; t != "" {
-			return t, l
-		}
-		// A tag matches a region or script variant of the record's: "zh" finds "zh-Hans".
-		for k, t := range m {
-			if t != "" && strings.EqualFold(k, l) {
-				return t, k
-			}
-		}
-	}
-	return "", ""
 }
 
 // searchOut is a page of GET /v1/assets.
@@ -240,16 +226,13 @@ func newHit(h indexer.Hit, lang []string) hitOut {
 	a := newAssetOut(rec)
 	ho := hitOut{ID: h.ID, Score: h.Score, Kind: string(rec.Kind), CapturedAt: rec.CapturedAt,
 		Attribution: a.Attribution, URL: a.Links.Self, Record: a}
-	ho.Title, ho.Lang = pickLang(rec.Title, lang)
-	if ho.Title == "" {
-		ho.Title = rec.OriginalName
-	}
-	ho.Description, ho.DescriptionLang = pickLang(rec.Description, lang)
+	ho.Title, ho.Lang = rec.DisplayTitle(lang...)
+	ho.Description, ho.DescriptionLang = archive.PickLang(rec.Description, lang)
 	for _, rd := range a.Renditions {
 		switch rd.Name {
-		case "thumb":
+		case archive.RenditionThumb:
 			ho.Thumb = rd.URL
-		case "preview":
+		case archive.RenditionPreview:
 			ho.Preview = rd.URL
 		}
 	}

@@ -59,7 +59,7 @@ func putAsset(t testing.TB, a *archive.Archive, rec *archive.Record, original, r
 	rec.Size = int64(len(original))
 	p, _ := a.OriginalPath(rec.ID)
 	writeFile(t, p, original)
-	for _, name := range []string{"thumb", "preview"} {
+	for _, name := range archive.RenditionNames() {
 		r := archive.Rendition{Name: name, Width: 32, Height: 24, MIME: "image/jpeg", Version: 2, Size: int64(len(rendition))}
 		rp, _ := a.RenditionPath(rec.ID, r)
 		writeFile(t, rp, rendition)

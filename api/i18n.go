@@ -1,10 +1,18 @@
 package api
 
-// labels returns the page labels in lang ("vi" or "en"; anything else is
-// Vietnamese), a new map on every call. TestWebLabels checks that both
-// languages have the same keys and that every key the templates use exists.
-// Category and place names come from the taxonomy, not from here.
-func labels(lang string) map[string]string {
+// pageLangs are the languages of the pages, the default first.
+func pageLangs() []string { return []string{"vi", "en"} }
+
+// labelSet is the page labels in one language, label key → text. The
+// server builds one per page language when it starts (newWebUI) and only
+// reads them afterwards.
+type labelSet map[string]string
+
+// labels builds the page labels in lang ("vi" or "en"; anything else is
+// Vietnamese). TestWebLabels checks that both languages have the same keys
+// and that every key the templates use exists. Category and place names
+// come from the taxonomy, not from here.
+func labels(lang string) labelSet {
 	type pair struct{ vi, en string }
 	table := map[string]pair{
 		"app.name":    {"Kho ảnh quảng bá Hải Dương", "Hai Duong promotion archive"},
@@ -157,7 +165,7 @@ func labels(lang string) map[string]string {
 		"err.noedit":   {"Máy chủ này không cho phép sửa.", "This server does not edit."},
 		"err.slow":     {"Tìm kiếm quá lâu; hãy thu hẹp điều kiện.", "The search took too long; narrow it."},
 	}
-	out := make(map[string]string, len(table))
+	out := make(labelSet, len(table))
 	for k, p := range table {
 		if lang == "en" {
 			out[k] = p.en

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -15,16 +16,11 @@ import (
 	"github.com/haiduong/promo-archive/archive"
 )
 
-// renditionNames are the only names a rendition URL may carry.
-func renditionNames() []string { return []string{"thumb", "preview"} }
-
 func (s *Server) handleRendition() http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		name := r.PathValue("name")
-		known := false
-		for _, n := range renditionNames() {
-			known = known || n == name
-		}
+		// The only names a rendition URL may carry are the domain's.
+		known := slices.Contains(archive.RenditionNames(), name)
 		if !archive.ValidID(r.PathValue("id")) || !known {
 			// Unknown names (path traversal included) are simply absent.
 			if !archive.ValidID(r.PathValue("id")) {
@@ -38,17 +34,12 @@ func (s *Server) handleRendition() http.HandlerFunc {
 		if rec == nil {
 			return
 		}
-		var rd *archive.Rendition
-		for i := range rec.Renditions {
-			if rec.Renditions[i].Name == name {
-				rd = &rec.Renditions[i]
-			}
-		}
-		if rd == nil {
+		rd, ok := rec.Rendition(name)
+		if !ok {
 			notFound(w, r)
 			return
 		}
-		path, err := s.deps.Files.RenditionPath(rec.ID, *rd)
+		path, err := s.deps.Files.RenditionPath(rec.ID, rd)
 		if err != nil {
 			s.internalError(w, r, err)
 			return

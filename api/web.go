@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -51,10 +52,11 @@ const (
 	langCookieName    = "archive_lang"
 )
 
-// webUI holds what the pages need beyond the server: templates parsed once
-// and the CSRF secret.
+// webUI holds what the pages need beyond the server: templates parsed and
+// labels built once, and the CSRF secret.
 type webUI struct {
 	pages  map[string]*template.Template // page name → layout + page
+	labels map[string]labelSet           // page language → labels
 	secret []byte
 	static fs.FS
 }
@@ -65,7 +67,10 @@ func pageNames() []string {
 }
 
 func newWebUI() (*webUI, error) {
-	w := &webUI{pages: map[string]*template.Template{}, secret: make([]byte, 32)}
+	w := &webUI{pages: map[string]*template.Template{}, labels: map[string]labelSet{}, secret: make([]byte, 32)}
+	for _, l := range pageLangs() {
+		w.labels[l] = labels(l)
+	}
 	if _, err := rand.Read(w.secret); err != nil {
 		return nil, fmt.Errorf("api: web: secret: %w", err)
 	}
@@ -262,21 +267,21 @@ func (s *Server) checkCSRF(next http.Handler) http.Handler {
 // pageLang is the page language: ?lang= (remembered in a cookie), then the
 // cookie, then Vietnamese.
 func pageLang(w http.ResponseWriter, r *http.Request) string {
-	if l := r.URL.Query().Get("lang"); l == "vi" || l == "en" {
+	if l := r.URL.Query().Get("lang"); slices.Contains(pageLangs(), l) {
 		http.SetCookie(w, &http.Cookie{Name: langCookieName, Value: l, Path: "/", MaxAge: 365 * 24 * 3600,
 			HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
 		return l
 	}
-	if c, err := r.Cookie(langCookieName); err == nil && (c.Value == "vi" || c.Value == "en") {
+	if c, err := r.Cookie(langCookieName); err == nil && slices.Contains(pageLangs(), c.Value) {
 		return c.Value
 	}
-	return "vi"
+	return pageLangs()[0]
 }
 
 // page is what every template gets.
 type page struct {
 	Lang      string
-	L         map[string]string
+	L         labelSet
 	Title     string
 	User      Principal
 	Curator   bool
@@ -301,7 +306,7 @@ func (p *page) T(key string) string {
 func (s *Server) newPage(w http.ResponseWriter, r *http.Request) *page {
 	lang := pageLang(w, r)
 	p := principalFrom(r.Context())
-	pg := &page{Lang: lang, L: labels(lang), User: p, Curator: p.canIngest(), CSRF: s.csrfToken(w, r)}
+	pg := &page{Lang: lang, L: s.web.labels[lang], User: p, Curator: p.canIngest(), CSRF: s.csrfToken(w, r)}
 	pg.OtherLang = "en"
 	if lang == "en" {
 		pg.OtherLang = "vi"

@@ -67,30 +67,23 @@ func (s *Server) pageAsset() http.HandlerFunc {
 		pg := s.newPage(w, r)
 		p := principalFrom(r.Context())
 		ap := &assetPage{ID: rec.ID, Attribution: attribution(rec), CanEdit: p.canIngest(), EditURL: "/assets/" + rec.ID + "/edit"}
-		ap.Title, ap.TitleLang = displayTitle(rec, pg.Lang)
+		ap.Title, ap.TitleLang = rec.DisplayTitle(pg.Lang)
 		ap.Description, ap.DescLang = archive.PickLang(rec.Description, []string{pg.Lang})
-		if ap.DescLang == "x-default" {
-			ap.DescLang = ""
-		}
+		ap.TitleLang, ap.DescLang = htmlLang(ap.TitleLang), htmlLang(ap.DescLang)
 		pg.Title = ap.Title
 		if r.URL.Query().Get("saved") == "1" {
 			pg.Notice = "edit.saved"
 		}
 		for _, rd := range rec.Renditions {
-			u := assetPath(rec.ID) + "/renditions/" + rd.Name
-			if rd.Name == "preview" {
-				ap.Preview = u
-			}
-			if slices.Contains(renditionNames(), rd.Name) {
+			if slices.Contains(archive.RenditionNames(), rd.Name) {
 				label := fmt.Sprintf("%s (%d×%d)", pg.T("download."+rd.Name), rd.Width, rd.Height)
-				ap.Downloads = append(ap.Downloads, download{label, u})
+				ap.Downloads = append(ap.Downloads, download{label, renditionPath(rec.ID, rd.Name)})
 			}
 		}
-		if ap.Preview == "" {
-			for _, d := range rec.Renditions {
-				if d.Name == "thumb" {
-					ap.Preview = assetPath(rec.ID) + "/renditions/thumb"
-				}
+		// The page shows the largest rendition the record has.
+		for _, name := range slices.Backward(archive.RenditionNames()) {
+			if _, ok := rec.Rendition(name); ok && ap.Preview == "" {
+				ap.Preview = renditionPath(rec.ID, name)
 			}
 		}
 		if p.canDownloadOriginals() {
@@ -257,7 +250,7 @@ func (s *Server) editForm(rec *archive.Record, pg *page, posted url.Values) *edi
 		return def
 	}
 	f := &editForm{ID: rec.ID, Updated: strconv.FormatInt(rec.UpdatedAt.UnixNano(), 10), Cancel: "/assets/" + rec.ID}
-	f.Title, _ = displayTitle(rec, pg.Lang)
+	f.Title, _ = rec.DisplayTitle(pg.Lang)
 	for _, l := range editLangs(rec) {
 		name := l
 		if k := "lang." + l; pg.T(k) != k {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/archive/media"
 	"github.com/haiduong/promo-archive/indexer"
 )
 
@@ -161,13 +162,11 @@ func sortKey(o string) string {
 
 // hitView is one card of the grid, in the page's language.
 func (s *Server) hitView(rec *archive.Record, pg *page) hitView {
-	title, lang := displayTitle(rec, pg.Lang)
-	h := hitView{URL: "/assets/" + rec.ID, Title: title, TitleLang: lang, Kind: pg.T("kind." + string(rec.Kind)),
+	title, lang := rec.DisplayTitle(pg.Lang)
+	h := hitView{URL: "/assets/" + rec.ID, Title: title, TitleLang: htmlLang(lang), Kind: pg.T("kind." + string(rec.Kind)),
 		Attribution: attribution(rec)}
-	for _, rd := range rec.Renditions {
-		if rd.Name == "thumb" {
-			h.Thumb = assetPath(rec.ID) + "/renditions/thumb"
-		}
+	if _, ok := rec.Rendition(archive.RenditionThumb); ok {
+		h.Thumb = renditionPath(rec.ID, archive.RenditionThumb)
 	}
 	if rec.CapturedAt != nil {
 		h.Date = formatDate(*rec.CapturedAt, s.loc, pg.Lang)
@@ -175,17 +174,13 @@ func (s *Server) hitView(rec *archive.Record, pg *page) hitView {
 	return h
 }
 
-// displayTitle is the title in lang with the fallbacks of PickLang, else
-// the file name; and the language of the text ("" when unknown).
-func displayTitle(rec *archive.Record, lang string) (string, string) {
-	t, l := archive.PickLang(rec.Title, []string{lang})
-	if t == "" {
-		return rec.OriginalName, ""
+// htmlLang is the lang attribute of a text picked from a language map:
+// none for x-default, whose language is unknown.
+func htmlLang(l string) string {
+	if l == media.XDefault {
+		return ""
 	}
-	if l == "x-default" {
-		l = ""
-	}
-	return t, l
+	return l
 }
 
 func formatDate(t time.Time, loc *time.Location, lang string) string {

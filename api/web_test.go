@@ -5,13 +5,16 @@ import (
 	"io/fs"
 	"maps"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/haiduong/promo-archive/archive"
 	"github.com/haiduong/promo-archive/archive/media"
@@ -382,10 +385,18 @@ func TestWebLangSwitch(t *testing.T) {
 	}
 }
 
-// TestWebLabels: both languages have the same keys, none empty, and every
-// key the templates use exists.
+// TestWebLabels: the server holds the labels of every page language, both
+// languages have the same keys, none empty, and every key the templates use
+// exists.
 func TestWebLabels(t *testing.T) {
-	vi, en := labels("vi"), labels("en")
+	web, err := newWebUI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(slices.Sorted(maps.Keys(web.labels)), slices.Sorted(slices.Values(pageLangs()))) {
+		t.Fatalf("label sets for %v, want %v", slices.Collect(maps.Keys(web.labels)), pageLangs())
+	}
+	vi, en := web.labels["vi"], web.labels["en"]
 	if !slices.Equal(slices.Sorted(maps.Keys(vi)), slices.Sorted(maps.Keys(en))) {
 		t.Fatal("vi and en labels have different keys")
 	}
@@ -419,12 +430,15 @@ func TestWebLabels(t *testing.T) {
 	}
 	for _, prefix := range []string{"kind.photo", "kind.video", "kind.publication", "vis.public", "vis.internal",
 		"status.draft", "status.review", "status.published", "status.withdrawn", "role.portal", "role.agency", "role.curator",
-		"job.queued", "job.running", "job.done", "job.failed", "job.cancelled", "download.thumb", "download.preview",
+		"job.queued", "job.running", "job.done", "job.failed", "job.cancelled",
 		"sort.relevance", "sort.newest", "sort.oldest", "sort.added", "err.csrf", "err.curator", "err.notfound", "err.slow", "err.noedit", "edit.saved"} {
 		used[prefix] = true
 	}
 	for _, f := range pageFacets() {
 		used["facet."+f] = true
+	}
+	for _, name := range archive.RenditionNames() {
+		used["download."+name] = true
 	}
 	if len(used) < 50 {
 		t.Fatalf("found only %d label keys in use", len(used))
@@ -433,6 +447,21 @@ func TestWebLabels(t *testing.T) {
 		if _, ok := vi[k]; !ok {
 			t.Errorf("label %q is used but not defined", k)
 		}
+	}
+}
+
+// TestWebLabelsBuiltOnce: a page gets the server's label set of its
+// language, not a copy built per request.
+func TestWebLabelsBuiltOnce(t *testing.T) {
+	f := newFixture(t, nil)
+	for _, lang := range pageLangs() {
+		t.Run(lang, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodGet, "/?lang="+lang, nil)
+			pg := f.srv.newPage(httptest.NewRecorder(), req)
+			if want := f.srv.web.labels[lang]; pg.Lang != lang || reflect.ValueOf(pg.L).UnsafePointer() != reflect.ValueOf(want).UnsafePointer() {
+				t.Errorf("page %s has its own labels, not the server's", pg.Lang)
+			}
+		})
 	}
 }
 
@@ -489,7 +518,7 @@ func TestWebIngest(t *testing.T) {
 	}
 	jobURL := resp.Header.Get("Location")
 	var body string
-	for range 200 {
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		_, body = b.get(jobURL)
 		if strings.Contains(body, `data-finished="true"`) {
 			break

@@ -256,33 +256,6 @@ func TestHistoryOrder(t *testing.T) {
 	}
 }
 
-func TestPickLang(t *testing.T) {
-	m := map[string]string{"vi": "Chợ nổi", "en-GB": "Floating market", "x-default": "Market", "zh-Hant": "水上市場", "ja": "  "}
-	tests := []struct {
-		name  string
-		m     map[string]string
-		prefs []string
-		text  string
-		lang  string
-	}{
-		{"first present wins", m, []string{"ko", "zh-hant", "vi"}, "水上市場", "zh-Hant"},
-		{"base language", m, []string{"en"}, "Floating market", "en-GB"},
-		{"blank counts as absent", m, []string{"ja"}, "Chợ nổi", "vi"},
-		{"no prefs: vi", m, nil, "Chợ nổi", "vi"},
-		{"x-default after vi", map[string]string{"x-default": "Market", "en": "M"}, []string{"ko"}, "Market", "x-default"},
-		{"nothing", map[string]string{"en": "M"}, []string{"ko"}, "", ""},
-		{"nil map", nil, []string{"en"}, "", ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			text, lang := PickLang(tt.m, tt.prefs)
-			if text != tt.text || lang != tt.lang {
-				t.Errorf("PickLang = %q, %q; want %q, %q", text, lang, tt.text, tt.lang)
-			}
-		})
-	}
-}
-
 func TestTaxonomyFile(t *testing.T) {
 	root := t.TempDir()
 	a, err := Open(root, Options{})

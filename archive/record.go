@@ -33,10 +33,20 @@ type Place struct {
 	Name string `json:"name,omitempty"`
 }
 
+// Rendition names: every asset gets one of each (a placeholder when the
+// tool that draws it is missing).
+const (
+	RenditionThumb   = "thumb"   // the small image of result grids
+	RenditionPreview = "preview" // the large image of an asset's page
+)
+
+// RenditionNames lists every rendition name, smallest first.
+func RenditionNames() []string { return []string{RenditionThumb, RenditionPreview} }
+
 // Rendition describes one derived image of an asset. The bytes live under
 // ROOT/renditions, keyed by the asset id, the name and Version.
 type Rendition struct {
-	Name    string `json:"name"` // thumb | preview
+	Name    string `json:"name"` // one of RenditionNames
 	Width   int    `json:"width"`
 	Height  int    `json:"height"`
 	MIME    string `json:"mime"`
@@ -133,3 +143,13 @@ func (r *Record) Normalize() {
 
 // String names the record for logs.
 func (r *Record) String() string { return fmt.Sprintf("%s (%s)", r.ID[:12], r.OriginalName) }
+
+// Rendition returns r's rendition called name, if r has one.
+func (r *Record) Rendition(name string) (Rendition, bool) {
+	for _, rd := range r.Renditions {
+		if rd.Name == name {
+			return rd, true
+		}
+	}
+	return Rendition{}, false
+}

@@ -136,8 +136,8 @@ func TestCorpus(t *testing.T) {
 		if res.Images[0].Placeholder || !res.HasPHash {
 			t.Errorf("%s: placeholder %v, pHash %v", f.Path, res.Images[0].Placeholder, res.HasPHash)
 		}
-		rendition(t, res, PreviewName)
-		thumb := rendition(t, res, ThumbName).Bounds()
+		rendition(t, res, archive.RenditionPreview)
+		thumb := rendition(t, res, archive.RenditionThumb).Bounds()
 		t.Logf("%s: thumb %dx%d, decode %v resize %v encode %v", f.Path, thumb.Dx(), thumb.Dy(),
 			res.Stages.Decode, res.Stages.Resize, res.Stages.Encode)
 		thumbs[f.Path] = res.PHash

@@ -53,12 +53,11 @@ import (
 // Version is the rendition version; the store keys rendition files by it.
 const Version = 1
 
-// Rendition names and their long-side sizes in pixels. Renditions are never
-// upscaled: an original smaller than a size is kept at its own size.
+// The long-side sizes in pixels of the renditions archive.RenditionThumb
+// and archive.RenditionPreview. Renditions are never upscaled: an original
+// smaller than a size is kept at its own size.
 const (
-	ThumbName   = "thumb"
 	ThumbSize   = 320
-	PreviewName = "preview"
 	PreviewSize = 1280
 	// MIME is the type of every rendition.
 	MIME = "image/jpeg"
@@ -191,7 +190,7 @@ func (r *Renderer) Render(ctx context.Context, in archive.RenderInput) (res *arc
 	for _, rd := range []struct {
 		name string
 		img  *image.NRGBA
-	}{{ThumbName, thumb}, {PreviewName, preview}} {
+	}{{archive.RenditionThumb, thumb}, {archive.RenditionPreview, preview}} {
 		ri, err := r.encode(rd.name, rd.img)
 		if err != nil {
 			return nil, err
@@ -364,7 +363,7 @@ func (r *Renderer) placeholder(in archive.RenderInput, res *archive.RenderResult
 		return nil, fmt.Errorf("thumbs: encode placeholder: %w", err)
 	}
 	res.Stages.Encode = time.Since(t0)
-	for _, name := range []string{ThumbName, PreviewName} {
+	for _, name := range archive.RenditionNames() {
 		res.Images = append(res.Images, archive.RenderedImage{
 			Rendition: archive.Rendition{
 				Name: name, Width: cardW, Height: cardH, MIME: MIME,

@@ -149,7 +149,7 @@ func TestOrientation(t *testing.T) {
 	r := New(Options{})
 	for o := 1; o <= 8; o++ {
 		res := render(t, r, archive.RenderInput{Path: write(t, stored[o], "png"), MIME: "image/png", Orientation: o})
-		for _, name := range []string{ThumbName, PreviewName} {
+		for _, name := range archive.RenditionNames() {
 			img := rendition(t, res, name)
 			b := img.Bounds()
 			if b.Dx() != 64 || b.Dy() != 48 {
@@ -184,10 +184,10 @@ func TestSizes(t *testing.T) {
 			if len(res.Images) != 2 || !res.HasPHash || len(res.Warnings) != 0 {
 				t.Fatalf("images %d, phash %v, warnings %q", len(res.Images), res.HasPHash, res.Warnings)
 			}
-			if got := rendition(t, res, ThumbName).Bounds().Size(); got != tc.thumb {
+			if got := rendition(t, res, archive.RenditionThumb).Bounds().Size(); got != tc.thumb {
 				t.Errorf("thumb %v, want %v", got, tc.thumb)
 			}
-			if got := rendition(t, res, PreviewName).Bounds().Size(); got != tc.review {
+			if got := rendition(t, res, archive.RenditionPreview).Bounds().Size(); got != tc.review {
 				t.Errorf("preview %v, want %v", got, tc.review)
 			}
 		})
@@ -216,7 +216,7 @@ func TestColours(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := render(t, r, archive.RenderInput{Path: write(t, tc.img, tc.format), MIME: "image/" + tc.format})
-			got := color.NRGBAModel.Convert(rendition(t, res, PreviewName).At(640, 4)).(color.NRGBA)
+			got := color.NRGBAModel.Convert(rendition(t, res, archive.RenditionPreview).At(640, 4)).(color.NRGBA)
 			if tc.want == (color.NRGBA{}) {
 				return
 			}
@@ -260,7 +260,7 @@ func TestAlphaOntoWhite(t *testing.T) {
 	draw.Draw(m, image.Rect(0, 0, 50, 50), image.NewUniform(red), image.Point{}, draw.Src) // right half transparent
 	r := New(Options{})
 	res := render(t, r, archive.RenderInput{Path: write(t, m, "png"), MIME: "image/png"})
-	img := rendition(t, res, ThumbName)
+	img := rendition(t, res, archive.RenditionThumb)
 	if !isRed(img.At(20, 25)) || !isWhite(img.At(80, 25)) {
 		t.Errorf("PNG alpha: left %v right %v, want red and white", img.At(20, 25), img.At(80, 25))
 	}
@@ -272,7 +272,7 @@ func TestAlphaOntoWhite(t *testing.T) {
 		}
 	}
 	res = render(t, r, archive.RenderInput{Path: write(t, pal, "gif"), MIME: "image/gif"})
-	img = rendition(t, res, PreviewName)
+	img = rendition(t, res, archive.RenditionPreview)
 	if !isRed(img.At(10, 20)) || !isWhite(img.At(50, 20)) {
 		t.Errorf("GIF transparency: left %v right %v, want red and white", img.At(10, 20), img.At(50, 20))
 	}
@@ -339,8 +339,8 @@ func checkPlaceholder(t *testing.T, what string, res *archive.RenderResult) {
 			t.Errorf("%s %s: Placeholder false", what, ri.Name)
 		}
 	}
-	rendition(t, res, ThumbName)
-	rendition(t, res, PreviewName)
+	rendition(t, res, archive.RenditionThumb)
+	rendition(t, res, archive.RenditionPreview)
 }
 
 func TestCorruptAndHostile(t *testing.T) {

@@ -115,8 +115,8 @@ func (f corpusFile) drawnByTool(t *testing.T, r *Renderer, root string) bool {
 		t.Fatalf("%d images (placeholder %v), pHash %v, warnings %q",
 			len(res.Images), len(res.Images) > 0 && res.Images[0].Placeholder, res.HasPHash, res.Warnings)
 	}
-	thumb := rendition(t, res, ThumbName).Bounds()
-	preview := rendition(t, res, PreviewName).Bounds()
+	thumb := rendition(t, res, archive.RenditionThumb).Bounds()
+	preview := rendition(t, res, archive.RenditionPreview).Bounds()
 	if max(preview.Dx(), preview.Dy()) > PreviewSize || max(thumb.Dx(), thumb.Dy()) > ThumbSize {
 		t.Errorf("preview %v, thumb %v: too large", preview, thumb)
 	}

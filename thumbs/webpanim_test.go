@@ -26,7 +26,7 @@ func TestAnimatedWebP(t *testing.T) {
 	if len(res.Images) != 2 || res.Images[0].Placeholder || !res.HasPHash || len(res.Warnings) != 0 {
 		t.Fatalf("%d images, warnings %q", len(res.Images), res.Warnings)
 	}
-	if b := rendition(t, res, PreviewName).Bounds(); b.Dx() != 320 || b.Dy() != 240 {
+	if b := rendition(t, res, archive.RenditionPreview).Bounds(); b.Dx() != 320 || b.Dy() != 240 {
 		t.Errorf("preview %v, want the 320×240 canvas", b)
 	}
 

@@ -171,7 +171,7 @@ func Build(ctx context.Context, a Archive, p Period, department string) (*Report
 			return err
 		}
 		rep.Records++
-		titles[r.ID] = reportTitle(r)
+		titles[r.ID], _ = r.DisplayTitle()
 		if p.Contains(r.IngestedAt) {
 			rep.addRecord(r, tax)
 		}
@@ -254,17 +254,6 @@ func (rep *Report) addRecord(r *archive.Record, tax *archive.Taxonomy) {
 	if r.Title["vi"] == "" && r.Description["vi"] == "" {
 		rep.WithoutVietnamese++
 	}
-}
-
-// reportTitle is the title a report shows: Vietnamese, English, unknown
-// language, else the file name.
-func reportTitle(r *archive.Record) string {
-	for _, l := range []string{"vi", "en", "x-default"} {
-		if t := r.Title[l]; t != "" {
-			return t
-		}
-	}
-	return r.OriginalName
 }
 
 // reportRow is one line of the machine-readable report: a section, a key,

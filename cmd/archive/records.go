@@ -178,25 +178,12 @@ func runList(g *globalOptions, o listOptions) error {
 		if r.CapturedAt != nil {
 			captured = r.CapturedAt.Format("2006-01-02")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.ID[:12], r.Kind, captured, r.Status, displayTitle(r))
+		title, _ := r.DisplayTitle()
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.ID[:12], r.Kind, captured, r.Status, title)
 		return nil
 	})
 	if err != nil {
 		return err
 	}
 	return tw.Flush()
-}
-
-// displayTitle is the title to show in lists: Vietnamese, English, the
-// unknown-language one, then the file name.
-func displayTitle(r *archive.Record) string {
-	for _, lang := range []string{"vi", "en", "x-default"} {
-		if t := r.Title[lang]; t != "" {
-			return t
-		}
-	}
-	for _, lang := range slices.Sorted(maps.Keys(r.Title)) {
-		return r.Title[lang]
-	}
-	return r.OriginalName
 }

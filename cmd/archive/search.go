@@ -185,7 +185,8 @@ func printSearchResult(g *globalOptions, res *indexer.Result, facets []string) e
 		}
 		kind, captured, title := "-", "-", "(record missing)"
 		if r := h.Record; r != nil {
-			kind, title = string(r.Kind), displayTitle(r)
+			kind = string(r.Kind)
+			title, _ = r.DisplayTitle()
 			if r.CapturedAt != nil {
 				captured = r.CapturedAt.Format("2006-01-02")
 			}
