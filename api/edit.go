@@ -7,16 +7,17 @@ import (
 	"net/http"
 
 	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/archive/curation"
 )
 
 // Editor applies a curator's change to a record and keeps its audit trail;
 // *archive.Archive implements it.
 type Editor interface {
-	Edit(ctx context.Context, id string, ed archive.Edit, by archive.Actor) (*archive.Record, []archive.AuditEntry, error)
+	Edit(ctx context.Context, id string, ed curation.Edit, by archive.Actor) (*archive.Record, []archive.AuditEntry, error)
 	History(id string) ([]archive.AuditEntry, error)
 }
 
-// handlePatch edits a record (curators). The body is an archive.Edit: the
+// handlePatch edits a record (curators). The body is an curation.Edit: the
 // fields to change; absent fields stay as they are.
 func (s *Server) handlePatch() http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
@@ -32,7 +33,7 @@ func (s *Server) handlePatch() http.HandlerFunc {
 			badParam(w, r, "id", "an asset id is 64 lower-case hex digits")
 			return
 		}
-		var ed archive.Edit
+		var ed curation.Edit
 		dec := json.NewDecoder(io.LimitReader(r.Body, s.cfg.MaxBody))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&ed); err != nil {
@@ -52,7 +53,7 @@ func (s *Server) handlePatch() http.HandlerFunc {
 // editAsset applies ed to the record id as the caller, by the path via,
 // and tells the index: the one way an edit is made, for the API and the
 // pages.
-func (s *Server) editAsset(ctx context.Context, id string, ed archive.Edit, via archive.Via) (*archive.Record, error) {
+func (s *Server) editAsset(ctx context.Context, id string, ed curation.Edit, via archive.Via) (*archive.Record, error) {
 	if s.deps.Editor == nil {
 		return nil, refuse(http.StatusServiceUnavailable, "editing is not available on this server")
 	}

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/archive/curation"
 	"github.com/haiduong/promo-archive/archive/ingest"
 )
 
@@ -182,7 +183,7 @@ func (s *Server) uploadJob(r *http.Request) (*job, error) {
 		}
 		rel, ok := cleanUploadName(raw)
 		if name == "metadata" {
-			rel, ok = archive.MetadataFileName, true
+			rel, ok = curation.MetadataFileName, true
 		}
 		if !ok {
 			part.Close()
@@ -204,7 +205,7 @@ func (s *Server) uploadJob(r *http.Request) (*job, error) {
 		if err != nil {
 			return uploadFail(fail, err)
 		}
-		if rel != archive.MetadataFileName {
+		if rel != curation.MetadataFileName {
 			files++
 		}
 	}
@@ -222,7 +223,7 @@ func (s *Server) uploadJob(r *http.Request) (*job, error) {
 	}
 	var sources, names []string
 	for _, e := range entries {
-		if e.Name() == archive.MetadataFileName || strings.HasPrefix(e.Name(), ".") {
+		if e.Name() == curation.MetadataFileName || strings.HasPrefix(e.Name(), ".") {
 			continue
 		}
 		sources = append(sources, filepath.Join(dir, e.Name()))

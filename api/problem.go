@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/archive/curation"
 )
 
 // Problem is an RFC 9457 problem detail. Every error response of the API
@@ -93,7 +94,7 @@ func refuse(status int, detail string) error { return &statusError{status: statu
 // parameter at fault. Errors it does not know are internal (500).
 func problemFor(err error) (status int, detail string, invalid []InvalidParam) {
 	var se *statusError
-	var fe *archive.FieldError
+	var fe *curation.FieldError
 	var mbe *http.MaxBytesError
 	if pe, ok := asParamError(err); ok {
 		return http.StatusBadRequest, pe.Error(), []InvalidParam{{Name: pe.name, Reason: pe.reason}}
@@ -107,7 +108,7 @@ func problemFor(err error) (status int, detail string, invalid []InvalidParam) {
 		return http.StatusNotFound, "no such resource", nil
 	case errors.As(err, &fe):
 		return http.StatusUnprocessableEntity, fe.Error(), []InvalidParam{{Name: fe.Field, Reason: fe.Msg}}
-	case errors.Is(err, archive.ErrInvalidEdit):
+	case errors.Is(err, curation.ErrInvalidEdit):
 		return http.StatusUnprocessableEntity, err.Error(), nil
 	}
 	return http.StatusInternalServerError, "internal error; quote the request id when reporting it", nil

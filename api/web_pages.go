@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/archive/curation"
 )
 
 type assetPage struct {
@@ -293,10 +294,10 @@ func (s *Server) editForm(rec *archive.Record, pg *page, posted url.Values) *edi
 	return f
 }
 
-// formEdit turns the posted form into an archive.Edit of the fields that
+// formEdit turns the posted form into an curation.Edit of the fields that
 // differ from rec, so the audit trail records only real changes.
-func formEdit(rec *archive.Record, v url.Values) archive.Edit {
-	var ed archive.Edit
+func formEdit(rec *archive.Record, v url.Values) curation.Edit {
+	var ed curation.Edit
 	for _, l := range editLangs(rec) {
 		if t, ok := v["title."+l]; ok && strings.TrimSpace(t[0]) != strings.TrimSpace(rec.Title[l]) {
 			if ed.Title == nil {
@@ -385,7 +386,7 @@ func (s *Server) pageEditPost() http.HandlerFunc {
 			return
 		}
 		p := principalFrom(r.Context())
-		// archive.Edit knows no "web" path: the pages are a client of the API.
+		// curation.Edit knows no "web" path: the pages are a client of the API.
 		_, err := s.editAsset(r.Context(), rec.ID, formEdit(rec, r.PostForm), archive.ViaAPI)
 		switch code, msg, _ := problemFor(err); {
 		case err == nil:

@@ -336,7 +336,7 @@ func TestWebCSRF(t *testing.T) {
 	if code != 303 || !strings.HasSuffix(resp.Header.Get("Location"), "?saved=1") {
 		t.Fatalf("edit: %d", code)
 	}
-	hist, _ := f.a.History(id)
+	hist, _ := f.a.Store().History(id)
 	if len(hist) != 1 || hist[0].Field != "title.vi" || hist[0].Via != archive.ViaAPI || hist[0].Who != "Sở Du lịch curator" {
 		t.Errorf("audit %+v", hist)
 	}

@@ -28,13 +28,13 @@ type AuditEntry struct {
 	Via   Via             `json:"via"`
 }
 
-func newAuditEntry(at time.Time, by Actor, id string, c fieldChange) (AuditEntry, error) {
-	e := AuditEntry{At: at, Who: by.Who, ID: id, Field: c.field, Via: by.Via}
+func newAuditEntry(at time.Time, by Actor, id string, c FieldChange) (AuditEntry, error) {
+	e := AuditEntry{At: at, Who: by.Who, ID: id, Field: c.Field, Via: by.Via}
 	var err error
-	if e.Old, err = rawJSON(c.old); err != nil {
+	if e.Old, err = rawJSON(c.Old); err != nil {
 		return e, err
 	}
-	e.New, err = rawJSON(c.new)
+	e.New, err = rawJSON(c.New)
 	return e, err
 }
 
@@ -139,7 +139,3 @@ func (s *Store) LastAuditSeq() (uint64, error) {
 	})
 	return seq, err
 }
-
-// History returns the audit trail of the record with the given id, oldest
-// first.
-func (a *Archive) History(id string) ([]AuditEntry, error) { return a.store.History(id) }

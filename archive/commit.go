@@ -149,7 +149,7 @@ func auditIngest(tx *bolt.Tx, rec *Record, by string) error {
 		return nil
 	}
 	e, err := newAuditEntry(rec.IngestedAt, Actor{Who: by, Via: ViaIngest}, rec.ID,
-		fieldChange{field: "ingest", new: map[string]string{"status": "added", "path": rec.SourcePath}})
+		FieldChange{Field: "ingest", New: map[string]string{"status": "added", "path": rec.SourcePath}})
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package archive
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/haiduong/promo-archive/archive/media"
@@ -152,4 +153,24 @@ func (r *Record) Rendition(name string) (Rendition, bool) {
 		}
 	}
 	return Rendition{}, false
+}
+
+// ParseVisibility accepts "" (not given), "public" or "internal".
+func ParseVisibility(s string) (Visibility, error) {
+	switch v := Visibility(strings.ToLower(strings.TrimSpace(s))); v {
+	case "", Public, Internal:
+		return v, nil
+	default:
+		return "", fmt.Errorf("%q is not public or internal", s)
+	}
+}
+
+// ParseStatus accepts "" (not given) or a workflow status.
+func ParseStatus(s string) (Status, error) {
+	switch v := Status(strings.ToLower(strings.TrimSpace(s))); v {
+	case "", Draft, Review, Published, Withdrawn:
+		return v, nil
+	default:
+		return "", fmt.Errorf("%q is not draft, review, published or withdrawn", s)
+	}
 }

@@ -123,7 +123,7 @@ func (a *Archive) AuditRejection(ctx context.Context, who string, r Rejection) e
 		return err
 	}
 	newVal := map[string]string{"status": "rejected", "path": r.Path, "marking": r.Marking, "source": r.Field, "reason": r.Reason}
-	e, err := newAuditEntry(r.At, Actor{Who: who, Via: ViaIngest}, r.ID, fieldChange{field: "ingest", new: newVal})
+	e, err := newAuditEntry(r.At, Actor{Who: who, Via: ViaIngest}, r.ID, FieldChange{Field: "ingest", New: newVal})
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/archive/curation"
 	"github.com/haiduong/promo-archive/archive/media"
 )
 
@@ -17,7 +18,7 @@ type recordInput struct {
 	sourcePath   string
 	mtime        time.Time
 	info         *media.Info
-	curator      *archive.CuratorMeta
+	curator      *curation.CuratorMeta
 	defaults     Defaults
 	now          time.Time
 	loc          *time.Location
@@ -104,7 +105,7 @@ func buildRecord(in recordInput) *archive.Record {
 
 // applyCurator lays curator values over r; each one it sets is marked
 // "curator" in the provenance.
-func applyCurator(r *archive.Record, m *archive.CuratorMeta, tax *archive.Taxonomy) {
+func applyCurator(r *archive.Record, m *curation.CuratorMeta, tax *archive.Taxonomy) {
 	const cur = "curator"
 	setText := func(field string, dst *map[string]string, src map[string]string) {
 		for lang, v := range src {

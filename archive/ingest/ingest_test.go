@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/archive/curation"
 	"github.com/haiduong/promo-archive/archive/media"
 )
 
@@ -97,7 +98,7 @@ func ingestDir(t *testing.T, a *archive.Archive, src string, opts Options, ro Ru
 		if err != nil {
 			rel = r.Path
 		}
-		if _, dup := rr.results[filepath.ToSlash(rel)]; dup && !strings.HasSuffix(rel, archive.MetadataFileName) {
+		if _, dup := rr.results[filepath.ToSlash(rel)]; dup && !strings.HasSuffix(rel, curation.MetadataFileName) {
 			t.Errorf("two results for %s", rel)
 		}
 		rr.results[filepath.ToSlash(rel)] = r
@@ -275,12 +276,12 @@ func TestIngestMetadataCSV(t *testing.T) {
 	writeJPEG(t, filepath.Join(src, "bad-row.jpg"), 16, 16, 2)
 	writeJPEG(t, filepath.Join(src, "sub", "nested.jpg"), 16, 16, 3)
 	writeJPEG(t, filepath.Join(src, "sub", "own.jpg"), 16, 16, 4)
-	writeFile(t, filepath.Join(src, archive.MetadataFileName), []byte("\ufefffile;title_vi;title_en;keywords;categories;place;visibility;status;captured_at;credit\n"+
+	writeFile(t, filepath.Join(src, curation.MetadataFileName), []byte("\ufefffile;title_vi;title_en;keywords;categories;place;visibility;status;captured_at;credit\n"+
 		"le-hoi.jpg;Lễ hội Côn Sơn;Con Son festival;\"lễ hội; Côn Sơn\";van-hoa-le-hoi;290;internal;review;2024-02-10 08:00;Sở VHTTDL\n"+
 		"bad-row.jpg;;;;;;secret;;;\n"+
 		"sub/nested.jpg;Ảnh lồng;;;;;;;;\n"+
 		"missing.jpg;Không có;;;;;;;;\n"))
-	writeFile(t, filepath.Join(src, "sub", archive.MetadataFileName), []byte("file,title_vi\nown.jpg,Ảnh riêng\n"))
+	writeFile(t, filepath.Join(src, "sub", curation.MetadataFileName), []byte("file,title_vi\nown.jpg,Ảnh riêng\n"))
 
 	a, err := archive.Open(t.TempDir(), archive.Options{})
 	if err != nil {
@@ -294,7 +295,7 @@ func TestIngestMetadataCSV(t *testing.T) {
 	if r := rr.results["bad-row.jpg"]; r.Status != StatusFailed || !strings.Contains(r.Error, "row 3, column visibility") {
 		t.Errorf("bad-row.jpg = %+v, want failed naming row 3, column visibility", r)
 	}
-	if r := rr.results[archive.MetadataFileName]; r.Status != StatusFailed || !strings.Contains(r.Error, `row 5: no file "missing.jpg"`) {
+	if r := rr.results[curation.MetadataFileName]; r.Status != StatusFailed || !strings.Contains(r.Error, `row 5: no file "missing.jpg"`) {
 		t.Errorf("metadata.csv = %+v, want the row naming a missing file reported", r)
 	}
 	rec, err := a.Store().Get(rr.results["le-hoi.jpg"].ID)
@@ -320,9 +321,9 @@ func TestIngestMetadataCSV(t *testing.T) {
 	// Unknown columns stop the run before anything is ingested.
 	bad := t.TempDir()
 	writeJPEG(t, filepath.Join(bad, "x.jpg"), 8, 8, 5)
-	writeFile(t, filepath.Join(bad, archive.MetadataFileName), []byte("file,tittle\nx.jpg,a\n"))
+	writeFile(t, filepath.Join(bad, curation.MetadataFileName), []byte("file,tittle\nx.jpg,a\n"))
 	_, err = New(a, Options{}).Run(context.Background(), []string{bad}, RunOptions{})
-	if !errors.Is(err, archive.ErrMetadataCSV) || !strings.Contains(err.Error(), `"tittle"`) {
+	if !errors.Is(err, curation.ErrMetadataCSV) || !strings.Contains(err.Error(), `"tittle"`) {
 		t.Fatalf("unknown column err = %v", err)
 	}
 }
@@ -451,13 +452,13 @@ func TestIngestAuditsAddedRecords(t *testing.T) {
 	}
 	defer a.Close()
 	rr := ingestDir(t, a, src, Options{}, RunOptions{By: "Nguyễn Văn A"})
-	h, err := a.History(rr.results["a.jpg"].ID)
+	h, err := a.Store().History(rr.results["a.jpg"].ID)
 	if err != nil || len(h) != 1 || h[0].Who != "Nguyễn Văn A" || h[0].Via != archive.ViaIngest || h[0].Field != "ingest" {
 		t.Fatalf("history = %+v, %v", h, err)
 	}
 	// A re-run adds nothing and audits nothing.
 	ingestDir(t, a, src, Options{}, RunOptions{By: "Nguyễn Văn A"})
-	if h, _ := a.History(rr.results["a.jpg"].ID); len(h) != 1 {
+	if h, _ := a.Store().History(rr.results["a.jpg"].ID); len(h) != 1 {
 		t.Errorf("re-run wrote %d entries", len(h)-1)
 	}
 }

@@ -5,12 +5,13 @@ import (
 	"errors"
 
 	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/archive/curation"
 	"github.com/haiduong/promo-archive/archive/media"
 )
 
 // checkCuratorSecret checks the curator's classification column, before the
 // file is read at all.
-func checkCuratorSecret(m *archive.CuratorMeta) error {
+func checkCuratorSecret(m *curation.CuratorMeta) error {
 	if m == nil || m.Classification == "" {
 		return nil
 	}

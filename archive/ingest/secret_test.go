@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/archive/curation"
 	"github.com/haiduong/promo-archive/archive/media"
 )
 
@@ -48,7 +49,7 @@ func TestIngestRejectsStateSecret(t *testing.T) {
 	writeJPEG(t, filepath.Join(src, "embedded-secret.jpg"), 16, 16, 2)
 	writeFile(t, filepath.Join(src, "embedded-secret.jpg.xmp"), []byte(instructionsXMP))
 	writeJPEG(t, filepath.Join(src, "honey.jpg"), 16, 16, 3)
-	writeFile(t, filepath.Join(src, archive.MetadataFileName), []byte("file,title_vi,classification,agency\n"+
+	writeFile(t, filepath.Join(src, curation.MetadataFileName), []byte("file,title_vi,classification,agency\n"+
 		"csv-secret.jpg,Ảnh,Tối mật,\n"+
 		"honey.jpg,Mật ong Hải Dương,Thường,Sở Du lịch\n"))
 	root := t.TempDir()
@@ -141,7 +142,7 @@ func TestAuditRejections(t *testing.T) {
 	defer a.Close()
 	src := t.TempDir()
 	writeJPEG(t, filepath.Join(src, "s.jpg"), 16, 16, 9)
-	writeFile(t, filepath.Join(src, archive.MetadataFileName), []byte("file,classification\ns.jpg,TUYỆT MẬT\n"))
+	writeFile(t, filepath.Join(src, curation.MetadataFileName), []byte("file,classification\ns.jpg,TUYỆT MẬT\n"))
 	rr := ingestDir(t, a, src, Options{}, RunOptions{By: "tester"})
 	if rr.results["s.jpg"].Status != StatusRejected {
 		t.Fatalf("%+v", rr.results)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/archive/curation"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -25,7 +26,7 @@ type job struct {
 	size       int64
 	mtime      time.Time
 	sidecar    string // XMP sidecar path, or ""
-	meta       *archive.CuratorMeta
+	meta       *curation.CuratorMeta
 	metaErr    error
 }
 
@@ -39,7 +40,7 @@ type walkOptions struct {
 // csvDir holds the rows of one folder's metadata.csv.
 type csvDir struct {
 	display string // the csv's path as shown
-	rows    map[string]*archive.CSVRow
+	rows    map[string]*curation.CSVRow
 	used    map[string]bool
 }
 
@@ -141,7 +142,7 @@ func eachFile(ctx context.Context, src string, follow bool, v visitor) error {
 			}
 			return v.dir(pth, display)
 		}
-		if skipName(name, false) || isSidecar(name) || name == archive.MetadataFileName {
+		if skipName(name, false) || isSidecar(name) || name == curation.MetadataFileName {
 			return nil
 		}
 		info, err := d.Info()
@@ -213,16 +214,16 @@ func walkSource(ctx context.Context, src string, opts walkOptions, emit func(job
 	n := 0
 	v := visitor{problem: problem}
 	v.dir = func(dir, display string) error {
-		f := filepath.Join(dir, archive.MetadataFileName)
+		f := filepath.Join(dir, curation.MetadataFileName)
 		if _, err := os.Stat(f); err != nil {
 			return nil
 		}
-		shown := filepath.Join(display, archive.MetadataFileName)
-		rows, err := archive.LoadMetadataCSV(f, shown, opts.tax, opts.loc)
+		shown := filepath.Join(display, curation.MetadataFileName)
+		rows, err := curation.LoadMetadataCSV(f, shown, opts.tax, opts.loc)
 		if err != nil {
 			return err
 		}
-		cd := &csvDir{display: shown, rows: map[string]*archive.CSVRow{}, used: map[string]bool{}}
+		cd := &csvDir{display: shown, rows: map[string]*curation.CSVRow{}, used: map[string]bool{}}
 		for i := range rows {
 			r := &rows[i]
 			if r.File == "" { // a row error with no file name
@@ -276,7 +277,7 @@ func walkSource(ctx context.Context, src string, opts walkOptions, emit func(job
 	// Rows that name no file are the curator's to fix.
 	type unusedRow struct {
 		csv string
-		row *archive.CSVRow
+		row *curation.CSVRow
 	}
 	var unused []unusedRow
 	for _, cd := range csvs {

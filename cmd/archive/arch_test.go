@@ -8,9 +8,10 @@ import (
 )
 
 // TestPackageDirections keeps the import directions of ARCHITECTURE.md:
-// media imports nothing of ours, archive only media, archive/ingest only
-// archive and media (nothing in archive imports it), indexer and thumbs
-// never each other, and nothing but cmd/archive imports api or cmd.
+// media imports nothing of ours, archive only media; curation and report
+// only archive and media, ingest those and curation (nothing in archive
+// imports them); indexer and thumbs never each other, and nothing but
+// cmd/archive imports api or cmd.
 func TestPackageDirections(t *testing.T) {
 	const mod = "github.com/haiduong/promo-archive"
 	out, err := exec.Command("go", "list", "-deps", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, mod+"/...").Output()
@@ -18,13 +19,15 @@ func TestPackageDirections(t *testing.T) {
 		t.Skipf("go list: %v", err)
 	}
 	allowed := map[string][]string{
-		"archive/media":  {},
-		"archive":        {"archive/media"},
-		"archive/ingest": {"archive", "archive/media"},
-		"indexer":        {"archive", "archive/media"},
-		"thumbs":         {"archive", "archive/media"},
-		"api":            {"archive", "archive/ingest", "archive/media", "indexer"},
-		"cmd/archive":    {"api", "archive", "archive/ingest", "archive/media", "indexer", "thumbs"},
+		"archive/media":    {},
+		"archive":          {"archive/media"},
+		"archive/curation": {"archive", "archive/media"},
+		"archive/ingest":   {"archive", "archive/curation", "archive/media"},
+		"archive/report":   {"archive", "archive/media"},
+		"indexer":          {"archive", "archive/media"},
+		"thumbs":           {"archive", "archive/media"},
+		"api":              {"archive", "archive/curation", "archive/ingest", "archive/media", "indexer"},
+		"cmd/archive":      {"api", "archive", "archive/curation", "archive/ingest", "archive/media", "archive/report", "indexer", "thumbs"},
 	}
 	seen := 0
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/archive/curation"
 )
 
 type editOptions struct {
@@ -68,10 +69,10 @@ text sets it back to draft unless --lang-status says otherwise.`,
 	return c
 }
 
-// buildEdit turns the flags into an archive.Edit; malformed flags are usage
-// errors (the values themselves are checked by archive.Edit).
-func (o editOptions) buildEdit() (archive.Edit, error) {
-	var ed archive.Edit
+// buildEdit turns the flags into an curation.Edit; malformed flags are usage
+// errors (the values themselves are checked by curation.Edit).
+func (o editOptions) buildEdit() (curation.Edit, error) {
+	var ed curation.Edit
 	for _, s := range o.sets {
 		field, val, ok := strings.Cut(s, "=")
 		kind, lang, ok2 := strings.Cut(field, ".")
@@ -136,9 +137,9 @@ func runEdit(cmd *cobra.Command, g *globalOptions, o editOptions, idArg string) 
 		return err
 	}
 	defer a.Close()
-	rec, entries, err := a.Edit(cmd.Context(), idArg, ed, archive.Actor{Who: osUser(), Via: archive.ViaCLI})
+	rec, entries, err := curation.New(a).Edit(cmd.Context(), idArg, ed, archive.Actor{Who: osUser(), Via: archive.ViaCLI})
 	if err != nil {
-		if errors.Is(err, archive.ErrInvalidEdit) {
+		if errors.Is(err, curation.ErrInvalidEdit) {
 			return fmt.Errorf("%w (nothing was changed)", err)
 		}
 		return err

@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/archive/curation"
 )
 
 type importMetaOptions struct {
@@ -45,7 +45,7 @@ func runImportMeta(cmd *cobra.Command, g *globalOptions, o importMetaOptions, fi
 		return err
 	}
 	defer a.Close()
-	rep, err := a.ImportMetadata(cmd.Context(), file, f, archive.ImportOptions{DryRun: o.dryRun, Who: osUser()})
+	rep, err := curation.New(a).ImportMetadata(cmd.Context(), file, f, curation.ImportOptions{DryRun: o.dryRun, Who: osUser()})
 	if rep != nil {
 		if perr := printImport(g, o, rep); perr != nil && err == nil {
 			err = perr
@@ -60,7 +60,7 @@ func runImportMeta(cmd *cobra.Command, g *globalOptions, o importMetaOptions, fi
 	return nil
 }
 
-func printImport(g *globalOptions, o importMetaOptions, rep *archive.ImportReport) error {
+func printImport(g *globalOptions, o importMetaOptions, rep *curation.ImportReport) error {
 	enc := newJSONEncoder(g.stdout, false)
 	for _, r := range rep.Rows {
 		if o.json {

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/archive/curation"
 )
 
 func newJSONEncoder(w io.Writer, indent bool) *json.Encoder {
@@ -140,7 +141,7 @@ func runExport(g *globalOptions, o exportOptions) error {
 	}
 	defer a.Close()
 	if o.format == "csv" {
-		return a.Store().ExportCSV(g.stdout)
+		return curation.ExportCSV(a.Store(), g.stdout)
 	}
 	enc := newJSONEncoder(g.stdout, false)
 	return a.Store().ForEach(func(r *archive.Record) error { return enc.Encode(r) })

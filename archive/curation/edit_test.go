@@ -1,36 +1,49 @@
-package archive
+package curation
 
 import (
 	"context"
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/haiduong/promo-archive/archive"
 )
 
-var apiActor = Actor{Who: "portal-editor", Via: ViaAPI}
+var apiActor = archive.Actor{Who: "portal-editor", Via: archive.ViaAPI}
 
 func ptr[T any](v T) *T { return &v }
 
+// idOf is an asset id made of one hex digit repeated.
+func idOf(n byte) string { return strings.Repeat(strconv.FormatInt(int64(n%16), 16), 64) }
+
+// testRecord is a small photo record titled in Vietnamese.
+func testRecord(id string) *archive.Record {
+	r := &archive.Record{ID: id, Kind: "photo", MIME: "image/jpeg", Size: 3, Title: map[string]string{"vi": "Hải Dương"}}
+	r.Normalize()
+	return r
+}
+
 // editArchive is an archive with two records: a draft with a Vietnamese
 // title and a record under review without one.
-func editArchive(t *testing.T) (*Archive, string, string) {
+func editArchive(t *testing.T) (*archive.Archive, string, string) {
 	t.Helper()
 	now := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
-	a, err := Open(t.TempDir(), Options{Now: func() time.Time { return now }})
+	a, err := archive.Open(t.TempDir(), archive.Options{Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { a.Close() })
 	r1 := testRecord(idOf(1))
-	r1.Status, r1.Visibility, r1.Keywords = Draft, Public, []string{"chợ", "sông"}
+	r1.Status, r1.Visibility, r1.Keywords = archive.Draft, archive.Public, []string{"chợ", "sông"}
 	r1.Provenance = map[string]string{"keywords": "iptc"}
 	r2 := testRecord(idOf(2))
 	r2.Title = map[string]string{"en": "Floating market"}
-	r2.Status, r2.Visibility = Review, Internal
-	for _, r := range []*Record{r1, r2} {
+	r2.Status, r2.Visibility = archive.Review, archive.Internal
+	for _, r := range []*archive.Record{r1, r2} {
 		if _, err := a.Store().Put(r); err != nil {
 			t.Fatal(err)
 		}
@@ -44,13 +57,13 @@ func TestEditAppliesAndAudits(t *testing.T) {
 		id     byte
 		ed     Edit
 		fields []string // audit fields, in order
-		check  func(t *testing.T, r *Record)
+		check  func(t *testing.T, r *archive.Record)
 	}{
 		{
 			name: "texts in NFD and odd tags", id: 1,
 			ed:     Edit{Title: map[string]string{"EN": " Hai Duong ", "vi": "Ha\u0309i Phòng"}, Description: map[string]string{"zh-hant": "海陽"}},
 			fields: []string{"title.en", "title.vi", "description.zh-Hant"},
-			check: func(t *testing.T, r *Record) {
+			check: func(t *testing.T, r *archive.Record) {
 				if r.Title["en"] != "Hai Duong" || r.Title["vi"] != "Hải Phòng" || r.Description["zh-Hant"] != "海陽" {
 					t.Errorf("title %v description %v", r.Title, r.Description)
 				}
@@ -64,7 +77,7 @@ func TestEditAppliesAndAudits(t *testing.T) {
 			ed: Edit{AddKeywords: []string{"lễ hội", "chợ"}, RemoveKeywords: []string{"sông"}, Categories: &[]string{"du-lich", "lich-su"},
 				Place: ptr("294"), Credit: ptr("Sở VHTTDL"), Agency: ptr("UBND huyện Thanh Hà")},
 			fields: []string{"keywords", "categories", "place", "credit", "agency"},
-			check: func(t *testing.T, r *Record) {
+			check: func(t *testing.T, r *archive.Record) {
 				if strings.Join(r.Keywords, "|") != "chợ|lễ hội" || r.Place.Name != "Huyện Thanh Hà" || r.Agency == "" {
 					t.Errorf("record %+v", r)
 				}
@@ -75,24 +88,24 @@ func TestEditAppliesAndAudits(t *testing.T) {
 		},
 		{
 			name: "workflow and review state", id: 1,
-			ed:     Edit{Status: ptr(Review), Visibility: ptr(Internal), LangStatus: map[string]string{"vi": "reviewed"}},
+			ed:     Edit{Status: ptr(archive.Review), Visibility: ptr(archive.Internal), LangStatus: map[string]string{"vi": "reviewed"}},
 			fields: []string{"visibility", "lang_status.vi", "status"},
-			check: func(t *testing.T, r *Record) {
-				if r.Status != Review || r.Visibility != Internal || r.LangStatus["vi"] != LangReviewed {
+			check: func(t *testing.T, r *archive.Record) {
+				if r.Status != archive.Review || r.Visibility != archive.Internal || r.LangStatus["vi"] != archive.LangReviewed {
 					t.Errorf("record %+v", r)
 				}
 			},
 		},
 		{
 			name: "publish with the Vietnamese title in the same edit", id: 2,
-			ed:     Edit{Title: map[string]string{"vi": "Chợ nổi"}, Status: ptr(Published)},
+			ed:     Edit{Title: map[string]string{"vi": "Chợ nổi"}, Status: ptr(archive.Published)},
 			fields: []string{"title.vi", "status"},
 		},
 		{
 			name: "clearing", id: 2,
 			ed:     Edit{Title: map[string]string{"en": ""}, Categories: &[]string{}, Place: ptr("")},
 			fields: []string{"title.en"},
-			check: func(t *testing.T, r *Record) {
+			check: func(t *testing.T, r *archive.Record) {
 				if _, ok := r.Title["en"]; ok {
 					t.Errorf("title %v", r.Title)
 				}
@@ -104,14 +117,14 @@ func TestEditAppliesAndAudits(t *testing.T) {
 			a, _, _ := editArchive(t)
 			id := idOf(tt.id)
 			seq0, _ := a.Store().LastSeq()
-			rec, entries, err := a.Edit(context.Background(), id[:8], tt.ed, apiActor)
+			rec, entries, err := New(a).Edit(context.Background(), id[:8], tt.ed, apiActor)
 			if err != nil {
 				t.Fatal(err)
 			}
 			var got []string
 			for _, e := range entries {
 				got = append(got, e.Field)
-				if e.ID != id || e.Who != "portal-editor" || e.Via != ViaAPI || e.Seq == 0 {
+				if e.ID != id || e.Who != "portal-editor" || e.Via != archive.ViaAPI || e.Seq == 0 {
 					t.Errorf("entry %+v", e)
 				}
 			}
@@ -147,14 +160,14 @@ func TestEditRefusedWritesNothing(t *testing.T) {
 	}{
 		{"unknown category", 1, Edit{Categories: &[]string{"du-lich", "bogus"}}, "categories", nil},
 		{"unknown place", 1, Edit{Place: ptr("999")}, "place", nil},
-		{"bad visibility", 1, Edit{Visibility: ptr(Visibility("secret"))}, "visibility", nil},
-		{"visibility cleared", 1, Edit{Visibility: ptr(Visibility(""))}, "visibility", nil},
-		{"bad status", 1, Edit{Status: ptr(Status("live"))}, "status", nil},
+		{"bad visibility", 1, Edit{Visibility: ptr(archive.Visibility("secret"))}, "visibility", nil},
+		{"visibility cleared", 1, Edit{Visibility: ptr(archive.Visibility(""))}, "visibility", nil},
+		{"bad status", 1, Edit{Status: ptr(archive.Status("live"))}, "status", nil},
 		{"bad language tag", 1, Edit{Title: map[string]string{"not a tag!": "x"}}, "title", nil},
 		{"bad review state", 1, Edit{LangStatus: map[string]string{"en": "done"}}, "lang_status.en", nil},
-		{"draft straight to published", 1, Edit{Status: ptr(Published)}, "status", ErrTransition},
-		{"publish without a Vietnamese title", 2, Edit{Status: ptr(Published), Keywords: &[]string{"x"}}, "title.vi", ErrNeedsVietnamese},
-		{"valid text with an invalid status", 1, Edit{Title: map[string]string{"en": "ok"}, Status: ptr(Withdrawn)}, "status", ErrTransition},
+		{"draft straight to published", 1, Edit{Status: ptr(archive.Published)}, "status", ErrTransition},
+		{"publish without a Vietnamese title", 2, Edit{Status: ptr(archive.Published), Keywords: &[]string{"x"}}, "title.vi", ErrNeedsVietnamese},
+		{"valid text with an invalid status", 1, Edit{Title: map[string]string{"en": "ok"}, Status: ptr(archive.Withdrawn)}, "status", ErrTransition},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -162,7 +175,7 @@ func TestEditRefusedWritesNothing(t *testing.T) {
 			id := idOf(tt.id)
 			before, _ := a.Store().Get(id)
 			seq0, _ := a.Store().LastSeq()
-			_, _, err := a.Edit(context.Background(), id, tt.ed, apiActor)
+			_, _, err := New(a).Edit(context.Background(), id, tt.ed, apiActor)
 			var fe *FieldError
 			if !errors.Is(err, ErrInvalidEdit) || !errors.As(err, &fe) || fe.Field != tt.field {
 				t.Fatalf("err = %v, want a *FieldError on %s", err, tt.field)
@@ -187,17 +200,17 @@ func TestEditRefusedWritesNothing(t *testing.T) {
 func TestEditNoChangeAndUnknownRecord(t *testing.T) {
 	a, id1, _ := editArchive(t)
 	seq0, _ := a.Store().LastSeq()
-	_, entries, err := a.Edit(context.Background(), id1, Edit{Title: map[string]string{"vi": "Hải Dương"}, Status: ptr(Draft)}, apiActor)
+	_, entries, err := New(a).Edit(context.Background(), id1, Edit{Title: map[string]string{"vi": "Hải Dương"}, Status: ptr(archive.Draft)}, apiActor)
 	if err != nil || len(entries) != 0 {
 		t.Fatalf("no-op edit: %v %v", entries, err)
 	}
 	if seq, _ := a.Store().LastSeq(); seq != seq0 {
 		t.Errorf("a no-op edit appended a change")
 	}
-	if _, _, err := a.Edit(context.Background(), idOf(9), Edit{Creator: ptr("x")}, apiActor); !errors.Is(err, ErrNotFound) {
+	if _, _, err := New(a).Edit(context.Background(), idOf(9), Edit{Creator: ptr("x")}, apiActor); !errors.Is(err, archive.ErrNotFound) {
 		t.Errorf("unknown id: %v", err)
 	}
-	if _, _, err := a.Edit(context.Background(), id1, Edit{Creator: ptr("x")}, Actor{Who: "x", Via: "fax"}); err == nil {
+	if _, _, err := New(a).Edit(context.Background(), id1, Edit{Creator: ptr("x")}, archive.Actor{Who: "x", Via: "fax"}); err == nil {
 		t.Errorf("unknown via accepted")
 	}
 }
@@ -205,11 +218,11 @@ func TestEditNoChangeAndUnknownRecord(t *testing.T) {
 func TestEditResetsReviewOfChangedText(t *testing.T) {
 	a, id1, _ := editArchive(t)
 	ctx := context.Background()
-	if _, _, err := a.Edit(ctx, id1, Edit{Title: map[string]string{"en": "A"}, LangStatus: map[string]string{"en": "reviewed"}}, apiActor); err != nil {
+	if _, _, err := New(a).Edit(ctx, id1, Edit{Title: map[string]string{"en": "A"}, LangStatus: map[string]string{"en": "reviewed"}}, apiActor); err != nil {
 		t.Fatal(err)
 	}
-	rec, entries, err := a.Edit(ctx, id1, Edit{Title: map[string]string{"en": "B"}}, apiActor)
-	if err != nil || rec.LangStatus["en"] == LangReviewed || len(entries) != 2 || entries[1].Field != "lang_status.en" {
+	rec, entries, err := New(a).Edit(ctx, id1, Edit{Title: map[string]string{"en": "B"}}, apiActor)
+	if err != nil || rec.LangStatus["en"] == archive.LangReviewed || len(entries) != 2 || entries[1].Field != "lang_status.en" {
 		t.Errorf("lang_status %v entries %+v err %v", rec.LangStatus, entries, err)
 	}
 }
@@ -227,7 +240,7 @@ func TestHistoryOrder(t *testing.T) {
 		{id1, Edit{Creator: ptr("")}},
 	}
 	for _, s := range steps {
-		if _, _, err := a.Edit(ctx, s.id, s.ed, apiActor); err != nil {
+		if _, _, err := New(a).Edit(ctx, s.id, s.ed, apiActor); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -258,7 +271,7 @@ func TestHistoryOrder(t *testing.T) {
 
 func TestTaxonomyFile(t *testing.T) {
 	root := t.TempDir()
-	a, err := Open(root, Options{})
+	a, err := archive.Open(root, archive.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,11 +279,11 @@ func TestTaxonomyFile(t *testing.T) {
 	if _, err := a.Store().Put(r); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := a.Edit(context.Background(), r.ID, Edit{Place: ptr("10507")}, apiActor); !errors.Is(err, ErrInvalidEdit) {
+	if _, _, err := New(a).Edit(context.Background(), r.ID, Edit{Place: ptr("10507")}, apiActor); !errors.Is(err, ErrInvalidEdit) {
 		t.Fatalf("unknown commune accepted: %v", err)
 	}
 	a.Close()
-	p := filepath.Join(root, taxonomyFileName)
+	p := filepath.Join(root, "taxonomy.json")
 	b, err := os.ReadFile(p)
 	if err != nil {
 		t.Fatalf("taxonomy.json not seeded: %v", err)
@@ -280,11 +293,11 @@ func TestTaxonomyFile(t *testing.T) {
 	if err := os.WriteFile(p, []byte(edited), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	a, err = Open(root, Options{})
+	a, err = archive.Open(root, archive.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, _, err := a.Edit(context.Background(), r.ID, Edit{Place: ptr("10507")}, apiActor)
+	rec, _, err := New(a).Edit(context.Background(), r.ID, Edit{Place: ptr("10507")}, apiActor)
 	if err != nil || rec.Place.Name != "Xã Thanh Hồng" {
 		t.Fatalf("hand-added commune: %+v %v", rec, err)
 	}
@@ -302,8 +315,8 @@ func TestTaxonomyFile(t *testing.T) {
 			if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			_, err := Open(root, Options{})
-			if !errors.Is(err, ErrTaxonomy) || !strings.Contains(err.Error(), p) {
+			_, err := archive.Open(root, archive.Options{})
+			if !errors.Is(err, archive.ErrTaxonomy) || !strings.Contains(err.Error(), p) {
 				t.Errorf("err = %v, want ErrTaxonomy naming %s", err, p)
 			}
 		})

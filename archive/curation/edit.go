@@ -1,4 +1,4 @@
-package archive
+package curation
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/haiduong/promo-archive/archive"
 	"golang.org/x/text/language"
 )
 
@@ -18,12 +18,12 @@ import (
 var (
 	// ErrInvalidEdit is wrapped by every *FieldError: the edit was refused
 	// and nothing was written.
-	ErrInvalidEdit = errors.New("archive: invalid edit")
+	ErrInvalidEdit = errors.New("curation: invalid edit")
 	// ErrTransition is a status change the workflow does not allow.
-	ErrTransition = errors.New("archive: status change not allowed")
+	ErrTransition = errors.New("curation: status change not allowed")
 	// ErrNeedsVietnamese refuses a published record without a Vietnamese
 	// title (TAXONOMY.md: Vietnamese is required for publication).
-	ErrNeedsVietnamese = errors.New("archive: publishing needs a Vietnamese title")
+	ErrNeedsVietnamese = errors.New("curation: publishing needs a Vietnamese title")
 )
 
 // FieldError is a refused change of one field. Field is named as in the
@@ -46,31 +46,6 @@ func (e *FieldError) Unwrap() []error {
 	return []error{ErrInvalidEdit}
 }
 
-// Via is the path a change came in by.
-type Via string
-
-// Paths of change, recorded in the audit log.
-const (
-	ViaCLI    Via = "cli"
-	ViaAPI    Via = "api"
-	ViaCSV    Via = "csv"
-	ViaIngest Via = "ingest"
-)
-
-// Actor is who makes a change (an API key's name or an OS user) and by what
-// path.
-type Actor struct {
-	Who string
-	Via Via
-}
-
-// Lang review states (Record.LangStatus). A language absent from
-// LangStatus is a draft.
-const (
-	LangDraft    = "draft"
-	LangReviewed = "reviewed"
-)
-
 // clearValue in a CSV cell (import-metadata) clears the field; an empty
 // cell leaves it unchanged.
 const clearValue = "-"
@@ -82,19 +57,19 @@ type Edit struct {
 	Title       map[string]string `json:"title,omitempty"`       // language tag → text
 	Description map[string]string `json:"description,omitempty"` // language tag → text
 	// Keywords replaces the list; AddKeywords and RemoveKeywords then apply.
-	Keywords       *[]string   `json:"keywords,omitempty"`
-	AddKeywords    []string    `json:"add_keywords,omitempty"`
-	RemoveKeywords []string    `json:"remove_keywords,omitempty"`
-	Categories     *[]string   `json:"categories,omitempty"` // replaces the list
-	Place          *string     `json:"place,omitempty"`      // gazetteer code
-	Creator        *string     `json:"creator,omitempty"`
-	Credit         *string     `json:"credit,omitempty"`
-	Rights         *string     `json:"rights,omitempty"`
-	Licence        *string     `json:"licence,omitempty"`
-	Agency         *string     `json:"agency,omitempty"`
-	Visibility     *Visibility `json:"visibility,omitempty"`
-	Status         *Status     `json:"status,omitempty"`
-	CapturedAt     *time.Time  `json:"captured_at,omitempty"`
+	Keywords       *[]string           `json:"keywords,omitempty"`
+	AddKeywords    []string            `json:"add_keywords,omitempty"`
+	RemoveKeywords []string            `json:"remove_keywords,omitempty"`
+	Categories     *[]string           `json:"categories,omitempty"` // replaces the list
+	Place          *string             `json:"place,omitempty"`      // gazetteer code
+	Creator        *string             `json:"creator,omitempty"`
+	Credit         *string             `json:"credit,omitempty"`
+	Rights         *string             `json:"rights,omitempty"`
+	Licence        *string             `json:"licence,omitempty"`
+	Agency         *string             `json:"agency,omitempty"`
+	Visibility     *archive.Visibility `json:"visibility,omitempty"`
+	Status         *archive.Status     `json:"status,omitempty"`
+	CapturedAt     *time.Time          `json:"captured_at,omitempty"`
 	// CapturedAtInferred says CapturedAt was a wall-clock time read in the
 	// archive's zone.
 	CapturedAtInferred bool `json:"-"`
@@ -123,7 +98,7 @@ func ParseLangTag(s string) (string, error) {
 // returns it with canonical language tags, NFC text and de-duplicated
 // lists. It is the one validation of field values: metadata.csv at ingest,
 // `archive edit`, import-metadata and the API all go through it.
-func (ed Edit) normalize(tax *Taxonomy) (Edit, error) {
+func (ed Edit) normalize(tax *archive.Taxonomy) (Edit, error) {
 	out := ed
 	var err error
 	if out.Title, err = normLangText("title", ed.Title); err != nil {
@@ -164,7 +139,7 @@ func (ed Edit) normalize(tax *Taxonomy) (Edit, error) {
 		}
 	}
 	if ed.Visibility != nil {
-		v, err := ParseVisibility(string(*ed.Visibility))
+		v, err := archive.ParseVisibility(string(*ed.Visibility))
 		if err == nil && v == "" {
 			err = errors.New("visibility cannot be cleared (public or internal)")
 		}
@@ -174,7 +149,7 @@ func (ed Edit) normalize(tax *Taxonomy) (Edit, error) {
 		out.Visibility = &v
 	}
 	if ed.Status != nil {
-		s, err := ParseStatus(string(*ed.Status))
+		s, err := archive.ParseStatus(string(*ed.Status))
 		if err == nil && s == "" {
 			err = errors.New("status cannot be cleared (draft, review, published or withdrawn)")
 		}
@@ -191,7 +166,7 @@ func (ed Edit) normalize(tax *Taxonomy) (Edit, error) {
 				return ed, &FieldError{Field: "lang_status", Msg: err.Error()}
 			}
 			st = strings.ToLower(strings.TrimSpace(st))
-			if st != LangDraft && st != LangReviewed {
+			if st != archive.LangDraft && st != archive.LangReviewed {
 				return ed, &FieldError{Field: "lang_status." + tag, Msg: fmt.Sprintf("%q is not draft or reviewed", st)}
 			}
 			out.LangStatus[tag] = st
@@ -232,19 +207,13 @@ func cleanList(l []string) []string {
 // statusMoves are the workflow's allowed status changes: draft → review →
 // published → withdrawn, and back to draft from review or withdrawn.
 // Anything else (draft → published, withdrawn → published) goes the long way.
-func statusMoves() map[Status][]Status {
-	return map[Status][]Status{
-		Draft:     {Review},
-		Review:    {Published, Draft},
-		Published: {Withdrawn},
-		Withdrawn: {Draft},
+func statusMoves() map[archive.Status][]archive.Status {
+	return map[archive.Status][]archive.Status{
+		archive.Draft:     {archive.Review},
+		archive.Review:    {archive.Published, archive.Draft},
+		archive.Published: {archive.Withdrawn},
+		archive.Withdrawn: {archive.Draft},
 	}
-}
-
-// fieldChange is one field's change, before it gets an audit sequence.
-type fieldChange struct {
-	field    string
-	old, new any
 }
 
 // applyEdit applies a normalized edit to r and returns what changed, or a
@@ -252,9 +221,9 @@ type fieldChange struct {
 // Each descriptive field it changes is marked "curator" in the provenance
 // (removed when the field is cleared); status, visibility and review states
 // are workflow, recorded in the audit log only.
-func applyEdit(r *Record, ed Edit, tax *Taxonomy) ([]fieldChange, error) {
+func applyEdit(r *archive.Record, ed Edit, tax *archive.Taxonomy) ([]archive.FieldChange, error) {
 	const cur = "curator"
-	var ch []fieldChange
+	var ch []archive.FieldChange
 	viBefore := r.Title["vi"] != ""
 	if r.Provenance == nil {
 		r.Provenance = map[string]string{}
@@ -281,7 +250,7 @@ func applyEdit(r *Record, ed Edit, tax *Taxonomy) ([]fieldChange, error) {
 			} else {
 				(*dst)[lang] = v
 			}
-			ch = append(ch, fieldChange{field + "." + lang, nullIfEmpty(old), nullIfEmpty(v)})
+			ch = append(ch, archive.FieldChange{Field: field + "." + lang, Old: nullIfEmpty(old), New: nullIfEmpty(v)})
 			mark(field+"."+lang, v == "")
 			textChanged[lang] = true
 		}
@@ -291,7 +260,7 @@ func applyEdit(r *Record, ed Edit, tax *Taxonomy) ([]fieldChange, error) {
 
 	setList := func(field string, dst *[]string, v []string) {
 		if !slices.Equal(*dst, v) && (len(*dst) > 0 || len(v) > 0) {
-			ch = append(ch, fieldChange{field, slices.Clone(*dst), v})
+			ch = append(ch, archive.FieldChange{Field: field, Old: slices.Clone(*dst), New: v})
 			*dst = v
 			mark(field, len(v) == 0)
 		}
@@ -320,15 +289,15 @@ func applyEdit(r *Record, ed Edit, tax *Taxonomy) ([]fieldChange, error) {
 			r.Place = nil
 			if code != "" {
 				u, _ := tax.Place(code)
-				r.Place = &Place{Code: code, Name: u.VI}
+				r.Place = &archive.Place{Code: code, Name: u.VI}
 			}
-			ch = append(ch, fieldChange{"place", nullIfEmpty(old), nullIfEmpty(code)})
+			ch = append(ch, archive.FieldChange{Field: "place", Old: nullIfEmpty(old), New: nullIfEmpty(code)})
 			mark("place", code == "")
 		}
 	}
 	setString := func(field string, dst *string, v *string) {
 		if v != nil && *v != *dst {
-			ch = append(ch, fieldChange{field, nullIfEmpty(*dst), nullIfEmpty(*v)})
+			ch = append(ch, archive.FieldChange{Field: field, Old: nullIfEmpty(*dst), New: nullIfEmpty(*v)})
 			*dst = *v
 			mark(field, *v == "")
 		}
@@ -347,23 +316,23 @@ func applyEdit(r *Record, ed Edit, tax *Taxonomy) ([]fieldChange, error) {
 		}
 		t := ed.CapturedAt.Truncate(time.Second)
 		r.CapturedAt, r.CapturedAtSource, r.TZInferred = &t, cur, ed.CapturedAtInferred
-		ch = append(ch, fieldChange{"captured_at", old, t.Format(time.RFC3339)})
+		ch = append(ch, archive.FieldChange{Field: "captured_at", Old: old, New: t.Format(time.RFC3339)})
 		mark("captured_at", false)
 	}
 	if ed.Visibility != nil && *ed.Visibility != r.Visibility {
-		ch = append(ch, fieldChange{"visibility", nullIfEmpty(string(r.Visibility)), string(*ed.Visibility)})
+		ch = append(ch, archive.FieldChange{Field: "visibility", Old: nullIfEmpty(string(r.Visibility)), New: string(*ed.Visibility)})
 		r.Visibility = *ed.Visibility
 	}
 
-	// Review states: an explicit change, or back to draft when a reviewed
+	// archive.Review states: an explicit change, or back to draft when a reviewed
 	// language's text changes and the edit does not re-review it.
 	langStatus := maps.Clone(ed.LangStatus)
 	for lang := range textChanged {
-		if _, given := langStatus[lang]; !given && r.LangStatus[lang] == LangReviewed {
+		if _, given := langStatus[lang]; !given && r.LangStatus[lang] == archive.LangReviewed {
 			if langStatus == nil {
 				langStatus = map[string]string{}
 			}
-			langStatus[lang] = LangDraft
+			langStatus[lang] = archive.LangDraft
 		}
 	}
 	for _, lang := range slices.Sorted(maps.Keys(langStatus)) {
@@ -371,7 +340,7 @@ func applyEdit(r *Record, ed Edit, tax *Taxonomy) ([]fieldChange, error) {
 		if old == v {
 			continue
 		}
-		if v == LangReviewed {
+		if v == archive.LangReviewed {
 			if r.LangStatus == nil {
 				r.LangStatus = map[string]string{}
 			}
@@ -379,7 +348,7 @@ func applyEdit(r *Record, ed Edit, tax *Taxonomy) ([]fieldChange, error) {
 		} else {
 			delete(r.LangStatus, lang)
 		}
-		ch = append(ch, fieldChange{"lang_status." + lang, old, v})
+		ch = append(ch, archive.FieldChange{Field: "lang_status." + lang, Old: old, New: v})
 	}
 	if len(r.LangStatus) == 0 {
 		r.LangStatus = nil
@@ -391,11 +360,11 @@ func applyEdit(r *Record, ed Edit, tax *Taxonomy) ([]fieldChange, error) {
 			return nil, &FieldError{Field: "status", Err: ErrTransition,
 				Msg: fmt.Sprintf("%s → %s is not allowed (draft → review → published → withdrawn; review or withdrawn → draft)", r.Status, *ed.Status)}
 		}
-		ch = append(ch, fieldChange{"status", nullIfEmpty(string(r.Status)), string(*ed.Status)})
+		ch = append(ch, archive.FieldChange{Field: "status", Old: nullIfEmpty(string(r.Status)), New: string(*ed.Status)})
 		r.Status = *ed.Status
 	}
 	// Publishing, or taking the Vietnamese title off a published record.
-	if r.Status == Published && r.Title["vi"] == "" && (statusChanged || viBefore) {
+	if r.Status == archive.Published && r.Title["vi"] == "" && (statusChanged || viBefore) {
 		return nil, &FieldError{Field: "title.vi", Err: ErrNeedsVietnamese,
 			Msg: "a published record needs a Vietnamese title (set title.vi first)"}
 	}
@@ -404,10 +373,10 @@ func applyEdit(r *Record, ed Edit, tax *Taxonomy) ([]fieldChange, error) {
 }
 
 func langState(m map[string]string, lang string) string {
-	if m[lang] == LangReviewed {
-		return LangReviewed
+	if m[lang] == archive.LangReviewed {
+		return archive.LangReviewed
 	}
-	return LangDraft
+	return archive.LangDraft
 }
 
 func nullIfEmpty(s string) any {
@@ -417,87 +386,49 @@ func nullIfEmpty(s string) any {
 	return s
 }
 
+// Curator makes the curator's changes to an archive: edits (the CLI, the
+// HTTP API, the web pages), the curator's spreadsheet (import-metadata)
+// and the audit trail they leave. It is safe for concurrent use.
+type Curator struct {
+	a *archive.Archive
+}
+
+// New returns the curator of a.
+func New(a *archive.Archive) *Curator { return &Curator{a: a} }
+
 // Edit changes the record whose id (or unique prefix) is given: it
 // validates ed, applies it, and in ONE bbolt transaction stores the record
 // (UpdatedAt now), appends a change to the change sequence and appends one
-// audit entry per changed field. An edit that changes nothing writes
-// nothing and returns no entries. A refused edit returns a *FieldError
-// (errors.Is ErrInvalidEdit) and writes nothing. Every mutation path (the
-// CLI, the HTTP API, import-metadata) goes through here.
-func (a *Archive) Edit(ctx context.Context, id string, ed Edit, by Actor) (*Record, []AuditEntry, error) {
-	return a.edit(ctx, id, ed, by, false)
+// audit entry per changed field (archive.Archive.Update). An edit that
+// changes nothing writes nothing and returns no entries. A refused edit
+// returns a *FieldError (errors.Is ErrInvalidEdit) and writes nothing.
+// Every mutation path (the CLI, the HTTP API, import-metadata) goes through
+// here.
+func (c *Curator) Edit(ctx context.Context, id string, ed Edit, by archive.Actor) (*archive.Record, []archive.AuditEntry, error) {
+	return c.edit(ctx, id, ed, by, false)
 }
 
 // PreviewEdit is Edit without writing: the record as it would be and the
 // audit entries it would append (with Seq 0).
-func (a *Archive) PreviewEdit(ctx context.Context, id string, ed Edit, by Actor) (*Record, []AuditEntry, error) {
-	return a.edit(ctx, id, ed, by, true)
+func (c *Curator) PreviewEdit(ctx context.Context, id string, ed Edit, by archive.Actor) (*archive.Record, []archive.AuditEntry, error) {
+	return c.edit(ctx, id, ed, by, true)
 }
 
-func (a *Archive) edit(ctx context.Context, id string, ed Edit, by Actor, dryRun bool) (*Record, []AuditEntry, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, nil, err
-	}
-	switch by.Via {
-	case ViaCLI, ViaAPI, ViaCSV, ViaIngest:
-	default:
-		return nil, nil, fmt.Errorf("archive: edit: unknown path %q", by.Via)
-	}
-	if strings.TrimSpace(by.Who) == "" {
-		return nil, nil, errors.New("archive: edit: who is making the change is not known")
-	}
-	full, err := a.store.Resolve(id)
+// History returns the audit trail of the record with the given id, oldest
+// first.
+func (c *Curator) History(id string) ([]archive.AuditEntry, error) { return c.a.Store().History(id) }
+
+func (c *Curator) edit(ctx context.Context, id string, ed Edit, by archive.Actor, dryRun bool) (*archive.Record, []archive.AuditEntry, error) {
+	full, err := c.a.Store().Resolve(id)
 	if err != nil {
 		return nil, nil, err
 	}
-	ed, err = ed.normalize(a.tax)
+	tax := c.a.Taxonomy()
+	ed, err = ed.normalize(tax)
 	if err != nil {
 		return nil, nil, err
 	}
-	var rec *Record
-	var entries []AuditEntry
-	fn := func(tx *bolt.Tx) error {
-		v := tx.Bucket([]byte(bucketRecords)).Get([]byte(full))
-		if v == nil {
-			return fmt.Errorf("%w: record %s", ErrNotFound, full)
-		}
-		rec = new(Record)
-		if err := decodeValue(v, rec); err != nil {
-			return fmt.Errorf("record %s: %w", full, err)
-		}
-		changes, err := applyEdit(rec, ed, a.tax)
-		if err != nil || len(changes) == 0 {
-			return err
-		}
-		now := a.now().In(a.loc).Truncate(time.Second)
-		rec.UpdatedAt = now
-		for _, c := range changes {
-			e, err := newAuditEntry(now, by, full, c)
-			if err != nil {
-				return err
-			}
-			entries = append(entries, e)
-		}
-		if dryRun {
-			return nil
-		}
-		if _, err := putRecord(tx, rec); err != nil {
-			return err
-		}
-		for i := range entries {
-			if err := putAudit(tx, &entries[i]); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	if dryRun {
-		err = a.store.db.View(fn)
-	} else {
-		err = a.store.db.Update(fn)
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	return rec, entries, nil
+	return c.a.Update(ctx, full, by, dryRun, func(rec *archive.Record) ([]archive.FieldChange, error) {
+		return applyEdit(rec, ed, tax)
+	})
 }

@@ -1,4 +1,4 @@
-package archive
+package curation
 
 import (
 	"bytes"
@@ -7,11 +7,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/haiduong/promo-archive/archive"
 )
 
 // csvArchive holds records with the awkward values a spreadsheet must keep:
 // quotes, commas, line breaks, Vietnamese, several languages.
-func csvArchive(t *testing.T) *Archive {
+func csvArchive(t *testing.T) *archive.Archive {
 	t.Helper()
 	a, _, _ := editArchive(t)
 	r := testRecord(idOf(3))
@@ -20,19 +22,19 @@ func csvArchive(t *testing.T) *Archive {
 	r.Title = map[string]string{"vi": `Lễ hội "Côn Sơn", Kiếp Bạc`, "ko": "콘선 축제", "x-default": "kept, not exported"}
 	r.Description = map[string]string{"en": "Line one\nline two", "ja": "祭り"}
 	r.Keywords, r.Categories = []string{"lễ hội", "Côn Sơn"}, []string{"van-hoa-le-hoi", "du-lich"}
-	r.Place = &Place{Code: "290", Name: "Thành phố Chí Linh"}
+	r.Place = &archive.Place{Code: "290", Name: "Thành phố Chí Linh"}
 	r.Creator, r.Rights, r.Licence, r.Agency = "Nguyễn Thị Ánh", "© 2024", "cc-by-4.0", "Sở VHTTDL"
-	r.Status, r.Visibility = Published, Public
+	r.Status, r.Visibility = archive.Published, archive.Public
 	if _, err := a.Store().Put(r); err != nil {
 		t.Fatal(err)
 	}
 	return a
 }
 
-func exportCSV(t *testing.T, a *Archive) []byte {
+func exportCSV(t *testing.T, a *archive.Archive) []byte {
 	t.Helper()
 	var b bytes.Buffer
-	if err := a.Store().ExportCSV(&b); err != nil {
+	if err := ExportCSV(a.Store(), &b); err != nil {
 		t.Fatal(err)
 	}
 	return b.Bytes()
@@ -47,7 +49,7 @@ func TestCSVRoundTripIsStable(t *testing.T) {
 	}
 	seq0, _ := a.Store().LastSeq()
 	for _, dry := range []bool{true, false} {
-		rep, err := a.ImportMetadata(context.Background(), "export.csv", bytes.NewReader(first), ImportOptions{DryRun: dry, Who: "tester"})
+		rep, err := New(a).ImportMetadata(context.Background(), "export.csv", bytes.NewReader(first), ImportOptions{DryRun: dry, Who: "tester"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -88,13 +90,13 @@ func TestImportMetadata(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			a, _, _ := editArchive(t)
-			if _, _, err := a.Edit(context.Background(), id1, Edit{Credit: ptr("Old credit")}, apiActor); err != nil {
+			if _, _, err := New(a).Edit(context.Background(), id1, Edit{Credit: ptr("Old credit")}, apiActor); err != nil {
 				t.Fatal(err)
 			}
 			seq0, _ := a.Store().LastSeq()
 			audit0, _ := a.Store().LastAuditSeq()
 			before2, _ := a.Store().Get(id2)
-			rep, err := a.ImportMetadata(context.Background(), "edits.csv", strings.NewReader(in), ImportOptions{DryRun: tt.dry, Who: "tester"})
+			rep, err := New(a).ImportMetadata(context.Background(), "edits.csv", strings.NewReader(in), ImportOptions{DryRun: tt.dry, Who: "tester"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -105,7 +107,7 @@ func TestImportMetadata(t *testing.T) {
 			var fields []string
 			for _, e := range rep.Rows[0].Changes {
 				fields = append(fields, e.Field+"="+string(e.New))
-				if e.Via != ViaCSV || e.Who != "tester" {
+				if e.Via != archive.ViaCSV || e.Who != "tester" {
 					t.Errorf("entry %+v", e)
 				}
 			}
@@ -144,7 +146,7 @@ func TestImportMetadataHeader(t *testing.T) {
 		"id,classification\nx,y\n": `unknown columns "classification"`,
 		"id,title_fr\nx,y\n":       `unknown columns "title_fr"`,
 	} {
-		if _, err := a.ImportMetadata(context.Background(), "x.csv", strings.NewReader(in), ImportOptions{Who: "t"}); !errors.Is(err, ErrMetadataCSV) || !strings.Contains(err.Error(), want) {
+		if _, err := New(a).ImportMetadata(context.Background(), "x.csv", strings.NewReader(in), ImportOptions{Who: "t"}); !errors.Is(err, ErrMetadataCSV) || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: %v, want %q", in, err, want)
 		}
 	}
@@ -152,7 +154,7 @@ func TestImportMetadataHeader(t *testing.T) {
 
 func TestStatsLanguageCoverage(t *testing.T) {
 	a := csvArchive(t)
-	if _, _, err := a.Edit(context.Background(), idOf(3), Edit{LangStatus: map[string]string{"vi": "reviewed", "ko": "reviewed"}}, apiActor); err != nil {
+	if _, _, err := New(a).Edit(context.Background(), idOf(3), Edit{LangStatus: map[string]string{"vi": "reviewed", "ko": "reviewed"}}, apiActor); err != nil {
 		t.Fatal(err)
 	}
 	st, err := a.Store().Stats()

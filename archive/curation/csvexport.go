@@ -1,4 +1,4 @@
-package archive
+package curation
 
 import (
 	"encoding/csv"
@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/haiduong/promo-archive/archive"
 )
 
 // exportColumns are the columns of `archive export --format csv` and of
@@ -23,7 +25,7 @@ func exportColumns() []string {
 // opens cleanly in Excel (UTF-8 with a BOM, CRLF line ends) and that
 // ImportMetadata reads back: exporting, importing unchanged and exporting
 // again gives the same bytes.
-func (s *Store) ExportCSV(w io.Writer) error {
+func ExportCSV(s *archive.Store, w io.Writer) error {
 	if _, err := io.WriteString(w, "\ufeff"); err != nil {
 		return fmt.Errorf("archive: export csv: %w", err)
 	}
@@ -33,7 +35,7 @@ func (s *Store) ExportCSV(w io.Writer) error {
 	if err := cw.Write(cols); err != nil {
 		return fmt.Errorf("archive: export csv: %w", err)
 	}
-	err := s.ForEach(func(r *Record) error {
+	err := s.ForEach(func(r *archive.Record) error {
 		return cw.Write(recordCSVRow(r, cols))
 	})
 	if err != nil {
@@ -47,7 +49,7 @@ func (s *Store) ExportCSV(w io.Writer) error {
 }
 
 // recordCSVRow is r's cells for the columns.
-func recordCSVRow(r *Record, cols []string) []string {
+func recordCSVRow(r *archive.Record, cols []string) []string {
 	row := make([]string, len(cols))
 	for i, c := range cols {
 		row[i] = recordCSVCell(r, c)
@@ -55,7 +57,7 @@ func recordCSVRow(r *Record, cols []string) []string {
 	return row
 }
 
-func recordCSVCell(r *Record, col string) string {
+func recordCSVCell(r *archive.Record, col string) string {
 	if lang, ok := strings.CutPrefix(col, "title_"); ok {
 		return r.Title[lang]
 	}

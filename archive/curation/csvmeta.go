@@ -1,4 +1,4 @@
-package archive
+package curation
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/haiduong/promo-archive/archive"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -20,7 +21,7 @@ import (
 const MetadataFileName = "metadata.csv"
 
 // ErrMetadataCSV is wrapped by every error about a metadata.csv file.
-var ErrMetadataCSV = errors.New("archive: metadata.csv")
+var ErrMetadataCSV = errors.New("curation: metadata.csv")
 
 // csvColumns returns the columns a metadata.csv may have, in export order.
 // Title and description have one column per language of csvLanguages.
@@ -51,14 +52,14 @@ type CuratorMeta struct {
 	Credit      string
 	Rights      string
 	Licence     string
-	Visibility  Visibility
-	Status      Status
+	Visibility  archive.Visibility
+	Status      archive.Status
 	CapturedAt  *time.Time
 	TZInferred  bool
 	// Agency is the contributing agency; it overrides the run's --agency.
 	Agency string
 	// Classification is the file's security marking as the curator states
-	// it; a state-secret marking (SecretMarking) rejects the file unread.
+	// it; a state-secret marking (archive.SecretMarking) rejects the file unread.
 	// It is never stored in the record.
 	Classification string
 }
@@ -90,7 +91,7 @@ func (e *RowError) Unwrap() error { return ErrMetadataCSV }
 // semicolon separated. Unknown columns are an error naming them; a bad value
 // is reported in its row's Err and the other rows still apply. name is used
 // in messages.
-func parseMetadataCSV(name string, r io.Reader, tax *Taxonomy, loc *time.Location) ([]CSVRow, error) {
+func parseMetadataCSV(name string, r io.Reader, tax *archive.Taxonomy, loc *time.Location) ([]CSVRow, error) {
 	sh, err := openCSVSheet(name, r, csvColumns(), "file")
 	if err != nil {
 		return nil, err
@@ -246,7 +247,7 @@ func splitList(s string) []string {
 
 // parseCSVMeta reads one metadata.csv row for ingest: a cell is a value
 // (clearValue has no special meaning here), validated like every edit.
-func parseCSVMeta(get func(string) string, tax *Taxonomy, loc *time.Location) (CuratorMeta, error) {
+func parseCSVMeta(get func(string) string, tax *archive.Taxonomy, loc *time.Location) (CuratorMeta, error) {
 	ed, err := parseCSVEdit(get, loc, false)
 	if err == nil {
 		ed, err = ed.normalize(tax)
@@ -299,11 +300,11 @@ func parseCSVEdit(get func(string) string, loc *time.Location, clearing bool) (E
 	ed.Place, ed.Creator, ed.Credit = str("place"), str("creator"), str("credit")
 	ed.Rights, ed.Licence, ed.Agency = str("rights"), str("licence"), str("agency")
 	if v := get("visibility"); v != "" {
-		vis := Visibility(v)
+		vis := archive.Visibility(v)
 		ed.Visibility = &vis
 	}
 	if v := get("status"); v != "" {
-		st := Status(v)
+		st := archive.Status(v)
 		ed.Status = &st
 	}
 	if v := get("captured_at"); v != "" {
@@ -360,26 +361,6 @@ func (ed Edit) curatorMeta() CuratorMeta {
 	return m
 }
 
-// ParseVisibility accepts "" (not given), "public" or "internal".
-func ParseVisibility(s string) (Visibility, error) {
-	switch v := Visibility(strings.ToLower(strings.TrimSpace(s))); v {
-	case "", Public, Internal:
-		return v, nil
-	default:
-		return "", fmt.Errorf("%q is not public or internal", s)
-	}
-}
-
-// ParseStatus accepts "" (not given) or a workflow status.
-func ParseStatus(s string) (Status, error) {
-	switch v := Status(strings.ToLower(strings.TrimSpace(s))); v {
-	case "", Draft, Review, Published, Withdrawn:
-		return v, nil
-	default:
-		return "", fmt.Errorf("%q is not draft, review, published or withdrawn", s)
-	}
-}
-
 // parseCuratorTime reads RFC 3339, or a wall-clock "2006-01-02 15:04[:05]"
 // or a date "2006-01-02" in loc (reported as inferred).
 func parseCuratorTime(s string, loc *time.Location) (time.Time, bool, error) {
@@ -395,7 +376,7 @@ func parseCuratorTime(s string, loc *time.Location) (time.Time, bool, error) {
 }
 
 // LoadMetadataCSV parses the metadata.csv at p, if there is one.
-func LoadMetadataCSV(p, display string, tax *Taxonomy, loc *time.Location) ([]CSVRow, error) {
+func LoadMetadataCSV(p, display string, tax *archive.Taxonomy, loc *time.Location) ([]CSVRow, error) {
 	f, err := os.Open(p)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMetadataCSV, err)

@@ -1,14 +1,16 @@
-package archive
+package curation
 
 import (
 	"errors"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/haiduong/promo-archive/archive"
 )
 
 func TestParseMetadataCSV(t *testing.T) {
-	tax, err := DefaultTaxonomy()
+	tax, err := archive.DefaultTaxonomy()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +48,7 @@ func TestParseMetadataCSV(t *testing.T) {
 			in:   "File;Title_VI;Visibility;Status\nb.jpg;Đền Kiếp Bạc;internal;Review\n",
 			rows: 1,
 			checkRow: func(t *testing.T, rows []CSVRow) {
-				if m := rows[0].Meta; m.Visibility != Internal || m.Status != Review || m.Title["vi"] != "Đền Kiếp Bạc" {
+				if m := rows[0].Meta; m.Visibility != archive.Internal || m.Status != archive.Review || m.Title["vi"] != "Đền Kiếp Bạc" {
 					t.Errorf("meta = %+v", m)
 				}
 			},

@@ -1,10 +1,12 @@
-package archive
+package curation
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/haiduong/promo-archive/archive"
 )
 
 // ImportOptions steer ImportMetadata.
@@ -17,11 +19,11 @@ type ImportOptions struct {
 
 // ImportRow is what import-metadata did (or would do) with one row.
 type ImportRow struct {
-	Row     int          `json:"row"`
-	ID      string       `json:"id,omitempty"`
-	Changes []AuditEntry `json:"changes"`
-	Error   string       `json:"error,omitempty"`
-	Err     error        `json:"-"` // a *RowError naming row and column
+	Row     int                  `json:"row"`
+	ID      string               `json:"id,omitempty"`
+	Changes []archive.AuditEntry `json:"changes"`
+	Error   string               `json:"error,omitempty"`
+	Err     error                `json:"-"` // a *RowError naming row and column
 }
 
 // ImportReport sums an import.
@@ -42,12 +44,12 @@ type ImportReport struct {
 // not visibility, status or captured_at). The "file" column is ignored.
 // The returned error is for what stops the whole import: a bad header, an
 // unreadable file, the store failing, ctx cancelled.
-func (a *Archive) ImportMetadata(ctx context.Context, name string, r io.Reader, opts ImportOptions) (*ImportReport, error) {
+func (c *Curator) ImportMetadata(ctx context.Context, name string, r io.Reader, opts ImportOptions) (*ImportReport, error) {
 	sh, err := openCSVSheet(name, r, exportColumns(), "id")
 	if err != nil {
 		return nil, err
 	}
-	by := Actor{Who: opts.Who, Via: ViaCSV}
+	by := archive.Actor{Who: opts.Who, Via: archive.ViaCSV}
 	rep := &ImportReport{Rows: []ImportRow{}}
 	seen := map[string]int{}
 	for {
@@ -64,14 +66,14 @@ func (a *Archive) ImportMetadata(ctx context.Context, name string, r io.Reader, 
 		if allBlank(rec) {
 			continue
 		}
-		row := ImportRow{Row: rowNum, Changes: []AuditEntry{}}
-		if err := a.importRow(ctx, get, &row, seen, opts.DryRun, by); err != nil {
+		row := ImportRow{Row: rowNum, Changes: []archive.AuditEntry{}}
+		if err := c.importRow(ctx, get, &row, seen, opts.DryRun, by); err != nil {
 			var re *RowError
 			if !errors.As(err, &re) {
 				return rep, err
 			}
 			re.File, re.Row = name, rowNum
-			row.Err, row.Error, row.Changes = re, re.Error(), []AuditEntry{}
+			row.Err, row.Error, row.Changes = re, re.Error(), []archive.AuditEntry{}
 		}
 		switch {
 		case row.Err != nil:
@@ -88,10 +90,10 @@ func (a *Archive) ImportMetadata(ctx context.Context, name string, r io.Reader, 
 
 // importRow applies (or previews) one row. A problem with the row is a
 // *RowError; any other error stops the import.
-func (a *Archive) importRow(ctx context.Context, get func(string) string, row *ImportRow, seen map[string]int, dryRun bool, by Actor) error {
-	id, err := a.store.Resolve(get("id"))
+func (c *Curator) importRow(ctx context.Context, get func(string) string, row *ImportRow, seen map[string]int, dryRun bool, by archive.Actor) error {
+	id, err := c.a.Store().Resolve(get("id"))
 	if err != nil {
-		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrAmbiguous) || errors.Is(err, ErrBadID) {
+		if errors.Is(err, archive.ErrNotFound) || errors.Is(err, archive.ErrAmbiguous) || errors.Is(err, archive.ErrBadID) {
 			return &RowError{Column: "id", Msg: err.Error()}
 		}
 		return err
@@ -101,13 +103,13 @@ func (a *Archive) importRow(ctx context.Context, get func(string) string, row *I
 		return &RowError{Column: "id", Msg: fmt.Sprintf("record %s is already edited in row %d", id[:12], prev)}
 	}
 	seen[id] = row.Row
-	ed, err := parseCSVEdit(get, a.loc, true)
+	ed, err := parseCSVEdit(get, c.a.Location(), true)
 	if err != nil {
 		return err
 	}
-	edit := a.Edit
+	edit := c.Edit
 	if dryRun {
-		edit = a.PreviewEdit
+		edit = c.PreviewEdit
 	}
 	_, entries, err := edit(ctx, id, ed, by)
 	if err != nil {

@@ -1,4 +1,4 @@
-package archive
+package curation
 
 import (
 	"bytes"
@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/haiduong/promo-archive/archive"
 )
 
 // FuzzParseMetadataCSV feeds curator CSV files of any shape to the parser:
@@ -24,7 +26,7 @@ func FuzzParseMetadataCSV(f *testing.F) {
 	f.Add([]byte("\ufefffile,title_vi\n\"a.jpg\",\"x\"\"y\"\n"))
 	f.Add([]byte("file;status\na;;;;\n"))
 	f.Add([]byte("file\n\"unterminated\n"))
-	tax, err := DefaultTaxonomy()
+	tax, err := archive.DefaultTaxonomy()
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -43,7 +45,7 @@ func FuzzParseMetadataCSV(f *testing.F) {
 					t.Fatalf("row %d: invalid UTF-8 %q from valid input", r.Row, s)
 				}
 			}
-			if r.Meta.Visibility != "" && r.Meta.Visibility != Public && r.Meta.Visibility != Internal {
+			if r.Meta.Visibility != "" && r.Meta.Visibility != archive.Public && r.Meta.Visibility != archive.Internal {
 				t.Fatalf("row %d: visibility %q accepted", r.Row, r.Meta.Visibility)
 			}
 		}
