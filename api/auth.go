@@ -9,19 +9,20 @@ import (
 	"time"
 
 	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/archive/keys"
 )
 
 // KeyVerifier checks an API key. *archive.Store implements it: unknown keys
-// are archive.ErrKeyUnknown, revoked ones archive.ErrKeyRevoked.
+// are keys.ErrKeyUnknown, revoked ones keys.ErrKeyRevoked.
 type KeyVerifier interface {
-	VerifyKey(token string) (archive.APIKey, error)
+	Verify(token string) (keys.APIKey, error)
 }
 
 // Principal is who is calling. The zero value is an anonymous client.
 type Principal struct {
-	KeyID string       // "" when anonymous
-	Name  string       // the key's name
-	Role  archive.Role // "" when anonymous
+	KeyID string    // "" when anonymous
+	Name  string    // the key's name
+	Role  keys.Role // "" when anonymous
 }
 
 // Anonymous reports whether the caller sent no key.
@@ -30,11 +31,11 @@ func (p Principal) Anonymous() bool { return p.Role == "" }
 // rank orders roles by what they may see.
 func (p Principal) rank() int {
 	switch p.Role {
-	case archive.RoleCurator:
+	case keys.RoleCurator:
 		return 3
-	case archive.RoleAgency:
+	case keys.RoleAgency:
 		return 2
-	case archive.RolePortal:
+	case keys.RolePortal:
 		return 1
 	}
 	return 0
@@ -44,7 +45,7 @@ func (p Principal) rank() int {
 func (p Principal) canDownloadOriginals() bool { return p.rank() >= 1 }
 
 // canIngest: curators only.
-func (p Principal) canIngest() bool { return p.Role == archive.RoleCurator }
+func (p Principal) canIngest() bool { return p.Role == keys.RoleCurator }
 
 // allowed returns the visibilities and statuses the caller may see. A nil
 // slice means any. This and visibleTo are the one place the visibility
@@ -100,14 +101,14 @@ func (s *Server) authenticate(r *http.Request) (Principal, error) {
 		return Principal{}, errBadAuth
 	}
 	if s.adminToken != "" && subtle.ConstantTimeCompare([]byte(token), []byte(s.adminToken)) == 1 {
-		return Principal{KeyID: "local-admin", Name: "local admin (server.json)", Role: archive.RoleCurator}, nil
+		return Principal{KeyID: "local-admin", Name: "local admin (server.json)", Role: keys.RoleCurator}, nil
 	}
 	if s.deps.Keys == nil {
 		return Principal{}, errBadAuth
 	}
-	k, err := s.deps.Keys.VerifyKey(token)
+	k, err := s.deps.Keys.Verify(token)
 	switch {
-	case errors.Is(err, archive.ErrKeyUnknown), errors.Is(err, archive.ErrKeyRevoked):
+	case errors.Is(err, keys.ErrKeyUnknown), errors.Is(err, keys.ErrKeyRevoked):
 		return Principal{}, errBadAuth
 	case err != nil:
 		return Principal{}, err

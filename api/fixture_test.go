@@ -20,6 +20,7 @@ import (
 	"github.com/haiduong/promo-archive/archive"
 	"github.com/haiduong/promo-archive/archive/curation"
 	"github.com/haiduong/promo-archive/archive/ingest"
+	"github.com/haiduong/promo-archive/archive/keys"
 	"github.com/haiduong/promo-archive/indexer"
 )
 
@@ -127,18 +128,18 @@ func newFixture(t *testing.T, mod func(*Config)) *fixture {
 		f.content[rec.ID] = orig
 	}
 	now := time.Now()
-	for _, role := range []archive.Role{archive.RolePortal, archive.RoleAgency, archive.RoleCurator} {
-		tok, _, err := a.Store().CreateKey("Sở Du lịch "+string(role), role, now)
+	for _, role := range []keys.Role{keys.RolePortal, keys.RoleAgency, keys.RoleCurator} {
+		tok, _, err := keys.New(a.Store()).Create("Sở Du lịch "+string(role), role, now)
 		if err != nil {
 			t.Fatal(err)
 		}
 		f.keys[string(role)] = tok
 	}
-	tok, k, err := a.Store().CreateKey("Cũ", archive.RoleCurator, now)
+	tok, k, err := keys.New(a.Store()).Create("Cũ", keys.RoleCurator, now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.Store().RevokeKey(k.ID, now); err != nil {
+	if _, err := keys.New(a.Store()).Revoke(k.ID, now); err != nil {
 		t.Fatal(err)
 	}
 	f.keys["revoked"] = tok
@@ -157,7 +158,7 @@ func newFixture(t *testing.T, mod func(*Config)) *fixture {
 		mod(&cfg)
 	}
 	srv, err := New(cfg, Deps{
-		Records: a.Store(), Search: ix, Stats: a.Store(), Files: a, Keys: a.Store(), Editor: curation.New(a), Backup: a,
+		Records: a.Store(), Search: ix, Stats: a.Store(), Files: a, Keys: keys.New(a.Store()), Editor: curation.New(a), Backup: a,
 		Ingester: ingest.New(a, ingest.Options{Indexer: ix}), Indexer: ix, UploadDir: filepath.Join(root, "tmp"), Location: a.Location(),
 	})
 	if err != nil {

@@ -1,15 +1,17 @@
 // Package archive owns the domain of the provincial image-promotion archive:
 // the Record, its ID (the SHA-256 of the original's bytes), the bbolt store
 // that is the source of truth (records, changes, source paths, the audit
-// trail, API keys, served counts), the content-addressed store of
-// originals and the renditions on disk, and curation: editing with an
-// audit trail, the curator's CSV (export, import, metadata.csv), the
-// taxonomy, the release rules and the state-secret markings; backup,
-// restore and verify. It imports archive/media for extraction only.
+// trail, served counts, and Tables for the features that keep records of
+// their own), the content-addressed store of originals and the renditions
+// on disk, the taxonomy, the release rules and the state-secret markings;
+// backup, restore and verify. It imports archive/media for extraction only.
 //
-// The ingest pipeline is archive/ingest, which commits through
-// Archive.CommitIngest (one transaction a batch); the periodic reports are
-// archive/report. Nothing here imports either.
+// Around it, each importing archive and never imported by it:
+// archive/ingest (the pipeline; it commits through Archive.CommitIngest,
+// one transaction a batch), archive/curation (edits and the curator's CSV;
+// they write through Archive.Update, one transaction an edit),
+// archive/report (the periodic reports and the served counter) and
+// archive/keys (API keys, in a Table).
 //
 // # Layout of ROOT
 //
@@ -45,8 +47,9 @@
 //	         on a day of the archive's time zone; written in batches by
 //	         archive/report's ServedCounter, read by its reports. Created on
 //	         first use.
-//	keys     hex SHA-256 of an API key → 0x01 + APIKey JSON {id, name, role,
-//	         created_at, revoked_at}; the key itself is never stored
+//	keys     hex SHA-256 of an API key → 0x01 + keys.APIKey JSON {id, name,
+//	         role, created_at, revoked_at}; the key itself is never stored.
+//	         A Table of archive/keys, created on first use.
 //
 // The leading byte of every value is its encoding version.
 //

@@ -22,7 +22,11 @@ func TestDocListsEveryBucket(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	// Buckets created on first use.
+	// Buckets created on first use: the served counts, and the tables of
+	// the packages around this one.
+	if err := a.Store().Table("keys").Modify("k", new(int), func(bool) (bool, error) { return true, nil }); err != nil {
+		t.Fatal(err)
+	}
 	c, err := NewServedCount(time.Now(), idOf(1), "portal", ServedOriginal)
 	if err != nil {
 		t.Fatal(err)

@@ -91,7 +91,7 @@ func (s *Store) init(readOnly bool) error {
 				return err
 			}
 		}
-		for _, b := range [][]byte{[]byte(bucketRecords), []byte(bucketPaths), []byte(bucketChanges), []byte(bucketKeys), []byte(bucketAudit), []byte(bucketAuditByID)} {
+		for _, b := range [][]byte{[]byte(bucketRecords), []byte(bucketPaths), []byte(bucketChanges), []byte(bucketAudit), []byte(bucketAuditByID)} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return fmt.Errorf("archive: create bucket %s: %w", b, err)
 			}

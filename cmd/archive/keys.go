@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/archive/keys"
 )
 
 type keysOptions struct {
@@ -53,7 +53,7 @@ These commands open the archive, so stop 'archive serve' first.`,
 }
 
 func runKeysCreate(g *globalOptions, o keysOptions) error {
-	role, err := archive.ParseRole(o.role)
+	role, err := keys.ParseRole(o.role)
 	if err != nil {
 		return fmt.Errorf("%w: --role: %v", errUsage, err)
 	}
@@ -65,7 +65,7 @@ func runKeysCreate(g *globalOptions, o keysOptions) error {
 		return err
 	}
 	defer a.Close()
-	token, k, err := a.Store().CreateKey(o.name, role, time.Now())
+	token, k, err := keys.New(a.Store()).Create(o.name, role, time.Now())
 	if err != nil {
 		return err
 	}
@@ -79,19 +79,19 @@ func runKeysList(g *globalOptions, o keysOptions) error {
 		return err
 	}
 	defer a.Close()
-	keys, err := a.Store().Keys()
+	list, err := keys.New(a.Store()).List()
 	if err != nil {
 		return err
 	}
 	if o.json {
-		if keys == nil {
-			keys = []archive.APIKey{}
+		if list == nil {
+			list = []keys.APIKey{}
 		}
-		return newJSONEncoder(g.stdout, true).Encode(keys)
+		return newJSONEncoder(g.stdout, true).Encode(list)
 	}
 	tw := tabwriter.NewWriter(g.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tROLE\tCREATED\tREVOKED\tNAME")
-	for _, k := range keys {
+	for _, k := range list {
 		revoked := "-"
 		if k.RevokedAt != nil {
 			revoked = k.RevokedAt.Format(time.DateOnly)
@@ -107,7 +107,7 @@ func runKeysRevoke(g *globalOptions, id string) error {
 		return err
 	}
 	defer a.Close()
-	k, err := a.Store().RevokeKey(id, time.Now())
+	k, err := keys.New(a.Store()).Revoke(id, time.Now())
 	if err != nil {
 		return err
 	}

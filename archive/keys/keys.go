@@ -1,4 +1,8 @@
-package archive
+// Package keys owns the API keys: their roles, their creation (the key is
+// shown once and only its SHA-256 is kept), verification and revocation.
+// They live in the archive.db table "keys" (archive.Table): the hex
+// SHA-256 of a key → APIKey JSON.
+package keys
 
 import (
 	"crypto/rand"
@@ -11,7 +15,7 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/haiduong/promo-archive/archive"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -37,15 +41,16 @@ func ParseRole(s string) (Role, error) {
 // keyPrefix starts every API key, so a leaked one is easy to recognise.
 const keyPrefix = "hdk_"
 
-const bucketKeys = "keys"
+// table is the archive.db table of the keys.
+const table = "keys"
 
 // Errors of API keys. Match them with errors.Is.
 var (
-	ErrKeyUnknown = errors.New("archive: unknown API key")
-	ErrKeyRevoked = errors.New("archive: API key revoked")
+	ErrKeyUnknown = errors.New("keys: unknown API key")
+	ErrKeyRevoked = errors.New("keys: API key revoked")
 )
 
-// APIKey describes a key. The key itself is never stored: the keys bucket
+// APIKey describes a key. The key itself is never stored: the keys table
 // maps the hex SHA-256 of the key to this.
 type APIKey struct {
 	ID        string     `json:"id"` // the first 12 hex digits of the hash; safe to show
@@ -69,20 +74,28 @@ func hashKey(token string) string {
 func newKeyToken() (string, error) {
 	var b [32]byte
 	if _, err := rand.Read(b[:]); err != nil {
-		return "", fmt.Errorf("archive: random key: %w", err)
+		return "", fmt.Errorf("keys: random key: %w", err)
 	}
 	return keyPrefix + base64.RawURLEncoding.EncodeToString(b[:]), nil
 }
 
-// CreateKey makes a new key for name (stored NFC) with role and returns the
+// Keyring is the archive's keys.
+type Keyring struct {
+	t archive.Table
+}
+
+// New returns the keyring of the store s.
+func New(s *archive.Store) *Keyring { return &Keyring{t: s.Table(table)} }
+
+// Create makes a new key for name (stored NFC) with role and returns the
 // key, which is shown once and never stored, and its description.
-func (s *Store) CreateKey(name string, role Role, now time.Time) (string, APIKey, error) {
+func (r *Keyring) Create(name string, role Role, now time.Time) (string, APIKey, error) {
 	name = norm.NFC.String(strings.TrimSpace(name))
 	if name == "" {
-		return "", APIKey{}, errors.New("archive: a key needs a name")
+		return "", APIKey{}, errors.New("keys: a key needs a name")
 	}
 	if _, err := ParseRole(string(role)); err != nil {
-		return "", APIKey{}, fmt.Errorf("archive: %w", err)
+		return "", APIKey{}, fmt.Errorf("keys: %w", err)
 	}
 	token, err := newKeyToken()
 	if err != nil {
@@ -90,39 +103,27 @@ func (s *Store) CreateKey(name string, role Role, now time.Time) (string, APIKey
 	}
 	hash := hashKey(token)
 	k := APIKey{ID: hash[:12], Name: name, Role: role, CreatedAt: now.Truncate(time.Second)}
-	v, err := encodeValue(k)
-	if err != nil {
-		return "", APIKey{}, err
-	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket([]byte(bucketKeys)).Put([]byte(hash), v)
+	stored := k
+	err = r.t.Modify(hash, &stored, func(found bool) (bool, error) {
+		if found { // 256 random bits: never, but never overwrite a key
+			return false, errors.New("keys: the new key collides with a stored one")
+		}
+		return true, nil
 	})
 	if err != nil {
-		return "", APIKey{}, fmt.Errorf("archive: store key: %w", err)
+		return "", APIKey{}, err
 	}
 	return token, k, nil
 }
 
-// VerifyKey returns the key's description, ErrKeyUnknown or ErrKeyRevoked.
+// Verify returns the key's description, ErrKeyUnknown or ErrKeyRevoked.
 // The lookup is by hash, so timing reveals nothing about stored keys.
-func (s *Store) VerifyKey(token string) (APIKey, error) {
+func (r *Keyring) Verify(token string) (APIKey, error) {
 	if !strings.HasPrefix(token, keyPrefix) {
 		return APIKey{}, ErrKeyUnknown
 	}
 	var k APIKey
-	found := false
-	err := s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket([]byte(bucketKeys))
-		if b == nil {
-			return nil
-		}
-		v := b.Get([]byte(hashKey(token)))
-		if v == nil {
-			return nil
-		}
-		found = true
-		return decodeValue(v, &k)
-	})
+	found, err := r.t.Get(hashKey(token), &k)
 	switch {
 	case err != nil:
 		return APIKey{}, err
@@ -134,22 +135,16 @@ func (s *Store) VerifyKey(token string) (APIKey, error) {
 	return k, nil
 }
 
-// Keys lists every key, oldest first.
-func (s *Store) Keys() ([]APIKey, error) {
+// List returns every key, oldest first.
+func (r *Keyring) List() ([]APIKey, error) {
 	var keys []APIKey
-	err := s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket([]byte(bucketKeys))
-		if b == nil {
-			return nil
+	err := r.t.Scan("", func(_ string, decode func(any) error) error {
+		var k APIKey
+		if err := decode(&k); err != nil {
+			return err
 		}
-		return b.ForEach(func(_, v []byte) error {
-			var k APIKey
-			if err := decodeValue(v, &k); err != nil {
-				return err
-			}
-			keys = append(keys, k)
-			return nil
-		})
+		keys = append(keys, k)
+		return nil
 	})
 	slices.SortFunc(keys, func(a, b APIKey) int {
 		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
@@ -160,42 +155,38 @@ func (s *Store) Keys() ([]APIKey, error) {
 	return keys, err
 }
 
-// RevokeKey revokes the key whose id is id (or starts with it, when at
-// least 6 characters and unique). Revoking twice keeps the first time.
-func (s *Store) RevokeKey(id string, now time.Time) (APIKey, error) {
+// Revoke revokes the key whose id is id (or starts with it, when at least
+// 6 characters and unique). Revoking twice keeps the first time.
+func (r *Keyring) Revoke(id string, now time.Time) (APIKey, error) {
 	id = strings.ToLower(strings.TrimSpace(id))
 	if len(id) < 6 {
 		return APIKey{}, fmt.Errorf("%w: give at least 6 characters of the key id", ErrKeyUnknown)
 	}
+	var hash string
+	err := r.t.Scan(id, func(k string, _ func(any) error) error {
+		if hash != "" {
+			return fmt.Errorf("%w: %s", archive.ErrAmbiguous, id)
+		}
+		hash = k
+		return nil
+	})
+	if err != nil {
+		return APIKey{}, err
+	}
+	if hash == "" {
+		return APIKey{}, fmt.Errorf("%w: %s", ErrKeyUnknown, id)
+	}
 	var out APIKey
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket([]byte(bucketKeys))
-		if b == nil {
-			return fmt.Errorf("%w: %s", ErrKeyUnknown, id)
+	err = r.t.Modify(hash, &out, func(found bool) (bool, error) {
+		if !found {
+			return false, fmt.Errorf("%w: %s", ErrKeyUnknown, id)
 		}
-		var hash []byte
-		c := b.Cursor()
-		for k, _ := c.Seek([]byte(id)); k != nil && strings.HasPrefix(string(k), id); k, _ = c.Next() {
-			if hash != nil {
-				return fmt.Errorf("%w: %s", ErrAmbiguous, id)
-			}
-			hash = slices.Clone(k)
+		if out.RevokedAt != nil {
+			return false, nil
 		}
-		if hash == nil {
-			return fmt.Errorf("%w: %s", ErrKeyUnknown, id)
-		}
-		if err := decodeValue(b.Get(hash), &out); err != nil {
-			return err
-		}
-		if out.RevokedAt == nil {
-			t := now.Truncate(time.Second)
-			out.RevokedAt = &t
-		}
-		v, err := encodeValue(out)
-		if err != nil {
-			return err
-		}
-		return b.Put(hash, v)
+		t := now.Truncate(time.Second)
+		out.RevokedAt = &t
+		return true, nil
 	})
 	return out, err
 }
