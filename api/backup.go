@@ -8,15 +8,13 @@ import (
 	"net/http"
 	"path/filepath"
 
-	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/archive/backup"
 )
 
-// Backupper makes a hot backup of the archive; *archive.Archive
-// implements it. It runs while the server holds the archive, which is how
-// `archive backup` works while `archive serve` runs.
-type Backupper interface {
-	Backup(ctx context.Context, dest string, opts archive.BackupOptions) (*archive.BackupManifest, error)
-}
+// Backupper makes a hot backup of the archive (backup.Backup on the
+// server's archive). It runs while the server holds the archive, which is
+// how `archive backup` works while `archive serve` runs.
+type Backupper func(ctx context.Context, dest string, opts backup.BackupOptions) (*backup.BackupManifest, error)
 
 // BackupRequest is the body of POST /v1/backup.
 type BackupRequest struct {
@@ -47,9 +45,9 @@ func (s *Server) handleBackup() http.HandlerFunc {
 			badParam(w, r, "dest", "give an absolute folder on the server")
 			return
 		}
-		m, err := s.deps.Backup.Backup(r.Context(), req.Dest, archive.BackupOptions{WithRenditions: req.WithRenditions})
+		m, err := s.deps.Backup(r.Context(), req.Dest, backup.BackupOptions{WithRenditions: req.WithRenditions, Logger: s.log})
 		switch {
-		case errors.Is(err, archive.ErrBackupDest):
+		case errors.Is(err, backup.ErrBackupDest):
 			badParam(w, r, "dest", err.Error())
 			return
 		case err != nil && m == nil:

@@ -9,16 +9,16 @@
 // itself; cmd/archive wires the concrete values into Deps:
 //
 //   - Records (one record) and RecordSource (statistics): *archive.Store;
-//   - Files (where originals and renditions are) and Backupper (POST
-//     /v1/backup): *archive.Archive; Editor (PATCH, history):
-//     *curation.Curator;
+//   - Files (where originals and renditions are): *archive.Archive;
+//     Backupper (POST /v1/backup): backup.Backup of that archive; Editor
+//     (PATCH, history): *curation.Curator;
 //   - KeyVerifier (API keys): *keys.Keyring;
 //   - Searcher (search) and Indexer (edits reach the index): *indexer.Index;
 //   - Ingester (ingest jobs): *ingest.Pipeline, built once by the command
 //     with its renderer, prober and index.
 //
-// It imports archive, archive/curation, archive/ingest, archive/keys and
-// indexer for their types only.
+// It imports archive, archive/backup, archive/curation, archive/ingest,
+// archive/keys and indexer for their types only.
 //
 // Visibility is decided in one place, visibleTo (auth.go): anonymous callers
 // and portal keys see public, published assets; agency keys also internal,

@@ -6,8 +6,8 @@ import (
 	"go/parser"
 	"go/token"
 	"maps"
+	"regexp"
 	"slices"
-	"strings"
 	"testing"
 )
 
@@ -30,7 +30,7 @@ func TestDocNamesEveryInterface(t *testing.T) {
 			continue
 		}
 		interfaces++
-		if !strings.Contains(p.Doc, typ.Name+" ") && !strings.Contains(p.Doc, typ.Name+")") {
+		if !regexp.MustCompile(`\b` + typ.Name + `\b`).MatchString(p.Doc) {
 			t.Errorf("the package doc does not name the interface %s", typ.Name)
 		}
 	}

@@ -117,7 +117,7 @@ func (t *tempFile) install(final string) error {
 		os.Remove(t.f.Name())
 		return fmt.Errorf("archive: install %s: %w", final, err)
 	}
-	return syncDir(filepath.Dir(final))
+	return SyncDir(filepath.Dir(final))
 }
 
 // writeFileAtomic writes data to final through a synced temp file.
@@ -137,7 +137,9 @@ func (b blobs) writeFileAtomic(final string, data []byte) error {
 	return t.install(final)
 }
 
-func syncDir(dir string) error {
+// SyncDir fsyncs the folder dir, so that a file renamed into it stays
+// there after a crash.
+func SyncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return fmt.Errorf("archive: sync dir: %w", err)
@@ -147,21 +149,6 @@ func syncDir(dir string) error {
 		return fmt.Errorf("archive: sync dir %s: %w", dir, err)
 	}
 	return nil
-}
-
-// hashFile returns the SHA-256 of the file at path and its size.
-func hashFile(path string) (string, int64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", 0, err
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return "", n, err
-	}
-	return hex.EncodeToString(h.Sum(nil)), n, nil
 }
 
 // ctxReader stops a copy when its context is cancelled.

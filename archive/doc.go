@@ -3,15 +3,16 @@
 // that is the source of truth (records, changes, source paths, the audit
 // trail, served counts, and Tables for the features that keep records of
 // their own), the content-addressed store of originals and the renditions
-// on disk, the taxonomy, the release rules and the state-secret markings;
-// backup, restore and verify. It imports archive/media for extraction only.
+// on disk, the taxonomy, the release rules and the state-secret markings.
+// It imports archive/media for extraction only.
 //
 // Around it, each importing archive and never imported by it:
 // archive/ingest (the pipeline; it commits through Archive.CommitIngest,
 // one transaction a batch), archive/curation (edits and the curator's CSV;
 // they write through Archive.Update, one transaction an edit),
-// archive/report (the periodic reports and the served counter) and
-// archive/keys (API keys, in a Table).
+// archive/report (the periodic reports and the served counter),
+// archive/keys (API keys, in a Table) and archive/backup (backup, restore
+// and verify; it copies the database through Store.Snapshot).
 //
 // # Layout of ROOT
 //
@@ -25,9 +26,9 @@
 //	ROOT/config.json                     settings, read by cmd/archive (the server's
 //	                                     and the reports' "department")
 //
-// A backup folder (Archive.Backup, Restore) holds archive.db (one read
+// A backup folder (archive/backup) holds archive.db (one read
 // transaction's copy), originals/ in the same layout, renditions/ when asked,
-// and manifest.json (BackupManifest), written last.
+// and manifest.json (backup.BackupManifest), written last.
 //
 // # Keys in archive.db
 //

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"time"
 
@@ -240,4 +241,22 @@ func putRecord(tx *bolt.Tx, rec *Record) (uint64, error) {
 		return 0, err
 	}
 	return seq, changes.Put(seqKey(seq), cv)
+}
+
+// Snapshot calls each with every record, in id order, and then db with
+// the database as a consistent file image, all in one read transaction, so
+// that a backup's list of files and its database agree.
+func (s *Store) Snapshot(each func(*Record) error, db func(io.WriterTo) error) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		if err := tx.Bucket([]byte(bucketRecords)).ForEach(func(k, v []byte) error {
+			var r Record
+			if err := decodeValue(v, &r); err != nil {
+				return fmt.Errorf("record %s: %w", k, err)
+			}
+			return each(&r)
+		}); err != nil {
+			return err
+		}
+		return db(tx)
+	})
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/archive/backup"
 	"github.com/haiduong/promo-archive/archive/curation"
 	"github.com/haiduong/promo-archive/archive/media"
 )
@@ -217,7 +218,7 @@ func TestIngestStatusesAndIdempotence(t *testing.T) {
 	if n, _ := a.Store().Count(); n != 4 {
 		t.Errorf("%d records, want 4", n)
 	}
-	rep, err := a.Verify(context.Background(), nil)
+	rep, err := backup.Verify(context.Background(), a, nil)
 	if err != nil || len(rep.Problems) != 0 || rep.Checked != 4 {
 		t.Errorf("verify = %+v, %v", rep, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"text/tabwriter"
 
+	"github.com/haiduong/promo-archive/archive/backup"
 	"github.com/spf13/cobra"
 )
 
@@ -83,7 +84,7 @@ func runVerify(cmd *cobra.Command, g *globalOptions, o verifyOptions) error {
 	}
 	defer a.Close()
 	bar := g.bar(!o.json, "verify")
-	rep, err := a.Verify(cmd.Context(), bar.Update)
+	rep, err := backup.Verify(cmd.Context(), a, bar.Update)
 	bar.Finish()
 	if err != nil {
 		return err

@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/haiduong/promo-archive/api"
-	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/archive/backup"
 )
 
 type backupOptions struct {
@@ -61,13 +61,13 @@ func runBackup(cmd *cobra.Command, g *globalOptions, o backupOptions, dest strin
 
 // backup runs the backup through the server that holds the archive, or on
 // the archive opened read-only when none runs.
-func (g *globalOptions) backup(ctx context.Context, o backupOptions, dest string) (*archive.BackupManifest, error) {
+func (g *globalOptions) backup(ctx context.Context, o backupOptions, dest string) (*backup.BackupManifest, error) {
 	if c := g.serverClient(ctx, false); c != nil {
 		abs, err := filepath.Abs(dest)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %s: %v", errUsage, dest, err)
 		}
-		var m archive.BackupManifest
+		var m backup.BackupManifest
 		if err := c.do(ctx, http.MethodPost, "/v1/backup", api.BackupRequest{Dest: abs, WithRenditions: o.withRenditions}, &m); err != nil {
 			return nil, usageOr400(err)
 		}
@@ -80,7 +80,7 @@ func (g *globalOptions) backup(ctx context.Context, o backupOptions, dest string
 	defer a.Close()
 	bar := g.bar(!o.json, "backup")
 	defer bar.Finish()
-	return a.Backup(ctx, dest, archive.BackupOptions{WithRenditions: o.withRenditions, OnProgress: bar.Update})
+	return backup.Backup(ctx, a, dest, backup.BackupOptions{WithRenditions: o.withRenditions, OnProgress: bar.Update})
 }
 
 type restoreOptions struct{ json bool }
@@ -104,10 +104,10 @@ ROOT rethumb --all' when the backup had no renditions.`,
 }
 
 func runRestore(cmd *cobra.Command, g *globalOptions, o restoreOptions, src, root string) error {
-	var opts archive.RestoreOptions
+	var opts backup.RestoreOptions
 	bar := g.bar(!o.json, "restore")
 	opts.OnProgress = bar.Update
-	rep, err := archive.Restore(cmd.Context(), src, root, opts)
+	rep, err := backup.Restore(cmd.Context(), src, root, opts)
 	bar.Finish()
 	if rep == nil {
 		return err

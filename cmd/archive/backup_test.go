@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/archive/backup"
 )
 
 func TestBackupRestoreCLI(t *testing.T) {
@@ -23,7 +24,7 @@ func TestBackupRestoreCLI(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("backup: %d %s", r.code, r.stderr)
 	}
-	var m archive.BackupManifest
+	var m backup.BackupManifest
 	if err := json.Unmarshal([]byte(r.stdout), &m); err != nil || m.Copied != 2 || m.Records != 2 {
 		t.Fatalf("manifest %+v %v", m, err)
 	}

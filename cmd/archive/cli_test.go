@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/archive/backup"
 )
 
 func TestIngestJSONAndExitCodes(t *testing.T) {
@@ -175,7 +176,7 @@ func TestVerifyFindsCorruptAndMissing(t *testing.T) {
 	if r.code != exitFatal {
 		t.Fatalf("verify after damage: exit %d", r.code)
 	}
-	var rep archive.VerifyReport
+	var rep backup.VerifyReport
 	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/archive/backup"
 )
 
 // TestKillDuringIngest kills a real ingest process with SIGKILL several
@@ -77,7 +78,7 @@ func TestKillDuringIngest(t *testing.T) {
 			t.Errorf("record %s present %d times", id, ids[id])
 		}
 	}
-	rep, err := a.Verify(t.Context(), nil)
+	rep, err := backup.Verify(t.Context(), a, nil)
 	if err != nil || len(rep.Problems) > 0 || rep.Checked != files {
 		t.Errorf("verify: %+v %v", rep, err)
 	}

@@ -19,9 +19,8 @@ import (
 	"syscall"
 	_ "time/tzdata" // the archive's time zone must load on machines without zoneinfo
 
+	"github.com/haiduong/promo-archive/archive/backup"
 	"github.com/spf13/cobra"
-
-	"github.com/haiduong/promo-archive/archive"
 )
 
 // Exit codes of RECORD.md.
@@ -168,7 +167,7 @@ func (g *globalOptions) printReport(asJSON bool, v any, human func()) error {
 }
 
 // printProblems lists originals found missing or corrupt, one a line.
-func (g *globalOptions) printProblems(ps []archive.VerifyProblem) {
+func (g *globalOptions) printProblems(ps []backup.VerifyProblem) {
 	for _, p := range ps {
 		fmt.Fprintf(g.stdout, "%s %s %s %s\n", p.Problem, p.ID, p.Path, p.Detail)
 	}

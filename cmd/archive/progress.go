@@ -76,6 +76,14 @@ func (b *progressBar) Finish() {
 
 func (b *progressBar) line(p archive.Progress, now time.Time) string {
 	const width = 24
+	elapsed := now.Sub(p.Started).Seconds()
+	if p.FilesTotal == 0 && p.FilesDone > 0 { // the total is still being counted
+		rate := 0.0
+		if elapsed > 0 {
+			rate = float64(p.BytesDone) / elapsed
+		}
+		return fmt.Sprintf("%s %d files  %s  %s/s  (counting…)", b.label, p.FilesDone, fmtBytes(p.BytesDone), fmtBytes(int64(rate)))
+	}
 	frac := 0.0
 	switch {
 	case p.BytesTotal > 0:
@@ -86,7 +94,6 @@ func (b *progressBar) line(p archive.Progress, now time.Time) string {
 	frac = min(max(frac, 0), 1)
 	fill := int(frac * width)
 	bar := strings.Repeat("█", fill) + strings.Repeat("░", width-fill)
-	elapsed := now.Sub(p.Started).Seconds()
 	rate, eta := 0.0, "--:--"
 	if elapsed > 0 {
 		rate = float64(p.BytesDone) / elapsed

@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/haiduong/promo-archive/api"
+	"github.com/haiduong/promo-archive/archive/backup"
 	"github.com/haiduong/promo-archive/archive/curation"
 	"github.com/haiduong/promo-archive/archive/keys"
 	"github.com/haiduong/promo-archive/archive/report"
@@ -156,7 +157,9 @@ func runServe(cmd *cobra.Command, g *globalOptions, o serveOptions) error {
 		return err
 	}
 	deps := api.Deps{
-		Records: a.Store(), Search: ix, Stats: a.Store(), Files: a, Taxonomy: a.Taxonomy(), Editor: curation.New(a), Backup: a, Keys: keys.New(a.Store()),
+		Records: a.Store(), Search: ix, Stats: a.Store(), Files: a, Taxonomy: a.Taxonomy(), Editor: curation.New(a), Backup: func(ctx context.Context, dest string, o backup.BackupOptions) (*backup.BackupManifest, error) {
+			return backup.Backup(ctx, a, dest, o)
+		}, Keys: keys.New(a.Store()),
 		Ingester: newPipeline(a, ix, cfg.IngestWorkers, !o.noRenditions), Indexer: ix, UploadDir: filepath.Join(a.Root(), "tmp"),
 		AdminToken: token, Location: a.Location(), Logger: log,
 		Ready: func(context.Context) error { _, err := a.Store().LastSeq(); return err },

@@ -1,10 +1,16 @@
-package archive
+package backup
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"os"
+
+	"github.com/haiduong/promo-archive/archive"
 )
 
 // VerifyProblem is one original that is missing or does not hash to its id.
@@ -24,25 +30,25 @@ type VerifyReport struct {
 
 // Verify re-hashes every original against its id. progress, if not nil, is
 // called after each file with the files and bytes done and their totals.
-func (a *Archive) Verify(ctx context.Context, progress func(Progress)) (*VerifyReport, error) {
+func Verify(ctx context.Context, a Archive, progress func(archive.Progress)) (*VerifyReport, error) {
 	type item struct {
 		id   string
 		size int64
 	}
 	var items []item
 	var total int64
-	if err := a.store.ForEach(func(r *Record) error {
+	if err := a.Store().ForEach(func(r *archive.Record) error {
 		items = append(items, item{r.ID, r.Size})
 		total += r.Size
 		return nil
 	}); err != nil {
-		return nil, fmt.Errorf("archive: verify: %w", err)
+		return nil, fmt.Errorf("backup: verify: %w", err)
 	}
 	rep := &VerifyReport{Problems: []VerifyProblem{}}
-	prog := Progress{FilesTotal: len(items), BytesTotal: total}
+	prog := archive.Progress{FilesTotal: len(items), BytesTotal: total}
 	for _, it := range items {
 		if err := ctx.Err(); err != nil {
-			return rep, fmt.Errorf("archive: verify interrupted after %d of %d: %w", rep.Checked, len(items), err)
+			return rep, fmt.Errorf("backup: verify interrupted after %d of %d: %w", rep.Checked, len(items), err)
 		}
 		p, err := a.OriginalPath(it.id)
 		if err != nil {
@@ -67,4 +73,19 @@ func (a *Archive) Verify(ctx context.Context, progress func(Progress)) (*VerifyR
 		}
 	}
 	return rep, nil
+}
+
+// hashFile returns the SHA-256 of the file at path and its size.
+func hashFile(path string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", n, err
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
 }

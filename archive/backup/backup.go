@@ -1,4 +1,10 @@
-package archive
+// Package backup owns the copies a province keeps of its archive (Circular
+// 02/2019: two copies on independent media): Backup writes a consistent,
+// incremental copy (the database as of one read transaction, the originals
+// the destination lacks, each verified against its SHA-256, optionally the
+// renditions, then a manifest); Restore makes a new root from one,
+// checking every file; Verify re-hashes every original of an archive.
+package backup
 
 import (
 	"context"
@@ -9,13 +15,14 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/haiduong/promo-archive/archive"
 )
 
 // manifestFileName is the backup's description, written last.
@@ -24,15 +31,15 @@ const manifestFileName = "manifest.json"
 // Errors of backup and restore. Match them with errors.Is.
 // ErrBackupDest means a backup destination cannot be used (it lies inside
 // the archive root).
-var ErrBackupDest = errors.New("archive: backup destination")
+var ErrBackupDest = errors.New("backup: destination")
 
 var (
 	// ErrBackupCorrupt means a file in a backup does not hash to what the
 	// backup says it is (or the manifest is missing or unreadable).
-	ErrBackupCorrupt = errors.New("archive: backup corrupt")
+	ErrBackupCorrupt = errors.New("backup: corrupt")
 	// ErrRestoreTarget means restore was asked to write into a root that is
 	// not new or empty.
-	ErrRestoreTarget = errors.New("archive: restore target is not empty")
+	ErrRestoreTarget = errors.New("backup: restore target is not empty")
 )
 
 // BackupManifest describes a backup folder (DEST/manifest.json).
@@ -59,7 +66,19 @@ type BackupOptions struct {
 	// be rebuilt with rethumb, so by default they are not).
 	WithRenditions bool
 	// OnProgress is called after each original.
-	OnProgress func(Progress)
+	OnProgress func(archive.Progress)
+	// Logger receives what is worth knowing but not failing for (a
+	// rendition that could not be copied); nil discards it.
+	Logger *slog.Logger
+}
+
+// Archive is what a backup reads; *archive.Archive implements it.
+type Archive interface {
+	Root() string
+	Store() *archive.Store
+	Now() time.Time
+	OriginalPath(id string) (string, error)
+	RenditionPath(id string, r archive.Rendition) (string, error)
 }
 
 // backupItem is one file a backup or restore copies.
@@ -76,43 +95,41 @@ type backupItem struct {
 // dest/manifest.json. It works on an archive opened read-only or by a
 // running server. Originals that are missing or corrupt in the archive are
 // listed in the manifest's Problems and not copied.
-func (a *Archive) Backup(ctx context.Context, dest string, opts BackupOptions) (*BackupManifest, error) {
-	if err := checkBackupDest(a.root, dest); err != nil {
+func Backup(ctx context.Context, a Archive, dest string, opts BackupOptions) (*BackupManifest, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	root := a.Root()
+	if err := checkBackupDest(root, dest); err != nil {
 		return nil, err
 	}
 	tmpDir := filepath.Join(dest, "tmp")
 	if err := os.MkdirAll(tmpDir, 0o755); err != nil {
-		return nil, fmt.Errorf("archive: backup: %w", err)
+		return nil, fmt.Errorf("backup: %w", err)
 	}
 	defer os.RemoveAll(tmpDir)
-	m := &BackupManifest{Format: 1, Time: a.now().In(a.loc).Truncate(time.Second), ToolVersion: toolVersion(),
+	m := &BackupManifest{Format: 1, Time: a.Now(), ToolVersion: toolVersion(),
 		Renditions: opts.WithRenditions, Problems: []VerifyProblem{}}
 
 	// One read transaction gives the database file and the list of files
 	// it names, so the two agree.
 	var items []backupItem
-	err := a.store.db.View(func(tx *bolt.Tx) error {
-		if err := tx.Bucket([]byte(bucketRecords)).ForEach(func(k, v []byte) error {
-			var r Record
-			if err := decodeValue(v, &r); err != nil {
-				return fmt.Errorf("record %s: %w", k, err)
-			}
-			m.Records++
-			its, err := backupItems(&r, opts.WithRenditions)
-			items = append(items, its...)
-			return err
-		}); err != nil {
-			return err
-		}
-		sum, n, err := writeVerified(ctx, tmpDir, filepath.Join(dest, "archive.db"), "", func(w io.Writer) (int64, error) { return tx.WriteTo(w) })
+	err := a.Store().Snapshot(func(r *archive.Record) error {
+		m.Records++
+		its, err := backupItems(a, r, opts.WithRenditions)
+		items = append(items, its...)
+		return err
+	}, func(db io.WriterTo) error {
+		sum, n, err := writeVerified(ctx, tmpDir, filepath.Join(dest, "archive.db"), "", db.WriteTo)
 		m.DBSHA256, m.DBSize = sum, n
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("archive: backup database: %w", err)
+		return nil, fmt.Errorf("backup: database: %w", err)
 	}
 
-	err = copyItems(ctx, a.root, dest, tmpDir, items, opts.OnProgress, func(it backupItem, copied bool, n int64, err error) error {
+	err = copyItems(ctx, root, dest, tmpDir, items, opts.OnProgress, func(it backupItem, copied bool, n int64, err error) error {
 		var bc *badCopyError
 		switch {
 		case errors.As(err, &bc), errors.Is(err, fs.ErrNotExist):
@@ -121,9 +138,9 @@ func (a *Archive) Backup(ctx context.Context, dest string, opts BackupOptions) (
 				problem = "corrupt"
 			}
 			if it.id != "" {
-				m.Problems = append(m.Problems, VerifyProblem{ID: it.id, Path: filepath.Join(a.root, it.rel), Problem: problem, Detail: err.Error()})
+				m.Problems = append(m.Problems, VerifyProblem{ID: it.id, Path: filepath.Join(root, it.rel), Problem: problem, Detail: err.Error()})
 			} else {
-				a.log.Warn("backup: rendition not copied", "path", it.rel, "err", err)
+				log.Warn("backup: rendition not copied", "path", it.rel, "err", err)
 			}
 			return nil
 		case err != nil:
@@ -140,7 +157,7 @@ func (a *Archive) Backup(ctx context.Context, dest string, opts BackupOptions) (
 		return nil
 	})
 	if err != nil {
-		return m, fmt.Errorf("archive: backup: %w", err)
+		return m, fmt.Errorf("backup: %w", err)
 	}
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
@@ -152,7 +169,7 @@ func (a *Archive) Backup(ctx context.Context, dest string, opts BackupOptions) (
 		return int64(n), err
 	})
 	if err != nil {
-		return m, fmt.Errorf("archive: backup manifest: %w", err)
+		return m, fmt.Errorf("backup: manifest: %w", err)
 	}
 	return m, nil
 }
@@ -160,7 +177,7 @@ func (a *Archive) Backup(ctx context.Context, dest string, opts BackupOptions) (
 // RestoreOptions steer a restore.
 type RestoreOptions struct {
 	// OnProgress is called after each file.
-	OnProgress func(Progress)
+	OnProgress func(archive.Progress)
 }
 
 // RestoreReport says what Restore did.
@@ -184,7 +201,7 @@ func Restore(ctx context.Context, src, root string, opts RestoreOptions) (*Resto
 	if entries, err := os.ReadDir(root); err == nil && len(entries) > 0 {
 		return nil, fmt.Errorf("%w: %s", ErrRestoreTarget, root)
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("archive: restore: %w", err)
+		return nil, fmt.Errorf("backup: restore: %w", err)
 	}
 	mb, err := os.ReadFile(filepath.Join(src, manifestFileName))
 	if err != nil {
@@ -197,27 +214,27 @@ func Restore(ctx context.Context, src, root string, opts RestoreOptions) (*Resto
 	tmpDir := filepath.Join(root, "tmp")
 	for _, d := range []string{filepath.Join(root, "originals"), filepath.Join(root, "renditions"), tmpDir} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
-			return nil, fmt.Errorf("archive: restore: %w", err)
+			return nil, fmt.Errorf("backup: restore: %w", err)
 		}
 	}
 	dbPath := filepath.Join(root, "archive.db")
 	if _, _, err := copyVerifiedFile(ctx, filepath.Join(src, "archive.db"), dbPath, tmpDir, rep.Manifest.DBSHA256); err != nil {
-		return rep, fmt.Errorf("archive: restore database: %w", err)
+		return rep, fmt.Errorf("backup: restore database: %w", err)
 	}
-	st, err := openStore(dbPath, time.Second, true)
+	restored, err := archive.Open(root, archive.Options{ReadOnly: true, LockTimeout: time.Second})
 	if err != nil {
-		return rep, fmt.Errorf("archive: restore: %w", err)
+		return rep, fmt.Errorf("backup: restore: %w", err)
 	}
 	var items []backupItem
-	err = st.ForEach(func(r *Record) error {
+	err = restored.Store().ForEach(func(r *archive.Record) error {
 		rep.Records++
-		its, err := backupItems(r, rep.Manifest.Renditions)
+		its, err := backupItems(restored, r, rep.Manifest.Renditions)
 		items = append(items, its...)
 		return err
 	})
-	st.Close()
+	restored.Close()
 	if err != nil {
-		return rep, fmt.Errorf("archive: restore: %w", err)
+		return rep, fmt.Errorf("backup: restore: %w", err)
 	}
 	err = copyItems(ctx, src, root, tmpDir, items, opts.OnProgress, func(it backupItem, _ bool, n int64, err error) error {
 		var bc *badCopyError
@@ -240,7 +257,7 @@ func Restore(ctx context.Context, src, root string, opts RestoreOptions) (*Resto
 	})
 	os.RemoveAll(tmpDir)
 	if err != nil {
-		return rep, fmt.Errorf("archive: restore: %w", err)
+		return rep, fmt.Errorf("backup: restore: %w", err)
 	}
 	if len(rep.Problems) > 0 {
 		return rep, fmt.Errorf("%w: %d originals missing or corrupt in %s", ErrBackupCorrupt, len(rep.Problems), src)
@@ -254,7 +271,7 @@ func checkBackupDest(root, dest string) error {
 	r, err1 := filepath.Abs(root)
 	d, err2 := filepath.Abs(dest)
 	if err := errors.Join(err1, err2); err != nil {
-		return fmt.Errorf("archive: backup: %w", err)
+		return fmt.Errorf("backup: %w", err)
 	}
 	if rel, err := filepath.Rel(r, d); err == nil && (rel == "." || !strings.HasPrefix(rel, "..")) {
 		return fmt.Errorf("%w: %s is inside the archive root %s", ErrBackupDest, dest, root)
@@ -266,8 +283,8 @@ func checkBackupDest(root, dest string) error {
 // it already (an original by name, as originals are never rewritten; a
 // rendition by name and size). done is called for each item with whether it
 // was copied, its size and its error; an error done returns stops the copy.
-func copyItems(ctx context.Context, srcRoot, dstRoot, tmpDir string, items []backupItem, progress func(Progress), done func(it backupItem, copied bool, n int64, err error) error) error {
-	prog := Progress{FilesTotal: len(items), Started: time.Now()}
+func copyItems(ctx context.Context, srcRoot, dstRoot, tmpDir string, items []backupItem, progress func(archive.Progress), done func(it backupItem, copied bool, n int64, err error) error) error {
+	prog := archive.Progress{FilesTotal: len(items), Started: time.Now()}
 	for _, it := range items {
 		prog.BytesTotal += it.size
 	}
@@ -318,7 +335,7 @@ func copyVerifiedFile(ctx context.Context, src, dst, tmpDir, want string) (strin
 	}
 	defer f.Close()
 	return writeVerified(ctx, tmpDir, dst, want, func(w io.Writer) (int64, error) {
-		return io.Copy(w, ctxReader{ctx, f})
+		return copyContext(ctx, w, f)
 	})
 }
 
@@ -359,33 +376,56 @@ func writeVerified(ctx context.Context, tmpDir, dst, want string, fill func(io.W
 	if err := os.Rename(tmp.Name(), dst); err != nil {
 		return sum, n, fmt.Errorf("install %s: %w", dst, err)
 	}
-	return sum, n, syncDir(filepath.Dir(dst))
-}
-
-// originalRel is where an original lives under a root, slash-separated.
-func originalRel(id string) string {
-	return filepath.ToSlash(blobs{dir: "originals"}.path(id, ""))
-}
-
-// renditionRel is where a rendition lives under a root, slash-separated.
-func renditionRel(id string, r Rendition) string {
-	p, _ := (&Archive{renditions: blobs{dir: "renditions"}}).RenditionPath(id, r)
-	return filepath.ToSlash(p)
+	return sum, n, archive.SyncDir(filepath.Dir(dst))
 }
 
 // backupItems lists the files of a record a backup holds: its original, and
-// its renditions when withRenditions.
-func backupItems(r *Record, withRenditions bool) ([]backupItem, error) {
-	if !ValidID(r.ID) {
-		return nil, fmt.Errorf("%w: record id %q", ErrCorrupt, r.ID)
+// its renditions when withRenditions, by their paths under a's root.
+func backupItems(a Archive, r *archive.Record, withRenditions bool) ([]backupItem, error) {
+	if !archive.ValidID(r.ID) {
+		return nil, fmt.Errorf("%w: record id %q", archive.ErrCorrupt, r.ID)
 	}
-	items := []backupItem{{id: r.ID, rel: originalRel(r.ID), size: r.Size}}
+	rel := func(p string, err error) (string, error) {
+		if err != nil {
+			return "", err
+		}
+		r, err := filepath.Rel(a.Root(), p)
+		return filepath.ToSlash(r), err
+	}
+	orig, err := rel(a.OriginalPath(r.ID))
+	if err != nil {
+		return nil, err
+	}
+	items := []backupItem{{id: r.ID, rel: orig, size: r.Size}}
 	if withRenditions {
 		for _, rd := range r.Renditions {
-			items = append(items, backupItem{rel: renditionRel(r.ID, rd), size: rd.Size})
+			p, err := rel(a.RenditionPath(r.ID, rd))
+			if err != nil {
+				return nil, err
+			}
+			items = append(items, backupItem{rel: p, size: rd.Size})
 		}
 	}
 	return items, nil
+}
+
+// copyContext copies src to dst in chunks, stopping between chunks when ctx
+// is cancelled, so a backup of a large video can be interrupted.
+func copyContext(ctx context.Context, dst io.Writer, src io.Reader) (int64, error) {
+	var total int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return total, err
+		}
+		n, err := io.CopyN(dst, src, 4<<20)
+		total += n
+		if errors.Is(err, io.EOF) {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
+	}
 }
 
 // toolVersion names this program's build for the manifest.

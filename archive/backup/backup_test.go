@@ -1,4 +1,4 @@
-package archive
+package backup
 
 import (
 	"bytes"
@@ -7,12 +7,14 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/haiduong/promo-archive/archive"
 )
 
 func TestBackupIncrementalAndRestore(t *testing.T) {
 	ctx := context.Background()
 	root := t.TempDir()
-	a, err := Open(root, Options{})
+	a, err := archive.Open(root, archive.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -21,10 +23,10 @@ func TestBackupIncrementalAndRestore(t *testing.T) {
 	addAsset(t, a, 2, true)
 	dest := t.TempDir()
 
-	if _, err := a.Backup(ctx, filepath.Join(root, "inside"), BackupOptions{}); err == nil {
+	if _, err := Backup(ctx, a, filepath.Join(root, "inside"), BackupOptions{}); err == nil {
 		t.Error("backup inside the root was accepted")
 	}
-	m, err := a.Backup(ctx, dest, BackupOptions{WithRenditions: true})
+	m, err := Backup(ctx, a, dest, BackupOptions{WithRenditions: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +34,7 @@ func TestBackupIncrementalAndRestore(t *testing.T) {
 		t.Fatalf("first backup %+v", m)
 	}
 	addAsset(t, a, 3, false)
-	m, err = a.Backup(ctx, dest, BackupOptions{})
+	m, err = Backup(ctx, a, dest, BackupOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,8 +48,9 @@ func TestBackupIncrementalAndRestore(t *testing.T) {
 	}
 	// A corrupted original in the backup is detected.
 	var victim string
-	a.Store().ForEach(func(r *Record) error { victim = r.ID; return nil })
-	bad := filepath.Join(dest, filepath.FromSlash(originalRel(victim)))
+	a.Store().ForEach(func(r *archive.Record) error { victim = r.ID; return nil })
+	its, _ := backupItems(a, &archive.Record{ID: victim}, false)
+	bad := filepath.Join(dest, filepath.FromSlash(its[0].rel))
 	good, err := os.ReadFile(bad)
 	if err != nil {
 		t.Fatal(err)
@@ -67,12 +70,12 @@ func TestBackupIncrementalAndRestore(t *testing.T) {
 	if err != nil || rep.Records != 3 || rep.Originals != 3 {
 		t.Fatalf("restore: %v %+v", err, rep)
 	}
-	b, err := Open(newRoot, Options{ReadOnly: true})
+	b, err := archive.Open(newRoot, archive.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	vr, err := b.Verify(ctx, nil)
+	vr, err := Verify(ctx, b, nil)
 	if err != nil || vr.Checked != 3 || len(vr.Problems) != 0 {
 		t.Fatalf("verify restored: %+v %v", vr, err)
 	}
@@ -88,25 +91,25 @@ func TestBackupIncrementalAndRestore(t *testing.T) {
 
 // addAsset stores an original of a few bytes that depend on seed and its
 // record (with a thumb when withThumb), as ingest commits them.
-func addAsset(t *testing.T, a *Archive, seed byte, withThumb bool) *Record {
+func addAsset(t *testing.T, a *archive.Archive, seed byte, withThumb bool) *archive.Record {
 	t.Helper()
-	var rec *Record
-	_, err := a.AddOriginal(context.Background(), bytes.NewReader([]byte{0xff, 0xd8, seed, 0xff, 0xd9}), func(o Original) error {
-		rec = &Record{ID: o.ID, Kind: "photo", MIME: "image/jpeg", Size: o.Size, IngestedAt: a.Now(), UpdatedAt: a.Now()}
+	var rec *archive.Record
+	_, err := a.AddOriginal(context.Background(), bytes.NewReader([]byte{0xff, 0xd8, seed, 0xff, 0xd9}), func(o archive.Original) error {
+		rec = &archive.Record{ID: o.ID, Kind: "photo", MIME: "image/jpeg", Size: o.Size, IngestedAt: a.Now(), UpdatedAt: a.Now()}
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if withThumb {
-		r := Rendition{Name: "thumb", Width: 1, Height: 1, MIME: "image/jpeg", Version: 1, Size: 3}
+		r := archive.Rendition{Name: "thumb", Width: 1, Height: 1, MIME: "image/jpeg", Version: 1, Size: 3}
 		if err := a.WriteRendition(rec.ID, r, []byte("jpg")); err != nil {
 			t.Fatal(err)
 		}
-		rec.Renditions = []Rendition{r}
+		rec.Renditions = []archive.Rendition{r}
 	}
 	rec.Normalize()
-	if _, err := a.CommitIngest([]IngestItem{{Record: rec, PathKey: "/src/" + rec.ID, Path: PathEntry{ID: rec.ID}}}, ""); err != nil {
+	if _, err := a.CommitIngest([]archive.IngestItem{{Record: rec, PathKey: "/src/" + rec.ID, Path: archive.PathEntry{ID: rec.ID}}}, ""); err != nil {
 		t.Fatal(err)
 	}
 	return rec
