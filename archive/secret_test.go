@@ -52,10 +52,12 @@ func TestSecretMarking(t *testing.T) {
 		{"Công khai", "", "public"},
 	}
 	for _, tt := range tests {
-		got, ok := SecretMarking(tt.in)
-		if got != tt.want || ok != (tt.want != "") {
-			t.Errorf("SecretMarking(%q) [%s] = %q, %v; want %q", tt.in, tt.field, got, ok, tt.want)
-		}
+		t.Run(tt.in, func(t *testing.T) {
+			got, ok := SecretMarking(tt.in)
+			if got != tt.want || ok != (tt.want != "") {
+				t.Errorf("SecretMarking(%q) [%s] = %q, %v; want %q", tt.in, tt.field, got, ok, tt.want)
+			}
+		})
 	}
 }
 
@@ -74,14 +76,16 @@ func TestCheckEmbeddedSecret(t *testing.T) {
 		{"pdf title not scanned", media.Info{MIME: "application/pdf", Title: map[string]string{"x-default": "Tối mật"}}, ""},
 	}
 	for _, tt := range tests {
-		err := checkEmbeddedSecret(&tt.info)
-		var se *SecretError
-		switch {
-		case tt.marking == "" && err != nil:
-			t.Errorf("%s: %v, want nil", tt.name, err)
-		case tt.marking != "" && (!errors.As(err, &se) || se.Marking != tt.marking || !errors.Is(err, ErrStateSecret)):
-			t.Errorf("%s: %v, want marking %s", tt.name, err, tt.marking)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			err := checkEmbeddedSecret(&tt.info)
+			var se *SecretError
+			switch {
+			case tt.marking == "" && err != nil:
+				t.Errorf("%s: %v, want nil", tt.name, err)
+			case tt.marking != "" && (!errors.As(err, &se) || se.Marking != tt.marking || !errors.Is(err, ErrStateSecret)):
+				t.Errorf("%s: %v, want marking %s", tt.name, err, tt.marking)
+			}
+		})
 	}
 }
 
@@ -125,9 +129,11 @@ func TestIngestRejectsStateSecret(t *testing.T) {
 		"embedded-secret.jpg": "state secret (Mật): not stored on this networked system",
 	}
 	for name, msg := range want {
-		if r := rr.results[name]; r.Status != StatusRejected || r.Error != msg {
-			t.Errorf("%s: %+v, want rejected %q", name, r, msg)
-		}
+		t.Run(name, func(t *testing.T) {
+			if r := rr.results[name]; r.Status != StatusRejected || r.Error != msg {
+				t.Errorf("%s: %+v, want rejected %q", name, r, msg)
+			}
+		})
 	}
 	honey := rr.results["honey.jpg"]
 	if honey.Status != StatusAdded {
