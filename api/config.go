@@ -40,8 +40,8 @@ type Config struct {
 	// SearchCache is how many recent search results are kept; 0 turns the
 	// cache off. Any change to the archive retires every entry.
 	SearchCache int `json:"search_cache"`
-	// Department is the managing department's name; the reports read it
-	// from the same file (archive.LoadSettings). The server only accepts it.
+	// Department is the managing department's name, named on reports
+	// (archive/report); the server itself only accepts it.
 	Department string `json:"department,omitempty"`
 }
 

@@ -5,11 +5,18 @@
 // surface (health, readiness, Prometheus metrics, request IDs, access logs,
 // rate limits, CORS).
 //
-// api declares the narrow interfaces it needs (Records, Searcher, Files,
-// Ingester, KeyVerifier, RecordSource) and never opens the archive itself:
-// cmd/archive wires *archive.Archive, *archive.Store, *indexer.Index and the
-// thumbs renderer into Deps. It imports archive and indexer for their types
-// only.
+// api declares the narrow interfaces it needs and never opens the archive
+// itself; cmd/archive wires the concrete values into Deps:
+//
+//   - Records (one record) and RecordSource (statistics): *archive.Store;
+//   - Files (where originals and renditions are), Editor (PATCH, history)
+//     and Backupper (POST /v1/backup): *archive.Archive;
+//   - KeyVerifier (API keys): *archive.Store;
+//   - Searcher (search) and Indexer (edits reach the index): *indexer.Index;
+//   - Ingester (ingest jobs): *ingest.Pipeline, built once by the command
+//     with its renderer, prober and index.
+//
+// It imports archive, archive/ingest and indexer for their types only.
 //
 // Visibility is decided in one place, visibleTo (auth.go): anonymous callers
 // and portal keys see public, published assets; agency keys also internal,

@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 
@@ -40,27 +39,31 @@ func (s *Server) handlePatch() http.HandlerFunc {
 			writeProblem(w, r, http.StatusBadRequest, "the body is not an edit: "+err.Error())
 			return
 		}
-		p := principalFrom(r.Context())
-		rec, _, err := s.deps.Editor.Edit(r.Context(), id, ed, archive.Actor{Who: p.Name, Via: archive.ViaAPI})
-		var fe *archive.FieldError
-		switch {
-		case errors.Is(err, archive.ErrNotFound):
-			notFound(w, r)
-			return
-		case errors.As(err, &fe):
-			writeProblem(w, r, http.StatusUnprocessableEntity, fe.Error(), InvalidParam{Name: fe.Field, Reason: fe.Msg})
-			return
-		case errors.Is(err, archive.ErrInvalidEdit):
-			writeProblem(w, r, http.StatusUnprocessableEntity, err.Error())
-			return
-		case err != nil:
-			s.internalError(w, r, err)
+		rec, err := s.editAsset(r.Context(), id, ed, archive.ViaAPI)
+		if err != nil {
+			s.writeError(w, r, err)
 			return
 		}
-		s.reindex(r.Context(), rec)
 		w.Header().Set("Cache-Control", "private, no-cache")
 		writeJSON(w, r, http.StatusOK, newAssetOut(rec))
 	}
+}
+
+// editAsset applies ed to the record id as the caller, by the path via,
+// and tells the index: the one way an edit is made, for the API and the
+// pages.
+func (s *Server) editAsset(ctx context.Context, id string, ed archive.Edit, via archive.Via) (*archive.Record, error) {
+	if s.deps.Editor == nil {
+		return nil, refuse(http.StatusServiceUnavailable, "editing is not available on this server")
+	}
+	rec, _, err := s.deps.Editor.Edit(ctx, id, ed, archive.Actor{Who: principalFrom(ctx).Name, Via: via})
+	if err != nil {
+		return nil, err
+	}
+	if rec != nil {
+		s.reindex(ctx, rec)
+	}
+	return rec, nil
 }
 
 // reindex tells the index about an edited record. A failure is logged: the

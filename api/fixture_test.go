@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/archive/ingest"
 	"github.com/haiduong/promo-archive/indexer"
 )
 
@@ -156,7 +157,7 @@ func newFixture(t *testing.T, mod func(*Config)) *fixture {
 	}
 	srv, err := New(cfg, Deps{
 		Records: a.Store(), Search: ix, Stats: a.Store(), Files: a, Keys: a.Store(), Editor: a, Backup: a,
-		Ingester: a, Indexer: ix, UploadDir: filepath.Join(root, "tmp"), Location: a.Location(),
+		Ingester: ingest.New(a, ingest.Options{Indexer: ix}), Indexer: ix, UploadDir: filepath.Join(root, "tmp"), Location: a.Location(),
 	})
 	if err != nil {
 		t.Fatal(err)

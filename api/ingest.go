@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/archive/ingest"
 )
 
 // IngestRequest is the JSON body of POST /v1/ingest for folders the server
@@ -48,114 +50,111 @@ func (s *Server) handleIngest() http.HandlerFunc {
 		if !requireCurator(w, r) {
 			return
 		}
-		if s.deps.Ingester == nil {
-			writeProblem(w, r, http.StatusServiceUnavailable, "this server does not ingest")
-			return
-		}
-		ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 		var j *job
-		var ok bool
+		var err error
+		ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 		switch ct {
 		case "application/json":
-			j, ok = s.pathsJob(w, r)
-		case "multipart/form-data":
-			j, ok = s.uploadJob(w, r)
-		default:
-			writeProblem(w, r, http.StatusUnsupportedMediaType, "send application/json {\"paths\": [...]} or multipart/form-data with files")
-			return
-		}
-		if !ok {
-			return
-		}
-		j.ID, j.State, j.CreatedAt = newJobID(), JobQueued, time.Now()
-		j.by = principalFrom(r.Context()).Name
-		if err := s.jobs.submit(j); err != nil {
-			if j.uploadDir != "" {
-				os.RemoveAll(j.uploadDir)
+			var req IngestRequest
+			dec := json.NewDecoder(io.LimitReader(r.Body, s.cfg.MaxBody))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&req); err != nil {
+				s.writeError(w, r, refuse(http.StatusBadRequest, "the body is not an ingest request: "+err.Error()))
+				return
 			}
-			w.Header().Set("Retry-After", "30")
-			writeProblem(w, r, http.StatusServiceUnavailable, "too many ingest jobs are waiting; try again later")
+			j, err = s.pathsJob(req)
+		case "multipart/form-data":
+			j, err = s.uploadJob(r)
+		default:
+			err = refuse(http.StatusUnsupportedMediaType, "send application/json {\"paths\": [...]} or multipart/form-data with files")
+		}
+		var snap *Job
+		if err == nil {
+			snap, err = s.queueIngest(r.Context(), j)
+		}
+		if err != nil {
+			if errors.Is(err, errQueueFull) {
+				w.Header().Set("Retry-After", "30")
+			}
+			s.writeError(w, r, err)
 			return
 		}
-		s.log.InfoContext(r.Context(), "ingest job queued", "job", j.ID, "source", j.Source, "by", principalFrom(r.Context()).Name)
-		snap, _ := s.jobs.get(j.ID, 0)
-		w.Header().Set("Location", "/v1/jobs/"+j.ID)
+		w.Header().Set("Location", "/v1/jobs/"+snap.ID)
 		writeJSON(w, r, http.StatusAccepted, snap)
 	}
 }
 
-func parseDefaults(status, visibility string) (archive.Defaults, error) {
+// queueIngest queues j under the caller's name: the one way a job starts,
+// for the API and the pages.
+func (s *Server) queueIngest(ctx context.Context, j *job) (*Job, error) {
+	if s.deps.Ingester == nil {
+		return nil, refuse(http.StatusServiceUnavailable, "this server does not ingest")
+	}
+	j.ID, j.State, j.CreatedAt = newJobID(), JobQueued, time.Now()
+	j.by = principalFrom(ctx).Name
+	if err := s.jobs.submit(j); err != nil {
+		if j.uploadDir != "" {
+			os.RemoveAll(j.uploadDir)
+		}
+		return nil, err
+	}
+	s.log.InfoContext(ctx, "ingest job queued", "job", j.ID, "source", j.Source, "by", j.by)
+	snap, _ := s.jobs.get(j.ID, 0)
+	return snap, nil
+}
+
+func parseDefaults(status, visibility string) (ingest.Defaults, error) {
 	st, err := archive.ParseStatus(status)
 	if err != nil {
-		return archive.Defaults{}, perr("status", "%v", err)
+		return ingest.Defaults{}, perr("status", "%v", err)
 	}
 	vis, err := archive.ParseVisibility(visibility)
 	if err != nil {
-		return archive.Defaults{}, perr("visibility", "%v", err)
+		return ingest.Defaults{}, perr("visibility", "%v", err)
 	}
-	return archive.Defaults{Status: st, Visibility: vis}, nil
+	return ingest.Defaults{Status: st, Visibility: vis}, nil
 }
 
-// pathsJob reads the JSON body: folders or files on the server.
-func (s *Server) pathsJob(w http.ResponseWriter, r *http.Request) (*job, bool) {
-	var req IngestRequest
-	dec := json.NewDecoder(io.LimitReader(r.Body, s.cfg.MaxBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			writeProblem(w, r, http.StatusRequestEntityTooLarge, "the body is too large")
-			return nil, false
-		}
-		writeProblem(w, r, http.StatusBadRequest, "the body is not an ingest request: "+err.Error())
-		return nil, false
-	}
+// pathsJob checks a request for folders or files on the server.
+func (s *Server) pathsJob(req IngestRequest) (*job, error) {
 	if len(req.Paths) == 0 || len(req.Paths) > 1000 {
-		badParam(w, r, "paths", "give 1 to 1000 absolute paths on the server")
-		return nil, false
+		return nil, perr("paths", "give 1 to 1000 absolute paths on the server")
 	}
 	for _, p := range req.Paths {
 		if !filepath.IsAbs(p) || strings.ContainsRune(p, 0) {
-			badParam(w, r, "paths", fmt.Sprintf("%q is not an absolute path", p))
-			return nil, false
+			return nil, perr("paths", "%q is not an absolute path", p)
 		}
 		if _, err := os.Stat(p); err != nil {
-			badParam(w, r, "paths", fmt.Sprintf("%q cannot be read by the server", p))
-			return nil, false
+			return nil, perr("paths", "%q cannot be read by the server", p)
 		}
 	}
 	d, err := parseDefaults(req.Status, req.Visibility)
-	if pe, ok := asParamError(err); ok {
-		badParam(w, r, pe.name, pe.reason)
-		return nil, false
+	if err != nil {
+		return nil, err
 	}
 	return &job{Job: Job{Source: "paths", Paths: req.Paths, Status: string(d.Status), Visibility: string(d.Visibility)},
-		sources: req.Paths, defaults: d, follow: req.FollowSymlinks, noRender: req.NoRenditions}, true
+		sources: req.Paths, defaults: d, follow: req.FollowSymlinks, noRender: req.NoRenditions}, nil
 }
 
 // uploadJob streams a multipart upload to a folder under UploadDir. File
 // parts keep their names, subfolders included ("le-hoi/IMG_1.jpg"); a part
 // named "metadata" or a file metadata.csv is the curator's metadata;
 // "status" and "visibility" fields set the defaults.
-func (s *Server) uploadJob(w http.ResponseWriter, r *http.Request) (*job, bool) {
+func (s *Server) uploadJob(r *http.Request) (*job, error) {
 	if s.deps.UploadDir == "" {
-		writeProblem(w, r, http.StatusServiceUnavailable, "this server takes no uploads")
-		return nil, false
+		return nil, refuse(http.StatusServiceUnavailable, "this server takes no uploads")
 	}
 	mr, err := r.MultipartReader()
 	if err != nil {
-		writeProblem(w, r, http.StatusBadRequest, "not a multipart body: "+err.Error())
-		return nil, false
+		return nil, refuse(http.StatusBadRequest, "not a multipart body: "+err.Error())
 	}
 	dir, err := os.MkdirTemp(s.deps.UploadDir, "upload-*")
 	if err != nil {
-		s.internalError(w, r, err)
-		return nil, false
+		return nil, err
 	}
-	fail := func(status int, detail string) (*job, bool) {
+	fail := func(status int, detail string) (*job, error) {
 		os.RemoveAll(dir)
-		writeProblem(w, r, status, detail)
-		return nil, false
+		return nil, refuse(status, detail)
 	}
 	fields := map[string]string{}
 	files := 0
@@ -213,10 +212,9 @@ func (s *Server) uploadJob(w http.ResponseWriter, r *http.Request) (*job, bool) 
 		return fail(http.StatusBadRequest, "the upload holds no files")
 	}
 	d, err := parseDefaults(fields["status"], fields["visibility"])
-	if pe, ok := asParamError(err); ok {
+	if err != nil {
 		os.RemoveAll(dir)
-		badParam(w, r, pe.name, pe.reason)
-		return nil, false
+		return nil, err
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -234,10 +232,10 @@ func (s *Server) uploadJob(w http.ResponseWriter, r *http.Request) (*job, bool) 
 		return fail(http.StatusBadRequest, "the upload holds no files")
 	}
 	return &job{Job: Job{Source: "upload", Paths: names, Status: string(d.Status), Visibility: string(d.Visibility)},
-		sources: sources, defaults: d, uploadDir: dir}, true
+		sources: sources, defaults: d, uploadDir: dir}, nil
 }
 
-func uploadFail(fail func(int, string) (*job, bool), err error) (*job, bool) {
+func uploadFail(fail func(int, string) (*job, error), err error) (*job, error) {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return fail(http.StatusRequestEntityTooLarge, "the upload is larger than "+strconv.FormatInt(mbe.Limit, 10)+" bytes")

@@ -4,7 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
+	"net/http"
 	"os"
 	"slices"
 	"strings"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/archive/ingest"
 )
 
 // Job states.
@@ -25,21 +26,21 @@ const (
 
 // Job is the JSON of GET /v1/jobs/{id}.
 type Job struct {
-	ID            string               `json:"id"`
-	State         string               `json:"state"`
-	Source        string               `json:"source"` // paths | upload
-	Paths         []string             `json:"paths,omitempty"`
-	Status        string               `json:"status,omitempty"`
-	Visibility    string               `json:"visibility,omitempty"`
-	CreatedAt     time.Time            `json:"created_at"`
-	StartedAt     *time.Time           `json:"started_at,omitempty"`
-	FinishedAt    *time.Time           `json:"finished_at,omitempty"`
-	Progress      JobProgress          `json:"progress"`
-	Summary       *JobSummary          `json:"summary,omitempty"`
-	Error         string               `json:"error,omitempty"`
-	ResultsTotal  int                  `json:"results_total"`
-	ResultsOffset int                  `json:"results_offset"`
-	Results       []archive.FileResult `json:"results"`
+	ID            string              `json:"id"`
+	State         string              `json:"state"`
+	Source        string              `json:"source"` // paths | upload
+	Paths         []string            `json:"paths,omitempty"`
+	Status        string              `json:"status,omitempty"`
+	Visibility    string              `json:"visibility,omitempty"`
+	CreatedAt     time.Time           `json:"created_at"`
+	StartedAt     *time.Time          `json:"started_at,omitempty"`
+	FinishedAt    *time.Time          `json:"finished_at,omitempty"`
+	Progress      JobProgress         `json:"progress"`
+	Summary       *JobSummary         `json:"summary,omitempty"`
+	Error         string              `json:"error,omitempty"`
+	ResultsTotal  int                 `json:"results_total"`
+	ResultsOffset int                 `json:"results_offset"`
+	Results       []ingest.FileResult `json:"results"`
 }
 
 // JobProgress counts files and bytes done.
@@ -66,15 +67,15 @@ func (j *Job) Finished() bool {
 	return j.State == JobDone || j.State == JobFailed || j.State == JobCancelled
 }
 
-// errQueueFull means too many jobs wait already.
-var errQueueFull = errors.New("api: ingest queue is full")
+// errQueueFull means too many jobs wait already (503 with Retry-After).
+var errQueueFull = refuse(http.StatusServiceUnavailable, "too many ingest jobs are waiting; try again later")
 
 // job is a Job with what running it needs. Its fields are guarded by the
 // manager's mutex.
 type job struct {
 	Job
 	sources   []string
-	defaults  archive.Defaults
+	defaults  ingest.Defaults
 	follow    bool
 	noRender  bool
 	uploadDir string // removed when the job ends; its prefix is cut from result paths
@@ -154,7 +155,7 @@ func (m *jobManager) get(id string, offset int) (*Job, bool) {
 	out.ResultsOffset = min(offset, len(j.Results))
 	out.Results = slices.Clone(j.Results[out.ResultsOffset:])
 	if out.Results == nil {
-		out.Results = []archive.FileResult{}
+		out.Results = []ingest.FileResult{}
 	}
 	if j.Summary != nil {
 		sum := *j.Summary
@@ -182,7 +183,7 @@ func (m *jobManager) worker() {
 	}
 }
 
-func (m *jobManager) finish(j *job, state, msg string, sum *archive.Summary) {
+func (m *jobManager) finish(j *job, state, msg string, sum *ingest.Summary) {
 	now := time.Now()
 	m.mu.Lock()
 	prev := j.State
@@ -215,10 +216,9 @@ func (m *jobManager) run(j *job) {
 	log := m.s.log.With("job", j.ID)
 	log.Info("ingest job started", "sources", len(j.sources))
 
-	opts := archive.IngestOptions{
-		Workers: m.s.cfg.IngestWorkers, Defaults: j.defaults, FollowSymlinks: j.follow, Indexer: m.s.deps.Indexer, By: j.by,
-		Prober: m.s.deps.Prober,
-		OnResult: func(r archive.FileResult) {
+	ro := ingest.RunOptions{
+		Defaults: j.defaults, FollowSymlinks: j.follow, NoRenditions: j.noRender, By: j.by,
+		OnResult: func(r ingest.FileResult) {
 			if j.uploadDir != "" {
 				r.Path = strings.TrimPrefix(strings.TrimPrefix(r.Path, j.uploadDir), string(os.PathSeparator))
 			}
@@ -232,10 +232,7 @@ func (m *jobManager) run(j *job) {
 			m.mu.Unlock()
 		},
 	}
-	if !j.noRender {
-		opts.Renderer = m.s.deps.Renderer
-	}
-	sum, err := m.s.deps.Ingester.Ingest(m.ctx, j.sources, opts)
+	sum, err := m.s.deps.Ingester.Run(m.ctx, j.sources, ro)
 	switch {
 	case err != nil && m.ctx.Err() != nil:
 		m.finish(j, JobCancelled, "the server stopped during the job; what was committed stays, ingest again to resume", sum)

@@ -2,7 +2,11 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
+	"strconv"
+
+	"github.com/haiduong/promo-archive/archive"
 )
 
 // Problem is an RFC 9457 problem detail. Every error response of the API
@@ -71,6 +75,53 @@ func writeProblem(w http.ResponseWriter, r *http.Request, status int, detail str
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	enc.Encode(p)
+}
+
+// statusError is an action's refusal with the HTTP status it answers.
+type statusError struct {
+	status int
+	detail string
+}
+
+func (e *statusError) Error() string { return e.detail }
+
+// refuse makes an action's refusal.
+func refuse(status int, detail string) error { return &statusError{status: status, detail: detail} }
+
+// problemFor is the one mapping from an action's error (ingest, edit) to
+// the problem it answers: the status, the detail a person reads and the
+// parameter at fault. Errors it does not know are internal (500).
+func problemFor(err error) (status int, detail string, invalid []InvalidParam) {
+	var se *statusError
+	var fe *archive.FieldError
+	var mbe *http.MaxBytesError
+	if pe, ok := asParamError(err); ok {
+		return http.StatusBadRequest, pe.Error(), []InvalidParam{{Name: pe.name, Reason: pe.reason}}
+	}
+	switch {
+	case errors.As(err, &se):
+		return se.status, se.detail, nil
+	case errors.As(err, &mbe):
+		return http.StatusRequestEntityTooLarge, "the body is larger than " + strconv.FormatInt(mbe.Limit, 10) + " bytes", nil
+	case errors.Is(err, archive.ErrNotFound):
+		return http.StatusNotFound, "no such resource", nil
+	case errors.As(err, &fe):
+		return http.StatusUnprocessableEntity, fe.Error(), []InvalidParam{{Name: fe.Field, Reason: fe.Msg}}
+	case errors.Is(err, archive.ErrInvalidEdit):
+		return http.StatusUnprocessableEntity, err.Error(), nil
+	}
+	return http.StatusInternalServerError, "internal error; quote the request id when reporting it", nil
+}
+
+// writeError answers an action's error as its problem; internal errors
+// are logged.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	status, detail, invalid := problemFor(err)
+	if status == http.StatusInternalServerError {
+		s.internalError(w, r, err)
+		return
+	}
+	writeProblem(w, r, status, detail, invalid...)
 }
 
 // badParam answers 400 naming the parameter.

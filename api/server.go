@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/archive/ingest"
 	"github.com/haiduong/promo-archive/indexer"
 )
 
@@ -39,9 +40,16 @@ type Files interface {
 	RenditionPath(id string, r archive.Rendition) (string, error)
 }
 
-// Ingester runs an ingest; *archive.Archive implements it.
+// Ingester runs an ingest; *ingest.Pipeline implements it (built once by
+// the command with its renderer, prober and index).
 type Ingester interface {
-	Ingest(ctx context.Context, sources []string, opts archive.IngestOptions) (*archive.Summary, error)
+	Run(ctx context.Context, sources []string, ro ingest.RunOptions) (*ingest.Summary, error)
+}
+
+// Indexer updates the search index after an edit; *indexer.Index
+// implements it.
+type Indexer interface {
+	Index(ctx context.Context, recs []*archive.Record, seq uint64) error
 }
 
 // Deps are what the server uses. Records, Search, Stats and Files are
@@ -58,10 +66,8 @@ type Deps struct {
 	// Now is the clock that judges embargoes; nil means time.Now.
 	Now func() time.Time
 
-	Ingester Ingester
-	Renderer archive.Renderer // given to ingest jobs; nil: no renditions
-	Prober   archive.Prober   // given to ingest jobs; nil: Matroska, AVI and MPEG-TS are rejected
-	Indexer  archive.Indexer  // given to ingest jobs; nil: no index updates
+	Ingester Ingester // nil: the ingest routes answer 503
+	Indexer  Indexer  // told of edits; nil: the index catches up when it next opens
 	// UploadDir is where multipart uploads are written before they are
 	// ingested (ROOT/tmp); it must exist.
 	UploadDir string

@@ -1,11 +1,9 @@
 package api
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -386,27 +384,20 @@ func (s *Server) pageEditPost() http.HandlerFunc {
 			s.render(w, r, http.StatusConflict, "edit", pg)
 			return
 		}
-		ed := formEdit(rec, r.PostForm)
 		p := principalFrom(r.Context())
 		// archive.Edit knows no "web" path: the pages are a client of the API.
-		updated, _, err := s.deps.Editor.Edit(r.Context(), rec.ID, ed, archive.Actor{Who: p.Name, Via: archive.ViaAPI})
-		var fe *archive.FieldError
-		switch {
-		case errors.Is(err, archive.ErrNotFound):
+		_, err := s.editAsset(r.Context(), rec.ID, formEdit(rec, r.PostForm), archive.ViaAPI)
+		switch code, msg, _ := problemFor(err); {
+		case err == nil:
+		case code == http.StatusNotFound:
 			s.renderError(w, r, http.StatusNotFound, "err.notfound")
 			return
-		case errors.As(err, &fe):
-			fail(http.StatusUnprocessableEntity, fe.Error())
-			return
-		case errors.Is(err, archive.ErrInvalidEdit):
-			fail(http.StatusUnprocessableEntity, err.Error())
-			return
-		case err != nil:
+		case code == http.StatusInternalServerError:
 			s.internalError(w, r, fmt.Errorf("web: edit %s: %w", rec.ID, err))
 			return
-		}
-		if updated != nil {
-			s.reindex(r.Context(), updated)
+		default:
+			fail(code, msg)
+			return
 		}
 		s.log.InfoContext(r.Context(), "asset edited in the web pages", "id", rec.ID, "by", p.Name)
 		http.Redirect(w, r, "/assets/"+rec.ID+"?saved=1", http.StatusSeeOther)
@@ -444,8 +435,7 @@ func (s *Server) pageIngest() http.HandlerFunc {
 	}
 }
 
-// pageIngestPaths queues folders on the server through the API's ingest
-// handler, so validation and the job are the same.
+// pageIngestPaths queues folders on the server as POST /v1/ingest does.
 func (s *Server) pageIngestPaths() http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if !s.needCurator(w, r) {
@@ -457,75 +447,43 @@ func (s *Server) pageIngestPaths() http.HandlerFunc {
 				paths = append(paths, l)
 			}
 		}
-		body, err := json.Marshal(IngestRequest{Paths: paths, Status: r.PostForm.Get("status"), Visibility: r.PostForm.Get("visibility")})
-		if err != nil {
-			s.internalError(w, r, err)
-			return
-		}
-		r2 := r.Clone(r.Context())
-		r2.Body = io.NopCloser(bytes.NewReader(body))
-		r2.ContentLength = int64(len(body))
-		r2.Header.Set("Content-Type", "application/json")
-		s.runIngest(w, r, r2, r.PostForm.Get("paths"), r.PostForm.Get("status"), r.PostForm.Get("visibility"))
+		status, vis := r.PostForm.Get("status"), r.PostForm.Get("visibility")
+		j, err := s.pathsJob(IngestRequest{Paths: paths, Status: status, Visibility: vis})
+		s.pageQueueIngest(w, r, j, err, r.PostForm.Get("paths"), status, vis)
 	}
 }
 
-// pageIngestUpload streams the upload form to the API's ingest handler.
+// pageIngestUpload queues the upload form as POST /v1/ingest does.
 func (s *Server) pageIngestUpload() http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if !s.needCurator(w, r) {
 			return
 		}
-		s.runIngest(w, r, r, "", "draft", "public")
+		j, err := s.uploadJob(r)
+		s.pageQueueIngest(w, r, j, err, "", "draft", "public")
 	}
 }
 
-// runIngest calls handleIngest with apiReq and answers the page: to the
-// job's page when queued, the form with the API's reason otherwise.
-func (s *Server) runIngest(w http.ResponseWriter, r, apiReq *http.Request, paths, status, vis string) {
-	rec := &bufferWriter{header: http.Header{}}
-	s.handleIngest()(rec, apiReq)
-	if rec.code == http.StatusAccepted {
-		var j Job
-		if err := json.Unmarshal(rec.body.Bytes(), &j); err != nil || j.ID == "" {
-			s.internalError(w, r, fmt.Errorf("web: ingest answer: %w", err))
-			return
-		}
-		http.Redirect(w, r, "/jobs/"+url.PathEscape(j.ID), http.StatusSeeOther)
+// pageQueueIngest queues j (unless err already refused it) and answers the
+// page: to the job's page when queued, the form with the reason otherwise.
+func (s *Server) pageQueueIngest(w http.ResponseWriter, r *http.Request, j *job, err error, paths, status, vis string) {
+	var snap *Job
+	if err == nil {
+		snap, err = s.queueIngest(r.Context(), j)
+	}
+	if err == nil {
+		http.Redirect(w, r, "/jobs/"+url.PathEscape(snap.ID), http.StatusSeeOther)
 		return
 	}
-	var prob Problem
-	msg := http.StatusText(rec.code)
-	if json.Unmarshal(rec.body.Bytes(), &prob) == nil && prob.Detail != "" {
-		msg = prob.Detail
-	}
-	if rec.code >= 500 && rec.code != http.StatusServiceUnavailable {
-		msg = http.StatusText(rec.code)
+	code, msg, _ := problemFor(err)
+	if code == http.StatusInternalServerError {
+		s.internalError(w, r, fmt.Errorf("web: ingest: %w", err))
+		return
 	}
 	pg := s.newPage(w, r)
 	pg.Title = pg.T("ingest.title")
 	pg.Data = s.ingestPage(pg, paths, status, vis, msg)
-	s.render(w, r, rec.code, "ingest", pg)
-}
-
-// bufferWriter keeps a handler's answer for the page to read.
-type bufferWriter struct {
-	header http.Header
-	code   int
-	body   bytes.Buffer
-}
-
-func (b *bufferWriter) Header() http.Header { return b.header }
-func (b *bufferWriter) Write(p []byte) (int, error) {
-	if b.code == 0 {
-		b.code = http.StatusOK
-	}
-	return b.body.Write(p)
-}
-func (b *bufferWriter) WriteHeader(code int) {
-	if b.code == 0 {
-		b.code = code
-	}
+	s.render(w, r, code, "ingest", pg)
 }
 
 type jobPage struct {

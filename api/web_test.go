@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/haiduong/promo-archive/archive"
 	"github.com/haiduong/promo-archive/archive/media"
@@ -529,7 +530,7 @@ func TestWebIngest(t *testing.T) {
 	}
 	jobURL := resp.Header.Get("Location")
 	var body string
-	for range 200 {
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		_, body = b.get(jobURL)
 		if strings.Contains(body, `data-finished="true"`) {
 			break

@@ -123,3 +123,11 @@ func (a *Archive) Location() *time.Location { return a.loc }
 
 // Close releases the archive.
 func (a *Archive) Close() error { return a.store.Close() }
+
+// Progress is reported by long operations (ingest, verify, backup,
+// rethumb) after each file.
+type Progress struct {
+	FilesDone, FilesTotal int
+	BytesDone, BytesTotal int64
+	Started               time.Time
+}

@@ -18,8 +18,8 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// ManifestFileName is the backup's description, written last.
-const ManifestFileName = "manifest.json"
+// manifestFileName is the backup's description, written last.
+const manifestFileName = "manifest.json"
 
 // Errors of backup and restore. Match them with errors.Is.
 // ErrBackupDest means a backup destination cannot be used (it lies inside
@@ -147,7 +147,7 @@ func (a *Archive) Backup(ctx context.Context, dest string, opts BackupOptions) (
 		return m, err
 	}
 	b = append(b, '\n')
-	_, _, err = writeVerified(ctx, tmpDir, filepath.Join(dest, ManifestFileName), "", func(w io.Writer) (int64, error) {
+	_, _, err = writeVerified(ctx, tmpDir, filepath.Join(dest, manifestFileName), "", func(w io.Writer) (int64, error) {
 		n, err := w.Write(b)
 		return int64(n), err
 	})
@@ -186,13 +186,13 @@ func Restore(ctx context.Context, src, root string, opts RestoreOptions) (*Resto
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("archive: restore: %w", err)
 	}
-	mb, err := os.ReadFile(filepath.Join(src, ManifestFileName))
+	mb, err := os.ReadFile(filepath.Join(src, manifestFileName))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBackupCorrupt, err)
 	}
 	rep := &RestoreReport{Problems: []VerifyProblem{}}
 	if err := json.Unmarshal(mb, &rep.Manifest); err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrBackupCorrupt, ManifestFileName, err)
+		return nil, fmt.Errorf("%w: %s: %v", ErrBackupCorrupt, manifestFileName, err)
 	}
 	tmpDir := filepath.Join(root, "tmp")
 	for _, d := range []string{filepath.Join(root, "originals"), filepath.Join(root, "renditions"), tmpDir} {

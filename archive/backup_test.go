@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -16,10 +17,8 @@ func TestBackupIncrementalAndRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	src := t.TempDir()
-	writeJPEG(t, filepath.Join(src, "a.jpg"), 16, 16, 1)
-	writeJPEG(t, filepath.Join(src, "b.jpg"), 16, 16, 2)
-	ingestDir(t, a, src, IngestOptions{Renderer: &fakeRenderer{}})
+	addAsset(t, a, 1, true)
+	addAsset(t, a, 2, true)
 	dest := t.TempDir()
 
 	if _, err := a.Backup(ctx, filepath.Join(root, "inside"), BackupOptions{}); err == nil {
@@ -32,8 +31,7 @@ func TestBackupIncrementalAndRestore(t *testing.T) {
 	if m.Records != 2 || m.Originals != 2 || m.Copied != 2 || len(m.DBSHA256) != 64 || len(m.Problems) != 0 {
 		t.Fatalf("first backup %+v", m)
 	}
-	writeJPEG(t, filepath.Join(src, "c.jpg"), 16, 16, 3)
-	ingestDir(t, a, src, IngestOptions{})
+	addAsset(t, a, 3, false)
 	m, err = a.Backup(ctx, dest, BackupOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -86,4 +84,30 @@ func TestBackupIncrementalAndRestore(t *testing.T) {
 	if _, err := Restore(ctx, dest, filepath.Join(t.TempDir(), "r3"), RestoreOptions{}); !errors.Is(err, ErrBackupCorrupt) {
 		t.Fatalf("corrupt db: %v", err)
 	}
+}
+
+// addAsset stores an original of a few bytes that depend on seed and its
+// record (with a thumb when withThumb), as ingest commits them.
+func addAsset(t *testing.T, a *Archive, seed byte, withThumb bool) *Record {
+	t.Helper()
+	var rec *Record
+	_, err := a.AddOriginal(context.Background(), bytes.NewReader([]byte{0xff, 0xd8, seed, 0xff, 0xd9}), func(o Original) error {
+		rec = &Record{ID: o.ID, Kind: "photo", MIME: "image/jpeg", Size: o.Size, IngestedAt: a.Now(), UpdatedAt: a.Now()}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if withThumb {
+		r := Rendition{Name: "thumb", Width: 1, Height: 1, MIME: "image/jpeg", Version: 1, Size: 3}
+		if err := a.WriteRendition(rec.ID, r, []byte("jpg")); err != nil {
+			t.Fatal(err)
+		}
+		rec.Renditions = []Rendition{r}
+	}
+	rec.Normalize()
+	if _, err := a.CommitIngest([]IngestItem{{Record: rec, PathKey: "/src/" + rec.ID, Path: PathEntry{ID: rec.ID}}}, ""); err != nil {
+		t.Fatal(err)
+	}
+	return rec
 }

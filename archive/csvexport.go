@@ -9,13 +9,13 @@ import (
 	"time"
 )
 
-// ExportColumns are the columns of `archive export --format csv` and of
+// exportColumns are the columns of `archive export --format csv` and of
 // import-metadata: "id" (the key) and then the metadata.csv columns, where
 // "file" holds the source path for people and is ignored on import. The
 // metadata.csv "classification" column is left out: it only gates ingest
 // and is never stored.
-func ExportColumns() []string {
-	cols := append([]string{"id"}, CSVColumns()...)
+func exportColumns() []string {
+	cols := append([]string{"id"}, csvColumns()...)
 	return slices.DeleteFunc(cols, func(c string) bool { return c == "classification" })
 }
 
@@ -29,7 +29,7 @@ func (s *Store) ExportCSV(w io.Writer) error {
 	}
 	cw := csv.NewWriter(w)
 	cw.UseCRLF = true
-	cols := ExportColumns()
+	cols := exportColumns()
 	if err := cw.Write(cols); err != nil {
 		return fmt.Errorf("archive: export csv: %w", err)
 	}

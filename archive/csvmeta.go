@@ -22,9 +22,9 @@ const MetadataFileName = "metadata.csv"
 // ErrMetadataCSV is wrapped by every error about a metadata.csv file.
 var ErrMetadataCSV = errors.New("archive: metadata.csv")
 
-// CSVColumns returns the columns a metadata.csv may have, in export order.
+// csvColumns returns the columns a metadata.csv may have, in export order.
 // Title and description have one column per language of csvLanguages.
-func CSVColumns() []string {
+func csvColumns() []string {
 	cols := []string{"file"}
 	for _, f := range []string{"title", "description"} {
 		for _, lang := range csvLanguages() {
@@ -63,9 +63,9 @@ type CuratorMeta struct {
 	Classification string
 }
 
-// csvRow is one row of a metadata.csv, parsed and validated, or the error
+// CSVRow is one row of a metadata.csv, parsed and validated, or the error
 // that names its row and column.
-type csvRow struct {
+type CSVRow struct {
 	Row  int // 1-based line of the record, the header being row 1
 	File string
 	Meta CuratorMeta
@@ -90,12 +90,12 @@ func (e *RowError) Unwrap() error { return ErrMetadataCSV }
 // semicolon separated. Unknown columns are an error naming them; a bad value
 // is reported in its row's Err and the other rows still apply. name is used
 // in messages.
-func parseMetadataCSV(name string, r io.Reader, tax *Taxonomy, loc *time.Location) ([]csvRow, error) {
-	sh, err := openCSVSheet(name, r, CSVColumns(), "file")
+func parseMetadataCSV(name string, r io.Reader, tax *Taxonomy, loc *time.Location) ([]CSVRow, error) {
+	sh, err := openCSVSheet(name, r, csvColumns(), "file")
 	if err != nil {
 		return nil, err
 	}
-	var rows []csvRow
+	var rows []CSVRow
 	seen := map[string]int{}
 	for {
 		rowNum, get, rec, err := sh.next()
@@ -110,10 +110,10 @@ func parseMetadataCSV(name string, r io.Reader, tax *Taxonomy, loc *time.Locatio
 			if allBlank(rec) {
 				continue
 			}
-			rows = append(rows, csvRow{Row: rowNum, Err: &RowError{name, rowNum, "file", "empty file name"}})
+			rows = append(rows, CSVRow{Row: rowNum, Err: &RowError{name, rowNum, "file", "empty file name"}})
 			continue
 		}
-		row := csvRow{Row: rowNum, File: file}
+		row := CSVRow{Row: rowNum, File: file}
 		if prev, dup := seen[file]; dup {
 			row.Err = &RowError{name, rowNum, "file", fmt.Sprintf("%q is already described in row %d", file, prev)}
 		} else {
@@ -245,7 +245,7 @@ func splitList(s string) []string {
 }
 
 // parseCSVMeta reads one metadata.csv row for ingest: a cell is a value
-// (ClearValue has no special meaning here), validated like every edit.
+// (clearValue has no special meaning here), validated like every edit.
 func parseCSVMeta(get func(string) string, tax *Taxonomy, loc *time.Location) (CuratorMeta, error) {
 	ed, err := parseCSVEdit(get, loc, false)
 	if err == nil {
@@ -260,13 +260,13 @@ func parseCSVMeta(get func(string) string, tax *Taxonomy, loc *time.Location) (C
 }
 
 // parseCSVEdit turns one row's cells into an Edit: an empty cell leaves the
-// field alone; with clearing, ClearValue clears it. Values are checked by
+// field alone; with clearing, clearValue clears it. Values are checked by
 // Edit.normalize, not here; only captured_at is parsed.
 func parseCSVEdit(get func(string) string, loc *time.Location, clearing bool) (Edit, error) {
 	var ed Edit
 	cell := func(col string) (string, bool) {
 		v := get(col)
-		if clearing && v == ClearValue {
+		if clearing && v == clearValue {
 			return "", true
 		}
 		return v, v != ""
@@ -307,7 +307,7 @@ func parseCSVEdit(get func(string) string, loc *time.Location, clearing bool) (E
 		ed.Status = &st
 	}
 	if v := get("captured_at"); v != "" {
-		if clearing && v == ClearValue {
+		if clearing && v == clearValue {
 			return ed, &RowError{Column: "captured_at", Msg: "a capture time cannot be cleared, only replaced"}
 		}
 		t, inferred, err := parseCuratorTime(v, loc)
@@ -394,8 +394,8 @@ func parseCuratorTime(s string, loc *time.Location) (time.Time, bool, error) {
 	return time.Time{}, false, fmt.Errorf("%q is not a date (use 2024-03-01, 2024-03-01 14:30 or RFC 3339)", s)
 }
 
-// loadMetadataCSV parses the metadata.csv at p, if there is one.
-func loadMetadataCSV(p, display string, tax *Taxonomy, loc *time.Location) ([]csvRow, error) {
+// LoadMetadataCSV parses the metadata.csv at p, if there is one.
+func LoadMetadataCSV(p, display string, tax *Taxonomy, loc *time.Location) ([]CSVRow, error) {
 	f, err := os.Open(p)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMetadataCSV, err)

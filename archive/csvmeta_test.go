@@ -19,13 +19,13 @@ func TestParseMetadataCSV(t *testing.T) {
 		wantErr  string // whole-file error
 		rows     int
 		rowErrs  map[int]string // row number → substring of its error
-		checkRow func(t *testing.T, rows []csvRow)
+		checkRow func(t *testing.T, rows []CSVRow)
 	}{
 		{
 			name: "comma with BOM and NFD text",
 			in:   "\ufefffile,title_vi,title_en,keywords,categories,place,captured_at\r\na.jpg,Ha\u0309i Dương,Hai Duong,chợ nổi; Hải Dương ;chợ nổi,du-lich;lich-su,294,2024-03-01 14:30\r\n",
 			rows: 1,
-			checkRow: func(t *testing.T, rows []csvRow) {
+			checkRow: func(t *testing.T, rows []CSVRow) {
 				m := rows[0].Meta
 				if m.Title["vi"] != "Hải Dương" || m.Title["en"] != "Hai Duong" {
 					t.Errorf("title = %v (want NFC)", m.Title)
@@ -45,7 +45,7 @@ func TestParseMetadataCSV(t *testing.T) {
 			name: "semicolon separated as Excel writes in vi-VN",
 			in:   "File;Title_VI;Visibility;Status\nb.jpg;Đền Kiếp Bạc;internal;Review\n",
 			rows: 1,
-			checkRow: func(t *testing.T, rows []csvRow) {
+			checkRow: func(t *testing.T, rows []CSVRow) {
 				if m := rows[0].Meta; m.Visibility != Internal || m.Status != Review || m.Title["vi"] != "Đền Kiếp Bạc" {
 					t.Errorf("meta = %+v", m)
 				}

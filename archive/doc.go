@@ -1,9 +1,15 @@
 // Package archive owns the domain of the provincial image-promotion archive:
 // the Record, its ID (the SHA-256 of the original's bytes), the bbolt store
-// that is the source of truth, the content-addressed store of originals, the
-// renditions on disk and the ingest pipeline. It imports archive/media for
-// extraction and declares the small interfaces it needs from the renderer
-// (Renderer) and the search index (Indexer); cmd/archive wires concrete types.
+// that is the source of truth (records, changes, source paths, the audit
+// trail, API keys, served counts), the content-addressed store of
+// originals and the renditions on disk, and curation: editing with an
+// audit trail, the curator's CSV (export, import, metadata.csv), the
+// taxonomy, the release rules and the state-secret markings; backup,
+// restore and verify. It imports archive/media for extraction only.
+//
+// The ingest pipeline is archive/ingest, which commits through
+// Archive.CommitIngest (one transaction a batch); the periodic reports are
+// archive/report. Nothing here imports either.
 //
 // # Layout of ROOT
 //
@@ -14,7 +20,8 @@
 //	ROOT/originals/ab/cd/<sha256>        originals, byte for byte, never rewritten
 //	ROOT/renditions/ab/cd/<sha256>.<name>.v<N>.jpg   derived, rebuildable
 //	ROOT/tmp/                            temp files; emptied when the archive opens
-//	ROOT/config.json                     settings (LoadSettings: "department"; the server's keys)
+//	ROOT/config.json                     settings, read by cmd/archive (the server's
+//	                                     and the reports' "department")
 //
 // A backup folder (Archive.Backup, Restore) holds archive.db (one read
 // transaction's copy), originals/ in the same layout, renditions/ when asked,
@@ -22,9 +29,9 @@
 //
 // # Keys in archive.db
 //
-//	meta     "schema" → decimal schema version (SchemaVersion); checked on open
+//	meta     "schema" → decimal schema version (schemaVersion); checked on open
 //	records  id (64 hex chars) → 0x01 + Record JSON
-//	paths    source key (absolute, cleaned, NFC path) → 0x01 + pathEntry JSON
+//	paths    source key (absolute, cleaned, NFC path) → 0x01 + PathEntry JSON
 //	         {id, size, mtime_ns}: lets a re-run say "unchanged" without reading
 //	changes  8-byte big-endian sequence → 0x01 + Change JSON {seq, id, op, at};
 //	         every create and update appends one, for the index and change feeds
@@ -36,7 +43,10 @@
 //	served   "YYYY-MM-DD|id|role|what" → 0x01 + 8-byte big-endian count: how
 //	         often an asset was served (what: original | rendition) to a role
 //	         on a day of the archive's time zone; written in batches by
-//	         ServedCounter, read by Report. Created on first use.
+//	         archive/report's ServedCounter, read by its reports. Created on
+//	         first use.
+//	keys     hex SHA-256 of an API key → 0x01 + APIKey JSON {id, name, role,
+//	         created_at, revoked_at}; the key itself is never stored
 //
 // The leading byte of every value is its encoding version.
 //

@@ -71,9 +71,9 @@ const (
 	LangReviewed = "reviewed"
 )
 
-// ClearValue in a CSV cell (import-metadata) clears the field; an empty
+// clearValue in a CSV cell (import-metadata) clears the field; an empty
 // cell leaves it unchanged.
-const ClearValue = "-"
+const clearValue = "-"
 
 // Edit is a set of field changes. Nil pointers and absent map keys leave a
 // field unchanged; a pointer to "" (or an empty slice) clears it; a map
@@ -399,7 +399,7 @@ func applyEdit(r *Record, ed Edit, tax *Taxonomy) ([]fieldChange, error) {
 		return nil, &FieldError{Field: "title.vi", Err: ErrNeedsVietnamese,
 			Msg: "a published record needs a Vietnamese title (set title.vi first)"}
 	}
-	normalizeRecord(r)
+	r.Normalize()
 	return ch, nil
 }
 

@@ -270,7 +270,7 @@ func TestTaxonomyFile(t *testing.T) {
 		t.Fatalf("unknown commune accepted: %v", err)
 	}
 	a.Close()
-	p := filepath.Join(root, TaxonomyFileName)
+	p := filepath.Join(root, taxonomyFileName)
 	b, err := os.ReadFile(p)
 	if err != nil {
 		t.Fatalf("taxonomy.json not seeded: %v", err)

@@ -32,18 +32,18 @@ type ImportReport struct {
 	Failed    int         `json:"failed"`
 }
 
-// ImportMetadata reads a curator spreadsheet in the ExportColumns layout
+// ImportMetadata reads a curator spreadsheet in the exportColumns layout
 // (any subset of the columns; "id" required, a full id or a unique prefix)
 // and applies each valid row through Edit, via "csv": a row is applied
 // whole or not at all, and a bad row (reported with its row and column as
 // a *RowError) leaves the others applied. An empty cell leaves the field
-// unchanged; ClearValue ("-") clears it (a title or description language,
+// unchanged; clearValue ("-") clears it (a title or description language,
 // keywords, categories, place, creator, credit, rights, licence, agency;
 // not visibility, status or captured_at). The "file" column is ignored.
 // The returned error is for what stops the whole import: a bad header, an
 // unreadable file, the store failing, ctx cancelled.
 func (a *Archive) ImportMetadata(ctx context.Context, name string, r io.Reader, opts ImportOptions) (*ImportReport, error) {
-	sh, err := openCSVSheet(name, r, ExportColumns(), "id")
+	sh, err := openCSVSheet(name, r, exportColumns(), "id")
 	if err != nil {
 		return nil, err
 	}

@@ -34,8 +34,8 @@ func ParseRole(s string) (Role, error) {
 	return "", fmt.Errorf("%q is not portal, agency or curator", s)
 }
 
-// KeyPrefix starts every API key, so a leaked one is easy to recognise.
-const KeyPrefix = "hdk_"
+// keyPrefix starts every API key, so a leaked one is easy to recognise.
+const keyPrefix = "hdk_"
 
 const bucketKeys = "keys"
 
@@ -58,20 +58,20 @@ type APIKey struct {
 // Revoked reports whether the key was revoked.
 func (k APIKey) Revoked() bool { return k.RevokedAt != nil }
 
-// HashKey returns the stored form of a key: its SHA-256 in hex.
-func HashKey(token string) string {
+// hashKey returns the stored form of a key: its SHA-256 in hex.
+func hashKey(token string) string {
 	h := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(h[:])
 }
 
-// NewKeyToken returns a new random key: KeyPrefix and 32 random bytes in
+// newKeyToken returns a new random key: keyPrefix and 32 random bytes in
 // unpadded base64url.
-func NewKeyToken() (string, error) {
+func newKeyToken() (string, error) {
 	var b [32]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", fmt.Errorf("archive: random key: %w", err)
 	}
-	return KeyPrefix + base64.RawURLEncoding.EncodeToString(b[:]), nil
+	return keyPrefix + base64.RawURLEncoding.EncodeToString(b[:]), nil
 }
 
 // CreateKey makes a new key for name (stored NFC) with role and returns the
@@ -84,11 +84,11 @@ func (s *Store) CreateKey(name string, role Role, now time.Time) (string, APIKey
 	if _, err := ParseRole(string(role)); err != nil {
 		return "", APIKey{}, fmt.Errorf("archive: %w", err)
 	}
-	token, err := NewKeyToken()
+	token, err := newKeyToken()
 	if err != nil {
 		return "", APIKey{}, err
 	}
-	hash := HashKey(token)
+	hash := hashKey(token)
 	k := APIKey{ID: hash[:12], Name: name, Role: role, CreatedAt: now.Truncate(time.Second)}
 	v, err := encodeValue(k)
 	if err != nil {
@@ -106,7 +106,7 @@ func (s *Store) CreateKey(name string, role Role, now time.Time) (string, APIKey
 // VerifyKey returns the key's description, ErrKeyUnknown or ErrKeyRevoked.
 // The lookup is by hash, so timing reveals nothing about stored keys.
 func (s *Store) VerifyKey(token string) (APIKey, error) {
-	if !strings.HasPrefix(token, KeyPrefix) {
+	if !strings.HasPrefix(token, keyPrefix) {
 		return APIKey{}, ErrKeyUnknown
 	}
 	var k APIKey
@@ -116,7 +116,7 @@ func (s *Store) VerifyKey(token string) (APIKey, error) {
 		if b == nil {
 			return nil
 		}
-		v := b.Get([]byte(HashKey(token)))
+		v := b.Get([]byte(hashKey(token)))
 		if v == nil {
 			return nil
 		}

@@ -2,9 +2,9 @@ package archive
 
 import "time"
 
-// RightsExpiryWarning is how far ahead `archive stats` warns of rights that
+// rightsExpiryWarning is how far ahead `archive stats` warns of rights that
 // are about to expire.
-const RightsExpiryWarning = 30 * 24 * time.Hour
+const rightsExpiryWarning = 30 * 24 * time.Hour
 
 // PubliclyVisible reports whether anyone (the portal, anonymous callers) may
 // see r at now. It is the single rule of the publication workflow: r is
@@ -20,26 +20,26 @@ func PubliclyVisible(r *Record, now time.Time) bool {
 // now: past publish_at, before unpublish_at and before its rights expire.
 // Everyone but curators sees only released records.
 func Released(r *Record, now time.Time) bool {
-	return r.Status == Published && !Embargoed(r, now) && !Unpublished(r, now) && !RightsExpired(r, now)
+	return r.Status == Published && !embargoed(r, now) && !unpublished(r, now) && !rightsExpired(r, now)
 }
 
-// Embargoed reports whether r has a publication date that has not come yet.
-func Embargoed(r *Record, now time.Time) bool {
+// embargoed reports whether r has a publication date that has not come yet.
+func embargoed(r *Record, now time.Time) bool {
 	return r.PublishAt != nil && now.Before(*r.PublishAt)
 }
 
-// Unpublished reports whether r's withdrawal date (UnpublishAt) has passed.
-func Unpublished(r *Record, now time.Time) bool {
+// unpublished reports whether r's withdrawal date (UnpublishAt) has passed.
+func unpublished(r *Record, now time.Time) bool {
 	return r.UnpublishAt != nil && !now.Before(*r.UnpublishAt)
 }
 
-// RightsExpired reports whether the licence to use r has ended.
-func RightsExpired(r *Record, now time.Time) bool {
+// rightsExpired reports whether the licence to use r has ended.
+func rightsExpired(r *Record, now time.Time) bool {
 	return r.RightsExpireAt != nil && !now.Before(*r.RightsExpireAt)
 }
 
-// RightsExpiringWithin reports whether r's rights are still valid at now but
+// rightsExpiringWithin reports whether r's rights are still valid at now but
 // end within d.
-func RightsExpiringWithin(r *Record, now time.Time, d time.Duration) bool {
-	return r.RightsExpireAt != nil && !RightsExpired(r, now) && r.RightsExpireAt.Before(now.Add(d))
+func rightsExpiringWithin(r *Record, now time.Time, d time.Duration) bool {
+	return r.RightsExpireAt != nil && !rightsExpired(r, now) && r.RightsExpireAt.Before(now.Add(d))
 }

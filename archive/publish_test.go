@@ -33,14 +33,14 @@ func TestPubliclyVisible(t *testing.T) {
 			if got := PubliclyVisible(&tt.r, now); got != tt.visible {
 				t.Errorf("PubliclyVisible = %v", got)
 			}
-			if got := Embargoed(&tt.r, now); got != tt.embargoed {
-				t.Errorf("Embargoed = %v", got)
+			if got := embargoed(&tt.r, now); got != tt.embargoed {
+				t.Errorf("embargoed = %v", got)
 			}
-			if got := RightsExpired(&tt.r, now); got != tt.expired {
-				t.Errorf("RightsExpired = %v", got)
+			if got := rightsExpired(&tt.r, now); got != tt.expired {
+				t.Errorf("rightsExpired = %v", got)
 			}
-			if got := RightsExpiringWithin(&tt.r, now, RightsExpiryWarning); got != tt.expiringSoon {
-				t.Errorf("RightsExpiringWithin = %v", got)
+			if got := rightsExpiringWithin(&tt.r, now, rightsExpiryWarning); got != tt.expiringSoon {
+				t.Errorf("rightsExpiringWithin = %v", got)
 			}
 		})
 	}

@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/haiduong/promo-archive/archive/media"
@@ -116,6 +117,32 @@ type Record struct {
 	Renditions []Rendition       `json:"renditions"`
 	Warnings   []string          `json:"warnings"`
 }
+
+// Normalize makes empty collections encode as {} and [] rather than
+// null, so clients need not special-case them.
+func (r *Record) Normalize() {
+	if r.Title == nil {
+		r.Title = map[string]string{}
+	}
+	if r.Description == nil {
+		r.Description = map[string]string{}
+	}
+	if r.Keywords == nil {
+		r.Keywords = []string{}
+	}
+	if r.Categories == nil {
+		r.Categories = []string{}
+	}
+	if r.Renditions == nil {
+		r.Renditions = []Rendition{}
+	}
+	if r.Warnings == nil {
+		r.Warnings = []string{}
+	}
+}
+
+// String names the record for logs.
+func (r *Record) String() string { return fmt.Sprintf("%s (%s)", r.ID[:12], r.OriginalName) }
 
 // Rendition returns r's rendition called name, if r has one.
 func (r *Record) Rendition(name string) (Rendition, bool) {

@@ -1,7 +1,7 @@
 package archive
 
 import (
-	"context"
+	"errors"
 	"time"
 
 	"github.com/haiduong/promo-archive/archive/media"
@@ -42,9 +42,7 @@ type RenderStages struct {
 	Decode, Resize, Encode time.Duration
 }
 
-// Renderer makes the thumb and preview renditions of an original. An error
-// means the file's picture cannot be decoded at all; reasons to skip a
-// rendition while keeping the record go in RenderResult.Warnings.
-type Renderer interface {
-	Render(ctx context.Context, in RenderInput) (*RenderResult, error)
-}
+// ErrToolMissing means an external tool the archive needs for a file is not
+// installed. A file that cannot be read without it is rejected with the
+// reason, and ingests once the tool is there.
+var ErrToolMissing = errors.New("archive: tool not installed")

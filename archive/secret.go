@@ -10,8 +10,6 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 	"golang.org/x/text/unicode/norm"
-
-	"github.com/haiduong/promo-archive/archive/media"
 )
 
 // ErrStateSecret is wrapped by every *SecretError: a file marked as a state
@@ -104,41 +102,6 @@ func markingEnds(rest string) bool {
 	return unicode.IsPunct(r) || unicode.IsSymbol(r)
 }
 
-// checkCuratorSecret checks the curator's classification column, before the
-// file is read at all.
-func checkCuratorSecret(m *CuratorMeta) error {
-	if m == nil || m.Classification == "" {
-		return nil
-	}
-	if label, ok := SecretMarking(m.Classification); ok {
-		return &SecretError{Marking: label, Field: "metadata.csv classification"}
-	}
-	return nil
-}
-
-// checkEmbeddedSecret checks the classification-like fields extraction
-// found: IPTC Special Instructions / XMP photoshop:Instructions for every
-// file, and for PDFs the Info dictionary's Keywords (each keyword) and
-// Subject (which media files under Description["x-default"]). Titles and
-// captions of photos are never scanned.
-func checkEmbeddedSecret(info *media.Info) error {
-	if label, ok := SecretMarking(info.Classification); ok {
-		return &SecretError{Marking: label, Field: "classification"}
-	}
-	if info.MIME != "application/pdf" {
-		return nil
-	}
-	for _, k := range info.Keywords {
-		if label, ok := SecretMarking(k); ok {
-			return &SecretError{Marking: label, Field: "pdf keywords"}
-		}
-	}
-	if label, ok := SecretMarking(info.Description[media.XDefault]); ok {
-		return &SecretError{Marking: label, Field: "pdf subject"}
-	}
-	return nil
-}
-
 // Rejection is one file the state-secret gate turned away, for the audit
 // log. ID is the SHA-256 of the bytes when they were read (empty when the
 // curator's classification stopped the file before it was read).
@@ -151,49 +114,18 @@ type Rejection struct {
 	Reason  string    `json:"reason"`
 }
 
-// RejectionLog receives the files the state-secret gate rejects (the audit
-// trail). Ingest calls it from its worker goroutines, so it must be safe
-// for concurrent use. An error is logged; the file stays rejected.
-type RejectionLog interface {
-	LogRejection(ctx context.Context, r Rejection) error
-}
-
-// rejectSecret logs a state-secret rejection and hands it to the
-// RejectionLog, if any. err that is not a *SecretError is ignored.
-func (a *Archive) rejectSecret(ctx context.Context, opts IngestOptions, path, id string, err error) {
-	var se *SecretError
-	if !errors.As(err, &se) {
-		return
-	}
-	rj := Rejection{At: a.now().In(a.loc), Path: path, ID: id, Marking: se.Marking, Field: se.Field, Reason: err.Error()}
-	a.log.Warn("state secret rejected at ingest", "path", path, "marking", se.Marking, "field", se.Field)
-	if opts.Rejections != nil {
-		if lerr := opts.Rejections.LogRejection(context.WithoutCancel(ctx), rj); lerr != nil {
-			a.log.Error("audit of a state-secret rejection failed", "path", path, "err", lerr)
-		}
-	}
-}
-
-// AuditRejections returns a RejectionLog that writes each rejection into the
-// audit trail (the audit bucket) as an entry of field "ingest" made by who
-// via ingest: old null, new {"status":"rejected", "path", "marking",
-// "source", "reason"}. Its id is the file's SHA-256 when the bytes were
-// read, else "".
-func (s *Store) AuditRejections(who string) RejectionLog { return auditRejections{s, who} }
-
-type auditRejections struct {
-	s   *Store
-	who string
-}
-
-func (l auditRejections) LogRejection(ctx context.Context, r Rejection) error {
+// AuditRejection writes a state-secret rejection into the audit trail (the
+// audit bucket) as an entry of field "ingest" made by who via ingest: old
+// null, new {"status":"rejected", "path", "marking", "source", "reason"}.
+// Its id is the file's SHA-256 when the bytes were read, else "".
+func (a *Archive) AuditRejection(ctx context.Context, who string, r Rejection) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	newVal := map[string]string{"status": string(StatusRejected), "path": r.Path, "marking": r.Marking, "source": r.Field, "reason": r.Reason}
-	e, err := newAuditEntry(r.At, Actor{Who: l.who, Via: ViaIngest}, r.ID, fieldChange{field: "ingest", new: newVal})
+	newVal := map[string]string{"status": "rejected", "path": r.Path, "marking": r.Marking, "source": r.Field, "reason": r.Reason}
+	e, err := newAuditEntry(r.At, Actor{Who: who, Via: ViaIngest}, r.ID, fieldChange{field: "ingest", new: newVal})
 	if err != nil {
 		return err
 	}
-	return l.s.db.Update(func(tx *bolt.Tx) error { return putAudit(tx, &e) })
+	return a.store.db.Update(func(tx *bolt.Tx) error { return putAudit(tx, &e) })
 }

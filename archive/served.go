@@ -5,9 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -49,8 +47,9 @@ func parseServedKey(k []byte) (ServedCount, bool) {
 	return ServedCount{Day: p[0], ID: p[1], Role: p[2], What: p[3]}, true
 }
 
-// newServedCount validates the arguments of a count.
-func newServedCount(day time.Time, id, role, what string) (ServedCount, error) {
+// NewServedCount is one serving of id to role on day (taken in day's own
+// time zone: pass a time in the archive's Location), checked.
+func NewServedCount(day time.Time, id, role, what string) (ServedCount, error) {
 	switch {
 	case !ValidID(id):
 		return ServedCount{}, fmt.Errorf("%w: %w: %q", ErrServed, ErrBadID, id)
@@ -59,24 +58,11 @@ func newServedCount(day time.Time, id, role, what string) (ServedCount, error) {
 	case what != ServedOriginal && what != ServedRendition:
 		return ServedCount{}, fmt.Errorf("%w: %q is not %s or %s", ErrServed, what, ServedOriginal, ServedRendition)
 	}
-	return ServedCount{Day: day.Format(dayLayout), ID: id, Role: role, What: what}, nil
+	return ServedCount{Day: day.Format(dayLayout), ID: id, Role: role, What: what, Count: 1}, nil
 }
 
-// CountServed adds one to the count of id served to role on day (in day's
-// own time zone: pass a time in the archive's Location). It writes one
-// transaction; a server that counts every request should use a
-// ServedCounter, which batches.
-func (s *Store) CountServed(ctx context.Context, day time.Time, id, role, what string) error {
-	c, err := newServedCount(day, id, role, what)
-	if err != nil {
-		return err
-	}
-	c.Count = 1
-	return s.addServed(ctx, []ServedCount{c})
-}
-
-// addServed adds the counts in one transaction.
-func (s *Store) addServed(ctx context.Context, counts []ServedCount) error {
+// AddServed adds the counts (made by NewServedCount) in one transaction.
+func (s *Store) AddServed(ctx context.Context, counts []ServedCount) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -146,106 +132,4 @@ func (s *Store) Served(from, to string, fn func(ServedCount) error) error {
 		}
 		return nil
 	})
-}
-
-// ServedCounter counts served assets in memory and writes them to the store
-// in one transaction every interval, so counting a request costs a map
-// update. It is safe for concurrent use. Close flushes what is left.
-type ServedCounter struct {
-	store *Store
-	loc   *time.Location
-	log   *slog.Logger
-
-	mu      sync.Mutex
-	pending map[ServedCount]uint64 // Count field zero; the value is the count
-	closed  bool
-
-	stop chan struct{}
-	done chan struct{}
-}
-
-// NewServedCounter starts a counter that flushes every interval (0 means 5
-// seconds). Days are taken in the archive's time zone.
-func (a *Archive) NewServedCounter(interval time.Duration) *ServedCounter {
-	if interval <= 0 {
-		interval = 5 * time.Second
-	}
-	c := &ServedCounter{store: a.store, loc: a.loc, log: a.log, pending: map[ServedCount]uint64{},
-		stop: make(chan struct{}), done: make(chan struct{})}
-	go c.loop(interval)
-	return c
-}
-
-func (c *ServedCounter) loop(interval time.Duration) {
-	defer close(c.done)
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-t.C:
-			if err := c.Flush(context.Background()); err != nil {
-				c.log.Warn("served counts not stored; kept for the next flush", "err", err)
-			}
-		case <-c.stop:
-			return
-		}
-	}
-}
-
-// CountServed adds one to the count of id served to role on day. It does not
-// touch the store; ctx is accepted so the counter and the Store share a
-// signature.
-func (c *ServedCounter) CountServed(_ context.Context, day time.Time, id, role, what string) error {
-	sc, err := newServedCount(day.In(c.loc), id, role, what)
-	if err != nil {
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closed {
-		return fmt.Errorf("%w: counter closed", ErrServed)
-	}
-	c.pending[sc]++
-	return nil
-}
-
-// Flush writes the pending counts. On failure they stay pending.
-func (c *ServedCounter) Flush(ctx context.Context) error {
-	c.mu.Lock()
-	if len(c.pending) == 0 {
-		c.mu.Unlock()
-		return nil
-	}
-	batch := c.pending
-	c.pending = map[ServedCount]uint64{}
-	c.mu.Unlock()
-	counts := make([]ServedCount, 0, len(batch))
-	for k, n := range batch {
-		k.Count = n
-		counts = append(counts, k)
-	}
-	err := c.store.addServed(ctx, counts)
-	if err != nil {
-		c.mu.Lock()
-		for k, n := range batch {
-			c.pending[k] += n
-		}
-		c.mu.Unlock()
-	}
-	return err
-}
-
-// Close stops the periodic flush and writes what is pending. Close it before
-// the archive.
-func (c *ServedCounter) Close() error {
-	c.mu.Lock()
-	if c.closed {
-		c.mu.Unlock()
-		return nil
-	}
-	c.closed = true
-	c.mu.Unlock()
-	close(c.stop)
-	<-c.done
-	return c.Flush(context.Background())
 }

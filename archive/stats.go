@@ -23,7 +23,7 @@ type Stats struct {
 	LastChange           uint64         `json:"last_change"`
 	// Embargoed counts records whose publication date has not come;
 	// RightsExpired those whose rights have ended; RightsExpiringSoon those
-	// whose rights end within RightsExpiryWarning.
+	// whose rights end within rightsExpiryWarning.
 	Embargoed          int `json:"embargoed"`
 	RightsExpired      int `json:"rights_expired"`
 	RightsExpiringSoon int `json:"rights_expiring_30d"`
@@ -81,13 +81,13 @@ func (s *Store) StatsWhere(now time.Time, keep func(*Record) bool) (*Stats, erro
 		if len(r.Warnings) > 0 {
 			st.WithWarnings++
 		}
-		if Embargoed(r, now) {
+		if embargoed(r, now) {
 			st.Embargoed++
 		}
-		if RightsExpired(r, now) {
+		if rightsExpired(r, now) {
 			st.RightsExpired++
 		}
-		if RightsExpiringWithin(r, now, RightsExpiryWarning) {
+		if rightsExpiringWithin(r, now, rightsExpiryWarning) {
 			st.RightsExpiringSoon++
 		}
 		return nil

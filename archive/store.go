@@ -11,9 +11,9 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// SchemaVersion is the layout version of archive.db. Open refuses a file
+// schemaVersion is the layout version of archive.db. Open refuses a file
 // with another version.
-const SchemaVersion = 1
+const schemaVersion = 1
 
 // valueVersion is the leading byte of every stored value.
 const valueVersion = 0x01
@@ -40,13 +40,6 @@ type Change struct {
 	ID  string    `json:"id"`
 	Op  string    `json:"op"` // create | update
 	At  time.Time `json:"at"`
-}
-
-// pathEntry remembers what a source path held when it was last ingested.
-type pathEntry struct {
-	ID      string `json:"id"`
-	Size    int64  `json:"size"`
-	MtimeNs int64  `json:"mtime_ns"`
 }
 
 // Store is the bbolt database of records. It is safe for concurrent use.
@@ -80,8 +73,8 @@ func (s *Store) init(readOnly bool) error {
 		}
 		v := meta.Get([]byte(keySchema))
 		n, err := strconv.Atoi(string(v))
-		if err != nil || n != SchemaVersion {
-			return fmt.Errorf("%w: file has %q, this program reads %d", ErrSchema, v, SchemaVersion)
+		if err != nil || n != schemaVersion {
+			return fmt.Errorf("%w: file has %q, this program reads %d", ErrSchema, v, schemaVersion)
 		}
 		return nil
 	}
@@ -94,7 +87,7 @@ func (s *Store) init(readOnly bool) error {
 			if err != nil {
 				return err
 			}
-			if err := meta.Put([]byte(keySchema), []byte(strconv.Itoa(SchemaVersion))); err != nil {
+			if err := meta.Put([]byte(keySchema), []byte(strconv.Itoa(schemaVersion))); err != nil {
 				return err
 			}
 		}
@@ -183,21 +176,6 @@ func (s *Store) Count() (int, error) {
 	return n, err
 }
 
-// lookupPath returns what key held when it was last ingested.
-func (s *Store) lookupPath(key string) (pathEntry, bool, error) {
-	var pe pathEntry
-	var ok bool
-	err := s.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket([]byte(bucketPaths)).Get([]byte(key))
-		if v == nil {
-			return nil
-		}
-		ok = true
-		return decodeValue(v, &pe)
-	})
-	return pe, ok, err
-}
-
 // LastSeq returns the sequence number of the newest change, 0 when none.
 func (s *Store) LastSeq() (uint64, error) {
 	var seq uint64
@@ -262,12 +240,4 @@ func putRecord(tx *bolt.Tx, rec *Record) (uint64, error) {
 		return 0, err
 	}
 	return seq, changes.Put(seqKey(seq), cv)
-}
-
-func putPath(tx *bolt.Tx, key string, pe pathEntry) error {
-	v, err := encodeValue(pe)
-	if err != nil {
-		return err
-	}
-	return tx.Bucket([]byte(bucketPaths)).Put([]byte(key), v)
 }

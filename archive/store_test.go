@@ -11,7 +11,7 @@ import (
 
 func testRecord(id string) *Record {
 	r := &Record{ID: id, Kind: "photo", MIME: "image/jpeg", Size: 3, Title: map[string]string{"vi": "Hải Dương"}}
-	normalizeRecord(r)
+	r.Normalize()
 	return r
 }
 

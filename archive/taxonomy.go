@@ -60,9 +60,9 @@ func (t *Taxonomy) Place(code string) (Unit, bool) {
 	return Unit{}, false
 }
 
-// TaxonomyFileName is the editable taxonomy in the archive root, seeded from
+// taxonomyFileName is the editable taxonomy in the archive root, seeded from
 // the embedded defaults (TAXONOMY.md) when the archive is first opened.
-const TaxonomyFileName = "taxonomy.json"
+const taxonomyFileName = "taxonomy.json"
 
 // ErrTaxonomy is wrapped by every error about a taxonomy file.
 var ErrTaxonomy = errors.New("archive: taxonomy")
@@ -113,7 +113,7 @@ func parseTaxonomy(name string, b []byte) (*Taxonomy, error) {
 // openTaxonomy loads ROOT/taxonomy.json, seeding it from the embedded
 // defaults when it is missing (read-only: the defaults, nothing written).
 func openTaxonomy(root string, readOnly bool) (*Taxonomy, error) {
-	p := filepath.Join(root, TaxonomyFileName)
+	p := filepath.Join(root, taxonomyFileName)
 	if _, err := os.Stat(p); !errors.Is(err, fs.ErrNotExist) {
 		return LoadTaxonomy(p)
 	}

@@ -10,8 +10,6 @@ import (
 	"github.com/haiduong/promo-archive/archive/media"
 )
 
-var _ archive.Prober = (*Renderer)(nil)
-
 // Probe reads a video container archive/media does not parse (Matroska,
 // WebM, AVI, MPEG-TS/PS) with ffprobe, held to the one demuxer of its
 // type as the poster frames are. A missing ffprobe is archive.ErrToolMissing.

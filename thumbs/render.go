@@ -84,14 +84,13 @@ type Options struct {
 	ToolConcurrency int
 }
 
-// Renderer makes renditions; it implements archive.Renderer.
+// Renderer makes renditions; it implements ingest.Renderer (and, with
+// Probe, ingest.Prober).
 type Renderer struct {
 	opts                                   Options
 	ffmpeg, ffprobe, pdftoppm, heifConvert tool
 	sem                                    chan struct{} // one token per running tool
 }
-
-var _ archive.Renderer = (*Renderer)(nil)
 
 // New returns a Renderer with opts, defaults filled in.
 func New(opts Options) *Renderer {

@@ -1,7 +1,19 @@
 // Package media owns pure extraction: bytes in, Info out. It sniffs a file's
-// type from its content and reads the metadata embedded in it (EXIF, IPTC IIM,
-// XMP; later video containers, PDF and EPUB), reconciling the claims the way
-// the Metadata Working Group's guidelines say.
+// type from its content and reads the metadata embedded in it, reconciling
+// the claims the way the Metadata Working Group's guidelines say.
+//
+// The kinds it reads (TestDocNamesEveryType keeps this list whole):
+//
+//   - photos: image/jpeg, image/png, image/tiff, image/webp, image/gif
+//     (EXIF, IPTC IIM, XMP, PNG text), image/heic, image/heif and
+//     image/avif (the Exif item of the HEIF container);
+//   - videos: video/mp4, video/quicktime, video/3gpp, video/3gpp2 and
+//     video/x-m4v (its own bounded ISO-BMFF walker); video/x-matroska,
+//     video/webm, video/x-msvideo, video/mp2t and video/mpeg are only
+//     sniffed and marked NeedsProbe (the caller reads them with ffprobe,
+//     FromFFprobe);
+//   - publications: application/pdf (pdfcpu: Info dictionary, XMP, page
+//     count) and application/epub+zip (the OPF package document).
 //
 // Files are hostile. Every parser here bounds what it reads, never follows an
 // offset outside the bytes it was given, never loops on a cycle and turns a

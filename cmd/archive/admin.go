@@ -95,7 +95,7 @@ func runVerify(cmd *cobra.Command, g *globalOptions, o verifyOptions) error {
 		return err
 	}
 	if len(rep.Problems) > 0 {
-		return &exitError{code: exitFatal, err: fmt.Errorf("%d originals missing or corrupt", len(rep.Problems))}
+		return fmt.Errorf("%d originals missing or corrupt", len(rep.Problems))
 	}
 	return nil
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/haiduong/promo-archive/api"
 	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/archive/ingest"
 	"github.com/haiduong/promo-archive/indexer"
 )
 
@@ -118,7 +119,7 @@ func usageOr400(err error) error {
 
 // ingest submits paths as a job and follows it to the end, calling
 // onResult for each file's result and onProgress as it goes.
-func (c *apiClient) ingest(ctx context.Context, req api.IngestRequest, onResult func(archive.FileResult), onProgress func(archive.Progress)) (*api.Job, error) {
+func (c *apiClient) ingest(ctx context.Context, req api.IngestRequest, onResult func(ingest.FileResult), onProgress func(archive.Progress)) (*api.Job, error) {
 	var job api.Job
 	if err := c.do(ctx, http.MethodPost, "/v1/ingest", req, &job); err != nil {
 		return nil, usageOr400(err)

@@ -139,7 +139,7 @@ func runEdit(cmd *cobra.Command, g *globalOptions, o editOptions, idArg string) 
 	rec, entries, err := a.Edit(cmd.Context(), idArg, ed, archive.Actor{Who: osUser(), Via: archive.ViaCLI})
 	if err != nil {
 		if errors.Is(err, archive.ErrInvalidEdit) {
-			return &exitError{code: exitFatal, err: fmt.Errorf("%w (nothing was changed)", err)}
+			return fmt.Errorf("%w (nothing was changed)", err)
 		}
 		return err
 	}

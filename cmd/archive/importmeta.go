@@ -55,7 +55,7 @@ func runImportMeta(cmd *cobra.Command, g *globalOptions, o importMetaOptions, fi
 		return err
 	}
 	if rep.Failed > 0 {
-		return &exitError{code: exitPartial, err: fmt.Errorf("%d rows refused", rep.Failed)}
+		return fmt.Errorf("%w: %d rows refused", errPartial, rep.Failed)
 	}
 	return nil
 }

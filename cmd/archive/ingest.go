@@ -13,6 +13,7 @@ import (
 
 	"github.com/haiduong/promo-archive/api"
 	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/archive/ingest"
 	"github.com/haiduong/promo-archive/thumbs"
 )
 
@@ -99,22 +100,16 @@ func runIngest(cmd *cobra.Command, g *globalOptions, o ingestOptions, args []str
 
 	enc := json.NewEncoder(g.stdout)
 	enc.SetEscapeHTML(false)
-	opts := archive.IngestOptions{
-		Workers:        o.workers,
-		Defaults:       archive.Defaults{Status: status, Visibility: vis, Agency: norm.NFC.String(strings.TrimSpace(o.agency))},
+	ro := ingest.RunOptions{
+		Defaults:       ingest.Defaults{Status: status, Visibility: vis, Agency: norm.NFC.String(strings.TrimSpace(o.agency))},
 		FollowSymlinks: o.followSymlinks,
-		Indexer:        ix,
+		NoRenditions:   o.noRenditions,
 		By:             osUser(),
 	}
-	tools := thumbs.New(thumbs.Options{})
-	opts.Prober = tools
-	if !o.noRenditions {
-		opts.Renderer = tools
-	}
 	bar := g.bar(!o.json, "ingest")
-	opts.OnProgress = bar.Update
-	opts.OnResult = g.resultPrinter(o.json, bar)
-	sum, err := a.Ingest(cmd.Context(), args, opts)
+	ro.OnProgress = bar.Update
+	ro.OnResult = g.resultPrinter(o.json, bar)
+	sum, err := newPipeline(a, ix, o.workers, true).Run(cmd.Context(), args, ro)
 	bar.Finish()
 	if sum != nil && !o.json {
 		fmt.Fprintln(g.stdout, summaryLine(sum))
@@ -123,28 +118,28 @@ func runIngest(cmd *cobra.Command, g *globalOptions, o ingestOptions, args []str
 		return err
 	}
 	if !sum.OK() {
-		return &exitError{code: exitPartial}
+		return errPartial
 	}
 	return nil
 }
 
 // resultPrinter prints each file's result: every one as a JSON line with
 // --json, else only the rejected and failed ones, above the progress bar.
-func (g *globalOptions) resultPrinter(asJSON bool, bar *progressBar) func(archive.FileResult) {
+func (g *globalOptions) resultPrinter(asJSON bool, bar *progressBar) func(ingest.FileResult) {
 	enc := newJSONEncoder(g.stdout, false)
-	return func(r archive.FileResult) {
+	return func(r ingest.FileResult) {
 		if asJSON {
 			enc.Encode(r)
 			return
 		}
-		if r.Status == archive.StatusRejected || r.Status == archive.StatusFailed {
+		if r.Status == ingest.StatusRejected || r.Status == ingest.StatusFailed {
 			bar.Clear()
 			fmt.Fprintf(g.stderr, "%s: %s: %s\n", r.Status, r.Path, r.Error)
 		}
 	}
 }
 
-func summaryLine(s *archive.Summary) string {
+func summaryLine(s *ingest.Summary) string {
 	var parts []string
 	for _, p := range []struct {
 		n    int
@@ -170,7 +165,7 @@ func runIngestRemote(ctx context.Context, g *globalOptions, o ingestOptions, c *
 	}
 	bar := g.bar(!o.json, "ingest")
 	print := g.resultPrinter(o.json, bar)
-	onResult := func(r archive.FileResult) {
+	onResult := func(r ingest.FileResult) {
 		for abs, p := range shown {
 			if rest, ok := strings.CutPrefix(r.Path, abs); ok && (rest == "" || rest[0] == filepath.Separator) {
 				r.Path = p + rest
@@ -184,9 +179,9 @@ func runIngestRemote(ctx context.Context, g *globalOptions, o ingestOptions, c *
 	if err != nil {
 		return err
 	}
-	var sum archive.Summary
+	var sum ingest.Summary
 	if js := job.Summary; js != nil {
-		sum = archive.Summary{Added: js.Added, Duplicate: js.Duplicate, Unchanged: js.Unchanged, Rejected: js.Rejected,
+		sum = ingest.Summary{Added: js.Added, Duplicate: js.Duplicate, Unchanged: js.Unchanged, Rejected: js.Rejected,
 			Failed: js.Failed, BytesAdded: js.BytesAdded, Elapsed: time.Duration(js.ElapsedS * float64(time.Second))}
 		if !o.json {
 			fmt.Fprintln(g.stdout, summaryLine(&sum))
@@ -196,7 +191,18 @@ func runIngestRemote(ctx context.Context, g *globalOptions, o ingestOptions, c *
 		return fmt.Errorf("ingest job %s %s: %s", job.ID, job.State, job.Error)
 	}
 	if !sum.OK() {
-		return &exitError{code: exitPartial}
+		return errPartial
 	}
 	return nil
+}
+
+// newPipeline builds the ingest pipeline of a: thumbs renders (unless
+// render is false) and probes, ix (if not nil) indexes what is committed.
+func newPipeline(a *archive.Archive, ix ingest.Indexer, workers int, render bool) *ingest.Pipeline {
+	tools := thumbs.New(thumbs.Options{})
+	opts := ingest.Options{Prober: tools, Indexer: ix, Workers: workers}
+	if render {
+		opts.Renderer = tools
+	}
+	return ingest.New(a, opts)
 }

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	_ "time/tzdata" // the archive's time zone must load on machines without zoneinfo
 
@@ -31,14 +32,16 @@ const (
 	exitPartial = 3 // the run finished but some files were rejected or failed
 )
 
-// exitError carries an exit code up to main.
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string { return e.err.Error() }
-func (e *exitError) Unwrap() error { return e.err }
+// Errors commands return for exit statuses other than 1. exitCode is the
+// one place that turns errors into statuses.
+var (
+	// errUsage: the command line is wrong (flags, arguments); exit 2.
+	errUsage = errors.New("usage")
+	// errPartial: the run finished but some items were refused (files
+	// rejected or failed, rows refused); the command has already said which;
+	// exit 3.
+	errPartial = errors.New("some items were refused")
+)
 
 // globalOptions are the flags every command shares.
 type globalOptions struct {
@@ -66,25 +69,29 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, interacti
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	err := root.ExecuteContext(ctx)
-	if err == nil {
+	return exitCode(root.ExecuteContext(ctx), stderr)
+}
+
+// exitCode maps a command's error to the exit status of RECORD.md and
+// prints it once: 0 success, 1 fatal, 2 usage, 3 partial (not printed: the
+// command's own output lists what was refused).
+func exitCode(err error, stderr io.Writer) int {
+	switch {
+	case err == nil:
 		return exitOK
+	case errors.Is(err, errPartial):
+		return exitPartial
 	}
-	var ee *exitError
-	if errors.As(err, &ee) {
-		if ee.err != nil && ee.code != exitPartial {
-			fmt.Fprintln(stderr, "archive:", ee.err)
-		}
-		return ee.code
+	msg := err.Error()
+	if !strings.HasPrefix(msg, "archive: ") {
+		msg = "archive: " + msg
 	}
-	fmt.Fprintln(stderr, "archive:", err)
+	fmt.Fprintln(stderr, msg)
 	if errors.Is(err, errUsage) {
 		return exitUsage
 	}
 	return exitFatal
 }
-
-var errUsage = errors.New("usage")
 
 func newRootCommand(g *globalOptions) *cobra.Command {
 	defRoot := os.Getenv("ARCHIVE_ROOT")
@@ -101,6 +108,10 @@ func newRootCommand(g *globalOptions) *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%w: %v\nrun '%s --help' for usage", errUsage, err, c.CommandPath())
 	})
+	// No subcommand matched: a usage error, like a wrong argument count;
+	// no arguments at all: the help.
+	root.Args = cobra.NoArgs
+	root.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.root, "root", defRoot, "archive root directory (env ARCHIVE_ROOT)")
 	pf.StringVar(&g.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
@@ -126,6 +137,7 @@ func newRootCommand(g *globalOptions) *cobra.Command {
 		newHistoryCommand(g),
 		newImportMetaCommand(g),
 	)
+	usageArgs(root)
 	return root
 }
 
@@ -159,5 +171,21 @@ func (g *globalOptions) printReport(asJSON bool, v any, human func()) error {
 func (g *globalOptions) printProblems(ps []archive.VerifyProblem) {
 	for _, p := range ps {
 		fmt.Fprintf(g.stdout, "%s %s %s %s\n", p.Problem, p.ID, p.Path, p.Detail)
+	}
+}
+
+// usageArgs makes every argument-count error of c and its subcommands a
+// usage error (exit 2), as flag errors are.
+func usageArgs(c *cobra.Command) {
+	if check := c.Args; check != nil {
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if err := check(cmd, args); err != nil {
+				return fmt.Errorf("%w: %v\nrun '%s --help' for usage", errUsage, err, cmd.CommandPath())
+			}
+			return nil
+		}
+	}
+	for _, sub := range c.Commands() {
+		usageArgs(sub)
 	}
 }

@@ -4,9 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/haiduong/promo-archive/archive/report"
 	"github.com/spf13/cobra"
-
-	"github.com/haiduong/promo-archive/archive"
 )
 
 type reportOptions struct {
@@ -28,7 +27,7 @@ It counts the assets added in the period (by ingested_at) by category, kind,
 place, contributing agency and status, their language coverage, and the
 downloads of originals and rendition requests the API served, per asset and
 role. The managing department in the header is "department" in
-ROOT/config.json (default: ` + archive.DefaultDepartment + `).
+ROOT/config.json (default: ` + report.DefaultDepartment + `).
 
 --format md is for people; csv (UTF-8 with BOM, one row per count) and json
 are for machines.`,
@@ -50,18 +49,18 @@ func runReport(cmd *cobra.Command, g *globalOptions, o reportOptions) error {
 	if err != nil {
 		return fmt.Errorf("%w: --tz %q: %v", errUsage, g.timezone, err)
 	}
-	p, err := archive.ParsePeriod(o.period, loc)
+	p, err := report.ParsePeriod(o.period, loc)
 	if err != nil {
 		return fmt.Errorf("%w: --period: %v", errUsage, err)
 	}
-	var write func(*archive.Report) error
+	var write func(*report.Report) error
 	switch o.format {
 	case "md", "markdown":
-		write = func(r *archive.Report) error { return r.WriteMarkdown(g.stdout) }
+		write = func(r *report.Report) error { return r.WriteMarkdown(g.stdout) }
 	case "csv":
-		write = func(r *archive.Report) error { return r.WriteCSV(g.stdout) }
+		write = func(r *report.Report) error { return r.WriteCSV(g.stdout) }
 	case "json":
-		write = func(r *archive.Report) error { return r.WriteJSON(g.stdout) }
+		write = func(r *report.Report) error { return r.WriteJSON(g.stdout) }
 	default:
 		return fmt.Errorf("%w: --format %q (want md, csv or json)", errUsage, o.format)
 	}
@@ -70,12 +69,17 @@ func runReport(cmd *cobra.Command, g *globalOptions, o reportOptions) error {
 		return err
 	}
 	defer a.Close()
-	rep, err := a.Report(cmd.Context(), p)
+	dept := o.department
+	if dept == "" {
+		cfg, err := g.fileConfig()
+		if err != nil {
+			return err
+		}
+		dept = cfg.Department
+	}
+	rep, err := report.Build(cmd.Context(), a, p, dept)
 	if err != nil {
 		return err
-	}
-	if o.department != "" {
-		rep.Department = o.department
 	}
 	return write(rep)
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/archive/ingest"
 	"github.com/haiduong/promo-archive/thumbs"
 )
 
@@ -39,13 +40,12 @@ func runRethumb(cmd *cobra.Command, g *globalOptions, o rethumbOptions) error {
 		return err
 	}
 	defer a.Close()
-	opts := archive.RethumbOptions{
-		Workers: o.workers,
-		Select:  func(r *archive.Record) bool { return o.all || archive.NeedsRendition(r, thumbs.Version) },
+	opts := ingest.RethumbOptions{
+		Select: func(r *archive.Record) bool { return o.all || ingest.NeedsRendition(r, thumbs.Version) },
 	}
 	bar := g.bar(!o.json, "rethumb")
 	opts.OnProgress = bar.Update
-	rep, err := a.Rethumb(cmd.Context(), thumbs.New(thumbs.Options{}), opts)
+	rep, err := newPipeline(a, nil, o.workers, true).Rethumb(cmd.Context(), opts)
 	bar.Finish()
 	if err != nil {
 		return err
@@ -60,7 +60,7 @@ func runRethumb(cmd *cobra.Command, g *globalOptions, o rethumbOptions) error {
 		return err
 	}
 	if len(rep.Failed) > 0 {
-		return &exitError{code: exitPartial}
+		return errPartial
 	}
 	return nil
 }

@@ -19,7 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/haiduong/promo-archive/api"
-	"github.com/haiduong/promo-archive/thumbs"
+	"github.com/haiduong/promo-archive/archive/report"
 )
 
 type serveOptions struct {
@@ -78,11 +78,21 @@ defaults shown below. Environment variables:
 	return c
 }
 
-// serveConfig merges defaults < ROOT/config.json < environment < flags.
-func serveConfig(cmd *cobra.Command, g *globalOptions) (api.Config, error) {
+// fileConfig reads ROOT/config.json over the defaults: the one reader of
+// the settings file, for the server and the reports.
+func (g *globalOptions) fileConfig() (api.Config, error) {
 	cfg := api.DefaultConfig()
 	if err := api.LoadConfigFile(filepath.Join(g.root, api.ConfigFileName), &cfg); err != nil {
 		return cfg, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	return cfg, nil
+}
+
+// serveConfig merges defaults < ROOT/config.json < environment < flags.
+func serveConfig(cmd *cobra.Command, g *globalOptions) (api.Config, error) {
+	cfg, err := g.fileConfig()
+	if err != nil {
+		return cfg, err
 	}
 	for _, s := range api.Settings() {
 		if v, ok := os.LookupEnv(s.Env); ok {
@@ -145,20 +155,15 @@ func runServe(cmd *cobra.Command, g *globalOptions, o serveOptions) error {
 	}
 	deps := api.Deps{
 		Records: a.Store(), Search: ix, Stats: a.Store(), Files: a, Taxonomy: a.Taxonomy(), Editor: a, Backup: a, Keys: a.Store(),
-		Ingester: a, Indexer: ix, UploadDir: filepath.Join(a.Root(), "tmp"),
+		Ingester: newPipeline(a, ix, cfg.IngestWorkers, !o.noRenditions), Indexer: ix, UploadDir: filepath.Join(a.Root(), "tmp"),
 		AdminToken: token, Location: a.Location(), Logger: log,
 		Ready: func(context.Context) error { _, err := a.Store().LastSeq(); return err },
 	}
-	tools := thumbs.New(thumbs.Options{})
-	deps.Prober = tools
-	if !o.noRenditions {
-		deps.Renderer = tools
-	}
 	// Downloads and rendition requests, counted for the reports.
-	served := a.NewServedCounter(5 * time.Second)
+	served := report.NewServedCounter(a, 5*time.Second, log)
 	defer served.Close() // before the archive
 	deps.OnServed = func(id, role, what string) {
-		if err := served.CountServed(ctx, time.Now(), id, role, what); err != nil {
+		if err := served.CountServed(time.Now(), id, role, what); err != nil {
 			log.Warn("count download", "id", id, "err", err)
 		}
 	}

@@ -1,9 +1,10 @@
-package archive
+package ingest
 
 import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -13,9 +14,11 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/haiduong/promo-archive/archive"
 	"github.com/haiduong/promo-archive/archive/media"
 )
 
@@ -66,7 +69,7 @@ type fakeRenderer struct {
 	calls int
 }
 
-func (f *fakeRenderer) Render(ctx context.Context, in RenderInput) (*RenderResult, error) {
+func (f *fakeRenderer) Render(ctx context.Context, in archive.RenderInput) (*archive.RenderResult, error) {
 	f.mu.Lock()
 	f.calls++
 	f.mu.Unlock()
@@ -77,7 +80,7 @@ func (f *fakeRenderer) Render(ctx context.Context, in RenderInput) (*RenderResul
 	if _, _, err := image.Decode(bytes.NewReader(b)); err != nil {
 		return nil, err
 	}
-	return &RenderResult{Images: []RenderedImage{{Rendition: Rendition{Name: "thumb", Width: 1, Height: 1, MIME: "image/jpeg", Version: 1, Size: 3}, Data: []byte("jpg")}}, PHash: 0xabc, HasPHash: true}, nil
+	return &archive.RenderResult{Images: []archive.RenderedImage{{Rendition: archive.Rendition{Name: "thumb", Width: 1, Height: 1, MIME: "image/jpeg", Version: 1, Size: 3}, Data: []byte("jpg")}}, PHash: 0xabc, HasPHash: true}, nil
 }
 
 type runResult struct {
@@ -86,20 +89,20 @@ type runResult struct {
 	results map[string]FileResult // by path relative to the source folder
 }
 
-func ingestDir(t *testing.T, a *Archive, src string, opts IngestOptions) runResult {
+func ingestDir(t *testing.T, a *archive.Archive, src string, opts Options, ro RunOptions) runResult {
 	t.Helper()
 	rr := runResult{results: map[string]FileResult{}}
-	opts.OnResult = func(r FileResult) {
+	ro.OnResult = func(r FileResult) {
 		rel, err := filepath.Rel(src, r.Path)
 		if err != nil {
 			rel = r.Path
 		}
-		if _, dup := rr.results[filepath.ToSlash(rel)]; dup && !strings.HasSuffix(rel, MetadataFileName) {
+		if _, dup := rr.results[filepath.ToSlash(rel)]; dup && !strings.HasSuffix(rel, archive.MetadataFileName) {
 			t.Errorf("two results for %s", rel)
 		}
 		rr.results[filepath.ToSlash(rel)] = r
 	}
-	rr.sum, rr.err = a.Ingest(context.Background(), []string{src}, opts)
+	rr.sum, rr.err = New(a, opts).Run(context.Background(), []string{src}, ro)
 	return rr
 }
 
@@ -129,13 +132,13 @@ func TestIngestStatusesAndIdempotence(t *testing.T) {
 	writeJPEG(t, filepath.Join(src, "same1.jpg"), 32, 32, 7)
 	writeJPEG(t, filepath.Join(src, "same2.jpg"), 32, 32, 7)
 
-	a, err := Open(filepath.Join(t.TempDir(), "root"), Options{})
+	a, err := archive.Open(filepath.Join(t.TempDir(), "root"), archive.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer a.Close()
 	r := &fakeRenderer{}
-	rr := ingestDir(t, a, src, IngestOptions{Renderer: r, Workers: 3})
+	rr := ingestDir(t, a, src, Options{Renderer: r, Workers: 3}, RunOptions{})
 	if rr.err != nil {
 		t.Fatal(rr.err)
 	}
@@ -168,7 +171,7 @@ func TestIngestStatusesAndIdempotence(t *testing.T) {
 		t.Fatal(err)
 	}
 	if rec.MIME != "image/png" || rec.Kind != "photo" || rec.SourcePath != filepath.Base(src)+"/sub/deep/c.dat" ||
-		rec.OriginalName != "c.dat" || rec.Status != Draft || rec.Visibility != Public || rec.PHash != "0000000000000abc" ||
+		rec.OriginalName != "c.dat" || rec.Status != archive.Draft || rec.Visibility != archive.Public || rec.PHash != "0000000000000abc" ||
 		len(rec.Renditions) != 1 || rec.Width != 20 || rec.Height != 10 {
 		t.Errorf("record = %+v", rec)
 	}
@@ -184,7 +187,7 @@ func TestIngestStatusesAndIdempotence(t *testing.T) {
 
 	// A second run reads nothing: all unchanged; the failures are tried again.
 	calls := r.calls
-	rr2 := ingestDir(t, a, src, IngestOptions{Renderer: r})
+	rr2 := ingestDir(t, a, src, Options{Renderer: r}, RunOptions{})
 	for k, st := range statuses(rr2) {
 		wantSt := StatusUnchanged
 		if w, ok := want[k]; ok && (w == StatusRejected || w == StatusFailed) {
@@ -201,7 +204,7 @@ func TestIngestStatusesAndIdempotence(t *testing.T) {
 	// A copy of the folder elsewhere: every file that was archived is a duplicate.
 	cp := filepath.Join(t.TempDir(), "copy")
 	copyTree(t, src, cp)
-	rr3 := ingestDir(t, a, cp, IngestOptions{Renderer: r})
+	rr3 := ingestDir(t, a, cp, Options{Renderer: r}, RunOptions{})
 	for k, st := range statuses(rr3) {
 		if w, ok := want[k]; ok && (w == StatusRejected || w == StatusFailed) {
 			continue
@@ -241,7 +244,7 @@ func copyTree(t *testing.T, from, to string) {
 }
 
 func TestIngestSourceErrors(t *testing.T) {
-	a, err := Open(t.TempDir(), Options{})
+	a, err := archive.Open(t.TempDir(), archive.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,7 +261,7 @@ func TestIngestSourceErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := a.Ingest(context.Background(), []string{tt.src}, IngestOptions{})
+			_, err := New(a, Options{}).Run(context.Background(), []string{tt.src}, RunOptions{})
 			if !errors.Is(err, tt.is) {
 				t.Fatalf("err = %v, want %v", err, tt.is)
 			}
@@ -272,34 +275,34 @@ func TestIngestMetadataCSV(t *testing.T) {
 	writeJPEG(t, filepath.Join(src, "bad-row.jpg"), 16, 16, 2)
 	writeJPEG(t, filepath.Join(src, "sub", "nested.jpg"), 16, 16, 3)
 	writeJPEG(t, filepath.Join(src, "sub", "own.jpg"), 16, 16, 4)
-	writeFile(t, filepath.Join(src, MetadataFileName), []byte("\ufefffile;title_vi;title_en;keywords;categories;place;visibility;status;captured_at;credit\n"+
+	writeFile(t, filepath.Join(src, archive.MetadataFileName), []byte("\ufefffile;title_vi;title_en;keywords;categories;place;visibility;status;captured_at;credit\n"+
 		"le-hoi.jpg;Lễ hội Côn Sơn;Con Son festival;\"lễ hội; Côn Sơn\";van-hoa-le-hoi;290;internal;review;2024-02-10 08:00;Sở VHTTDL\n"+
 		"bad-row.jpg;;;;;;secret;;;\n"+
 		"sub/nested.jpg;Ảnh lồng;;;;;;;;\n"+
 		"missing.jpg;Không có;;;;;;;;\n"))
-	writeFile(t, filepath.Join(src, "sub", MetadataFileName), []byte("file,title_vi\nown.jpg,Ảnh riêng\n"))
+	writeFile(t, filepath.Join(src, "sub", archive.MetadataFileName), []byte("file,title_vi\nown.jpg,Ảnh riêng\n"))
 
-	a, err := Open(t.TempDir(), Options{})
+	a, err := archive.Open(t.TempDir(), archive.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	rr := ingestDir(t, a, src, IngestOptions{Defaults: Defaults{Status: Published}})
+	rr := ingestDir(t, a, src, Options{}, RunOptions{Defaults: Defaults{Status: archive.Published}})
 	if rr.err != nil {
 		t.Fatal(rr.err)
 	}
 	if r := rr.results["bad-row.jpg"]; r.Status != StatusFailed || !strings.Contains(r.Error, "row 3, column visibility") {
 		t.Errorf("bad-row.jpg = %+v, want failed naming row 3, column visibility", r)
 	}
-	if r := rr.results[MetadataFileName]; r.Status != StatusFailed || !strings.Contains(r.Error, `row 5: no file "missing.jpg"`) {
+	if r := rr.results[archive.MetadataFileName]; r.Status != StatusFailed || !strings.Contains(r.Error, `row 5: no file "missing.jpg"`) {
 		t.Errorf("metadata.csv = %+v, want the row naming a missing file reported", r)
 	}
 	rec, err := a.Store().Get(rr.results["le-hoi.jpg"].ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec.Title["vi"] != "Lễ hội Côn Sơn" || rec.Title["en"] != "Con Son festival" || rec.Visibility != Internal ||
-		rec.Status != Review || !slices.Equal(rec.Keywords, []string{"lễ hội", "Côn Sơn"}) || rec.Credit != "Sở VHTTDL" ||
+	if rec.Title["vi"] != "Lễ hội Côn Sơn" || rec.Title["en"] != "Con Son festival" || rec.Visibility != archive.Internal ||
+		rec.Status != archive.Review || !slices.Equal(rec.Keywords, []string{"lễ hội", "Côn Sơn"}) || rec.Credit != "Sở VHTTDL" ||
 		rec.Place == nil || rec.Place.Name != "Thành phố Chí Linh" || !slices.Equal(rec.Categories, []string{"van-hoa-le-hoi"}) {
 		t.Errorf("curated record = %+v", rec)
 	}
@@ -309,7 +312,7 @@ func TestIngestMetadataCSV(t *testing.T) {
 	}
 	for name, title := range map[string]string{"sub/nested.jpg": "Ảnh lồng", "sub/own.jpg": "Ảnh riêng"} {
 		rec, err := a.Store().Get(rr.results[name].ID)
-		if err != nil || rec.Title["vi"] != title || rec.Status != Published {
+		if err != nil || rec.Title["vi"] != title || rec.Status != archive.Published {
 			t.Errorf("%s: %+v %v", name, rec, err)
 		}
 	}
@@ -317,9 +320,9 @@ func TestIngestMetadataCSV(t *testing.T) {
 	// Unknown columns stop the run before anything is ingested.
 	bad := t.TempDir()
 	writeJPEG(t, filepath.Join(bad, "x.jpg"), 8, 8, 5)
-	writeFile(t, filepath.Join(bad, MetadataFileName), []byte("file,tittle\nx.jpg,a\n"))
-	_, err = a.Ingest(context.Background(), []string{bad}, IngestOptions{})
-	if !errors.Is(err, ErrMetadataCSV) || !strings.Contains(err.Error(), `"tittle"`) {
+	writeFile(t, filepath.Join(bad, archive.MetadataFileName), []byte("file,tittle\nx.jpg,a\n"))
+	_, err = New(a, Options{}).Run(context.Background(), []string{bad}, RunOptions{})
+	if !errors.Is(err, archive.ErrMetadataCSV) || !strings.Contains(err.Error(), `"tittle"`) {
 		t.Fatalf("unknown column err = %v", err)
 	}
 }
@@ -334,12 +337,12 @@ func TestIngestSidecarAndSymlinks(t *testing.T) {
 	if err := os.Symlink(filepath.Join(outside, "target.jpg"), filepath.Join(src, "link.jpg")); err != nil {
 		t.Skip("symlinks unsupported:", err)
 	}
-	a, err := Open(t.TempDir(), Options{})
+	a, err := archive.Open(t.TempDir(), archive.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	rr := ingestDir(t, a, src, IngestOptions{})
+	rr := ingestDir(t, a, src, Options{}, RunOptions{})
 	if got := statuses(rr); len(got) != 1 || got["a.jpg"] != StatusAdded {
 		t.Fatalf("statuses = %v, want only a.jpg (sidecar travels with it, link not followed)", got)
 	}
@@ -347,7 +350,7 @@ func TestIngestSidecarAndSymlinks(t *testing.T) {
 	if err != nil || rec.Title["vi"] != "Chùa Côn Sơn" {
 		t.Fatalf("sidecar title not applied: %+v %v", rec, err)
 	}
-	rr = ingestDir(t, a, src, IngestOptions{FollowSymlinks: true})
+	rr = ingestDir(t, a, src, Options{}, RunOptions{FollowSymlinks: true})
 	if got := statuses(rr); got["link.jpg"] != StatusAdded {
 		t.Fatalf("with FollowSymlinks: %v", got)
 	}
@@ -358,14 +361,14 @@ func TestIngestCancelResumes(t *testing.T) {
 	for i := range 40 {
 		writeJPEG(t, filepath.Join(src, "f"+string(rune('a'+i%26))+string(rune('a'+i/26))+".jpg"), 64, 64, uint8(i))
 	}
-	a, err := Open(t.TempDir(), Options{})
+	a, err := archive.Open(t.TempDir(), archive.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer a.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	n := 0
-	_, err = a.Ingest(ctx, []string{src}, IngestOptions{Workers: 2, BatchSize: 4, OnResult: func(r FileResult) {
+	_, err = New(a, Options{Workers: 2, BatchSize: 4}).Run(ctx, []string{src}, RunOptions{OnResult: func(r FileResult) {
 		if n++; n == 10 {
 			cancel()
 		}
@@ -377,7 +380,7 @@ func TestIngestCancelResumes(t *testing.T) {
 	if done < 10 || done >= 40 {
 		t.Fatalf("%d records after cancel, want at least the 10 reported and fewer than 40", done)
 	}
-	rr := ingestDir(t, a, src, IngestOptions{})
+	rr := ingestDir(t, a, src, Options{}, RunOptions{})
 	sum := rr.sum
 	if rr.err != nil || sum.Added+sum.Unchanged != 40 || sum.Unchanged < done {
 		t.Fatalf("resume: %+v %v (had %d)", sum, rr.err, done)
@@ -390,9 +393,9 @@ func TestIngestCancelResumes(t *testing.T) {
 // placeholderRenderer draws only placeholders, as when a tool is missing.
 type placeholderRenderer struct{}
 
-func (placeholderRenderer) Render(ctx context.Context, in RenderInput) (*RenderResult, error) {
-	return &RenderResult{
-		Images:   []RenderedImage{{Rendition: Rendition{Name: "thumb", Width: 2, Height: 2, MIME: "image/jpeg", Version: 1, Placeholder: true}, Data: []byte("ph")}},
+func (placeholderRenderer) Render(ctx context.Context, in archive.RenderInput) (*archive.RenderResult, error) {
+	return &archive.RenderResult{
+		Images:   []archive.RenderedImage{{Rendition: archive.Rendition{Name: "thumb", Width: 2, Height: 2, MIME: "image/jpeg", Version: 1, Placeholder: true}, Data: []byte("ph")}},
 		Warnings: []string{"thumbs: tool missing; placeholder rendition"},
 	}, nil
 }
@@ -401,12 +404,12 @@ func TestRethumbRepairsPlaceholders(t *testing.T) {
 	src := t.TempDir()
 	writeJPEG(t, filepath.Join(src, "a.jpg"), 16, 16, 1)
 	writeJPEG(t, filepath.Join(src, "b.jpg"), 16, 16, 2)
-	a, err := Open(t.TempDir(), Options{})
+	a, err := archive.Open(t.TempDir(), archive.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	rr := ingestDir(t, a, src, IngestOptions{Renderer: placeholderRenderer{}})
+	rr := ingestDir(t, a, src, Options{Renderer: placeholderRenderer{}}, RunOptions{})
 	id := rr.results["a.jpg"].ID
 	before, _ := a.Store().Get(id)
 	if !NeedsRendition(before, 0) || !slices.Contains(before.Warnings, "thumbs: tool missing; placeholder rendition") {
@@ -415,7 +418,7 @@ func TestRethumbRepairsPlaceholders(t *testing.T) {
 	oldPath, _ := a.RenditionPath(id, before.Renditions[0])
 	seq0, _ := a.Store().LastSeq()
 
-	rep, err := a.Rethumb(context.Background(), &fakeRenderer{}, RethumbOptions{})
+	rep, err := New(a, Options{Renderer: &fakeRenderer{}}).Rethumb(context.Background(), RethumbOptions{})
 	if err != nil || rep.Selected != 2 || rep.Rendered != 2 || rep.Still != 0 || len(rep.Failed) != 0 {
 		t.Fatalf("rethumb = %+v, %v", rep, err)
 	}
@@ -434,7 +437,7 @@ func TestRethumbRepairsPlaceholders(t *testing.T) {
 		}
 	}
 	// Nothing left to do the second time.
-	if rep, _ := a.Rethumb(context.Background(), &fakeRenderer{}, RethumbOptions{}); rep.Selected != 0 {
+	if rep, _ := New(a, Options{Renderer: &fakeRenderer{}}).Rethumb(context.Background(), RethumbOptions{}); rep.Selected != 0 {
 		t.Errorf("second rethumb selected %d", rep.Selected)
 	}
 }
@@ -442,18 +445,18 @@ func TestRethumbRepairsPlaceholders(t *testing.T) {
 func TestIngestAuditsAddedRecords(t *testing.T) {
 	src := t.TempDir()
 	writeJPEG(t, filepath.Join(src, "a.jpg"), 16, 16, 1)
-	a, err := Open(t.TempDir(), Options{})
+	a, err := archive.Open(t.TempDir(), archive.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	rr := ingestDir(t, a, src, IngestOptions{By: "Nguyễn Văn A"})
+	rr := ingestDir(t, a, src, Options{}, RunOptions{By: "Nguyễn Văn A"})
 	h, err := a.History(rr.results["a.jpg"].ID)
-	if err != nil || len(h) != 1 || h[0].Who != "Nguyễn Văn A" || h[0].Via != ViaIngest || h[0].Field != "ingest" {
+	if err != nil || len(h) != 1 || h[0].Who != "Nguyễn Văn A" || h[0].Via != archive.ViaIngest || h[0].Field != "ingest" {
 		t.Fatalf("history = %+v, %v", h, err)
 	}
 	// A re-run adds nothing and audits nothing.
-	ingestDir(t, a, src, IngestOptions{By: "Nguyễn Văn A"})
+	ingestDir(t, a, src, Options{}, RunOptions{By: "Nguyễn Văn A"})
 	if h, _ := a.History(rr.results["a.jpg"].ID); len(h) != 1 {
 		t.Errorf("re-run wrote %d entries", len(h)-1)
 	}
@@ -486,12 +489,12 @@ func TestIngestProbedContainers(t *testing.T) {
 		{"probed", fakeProber{}, StatusAdded, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			a, err := Open(t.TempDir(), Options{})
+			a, err := archive.Open(t.TempDir(), archive.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer a.Close()
-			rr := ingestDir(t, a, src, IngestOptions{Prober: c.prober})
+			rr := ingestDir(t, a, src, Options{Prober: c.prober}, RunOptions{})
 			r := rr.results["clip.mkv"]
 			if r.Status != c.status || !strings.Contains(r.Error, c.errHas) {
 				t.Fatalf("%+v, want %s with %q", r, c.status, c.errHas)
@@ -506,5 +509,64 @@ func TestIngestProbedContainers(t *testing.T) {
 				t.Errorf("record %+v %v", rec, err)
 			}
 		})
+	}
+}
+
+// failingArchive is an archive whose store fails on the failAt-th commit
+// and every one after it, as a full disk would.
+type failingArchive struct {
+	*archive.Archive
+	failAt  int
+	commits atomic.Int32
+}
+
+var errDiskFull = errors.New("disk full")
+
+func (f *failingArchive) CommitIngest(batch []archive.IngestItem, by string) (uint64, error) {
+	if int(f.commits.Add(1)) >= f.failAt {
+		return 0, errDiskFull
+	}
+	return f.Archive.CommitIngest(batch, by)
+}
+
+func TestIngestStopsWhenTheStoreFails(t *testing.T) {
+	src := t.TempDir()
+	const files = 60
+	for i := range files {
+		writeJPEG(t, filepath.Join(src, fmt.Sprintf("f%03d.jpg", i)), 32, 32, uint8(i))
+	}
+	a, err := archive.Open(t.TempDir(), archive.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	const workers, failAt = 2, 3
+	fa := &failingArchive{Archive: a, failAt: failAt}
+	r := &fakeRenderer{}
+	var results []FileResult
+	sum, err := New(fa, Options{Renderer: r, Workers: workers, BatchSize: 1}).Run(context.Background(), []string{src},
+		RunOptions{OnResult: func(res FileResult) { results = append(results, res) }})
+	if !errors.Is(err, errDiskFull) {
+		t.Fatalf("err = %v, want the store's error", err)
+	}
+	if n := strings.Count(err.Error(), errDiskFull.Error()); n != 1 {
+		t.Errorf("the store's error appears %d times in %q", n, err)
+	}
+	for _, res := range results {
+		if res.Status != StatusAdded {
+			t.Errorf("result after the failure: %+v", res)
+		}
+	}
+	if len(results) != failAt-1 || sum.Added != failAt-1 {
+		t.Errorf("reported %d results, summary %+v; want the %d committed before the failure", len(results), sum, failAt-1)
+	}
+	// Beyond the committed files, only the files in flight were rendered:
+	// one per worker, one waiting in each worker's slot of the queue to the
+	// committer, and the one whose commit failed.
+	if max := failAt + 2*workers + 1; r.calls > max {
+		t.Errorf("%d files rendered, want at most %d after the store failed", r.calls, max)
+	}
+	if got, _ := a.Store().Count(); got != failAt-1 {
+		t.Errorf("%d records in the store, want %d", got, failAt-1)
 	}
 }

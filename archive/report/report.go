@@ -1,4 +1,9 @@
-package archive
+// Package report owns the periodic report of Decision 42/2023 Art. 20:
+// what was added to the archive in a period (by category, kind, place,
+// agency, status and language) and what it served (downloads of originals
+// and rendition requests, per role and per asset), written as Markdown for
+// people, CSV for spreadsheets or JSON. It reads the store only.
+package report
 
 import (
 	"cmp"
@@ -8,55 +13,27 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/haiduong/promo-archive/archive"
+	"golang.org/x/text/unicode/norm"
 )
 
 // ErrPeriod means a reporting period could not be read.
-var ErrPeriod = errors.New("archive: bad period")
+var ErrPeriod = errors.New("report: bad period")
 
-// DefaultDepartment is the managing department named on reports when
-// ROOT/config.json does not set "department". Since 1 July 2025 Hải Dương
+// DefaultDepartment is the managing department named on reports when the
+// settings (ROOT/config.json) do not name one. Since 1 July 2025 Hải Dương
 // is part of Thành phố Hải Phòng, and the information and communications
 // department's duties moved to the culture department.
 const DefaultDepartment = "Sở Văn hóa, Thể thao và Du lịch thành phố Hải Phòng"
 
-// SettingsFileName is the settings file in the archive root. The server's
-// settings live in the same file; the archive reads only its own keys.
-const SettingsFileName = "config.json"
-
-// Settings are the archive's own settings from ROOT/config.json.
-type Settings struct {
-	// Department is the managing department, named on reports and credits.
-	Department string `json:"department"`
-}
-
-// LoadSettings reads the archive's keys from ROOT/config.json; other keys
-// are the server's and ignored. A missing file or key gives the default.
-func LoadSettings(root string) (Settings, error) {
-	s := Settings{}
-	b, err := os.ReadFile(filepath.Join(root, SettingsFileName))
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-	case err != nil:
-		return s, fmt.Errorf("archive: settings: %w", err)
-	default:
-		if err := json.Unmarshal(b, &s); err != nil {
-			return s, fmt.Errorf("archive: settings %s: %w", SettingsFileName, err)
-		}
-	}
-	s.Department = cleanText(s.Department)
-	if s.Department == "" {
-		s.Department = DefaultDepartment
-	}
-	return s, nil
-}
+// dayLayout is how days are written in periods and served counts.
+const dayLayout = time.DateOnly
 
 // Period is a reporting period: whole days From to To, inclusive, in the
 // archive's time zone.
@@ -123,8 +100,8 @@ type ServedTotals struct {
 	Renditions uint64 `json:"renditions"`
 }
 
-func (t *ServedTotals) add(c ServedCount) {
-	if c.What == ServedOriginal {
+func (t *ServedTotals) add(c archive.ServedCount) {
+	if c.What == archive.ServedOriginal {
 		t.Originals += c.Count
 	} else {
 		t.Renditions += c.Count
@@ -165,25 +142,31 @@ type Report struct {
 	ServedAssets []AssetServed           `json:"served_assets"` // most served first
 }
 
-// Report counts what was added in the period (by ingested_at) and what
-// was served in it.
-func (a *Archive) Report(ctx context.Context, p Period) (*Report, error) {
-	set, err := LoadSettings(a.root)
+// Archive is what a report reads; *archive.Archive implements it.
+type Archive interface {
+	Store() *archive.Store
+	Now() time.Time
+}
+
+// Build counts what was added in the period (by ingested_at) and what was
+// served in it. department names the managing department (empty:
+// DefaultDepartment).
+func Build(ctx context.Context, a Archive, p Period, department string) (*Report, error) {
+	tax, err := archive.DefaultTaxonomy()
 	if err != nil {
 		return nil, err
 	}
-	tax, err := DefaultTaxonomy()
-	if err != nil {
-		return nil, err
+	if department = strings.TrimSpace(norm.NFC.String(department)); department == "" {
+		department = DefaultDepartment
 	}
 	rep := &Report{
-		Department: set.Department, Period: p, GeneratedAt: a.now().In(a.loc).Truncate(time.Second),
+		Department: department, Period: p, GeneratedAt: a.Now(),
 		ByCategory: map[string]int{}, ByKind: map[string]int{}, ByPlace: map[string]int{}, ByAgency: map[string]int{},
 		ByStatus: map[string]int{}, Languages: map[string]LangCoverage{}, ServedByRole: map[string]ServedTotals{},
 		ServedAssets: []AssetServed{},
 	}
 	titles := map[string]string{}
-	err = a.store.ForEach(func(r *Record) error {
+	err = a.Store().ForEach(func(r *archive.Record) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -195,10 +178,10 @@ func (a *Archive) Report(ctx context.Context, p Period) (*Report, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("archive: report: %w", err)
+		return nil, fmt.Errorf("report: %w", err)
 	}
 	assets := map[string]*AssetServed{}
-	err = a.store.Served(p.From.Format(dayLayout), p.To.Format(dayLayout), func(c ServedCount) error {
+	err = a.Store().Served(p.From.Format(dayLayout), p.To.Format(dayLayout), func(c archive.ServedCount) error {
 		rep.Served.add(c)
 		t := rep.ServedByRole[c.Role]
 		t.add(c)
@@ -215,7 +198,7 @@ func (a *Archive) Report(ctx context.Context, p Period) (*Report, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("archive: report: %w", err)
+		return nil, fmt.Errorf("report: %w", err)
 	}
 	for _, as := range assets {
 		rep.ServedAssets = append(rep.ServedAssets, *as)
@@ -226,7 +209,7 @@ func (a *Archive) Report(ctx context.Context, p Period) (*Report, error) {
 	return rep, nil
 }
 
-func (rep *Report) addRecord(r *Record, tax *Taxonomy) {
+func (rep *Report) addRecord(r *archive.Record, tax *archive.Taxonomy) {
 	rep.Added++
 	rep.AddedBytes += r.Size
 	if len(r.Categories) == 0 {
@@ -281,7 +264,7 @@ type reportRow struct {
 }
 
 // rows lists the report in the order the CSV and the Markdown show it.
-func (rep *Report) rows(tax *Taxonomy) []reportRow {
+func (rep *Report) rows(tax *archive.Taxonomy) []reportRow {
 	var out []reportRow
 	counts := func(section string, m map[string]int, label func(string) string) {
 		for _, k := range slices.Sorted(maps.Keys(m)) {
@@ -328,7 +311,7 @@ func (rep *Report) rows(tax *Taxonomy) []reportRow {
 // programs read the diacritics), one row per count: section, key, label,
 // role, count. Empty key and role are totals.
 func (rep *Report) WriteCSV(w io.Writer) error {
-	tax, err := DefaultTaxonomy()
+	tax, err := archive.DefaultTaxonomy()
 	if err != nil {
 		return err
 	}
@@ -357,7 +340,7 @@ func (rep *Report) WriteJSON(w io.Writer) error {
 // WriteMarkdown writes the report for people: Vietnamese headings with
 // English in parentheses.
 func (rep *Report) WriteMarkdown(w io.Writer) error {
-	tax, err := DefaultTaxonomy()
+	tax, err := archive.DefaultTaxonomy()
 	if err != nil {
 		return err
 	}

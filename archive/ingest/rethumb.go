@@ -1,24 +1,25 @@
-package archive
+package ingest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
-	"time"
+
+	"github.com/haiduong/promo-archive/archive"
 )
 
 // RethumbOptions choose which records get new renditions.
 type RethumbOptions struct {
 	// Select picks the records to re-render; nil means NeedsRendition with
 	// version 0 (placeholders and records without renditions).
-	Select  func(*Record) bool
-	Workers int // 0 means GOMAXPROCS
+	Select  func(*archive.Record) bool
+	Workers int // 0 means the pipeline's workers
 	// OnProgress is called after each record.
-	OnProgress func(Progress)
+	OnProgress func(archive.Progress)
 }
 
 // RethumbReport counts what Rethumb did.
@@ -32,7 +33,7 @@ type RethumbReport struct {
 // NeedsRendition reports whether rec lacks real renditions of the given
 // version: it has none, one is a placeholder, or one is of another version
 // (0 accepts any version).
-func NeedsRendition(rec *Record, version int) bool {
+func NeedsRendition(rec *archive.Record, version int) bool {
 	if len(rec.Renditions) == 0 {
 		return true
 	}
@@ -47,35 +48,39 @@ func NeedsRendition(rec *Record, version int) bool {
 // Rethumb makes the renditions of the selected records again from their
 // stored originals, updates the records (a change each) and removes the
 // rendition files they replace.
-func (a *Archive) Rethumb(ctx context.Context, r Renderer, opts RethumbOptions) (*RethumbReport, error) {
+func (p *Pipeline) Rethumb(ctx context.Context, opts RethumbOptions) (*RethumbReport, error) {
+	a, r := p.a, p.opts.Renderer
+	if r == nil {
+		return nil, errors.New("ingest: rethumb needs a renderer")
+	}
 	if opts.Select == nil {
-		opts.Select = func(rec *Record) bool { return NeedsRendition(rec, 0) }
+		opts.Select = func(rec *archive.Record) bool { return NeedsRendition(rec, 0) }
 	}
 	if opts.Workers <= 0 {
-		opts.Workers = runtime.GOMAXPROCS(0)
+		opts.Workers = p.opts.Workers
 	}
-	var todo []*Record
+	var todo []*archive.Record
 	var total int64
-	if err := a.store.ForEach(func(rec *Record) error {
+	if err := a.Store().ForEach(func(rec *archive.Record) error {
 		if opts.Select(rec) {
 			todo = append(todo, rec)
 			total += rec.Size
 		}
 		return nil
 	}); err != nil {
-		return nil, fmt.Errorf("archive: rethumb: %w", err)
+		return nil, fmt.Errorf("ingest: rethumb: %w", err)
 	}
 	rep := &RethumbReport{Selected: len(todo), Failed: []FileResult{}}
-	prog := Progress{FilesTotal: len(todo), BytesTotal: total}
+	prog := archive.Progress{FilesTotal: len(todo), BytesTotal: total}
 	var mu sync.Mutex
-	work := make(chan *Record)
+	work := make(chan *archive.Record)
 	var wg sync.WaitGroup
 	for range opts.Workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for rec := range work {
-				err := a.rethumbOne(ctx, r, rec)
+				err := rethumbOne(ctx, a, r, rec)
 				mu.Lock()
 				switch {
 				case err != nil && ctx.Err() != nil:
@@ -108,13 +113,13 @@ func (a *Archive) Rethumb(ctx context.Context, r Renderer, opts RethumbOptions) 
 	close(work)
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
-		return rep, fmt.Errorf("archive: rethumb interrupted after %d of %d: %w", prog.FilesDone, len(todo), err)
+		return rep, fmt.Errorf("ingest: rethumb interrupted after %d of %d: %w", prog.FilesDone, len(todo), err)
 	}
 	return rep, nil
 }
 
 // rethumbOne re-renders one record from its original.
-func (a *Archive) rethumbOne(ctx context.Context, r Renderer, rec *Record) error {
+func rethumbOne(ctx context.Context, a Archive, r Renderer, rec *archive.Record) error {
 	orig, err := a.OriginalPath(rec.ID)
 	if err != nil {
 		return err
@@ -127,11 +132,11 @@ func (a *Archive) rethumbOne(ctx context.Context, r Renderer, rec *Record) error
 	// Warnings from the last rendering are replaced by this one's.
 	rec.Warnings = slices.DeleteFunc(rec.Warnings, func(w string) bool { return strings.HasPrefix(w, "thumbs:") })
 	rec.PHash = ""
-	if err := a.render(ctx, r, orig, rec, &st); err != nil {
+	if err := render(ctx, a, r, orig, rec, &st); err != nil {
 		return err
 	}
-	rec.UpdatedAt = a.now().In(a.loc).Truncate(time.Second)
-	if _, err := a.store.Put(rec); err != nil {
+	rec.UpdatedAt = a.Now()
+	if _, err := a.Store().Put(rec); err != nil {
 		return err
 	}
 	for _, o := range old {
@@ -144,7 +149,7 @@ func (a *Archive) rethumbOne(ctx context.Context, r Renderer, rec *Record) error
 	return nil
 }
 
-func containsRendition(rs []Rendition, r Rendition) bool {
+func containsRendition(rs []archive.Rendition, r archive.Rendition) bool {
 	for _, x := range rs {
 		if x.Name == r.Name && x.Version == r.Version {
 			return true

@@ -1,21 +1,22 @@
-package archive
+package report
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
+	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/haiduong/promo-archive/archive"
 	"github.com/haiduong/promo-archive/archive/media"
 )
 
 func TestParsePeriod(t *testing.T) {
-	loc := DefaultLocation()
+	loc := archive.DefaultLocation()
 	d := func(y int, m time.Month, day int) time.Time { return time.Date(y, m, day, 0, 0, 0, 0, loc) }
 	tests := []struct {
 		in       string
@@ -54,10 +55,10 @@ func TestParsePeriod(t *testing.T) {
 
 // reportFixture stores records with known ingested_at, category, kind,
 // place, agency and status, and served counts, and returns the archive.
-func reportFixture(t *testing.T) (*Archive, []string) {
+func reportFixture(t *testing.T) (*archive.Archive, []string) {
 	t.Helper()
 	root := t.TempDir()
-	a, err := Open(root, Options{})
+	a, err := archive.Open(root, archive.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,50 +70,54 @@ func reportFixture(t *testing.T) (*Archive, []string) {
 		kind   string
 		place  string
 		agency string
-		status Status
+		status archive.Status
 		title  map[string]string
 		ls     map[string]string
 	}
 	fixtures := []fx{
-		{time.Date(2026, 1, 5, 9, 0, 0, 0, loc), []string{"du-lich", "danh-thang"}, "photo", "294", "Sở Du lịch", Published, map[string]string{"vi": "Vải Thanh Hà", "en": "Thanh Ha lychee"}, map[string]string{"vi": "reviewed"}},
-		{time.Date(2026, 3, 1, 9, 0, 0, 0, loc), []string{"du-lich"}, "video", "294", "Sở Du lịch", Draft, map[string]string{"vi": "Lễ hội"}, nil},
-		{time.Date(2026, 6, 30, 23, 0, 0, 0, loc), nil, "publication", "", "", Review, map[string]string{"en": "Guide"}, nil},
-		{time.Date(2026, 7, 1, 0, 0, 0, 0, loc), []string{"lich-su"}, "photo", "290", "UBND Chí Linh", Published, map[string]string{"vi": "Côn Sơn"}, nil}, // H2
-		{time.Date(2025, 12, 31, 23, 59, 0, 0, loc), []string{"lich-su"}, "photo", "", "", Draft, nil, nil},                                                // 2025
+		{time.Date(2026, 1, 5, 9, 0, 0, 0, loc), []string{"du-lich", "danh-thang"}, "photo", "294", "Sở Du lịch", archive.Published, map[string]string{"vi": "Vải Thanh Hà", "en": "Thanh Ha lychee"}, map[string]string{"vi": "reviewed"}},
+		{time.Date(2026, 3, 1, 9, 0, 0, 0, loc), []string{"du-lich"}, "video", "294", "Sở Du lịch", archive.Draft, map[string]string{"vi": "Lễ hội"}, nil},
+		{time.Date(2026, 6, 30, 23, 0, 0, 0, loc), nil, "publication", "", "", archive.Review, map[string]string{"en": "Guide"}, nil},
+		{time.Date(2026, 7, 1, 0, 0, 0, 0, loc), []string{"lich-su"}, "photo", "290", "UBND Chí Linh", archive.Published, map[string]string{"vi": "Côn Sơn"}, nil}, // H2
+		{time.Date(2025, 12, 31, 23, 59, 0, 0, loc), []string{"lich-su"}, "photo", "", "", archive.Draft, nil, nil},                                                // 2025
 	}
 	var ids []string
 	for i, f := range fixtures {
-		r := testRecord(idOf(byte(i + 1)))
+		r := &archive.Record{ID: strings.Repeat(fmt.Sprintf("%x", i+1), 64), MIME: "image/jpeg", Size: 3}
 		r.IngestedAt, r.Categories, r.Kind, r.Agency, r.Status, r.Title, r.LangStatus = f.at, f.cats, media.Kind(f.kind), f.agency, f.status, f.title, f.ls
 		if f.place != "" {
-			r.Place = &Place{Code: f.place}
+			r.Place = &archive.Place{Code: f.place}
 		}
-		normalizeRecord(r)
+		r.Normalize()
 		if _, err := a.Store().Put(r); err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, r.ID)
 	}
 	ctx := context.Background()
-	c := a.NewServedCounter(time.Hour) // flushed by Close below, not by time
+	c := NewServedCounter(a, time.Hour, slog.New(slog.DiscardHandler)) // flushed by Close below, not by time
 	jan := time.Date(2026, 1, 10, 12, 0, 0, 0, loc)
 	for range 3 {
-		c.CountServed(ctx, jan, ids[0], "portal", ServedRendition)
+		c.CountServed(jan, ids[0], "portal", archive.ServedRendition)
 	}
-	c.CountServed(ctx, jan, ids[0], "agency", ServedOriginal)
-	c.CountServed(ctx, time.Date(2026, 6, 30, 16, 59, 0, 0, time.UTC), ids[1], "portal", ServedOriginal) // 23:59 +07:00: still H1
-	c.CountServed(ctx, time.Date(2026, 6, 30, 17, 0, 0, 0, time.UTC), ids[1], "portal", ServedOriginal)  // 00:00 on 1 July +07:00: H2
-	if err := c.CountServed(ctx, jan, "nope", "portal", ServedOriginal); err == nil {
+	c.CountServed(jan, ids[0], "agency", archive.ServedOriginal)
+	c.CountServed(time.Date(2026, 6, 30, 16, 59, 0, 0, time.UTC), ids[1], "portal", archive.ServedOriginal) // 23:59 +07:00: still H1
+	c.CountServed(time.Date(2026, 6, 30, 17, 0, 0, 0, time.UTC), ids[1], "portal", archive.ServedOriginal)  // 00:00 on 1 July +07:00: H2
+	if err := c.CountServed(jan, "nope", "portal", archive.ServedOriginal); err == nil {
 		t.Error("CountServed accepted a bad id")
 	}
-	if err := c.CountServed(ctx, jan, ids[0], "portal", "thumbnail"); err == nil {
+	if err := c.CountServed(jan, ids[0], "portal", "thumbnail"); err == nil {
 		t.Error("CountServed accepted a bad kind")
 	}
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
-	// The Store's unbatched path adds to the same counts.
-	if err := a.Store().CountServed(ctx, jan, ids[0], "portal", ServedRendition); err != nil {
+	// The archive.Store's unbatched path adds to the same counts.
+	one, err := archive.NewServedCount(jan, ids[0], "portal", archive.ServedRendition)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Store().AddServed(ctx, []archive.ServedCount{one}); err != nil {
 		t.Fatal(err)
 	}
 	return a, ids
@@ -120,14 +125,11 @@ func reportFixture(t *testing.T) (*Archive, []string) {
 
 func TestReportCounts(t *testing.T) {
 	a, ids := reportFixture(t)
-	if err := os.WriteFile(filepath.Join(a.Root(), SettingsFileName), []byte(`{"department":"Sở Văn hóa, Thể thao và Du lịch","addr":"127.0.0.1:1"}`), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	p, err := ParsePeriod("2026-H1", a.Location())
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := a.Report(context.Background(), p)
+	rep, err := Build(context.Background(), a, p, "Sở Văn hóa, Thể thao và Du lịch")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,9 +198,11 @@ func TestReportCounts(t *testing.T) {
 	}
 }
 
-func TestLoadSettingsDefault(t *testing.T) {
-	s, err := LoadSettings(t.TempDir())
-	if err != nil || s.Department != DefaultDepartment {
-		t.Fatalf("%+v %v", s, err)
+func TestDefaultDepartment(t *testing.T) {
+	a, _ := reportFixture(t)
+	p, _ := ParsePeriod("2026", a.Location())
+	rep, err := Build(context.Background(), a, p, " ")
+	if err != nil || rep.Department != DefaultDepartment {
+		t.Fatalf("%+v %v", rep, err)
 	}
 }

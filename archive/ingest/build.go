@@ -1,10 +1,10 @@
-package archive
+package ingest
 
 import (
-	"fmt"
 	"maps"
 	"time"
 
+	"github.com/haiduong/promo-archive/archive"
 	"github.com/haiduong/promo-archive/archive/media"
 )
 
@@ -17,18 +17,18 @@ type recordInput struct {
 	sourcePath   string
 	mtime        time.Time
 	info         *media.Info
-	curator      *CuratorMeta
+	curator      *archive.CuratorMeta
 	defaults     Defaults
 	now          time.Time
 	loc          *time.Location
-	tax          *Taxonomy
+	tax          *archive.Taxonomy
 }
 
 // Defaults are the status and visibility a run gives new assets that the
 // curator's metadata.csv does not set.
 type Defaults struct {
-	Status     Status
-	Visibility Visibility
+	Status     archive.Status
+	Visibility archive.Visibility
 	// Agency is the contributing agency of the run (archive ingest
 	// --agency); a metadata.csv agency column overrides it per file.
 	Agency string
@@ -36,10 +36,10 @@ type Defaults struct {
 
 // buildRecord makes a new record from extracted metadata, then lays the
 // curator's values over it.
-func buildRecord(in recordInput) *Record {
+func buildRecord(in recordInput) *archive.Record {
 	info := in.info
 	now := in.now.In(in.loc).Truncate(time.Second)
-	r := &Record{
+	r := &archive.Record{
 		ID:           in.id,
 		Kind:         info.Kind,
 		MIME:         info.MIME,
@@ -98,13 +98,13 @@ func buildRecord(in recordInput) *Record {
 	if in.curator != nil {
 		applyCurator(r, in.curator, in.tax)
 	}
-	normalizeRecord(r)
+	r.Normalize()
 	return r
 }
 
 // applyCurator lays curator values over r; each one it sets is marked
 // "curator" in the provenance.
-func applyCurator(r *Record, m *CuratorMeta, tax *Taxonomy) {
+func applyCurator(r *archive.Record, m *archive.CuratorMeta, tax *archive.Taxonomy) {
 	const cur = "curator"
 	setText := func(field string, dst *map[string]string, src map[string]string) {
 		for lang, v := range src {
@@ -137,7 +137,7 @@ func applyCurator(r *Record, m *CuratorMeta, tax *Taxonomy) {
 		r.Provenance["categories"] = cur
 	}
 	if m.Place != "" {
-		r.Place = &Place{Code: m.Place}
+		r.Place = &archive.Place{Code: m.Place}
 		if u, ok := tax.Place(m.Place); ok {
 			r.Place.Name = u.VI
 		}
@@ -155,29 +155,3 @@ func applyCurator(r *Record, m *CuratorMeta, tax *Taxonomy) {
 		r.Provenance["captured_at"] = cur
 	}
 }
-
-// normalizeRecord makes empty collections encode as {} and [] rather than
-// null, so clients need not special-case them.
-func normalizeRecord(r *Record) {
-	if r.Title == nil {
-		r.Title = map[string]string{}
-	}
-	if r.Description == nil {
-		r.Description = map[string]string{}
-	}
-	if r.Keywords == nil {
-		r.Keywords = []string{}
-	}
-	if r.Categories == nil {
-		r.Categories = []string{}
-	}
-	if r.Renditions == nil {
-		r.Renditions = []Rendition{}
-	}
-	if r.Warnings == nil {
-		r.Warnings = []string{}
-	}
-}
-
-// String names the record for logs.
-func (r *Record) String() string { return fmt.Sprintf("%s (%s)", r.ID[:12], r.OriginalName) }

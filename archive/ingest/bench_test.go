@@ -1,4 +1,4 @@
-package archive_test
+package ingest_test
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/archive/ingest"
 	"github.com/haiduong/promo-archive/thumbs"
 )
 
@@ -89,7 +90,7 @@ func BenchmarkIngest(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			var st archive.Stages
+			var st ingest.Stages
 			var elapsed, cpu time.Duration
 			peakRSS(true)
 			b.ResetTimer()
@@ -99,7 +100,7 @@ func BenchmarkIngest(b *testing.B) {
 					b.Fatal(err)
 				}
 				c0 := cpuTime()
-				sum, err := a.Ingest(context.Background(), []string{src}, archive.IngestOptions{Renderer: thumbs.New(thumbs.Options{})})
+				sum, err := ingest.New(a, ingest.Options{Renderer: thumbs.New(thumbs.Options{})}).Run(context.Background(), []string{src}, ingest.RunOptions{})
 				cpu += cpuTime() - c0
 				a.Close()
 				if err != nil || sum.Added != files {
