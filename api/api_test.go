@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +19,14 @@ import (
 )
 
 var whos = []string{"", "portal", "agency", "curator", "revoked"}
+
+// whoName names a subtest run as who.
+func whoName(who string) string {
+	if who == "" {
+		return "anonymous"
+	}
+	return who
+}
 
 // canSee is the visibility table the matrix checks against.
 func canSee(who, tag string) bool {
@@ -35,135 +44,145 @@ func TestAuthorizationMatrix(t *testing.T) {
 	f := newFixture(t, nil)
 	tags := []string{"pub", "internal", "draft"}
 	for _, who := range whos {
-		for _, tag := range tags {
-			id := f.ids[tag]
-			for _, rt := range []struct {
-				method, path string
-				original     bool
-			}{
-				{"GET", "/v1/assets/" + id, false},
-				{"GET", "/v1/assets/" + id + "/renditions/thumb", false},
-				{"HEAD", "/v1/assets/" + id + "/renditions/preview", false},
-				{"GET", "/v1/assets/" + id + "/original", true},
-				{"HEAD", "/v1/assets/" + id + "/original", true},
-				{"GET", "/v1/assets/" + id + "/history", false},
-				{"PATCH", "/v1/assets/" + id, false},
-			} {
-				curatorOnly := rt.method == "PATCH" || strings.HasSuffix(rt.path, "/history")
-				want := http.StatusOK
-				switch {
-				case who == "revoked":
-					want = http.StatusUnauthorized
-				case (rt.original || curatorOnly) && who == "":
-					want = http.StatusUnauthorized
-				case curatorOnly && who != "curator":
-					want = http.StatusForbidden // whatever the asset: no existence leak
-				case !canSee(who, tag):
-					want = http.StatusNotFound
-				}
-				var body io.Reader
-				if rt.method == "PATCH" {
-					body = strings.NewReader(`{"add_keywords":["ma trận"]}`)
-				}
-				resp := f.do(rt.method, rt.path, who, body, "Content-Type", "application/json")
-				resp.Body.Close()
-				if resp.StatusCode != want {
-					t.Errorf("%s %s as %q (%s): %d, want %d", rt.method, rt.path, who, tag, resp.StatusCode, want)
+		t.Run(whoName(who), func(t *testing.T) {
+			for _, tag := range tags {
+				t.Run(tag, func(t *testing.T) {
+					id := f.ids[tag]
+					for _, rt := range []struct {
+						method, path string
+						original     bool
+					}{
+						{"GET", "/v1/assets/" + id, false},
+						{"GET", "/v1/assets/" + id + "/renditions/thumb", false},
+						{"HEAD", "/v1/assets/" + id + "/renditions/preview", false},
+						{"GET", "/v1/assets/" + id + "/original", true},
+						{"HEAD", "/v1/assets/" + id + "/original", true},
+						{"GET", "/v1/assets/" + id + "/history", false},
+						{"PATCH", "/v1/assets/" + id, false},
+					} {
+						t.Run(rt.method+" "+strings.Replace(rt.path, id, "{id}", 1), func(t *testing.T) {
+							curatorOnly := rt.method == "PATCH" || strings.HasSuffix(rt.path, "/history")
+							want := http.StatusOK
+							switch {
+							case who == "revoked":
+								want = http.StatusUnauthorized
+							case (rt.original || curatorOnly) && who == "":
+								want = http.StatusUnauthorized
+							case curatorOnly && who != "curator":
+								want = http.StatusForbidden // whatever the asset: no existence leak
+							case !canSee(who, tag):
+								want = http.StatusNotFound
+							}
+							var body io.Reader
+							if rt.method == "PATCH" {
+								body = strings.NewReader(`{"add_keywords":["ma trận"]}`)
+							}
+							resp := f.do(rt.method, rt.path, who, body, "Content-Type", "application/json")
+							resp.Body.Close()
+							if resp.StatusCode != want {
+								t.Errorf("%s %s as %q (%s): %d, want %d", rt.method, rt.path, who, tag, resp.StatusCode, want)
+							}
+						})
+					}
+				})
+			}
+			// Search, facets and stats count only what the caller may see.
+			wantN := 0
+			for _, tag := range tags {
+				if canSee(who, tag) {
+					wantN++
 				}
 			}
-		}
-		// Search, facets and stats count only what the caller may see.
-		wantN := 0
-		for _, tag := range tags {
-			if canSee(who, tag) {
-				wantN++
+			for _, q := range []string{"", "q=" + url.QueryEscape("lễ hội"), "q=status:draft", "status=draft", "visibility=internal",
+				"q=" + url.QueryEscape("keyword:mật"), "sort=-ingested_at&status=draft,published,review,withdrawn&visibility=public,internal"} {
+				t.Run("search "+q, func(t *testing.T) {
+					code, body, _ := f.get("/v1/assets?facets=kind,category,place,keyword,year&"+q, who)
+					if who == "revoked" {
+						if code != http.StatusUnauthorized {
+							t.Errorf("search as revoked: %d", code)
+						}
+						return
+					}
+					if code != http.StatusOK {
+						t.Fatalf("search %q as %q: %d %s", q, who, code, body)
+					}
+					var res searchOut
+					if err := json.Unmarshal(body, &res); err != nil {
+						t.Fatal(err)
+					}
+					for _, h := range res.Hits {
+						for tag, id := range f.ids {
+							if h.ID == id && !canSee(who, tag) {
+								t.Errorf("search %q as %q leaks %s", q, who, tag)
+							}
+						}
+					}
+					if int(res.Total) > wantN || len(res.Hits) > wantN {
+						t.Errorf("search %q as %q: total %d, %d hits; sees at most %d", q, who, res.Total, len(res.Hits), wantN)
+					}
+					for name, counts := range res.Facets {
+						sum := 0
+						for _, c := range counts {
+							sum += c.Count
+							if name == "category" && (c.Value == "kinh-te-dau-tu" && !canSee(who, "internal") || c.Value == "lich-su" && !canSee(who, "draft")) {
+								t.Errorf("facet %s as %q leaks %s", name, who, c.Value)
+							}
+							if name == "keyword" && c.Value == "mật" && !canSee(who, "internal") {
+								t.Errorf("keyword facet as %q leaks an internal keyword", who)
+							}
+						}
+						if name == "kind" && sum > wantN {
+							t.Errorf("kind facet as %q counts %d, sees %d", who, sum, wantN)
+						}
+					}
+					if q == "" && int(res.Total) != wantN {
+						t.Errorf("search as %q: total %d, want %d", who, res.Total, wantN)
+					}
+				})
 			}
-		}
-		for _, q := range []string{"", "q=" + url.QueryEscape("lễ hội"), "q=status:draft", "status=draft", "visibility=internal",
-			"q=" + url.QueryEscape("keyword:mật"), "sort=-ingested_at&status=draft,published,review,withdrawn&visibility=public,internal"} {
-			code, body, _ := f.get("/v1/assets?facets=kind,category,place,keyword,year&"+q, who)
+			code, body, _ := f.get("/v1/stats", who)
 			if who == "revoked" {
 				if code != http.StatusUnauthorized {
-					t.Errorf("search as revoked: %d", code)
+					t.Errorf("stats as revoked: %d", code)
 				}
-				continue
+			} else {
+				var st archive.Stats
+				if code != http.StatusOK || json.Unmarshal(body, &st) != nil || st.Records != wantN {
+					t.Errorf("stats as %q: %d %s; want %d records", who, code, body, wantN)
+				}
 			}
-			if code != http.StatusOK {
-				t.Fatalf("search %q as %q: %d %s", q, who, code, body)
-			}
-			var res searchOut
-			if err := json.Unmarshal(body, &res); err != nil {
-				t.Fatal(err)
-			}
-			for _, h := range res.Hits {
-				for tag, id := range f.ids {
-					if h.ID == id && !canSee(who, tag) {
-						t.Errorf("search %q as %q leaks %s", q, who, tag)
+			// Routes about no asset.
+			for _, rt := range []struct {
+				method, path string
+				body         string
+				want         map[string]int
+			}{
+				{"GET", "/v1/categories", "", nil},
+				{"GET", "/v1/places", "", nil},
+				{"GET", "/v1/openapi.json", "", nil},
+				{"POST", "/v1/ingest", `{"paths":["relative/path"]}`, map[string]int{"": 401, "portal": 403, "agency": 403, "curator": 400}},
+				{"GET", "/v1/jobs/0123456789abcdef", "", map[string]int{"": 401, "portal": 403, "agency": 403, "curator": 404}},
+				{"POST", "/v1/backup", `{"dest":"relative/path"}`, map[string]int{"": 401, "portal": 403, "agency": 403, "curator": 400}},
+				{"GET", "/healthz", "", map[string]int{"revoked": 200}},
+				{"GET", "/readyz", "", map[string]int{"revoked": 200}},
+				{"GET", "/metrics", "", map[string]int{"revoked": 200}},
+			} {
+				t.Run(rt.method+" "+rt.path, func(t *testing.T) {
+					want := http.StatusOK
+					if who == "revoked" {
+						want = http.StatusUnauthorized
 					}
-				}
-			}
-			if int(res.Total) > wantN || len(res.Hits) > wantN {
-				t.Errorf("search %q as %q: total %d, %d hits; sees at most %d", q, who, res.Total, len(res.Hits), wantN)
-			}
-			for name, counts := range res.Facets {
-				sum := 0
-				for _, c := range counts {
-					sum += c.Count
-					if name == "category" && (c.Value == "kinh-te-dau-tu" && !canSee(who, "internal") || c.Value == "lich-su" && !canSee(who, "draft")) {
-						t.Errorf("facet %s as %q leaks %s", name, who, c.Value)
+					if w, ok := rt.want[who]; ok {
+						want = w
 					}
-					if name == "keyword" && c.Value == "mật" && !canSee(who, "internal") {
-						t.Errorf("keyword facet as %q leaks an internal keyword", who)
+					resp := f.do(rt.method, rt.path, who, strings.NewReader(rt.body), "Content-Type", "application/json")
+					resp.Body.Close()
+					if resp.StatusCode != want {
+						t.Errorf("%s %s as %q: %d, want %d", rt.method, rt.path, who, resp.StatusCode, want)
 					}
-				}
-				if name == "kind" && sum > wantN {
-					t.Errorf("kind facet as %q counts %d, sees %d", who, sum, wantN)
-				}
+				})
 			}
-			if q == "" && int(res.Total) != wantN {
-				t.Errorf("search as %q: total %d, want %d", who, res.Total, wantN)
-			}
-		}
-		code, body, _ := f.get("/v1/stats", who)
-		if who == "revoked" {
-			if code != http.StatusUnauthorized {
-				t.Errorf("stats as revoked: %d", code)
-			}
-		} else {
-			var st archive.Stats
-			if code != http.StatusOK || json.Unmarshal(body, &st) != nil || st.Records != wantN {
-				t.Errorf("stats as %q: %d %s; want %d records", who, code, body, wantN)
-			}
-		}
-		// Routes about no asset.
-		for _, rt := range []struct {
-			method, path string
-			body         string
-			want         map[string]int
-		}{
-			{"GET", "/v1/categories", "", nil},
-			{"GET", "/v1/places", "", nil},
-			{"GET", "/v1/openapi.json", "", nil},
-			{"POST", "/v1/ingest", `{"paths":["relative/path"]}`, map[string]int{"": 401, "portal": 403, "agency": 403, "curator": 400}},
-			{"GET", "/v1/jobs/0123456789abcdef", "", map[string]int{"": 401, "portal": 403, "agency": 403, "curator": 404}},
-			{"POST", "/v1/backup", `{"dest":"relative/path"}`, map[string]int{"": 401, "portal": 403, "agency": 403, "curator": 400}},
-			{"GET", "/healthz", "", map[string]int{"revoked": 200}},
-			{"GET", "/readyz", "", map[string]int{"revoked": 200}},
-			{"GET", "/metrics", "", map[string]int{"revoked": 200}},
-		} {
-			want := http.StatusOK
-			if who == "revoked" {
-				want = http.StatusUnauthorized
-			}
-			if w, ok := rt.want[who]; ok {
-				want = w
-			}
-			resp := f.do(rt.method, rt.path, who, strings.NewReader(rt.body), "Content-Type", "application/json")
-			resp.Body.Close()
-			if resp.StatusCode != want {
-				t.Errorf("%s %s as %q: %d, want %d", rt.method, rt.path, who, resp.StatusCode, want)
-			}
-		}
+		})
 	}
 }
 
@@ -228,41 +247,44 @@ func TestMalformedRequests(t *testing.T) {
 		{"GET", "/v1/assets", "", "", "", 200},
 	}
 	for _, c := range cases {
-		hdr := []string{}
-		if c.ctype != "" {
-			hdr = append(hdr, "Content-Type", c.ctype)
-		}
-		resp := f.do(c.method, c.path, c.who, strings.NewReader(c.body), hdr...)
-		var buf bytes.Buffer
-		buf.ReadFrom(resp.Body)
-		resp.Body.Close()
 		what := c.method + " " + c.path
 		if len(what) > 120 {
 			what = what[:120]
 		}
-		if resp.StatusCode != c.want {
-			t.Errorf("%s as %q: %d, want %d: %s", what, c.who, resp.StatusCode, c.want, buf.String())
-			continue
-		}
-		if c.want >= 400 {
-			checkProblem(t, what, c.want, buf.Bytes(), resp.Header)
-		}
+		t.Run(what, func(t *testing.T) {
+			hdr := []string{}
+			if c.ctype != "" {
+				hdr = append(hdr, "Content-Type", c.ctype)
+			}
+			resp := f.do(c.method, c.path, c.who, strings.NewReader(c.body), hdr...)
+			var buf bytes.Buffer
+			buf.ReadFrom(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != c.want {
+				t.Fatalf("%s as %q: %d, want %d: %s", what, c.who, resp.StatusCode, c.want, buf.String())
+			}
+			if c.want >= 400 {
+				checkProblem(t, what, c.want, buf.Bytes(), resp.Header)
+			}
+		})
 	}
 	// Authorization headers that are not a usable key.
 	for _, h := range []string{"Bearer", "Bearer ", "Basic abc", "Bearer hdk_nope", "bearer " + strings.Repeat("x", 500)} {
-		req, _ := http.NewRequest("GET", f.ts.URL+"/v1/assets", nil)
-		req.Header.Set("Authorization", h)
-		resp, err := f.ts.Client().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var buf bytes.Buffer
-		buf.ReadFrom(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 401 || !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Bearer") {
-			t.Errorf("Authorization %q: %d", h, resp.StatusCode)
-		}
-		checkProblem(t, "auth "+h, 401, buf.Bytes(), resp.Header)
+		t.Run(strconv.Quote(h[:min(len(h), 24)]), func(t *testing.T) {
+			req, _ := http.NewRequest("GET", f.ts.URL+"/v1/assets", nil)
+			req.Header.Set("Authorization", h)
+			resp, err := f.ts.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var buf bytes.Buffer
+			buf.ReadFrom(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 401 || !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Bearer") {
+				t.Errorf("Authorization %q: %d", h, resp.StatusCode)
+			}
+			checkProblem(t, "auth "+h, 401, buf.Bytes(), resp.Header)
+		})
 	}
 }
 
@@ -347,9 +369,11 @@ func TestContentDisposition(t *testing.T) {
 		"Đền \"Kiếp\" Bạc;.pdf": `attachment; filename="Den _Kiep_ Bac_.pdf"; filename*=UTF-8''%C4%90%E1%BB%81n%20%22Ki%E1%BA%BFp%22%20B%E1%BA%A1c%3B.pdf`,
 		"":                      `attachment; filename="abc"; filename*=UTF-8''abc`,
 	} {
-		if got := contentDisposition(name, "abc"); got != want {
-			t.Errorf("contentDisposition(%q) = %s, want %s", name, got, want)
-		}
+		t.Run(strconv.Quote(name), func(t *testing.T) {
+			if got := contentDisposition(name, "abc"); got != want {
+				t.Errorf("contentDisposition(%q) = %s, want %s", name, got, want)
+			}
+		})
 	}
 }
 
@@ -370,21 +394,25 @@ func TestAssetRecordAndLang(t *testing.T) {
 		t.Errorf("renditions %v", rs)
 	}
 	for _, field := range []string{"id", "kind", "mime", "size", "original_name", "source_path", "ingested_at", "captured_at", "title", "keywords", "visibility", "status", "renditions"} {
-		if _, ok := rec[field]; !ok {
-			t.Errorf("record has no %s", field)
-		}
+		t.Run(field, func(t *testing.T) {
+			if _, ok := rec[field]; !ok {
+				t.Errorf("record has no %s", field)
+			}
+		})
 	}
 	for _, c := range []struct{ lang, title, served string }{
 		{"en,vi", "Con Son festival", "en"},
 		{"fr", "Lễ hội Côn Sơn", "vi"},
 		{"", "Lễ hội Côn Sơn", "vi"},
 	} {
-		_, body, _ := f.get("/v1/assets?q=c%C3%B4n+s%C6%A1n&lang="+c.lang, "")
-		var res searchOut
-		json.Unmarshal(body, &res)
-		if len(res.Hits) != 1 || res.Hits[0].Title != c.title || res.Hits[0].Lang != c.served {
-			t.Errorf("lang=%s: %s", c.lang, body)
-		}
+		t.Run("lang="+c.lang, func(t *testing.T) {
+			_, body, _ := f.get("/v1/assets?q=c%C3%B4n+s%C6%A1n&lang="+c.lang, "")
+			var res searchOut
+			json.Unmarshal(body, &res)
+			if len(res.Hits) != 1 || res.Hits[0].Title != c.title || res.Hits[0].Lang != c.served {
+				t.Errorf("lang=%s: %s", c.lang, body)
+			}
+		})
 	}
 	_, body, _ = f.get("/v1/assets?status=draft&lang=en", "curator")
 	var res searchOut
@@ -393,10 +421,12 @@ func TestAssetRecordAndLang(t *testing.T) {
 		t.Errorf("x-default: %s", body)
 	}
 	for _, p := range []string{"/v1/categories", "/v1/places"} {
-		code, body, _ := f.get(p, "")
-		if code != 200 || !strings.Contains(string(body), "van-hoa-le-hoi") && !strings.Contains(string(body), "Thanh Hà") {
-			t.Errorf("%s: %d %s", p, code, body)
-		}
+		t.Run(p, func(t *testing.T) {
+			code, body, _ := f.get(p, "")
+			if code != 200 || !strings.Contains(string(body), "van-hoa-le-hoi") && !strings.Contains(string(body), "Thanh Hà") {
+				t.Errorf("%s: %d %s", p, code, body)
+			}
+		})
 	}
 }
 
@@ -533,24 +563,26 @@ func TestUploadIngestJob(t *testing.T) {
 	}
 	// Hostile names are refused.
 	for _, name := range []string{"../x.jpg", "/etc/x.jpg", "a/../../x.jpg", ".hidden.jpg", `..\x.jpg`} {
-		var b bytes.Buffer
-		mw := multipart.NewWriter(&b)
-		h := textproto.MIMEHeader{}
-		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="files"; filename=%q`, name))
-		w, _ := mw.CreatePart(h)
-		w.Write([]byte("x"))
-		mw.Close()
-		code, body, hd := func() (int, []byte, http.Header) {
-			resp := f.do("POST", "/v1/ingest", "curator", &b, "Content-Type", mw.FormDataContentType())
-			defer resp.Body.Close()
-			var bb bytes.Buffer
-			bb.ReadFrom(resp.Body)
-			return resp.StatusCode, bb.Bytes(), resp.Header
-		}()
-		if code != 400 {
-			t.Errorf("upload %q: %d %s", name, code, body)
-		} else {
-			checkProblem(t, "upload "+name, 400, body, hd)
-		}
+		t.Run(name, func(t *testing.T) {
+			var b bytes.Buffer
+			mw := multipart.NewWriter(&b)
+			h := textproto.MIMEHeader{}
+			h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="files"; filename=%q`, name))
+			w, _ := mw.CreatePart(h)
+			w.Write([]byte("x"))
+			mw.Close()
+			code, body, hd := func() (int, []byte, http.Header) {
+				resp := f.do("POST", "/v1/ingest", "curator", &b, "Content-Type", mw.FormDataContentType())
+				defer resp.Body.Close()
+				var bb bytes.Buffer
+				bb.ReadFrom(resp.Body)
+				return resp.StatusCode, bb.Bytes(), resp.Header
+			}()
+			if code != 400 {
+				t.Errorf("upload %q: %d %s", name, code, body)
+			} else {
+				checkProblem(t, "upload "+name, 400, body, hd)
+			}
+		})
 	}
 }

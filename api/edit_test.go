@@ -40,9 +40,11 @@ func TestPatchAndHistory(t *testing.T) {
 		{`{"categories":["nope"]}`, http.StatusUnprocessableEntity},
 		{`not json`, http.StatusBadRequest},
 	} {
-		if code, body := patch(c.body); code != c.want || !strings.Contains(string(body), `"status"`) {
-			t.Errorf("patch %s: %d %s, want %d with a problem body", c.body, code, body, c.want)
-		}
+		t.Run(c.body, func(t *testing.T) {
+			if code, body := patch(c.body); code != c.want || !strings.Contains(string(body), `"status"`) {
+				t.Errorf("patch %s: %d %s, want %d with a problem body", c.body, code, body, c.want)
+			}
+		})
 	}
 	code, body, _ = f.get("/v1/assets/"+id+"/history", "curator")
 	var h struct {
@@ -81,17 +83,21 @@ func TestEmbargo(t *testing.T) {
 		return code == http.StatusOK, strings.Contains(string(body), id)
 	}
 	for _, who := range []string{"", "portal", "agency"} {
-		if r, s := visible(who); r || s {
-			t.Errorf("before the embargo lifts, %q sees the record (%v) or finds it (%v)", who, r, s)
-		}
+		t.Run(whoName(who), func(t *testing.T) {
+			if r, s := visible(who); r || s {
+				t.Errorf("before the embargo lifts, %q sees the record (%v) or finds it (%v)", who, r, s)
+			}
+		})
 	}
 	if r, s := visible("curator"); !r || !s {
 		t.Errorf("curator cannot see the embargoed record (%v, %v)", r, s)
 	}
 	now = at.Add(time.Minute)
 	for _, who := range []string{"", "portal", "agency"} {
-		if r, s := visible(who); !r || !s {
-			t.Errorf("after the embargo, %q: record %v, search %v", who, r, s)
-		}
+		t.Run(whoName(who), func(t *testing.T) {
+			if r, s := visible(who); !r || !s {
+				t.Errorf("after the embargo, %q: record %v, search %v", who, r, s)
+			}
+		})
 	}
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/haiduong/promo-archive/indexer"
@@ -19,7 +20,7 @@ func TestSearchCache(t *testing.T) {
 	}
 	c := newSearchCache(2)
 	ctx := context.Background()
-	for _, step := range []struct {
+	for i, step := range []struct {
 		text      string
 		seq       uint64
 		wantCalls int
@@ -34,13 +35,15 @@ func TestSearchCache(t *testing.T) {
 		{"broken", 2, 6},
 		{"broken", 2, 7}, // errors are not cached
 	} {
-		res, err := c.search(ctx, indexer.Query{Text: step.text}, step.seq, search)
-		if step.text != "broken" && (err != nil || res.Total != uint64(len(step.text))) {
-			t.Fatalf("%q@%d: %+v %v", step.text, step.seq, res, err)
-		}
-		if calls != step.wantCalls {
-			t.Fatalf("%q@%d: %d searches, want %d", step.text, step.seq, calls, step.wantCalls)
-		}
+		t.Run(fmt.Sprintf("step %d %s@%d", i+1, step.text, step.seq), func(t *testing.T) {
+			res, err := c.search(ctx, indexer.Query{Text: step.text}, step.seq, search)
+			if step.text != "broken" && (err != nil || res.Total != uint64(len(step.text))) {
+				t.Fatalf("%q@%d: %+v %v", step.text, step.seq, res, err)
+			}
+			if calls != step.wantCalls {
+				t.Fatalf("%q@%d: %d searches, want %d", step.text, step.seq, calls, step.wantCalls)
+			}
+		})
 	}
 	if h, m := c.ratio(); h != 2 || m != 7 {
 		t.Errorf("hits %d misses %d", h, m)

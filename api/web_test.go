@@ -105,22 +105,26 @@ func TestWebSearchVisibility(t *testing.T) {
 		{"curator", true, true, true},
 		{"revoked", true, false, false},
 	} {
-		code, body := newBrowser(f, c.who).get(q)
-		if code != 200 {
-			t.Fatalf("%s: search page %d", c.who, code)
-		}
-		for _, x := range []struct {
-			title string
-			want  bool
-		}{{"Lễ hội Côn Sơn", c.pub}, {"Lễ hội nội bộ", c.int}, {"Lễ hội bản nháp", c.dra}} {
-			if strings.Contains(body, x.title) != x.want {
-				t.Errorf("%q as %q: shown %v, want %v", x.title, c.who, !x.want, x.want)
+		t.Run(whoName(c.who), func(t *testing.T) {
+			code, body := newBrowser(f, c.who).get(q)
+			if code != 200 {
+				t.Fatalf("%s: search page %d", c.who, code)
 			}
-		}
-		// Facet counts count only what the caller may see.
-		if c.who == "" && strings.Contains(body, "Kinh tế") {
-			t.Errorf("anonymous facets show the internal asset's category")
-		}
+			for _, x := range []struct {
+				title string
+				want  bool
+			}{{"Lễ hội Côn Sơn", c.pub}, {"Lễ hội nội bộ", c.int}, {"Lễ hội bản nháp", c.dra}} {
+				t.Run(x.title, func(t *testing.T) {
+					if strings.Contains(body, x.title) != x.want {
+						t.Errorf("%q as %q: shown %v, want %v", x.title, c.who, !x.want, x.want)
+					}
+				})
+			}
+			// Facet counts count only what the caller may see.
+			if c.who == "" && strings.Contains(body, "Kinh tế") {
+				t.Errorf("anonymous facets show the internal asset's category")
+			}
+		})
 	}
 	// A revoked key's cookie is cleared.
 	b := newBrowser(f, "revoked")
@@ -172,9 +176,11 @@ func TestWebAssetPage(t *testing.T) {
 	}
 	for _, want := range []string{"Lễ hội Côn Sơn", "Nguyễn Thị Ánh / Sở VHTTDL · © 2024 Nguyễn Thị Ánh · CC BY 4.0",
 		`alt="Lễ hội Côn Sơn"`, "/v1/assets/" + pub + "/renditions/preview", "Thành phố Chí Linh"} {
-		if !strings.Contains(body, want) {
-			t.Errorf("asset page lacks %q", want)
-		}
+		t.Run(want, func(t *testing.T) {
+			if !strings.Contains(body, want) {
+				t.Errorf("asset page lacks %q", want)
+			}
+		})
 	}
 	if strings.Contains(body, "/original") {
 		t.Error("anonymous asset page offers the original")
@@ -311,13 +317,15 @@ func TestWebCSRF(t *testing.T) {
 		{"wrong token", "AAAA", nil},
 		{"cross-site", csrfRE.FindStringSubmatch(form)[1], []string{"Sec-Fetch-Site", "cross-site"}},
 	} {
-		v := maps.Clone(post)
-		if c.tok != "" {
-			v.Set("csrf", c.tok)
-		}
-		if code, _, _ := b.do(http.MethodPost, "/assets/"+id+"/edit", v, c.hdr...); code != 403 {
-			t.Errorf("%s: %d, want 403", c.name, code)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			v := maps.Clone(post)
+			if c.tok != "" {
+				v.Set("csrf", c.tok)
+			}
+			if code, _, _ := b.do(http.MethodPost, "/assets/"+id+"/edit", v, c.hdr...); code != 403 {
+				t.Errorf("%s: %d, want 403", c.name, code)
+			}
+		})
 	}
 	// A token of another session does not do either.
 	other := newBrowser(f, "agency")
@@ -474,13 +482,15 @@ func TestWebEscapesUserText(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range []string{"/assets/" + rec.ID, "/"} {
-		_, body := newBrowser(f, "curator").get(p)
-		if strings.Contains(body, `<script>alert`) || strings.Contains(body, `<img src=x`) {
-			t.Errorf("%s: user text not escaped", p)
-		}
-		if !strings.Contains(body, `&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; Côn Sơn`) {
-			t.Errorf("%s: escaped title missing", p)
-		}
+		t.Run(p, func(t *testing.T) {
+			_, body := newBrowser(f, "curator").get(p)
+			if strings.Contains(body, `<script>alert`) || strings.Contains(body, `<img src=x`) {
+				t.Errorf("%s: user text not escaped", p)
+			}
+			if !strings.Contains(body, `&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; Côn Sơn`) {
+				t.Errorf("%s: escaped title missing", p)
+			}
+		})
 	}
 }
 
@@ -492,9 +502,11 @@ func TestWebHeadersAndStatic(t *testing.T) {
 		t.Errorf("page headers %v", resp.Header)
 	}
 	for _, p := range []string{"/static/style.css", "/static/app.js"} {
-		if code, body := newBrowser(f, "").get(p); code != 200 || len(body) < 100 {
-			t.Errorf("%s: %d", p, code)
-		}
+		t.Run(p, func(t *testing.T) {
+			if code, body := newBrowser(f, "").get(p); code != 200 || len(body) < 100 {
+				t.Errorf("%s: %d", p, code)
+			}
+		})
 	}
 	if code, _ := newBrowser(f, "").get("/static/nope.css"); code != 404 {
 		t.Errorf("missing static file: %d", code)

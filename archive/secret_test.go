@@ -44,9 +44,11 @@ func TestSecretMarking(t *testing.T) {
 		{"Công khai", "", "public"},
 	}
 	for _, tt := range tests {
-		got, ok := SecretMarking(tt.in)
-		if got != tt.want || ok != (tt.want != "") {
-			t.Errorf("SecretMarking(%q) [%s] = %q, %v; want %q", tt.in, tt.field, got, ok, tt.want)
-		}
+		t.Run(tt.in, func(t *testing.T) {
+			got, ok := SecretMarking(tt.in)
+			if got != tt.want || ok != (tt.want != "") {
+				t.Errorf("SecretMarking(%q) [%s] = %q, %v; want %q", tt.in, tt.field, got, ok, tt.want)
+			}
+		})
 	}
 }

@@ -100,16 +100,18 @@ func TestStoreResolve(t *testing.T) {
 		{"123456", "", ErrNotFound},
 	}
 	for _, tt := range tests {
-		got, err := a.Store().Resolve(tt.in)
-		if tt.wantErr != nil {
-			if !errors.Is(err, tt.wantErr) {
-				t.Errorf("Resolve(%q) err = %v, want %v", tt.in, err, tt.wantErr)
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := a.Store().Resolve(tt.in)
+			if tt.wantErr != nil {
+				if !errors.Is(err, tt.wantErr) {
+					t.Errorf("Resolve(%q) err = %v, want %v", tt.in, err, tt.wantErr)
+				}
+				return
 			}
-			continue
-		}
-		if err != nil || got != tt.want {
-			t.Errorf("Resolve(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
-		}
+			if err != nil || got != tt.want {
+				t.Errorf("Resolve(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+			}
+		})
 	}
 }
 

@@ -84,15 +84,18 @@ func TestFacetColumn(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ix.Close()
-	queries := []Query{
-		{},
-		{Text: "Hải Dương"},
-		{Text: "lễ hội", Kinds: []string{"photo"}},
-		{Text: "chua", Categories: []string{"du-lich", "lich-su"}, Places: []string{"288"}},
-		{Keywords: []string{"du lịch"}, Sort: "ingested_at"},
+	queries := []struct {
+		name string
+		q    Query
+	}{
+		{"everything", Query{}},
+		{"text", Query{Text: "Hải Dương"}},
+		{"text and kind", Query{Text: "lễ hội", Kinds: []string{"photo"}}},
+		{"text, categories and place", Query{Text: "chua", Categories: []string{"du-lich", "lich-su"}, Places: []string{"288"}}},
+		{"keyword by ingest time", Query{Keywords: []string{"du lịch"}, Sort: "ingested_at"}},
 	}
-	for _, q := range queries {
-		checkFacets(t, ix, q)
+	for _, c := range queries {
+		t.Run(c.name, func(t *testing.T) { checkFacets(t, ix, c.q) })
 	}
 	// Later records, some replacing earlier ones: the column must follow.
 	more := slices.Clone(recs[400:])
@@ -110,9 +113,9 @@ func TestFacetColumn(t *testing.T) {
 		if err := ix.Index(context.Background(), batch, uint64(len(src.recs))); err != nil {
 			t.Fatal(err)
 		}
-		checkFacets(t, ix, queries[i/40%len(queries)])
+		checkFacets(t, ix, queries[i/40%len(queries)].q)
 	}
-	for _, q := range queries {
-		checkFacets(t, ix, q)
+	for _, c := range queries {
+		t.Run("after the changes: "+c.name, func(t *testing.T) { checkFacets(t, ix, c.q) })
 	}
 }

@@ -37,26 +37,29 @@ func TestReleasedAt(t *testing.T) {
 	}
 	ix := openIndex(t, path, a.Store())
 	for _, c := range []struct {
+		name string
 		at   *time.Time
 		want []string
 	}{
-		{nil, []string{"embargo", "open", "rights", "unpub"}},
-		{day("2026-01-01"), []string{"open", "rights", "unpub"}},
-		{day("2026-03-15"), []string{"open", "rights"}},
-		{day("2026-07-01"), []string{"embargo", "open"}},
+		{"no release filter", nil, []string{"embargo", "open", "rights", "unpub"}},
+		{"before the embargo lifts", day("2026-01-01"), []string{"open", "rights", "unpub"}},
+		{"after unpublishing", day("2026-03-15"), []string{"open", "rights"}},
+		{"after the rights expire", day("2026-07-01"), []string{"embargo", "open"}},
 	} {
-		q := Query{Text: "kiep bac"}
-		if c.at != nil {
-			q.ReleasedAt = *c.at
-		}
-		res, err := ix.Search(context.Background(), q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := ids(res)
-		slices.Sort(got)
-		if !slices.Equal(got, c.want) {
-			t.Errorf("released at %v: %v, want %v", c.at, got, c.want)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			q := Query{Text: "kiep bac"}
+			if c.at != nil {
+				q.ReleasedAt = *c.at
+			}
+			res, err := ix.Search(context.Background(), q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := ids(res)
+			slices.Sort(got)
+			if !slices.Equal(got, c.want) {
+				t.Errorf("released at %v: %v, want %v", c.at, got, c.want)
+			}
+		})
 	}
 }

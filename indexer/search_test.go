@@ -20,12 +20,14 @@ func TestFold(t *testing.T) {
 		{"Chu Dau", "chu dau", "chu dau"},
 		{"한국", "한국", "한국"}, // Hangul survives NFD → NFC
 	} {
-		if got := ExactForm(c.in); got != c.exact {
-			t.Errorf("ExactForm(%q) = %q, want %q", c.in, got, c.exact)
-		}
-		if got := Fold(c.in); got != c.fold {
-			t.Errorf("Fold(%q) = %q, want %q", c.in, got, c.fold)
-		}
+		t.Run(c.in, func(t *testing.T) {
+			if got := ExactForm(c.in); got != c.exact {
+				t.Errorf("ExactForm(%q) = %q, want %q", c.in, got, c.exact)
+			}
+			if got := Fold(c.in); got != c.fold {
+				t.Errorf("Fold(%q) = %q, want %q", c.in, got, c.fold)
+			}
+		})
 	}
 }
 

@@ -3,6 +3,7 @@ package thumbs
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
@@ -239,19 +240,23 @@ func TestShrinkCMYKAndSubsampling(t *testing.T) {
 		image.YCbCrSubsampleRatio444, image.YCbCrSubsampleRatio422, image.YCbCrSubsampleRatio420,
 		image.YCbCrSubsampleRatio440, image.YCbCrSubsampleRatio411, image.YCbCrSubsampleRatio410,
 	} {
-		m := image.NewYCbCr(image.Rect(0, 0, 41, 23), ratio)
-		for i := range m.Y {
-			m.Y[i] = 81
-		}
-		for i := range m.Cb {
-			m.Cb[i], m.Cr[i] = 90, 240
-		}
-		wr, wg, wb := color.YCbCrToRGB(81, 90, 240)
-		for _, size := range []image.Point{{41, 23}, {20, 11}, {3, 2}, {1, 1}} {
-			if got := shrink(m, size.X, size.Y).NRGBAAt(size.X-1, size.Y-1); got != (color.NRGBA{wr, wg, wb, 0xff}) {
-				t.Errorf("%v to %v: %v, want %v", ratio, size, got, color.NRGBA{wr, wg, wb, 0xff})
+		t.Run(ratio.String(), func(t *testing.T) {
+			m := image.NewYCbCr(image.Rect(0, 0, 41, 23), ratio)
+			for i := range m.Y {
+				m.Y[i] = 81
 			}
-		}
+			for i := range m.Cb {
+				m.Cb[i], m.Cr[i] = 90, 240
+			}
+			wr, wg, wb := color.YCbCrToRGB(81, 90, 240)
+			for _, size := range []image.Point{{41, 23}, {20, 11}, {3, 2}, {1, 1}} {
+				t.Run(fmt.Sprintf("%dx%d", size.X, size.Y), func(t *testing.T) {
+					if got := shrink(m, size.X, size.Y).NRGBAAt(size.X-1, size.Y-1); got != (color.NRGBA{wr, wg, wb, 0xff}) {
+						t.Errorf("%v to %v: %v, want %v", ratio, size, got, color.NRGBA{wr, wg, wb, 0xff})
+					}
+				})
+			}
+		})
 	}
 }
 
@@ -305,10 +310,12 @@ func TestPlaceholders(t *testing.T) {
 		{"application/x-mobipocket-ebook", media.KindPublication, "DOC"},
 		{"image/x-unknown", media.KindPhoto, "IMAGE"},
 	} {
-		in := archive.RenderInput{Path: "/nonexistent", MIME: tc.mime, Kind: tc.kind}
-		if got := placeholderLabel(in); got != tc.label {
-			t.Errorf("%s: label %q, want %q", tc.mime, got, tc.label)
-		}
+		t.Run(tc.mime, func(t *testing.T) {
+			in := archive.RenderInput{Path: "/nonexistent", MIME: tc.mime, Kind: tc.kind}
+			if got := placeholderLabel(in); got != tc.label {
+				t.Errorf("%s: label %q, want %q", tc.mime, got, tc.label)
+			}
+		})
 	}
 	// Types no source draws: the card, and a warning saying so.
 	r := New(Options{})
@@ -320,11 +327,13 @@ func TestPlaceholders(t *testing.T) {
 		{"application/x-mobipocket-ebook", media.KindPublication},
 		{"image/x-unknown", media.KindPhoto},
 	} {
-		res := render(t, r, archive.RenderInput{Path: "/nonexistent", MIME: tc.mime, Kind: tc.kind})
-		if want := "thumbs: no decoder for " + tc.mime + "; placeholder rendition"; len(res.Warnings) != 1 || res.Warnings[0] != want {
-			t.Errorf("%s: warnings %q", tc.mime, res.Warnings)
-		}
-		checkPlaceholder(t, tc.mime, res)
+		t.Run(tc.mime, func(t *testing.T) {
+			res := render(t, r, archive.RenderInput{Path: "/nonexistent", MIME: tc.mime, Kind: tc.kind})
+			if want := "thumbs: no decoder for " + tc.mime + "; placeholder rendition"; len(res.Warnings) != 1 || res.Warnings[0] != want {
+				t.Errorf("%s: warnings %q", tc.mime, res.Warnings)
+			}
+			checkPlaceholder(t, tc.mime, res)
+		})
 	}
 }
 

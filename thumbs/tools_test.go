@@ -168,20 +168,24 @@ func TestToolsMissing(t *testing.T) {
 			"thumbs: heif-convert not found (apt install libheif-examples); placeholder rendition"},
 	}
 	for _, tc := range inputs {
-		res := render(t, missing, tc.in)
-		checkPlaceholder(t, tc.in.Path, res)
-		if len(res.Warnings) != 1 || res.Warnings[0] != tc.want {
-			t.Errorf("%s: warnings %q, want %q", tc.in.Path, res.Warnings, tc.want)
-		}
+		t.Run(filepath.Base(tc.in.Path), func(t *testing.T) {
+			res := render(t, missing, tc.in)
+			checkPlaceholder(t, tc.in.Path, res)
+			if len(res.Warnings) != 1 || res.Warnings[0] != tc.want {
+				t.Errorf("%s: warnings %q, want %q", tc.in.Path, res.Warnings, tc.want)
+			}
+		})
 	}
 
 	found := New(Options{})
 	for _, tc := range inputs {
-		needTool(t, found, tc.in)
-		res := render(t, found, tc.in)
-		if len(res.Images) != 2 || res.Images[0].Placeholder || !res.HasPHash || len(res.Warnings) != 0 {
-			t.Errorf("%s with the tool: %d images, warnings %q", tc.in.Path, len(res.Images), res.Warnings)
-		}
+		t.Run(filepath.Base(tc.in.Path), func(t *testing.T) {
+			needTool(t, found, tc.in)
+			res := render(t, found, tc.in)
+			if len(res.Images) != 2 || res.Images[0].Placeholder || !res.HasPHash || len(res.Warnings) != 0 {
+				t.Errorf("%s with the tool: %d images, warnings %q", tc.in.Path, len(res.Images), res.Warnings)
+			}
+		})
 	}
 }
 
@@ -289,9 +293,11 @@ func TestTools(t *testing.T) {
 		{" heif-convert  libheif version: 1.15.1\n-----\nUsage: heif-convert", "", "1.15.1"},
 		{"", "odd tool 3\n", "odd tool 3"},
 	} {
-		if got := versionOf([]byte(tc.stdout), tc.stderr); got != tc.want {
-			t.Errorf("versionOf(%q, %q) = %q, want %q", tc.stdout, tc.stderr, got, tc.want)
-		}
+		t.Run(tc.want, func(t *testing.T) {
+			if got := versionOf([]byte(tc.stdout), tc.stderr); got != tc.want {
+				t.Errorf("versionOf(%q, %q) = %q, want %q", tc.stdout, tc.stderr, got, tc.want)
+			}
+		})
 	}
 }
 

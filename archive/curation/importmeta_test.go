@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -49,13 +50,15 @@ func TestCSVRoundTripIsStable(t *testing.T) {
 	}
 	seq0, _ := a.Store().LastSeq()
 	for _, dry := range []bool{true, false} {
-		rep, err := New(a).ImportMetadata(context.Background(), "export.csv", bytes.NewReader(first), ImportOptions{DryRun: dry, Who: "tester"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if rep.Changed != 0 || rep.Failed != 0 || rep.Unchanged != 3 {
-			t.Errorf("dry=%v: unedited import changed something: %+v", dry, rep)
-		}
+		t.Run(fmt.Sprintf("dry=%v", dry), func(t *testing.T) {
+			rep, err := New(a).ImportMetadata(context.Background(), "export.csv", bytes.NewReader(first), ImportOptions{DryRun: dry, Who: "tester"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Changed != 0 || rep.Failed != 0 || rep.Unchanged != 3 {
+				t.Errorf("dry=%v: unedited import changed something: %+v", dry, rep)
+			}
+		})
 	}
 	if seq, _ := a.Store().LastSeq(); seq != seq0 {
 		t.Errorf("change sequence moved %d → %d", seq0, seq)
@@ -115,10 +118,12 @@ func TestImportMetadata(t *testing.T) {
 				t.Errorf("row 2 changes: %s", got)
 			}
 			for i, want := range map[int]string{1: "edits.csv row 3, column place", 2: "row 4, column id", 3: "row 5, column id"} {
-				var re *RowError
-				if r := rep.Rows[i]; !errors.As(r.Err, &re) || !strings.Contains(r.Error, want) {
-					t.Errorf("row %d: %v, want %q", r.Row, r.Err, want)
-				}
+				t.Run(fmt.Sprint("row result ", i), func(t *testing.T) {
+					var re *RowError
+					if r := rep.Rows[i]; !errors.As(r.Err, &re) || !strings.Contains(r.Error, want) {
+						t.Errorf("row %d: %v, want %q", r.Row, r.Err, want)
+					}
+				})
 			}
 			seq, _ := a.Store().LastSeq()
 			audit, _ := a.Store().LastAuditSeq()
@@ -146,9 +151,11 @@ func TestImportMetadataHeader(t *testing.T) {
 		"id,classification\nx,y\n": `unknown columns "classification"`,
 		"id,title_fr\nx,y\n":       `unknown columns "title_fr"`,
 	} {
-		if _, err := New(a).ImportMetadata(context.Background(), "x.csv", strings.NewReader(in), ImportOptions{Who: "t"}); !errors.Is(err, ErrMetadataCSV) || !strings.Contains(err.Error(), want) {
-			t.Errorf("%q: %v, want %q", in, err, want)
-		}
+		t.Run(want, func(t *testing.T) {
+			if _, err := New(a).ImportMetadata(context.Background(), "x.csv", strings.NewReader(in), ImportOptions{Who: "t"}); !errors.Is(err, ErrMetadataCSV) || !strings.Contains(err.Error(), want) {
+				t.Errorf("%q: %v, want %q", in, err, want)
+			}
+		})
 	}
 }
 

@@ -2,6 +2,7 @@ package keys
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -33,9 +34,11 @@ func TestKeysCreateVerifyRevoke(t *testing.T) {
 		t.Fatalf("VerifyKey = %+v, %v", got, err)
 	}
 	for _, bad := range []string{"", "hdk_", token + "x", strings.TrimPrefix(token, keyPrefix), hashKey(token)} {
-		if _, err := s.Verify(bad); !errors.Is(err, ErrKeyUnknown) {
-			t.Errorf("VerifyKey(%q) err = %v, want ErrKeyUnknown", bad, err)
-		}
+		t.Run(strconv.Quote(bad), func(t *testing.T) {
+			if _, err := s.Verify(bad); !errors.Is(err, ErrKeyUnknown) {
+				t.Errorf("VerifyKey(%q) err = %v, want ErrKeyUnknown", bad, err)
+			}
+		})
 	}
 	if _, _, err := s.Create("  ", RolePortal, now); err == nil {
 		t.Error("blank name accepted")
@@ -65,9 +68,11 @@ func TestKeysCreateVerifyRevoke(t *testing.T) {
 
 func TestParseRole(t *testing.T) {
 	for _, ok := range []string{"portal", "Agency", " curator "} {
-		if _, err := ParseRole(ok); err != nil {
-			t.Errorf("ParseRole(%q): %v", ok, err)
-		}
+		t.Run(ok, func(t *testing.T) {
+			if _, err := ParseRole(ok); err != nil {
+				t.Errorf("ParseRole(%q): %v", ok, err)
+			}
+		})
 	}
 	if _, err := ParseRole("admin"); err == nil {
 		t.Error("admin accepted")

@@ -3,6 +3,7 @@ package media
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -58,16 +59,18 @@ func TestVideoHostile(t *testing.T) {
 		"box size 3":        {append(bx("ftyp", []byte("isom"), u32(0)), 0, 0, 0, 3, 'm', 'o', 'o', 'v'), true},
 		"deep nesting":      {nest(40), false},
 	} {
-		info, err := Extract(bytes.NewReader(tc.b), int64(len(tc.b)), Options{})
-		var fe *FormatError
-		switch {
-		case tc.wantErr && !errors.As(err, &fe):
-			t.Errorf("%s: got %v, want *FormatError", name, err)
-		case !tc.wantErr && err != nil:
-			t.Errorf("%s: %v", name, err)
-		case !tc.wantErr && info.Kind != KindVideo:
-			t.Errorf("%s: %+v", name, info)
-		}
+		t.Run(name, func(t *testing.T) {
+			info, err := Extract(bytes.NewReader(tc.b), int64(len(tc.b)), Options{})
+			var fe *FormatError
+			switch {
+			case tc.wantErr && !errors.As(err, &fe):
+				t.Errorf("%s: got %v, want *FormatError", name, err)
+			case !tc.wantErr && err != nil:
+				t.Errorf("%s: %v", name, err)
+			case !tc.wantErr && info.Kind != KindVideo:
+				t.Errorf("%s: %+v", name, info)
+			}
+		})
 	}
 }
 
@@ -95,20 +98,22 @@ func TestISO6709(t *testing.T) {
 		{"37.7858-122.4064", 0, 0, 0, true},
 		{"+1-2+3+4/", 0, 0, 0, true},
 	} {
-		g, err := parseISO6709(tc.in)
-		if tc.err {
-			if err == nil {
-				t.Errorf("%q: no error", tc.in)
+		t.Run(tc.in, func(t *testing.T) {
+			g, err := parseISO6709(tc.in)
+			if tc.err {
+				if err == nil {
+					t.Errorf("%q: no error", tc.in)
+				}
+				return
 			}
-			continue
-		}
-		if err != nil || g == nil || math.Abs(g.Lat-tc.lat) > 1e-5 || math.Abs(g.Lon-tc.lon) > 1e-5 {
-			t.Errorf("%q: %+v %v", tc.in, g, err)
-			continue
-		}
-		if !math.IsNaN(tc.alt) && (g.AltM == nil || *g.AltM != tc.alt) {
-			t.Errorf("%q: altitude %v", tc.in, g.AltM)
-		}
+			if err != nil || g == nil || math.Abs(g.Lat-tc.lat) > 1e-5 || math.Abs(g.Lon-tc.lon) > 1e-5 {
+				t.Errorf("%q: %+v %v", tc.in, g, err)
+				return
+			}
+			if !math.IsNaN(tc.alt) && (g.AltM == nil || *g.AltM != tc.alt) {
+				t.Errorf("%q: altitude %v", tc.in, g.AltM)
+			}
+		})
 	}
 }
 
@@ -117,9 +122,11 @@ func TestMatrixRotation(t *testing.T) {
 		a, b int32
 		want int
 	}{{0x10000, 0, 0}, {0, 0x10000, 90}, {-0x10000, 0, 180}, {0, -0x10000, 270}, {0, 0, 0}} {
-		if got := matrixRotation(tc.a, tc.b); got != tc.want {
-			t.Errorf("(%d,%d): %d, want %d", tc.a, tc.b, got, tc.want)
-		}
+		t.Run(fmt.Sprintf("a=%#x b=%#x", tc.a, tc.b), func(t *testing.T) {
+			if got := matrixRotation(tc.a, tc.b); got != tc.want {
+				t.Errorf("(%d,%d): %d, want %d", tc.a, tc.b, got, tc.want)
+			}
+		})
 	}
 }
 
@@ -140,14 +147,16 @@ func TestExtractHEIF(t *testing.T) {
 		"truncated": b[:len(b)-40],
 		"no meta":   bx("ftyp", []byte("heic"), u32(0)),
 	} {
-		_, err := Extract(bytes.NewReader(hb), int64(len(hb)), Options{})
-		var fe *FormatError
-		if name == "no meta" && !errors.As(err, &fe) {
-			t.Errorf("%s: %v, want *FormatError", name, err)
-		}
-		if name == "truncated" && err != nil {
-			t.Errorf("%s: %v", name, err)
-		}
+		t.Run(name, func(t *testing.T) {
+			_, err := Extract(bytes.NewReader(hb), int64(len(hb)), Options{})
+			var fe *FormatError
+			if name == "no meta" && !errors.As(err, &fe) {
+				t.Errorf("%s: %v, want *FormatError", name, err)
+			}
+			if name == "truncated" && err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+		})
 	}
 }
 
@@ -164,10 +173,12 @@ func TestExifItemTIFF(t *testing.T) {
 		{"offset past end", append(u32(1<<30), tiff...), false},
 		{"short", []byte{0, 0}, false},
 	} {
-		got, err := exifItemTIFF(tc.in)
-		if tc.ok != (err == nil) || (tc.ok && !bytes.Equal(got, tiff)) {
-			t.Errorf("%s: %v", tc.name, err)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := exifItemTIFF(tc.in)
+			if tc.ok != (err == nil) || (tc.ok && !bytes.Equal(got, tiff)) {
+				t.Errorf("%s: %v", tc.name, err)
+			}
+		})
 	}
 }
 
@@ -193,11 +204,13 @@ func TestExtractEPUB(t *testing.T) {
 	for name, eb := range map[string][]byte{
 		"cut zip": b[:len(b)/2],
 	} {
-		_, err := Extract(bytes.NewReader(eb), int64(len(eb)), Options{})
-		var fe *FormatError
-		if !errors.As(err, &fe) {
-			t.Errorf("%s: %v, want *FormatError", name, err)
-		}
+		t.Run(name, func(t *testing.T) {
+			_, err := Extract(bytes.NewReader(eb), int64(len(eb)), Options{})
+			var fe *FormatError
+			if !errors.As(err, &fe) {
+				t.Errorf("%s: %v, want *FormatError", name, err)
+			}
+		})
 	}
 	noContainer := epubZip(map[string]string{"OEBPS/content.opf": sampleOPF})
 	info, err = Extract(bytes.NewReader(noContainer), int64(len(noContainer)), Options{})
@@ -230,10 +243,12 @@ func TestPDFDate(t *testing.T) {
 		{"junk", ""},
 		{"D:20100102030405+7", ""},
 	} {
-		got, ok := pdfDate(tc.in)
-		if got != tc.want || ok != (tc.want != "") {
-			t.Errorf("%q: %q %v, want %q", tc.in, got, ok, tc.want)
-		}
+		t.Run(tc.in, func(t *testing.T) {
+			got, ok := pdfDate(tc.in)
+			if got != tc.want || ok != (tc.want != "") {
+				t.Errorf("%q: %q %v, want %q", tc.in, got, ok, tc.want)
+			}
+		})
 	}
 }
 

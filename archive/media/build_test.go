@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-var update = flag.Bool("update", false, "rewrite the generated seed files in testdata/")
+var update = flag.Bool("update", false, "rewrite the generated seed files and the golden Info files in testdata/")
 
 // ent is a hand-built TIFF entry: val is the value bytes (little-endian);
 // off, when non-zero, overrides the value offset written (hostile tests).

@@ -2,6 +2,7 @@ package media
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -35,27 +36,31 @@ func TestFromFFprobe(t *testing.T) {
 		t.Errorf("gps %+v", info.GPS)
 	}
 	for _, bad := range []string{`not json`, `{"streams":[]}`, `{"streams":[{"codec_type":"audio"}]}`} {
-		var fe *FormatError
-		if _, err := FromFFprobe("video/x-msvideo", []byte(bad), Options{}); !errors.As(err, &fe) {
-			t.Errorf("%s: err %v, want a *FormatError", bad, err)
-		}
+		t.Run(bad, func(t *testing.T) {
+			var fe *FormatError
+			if _, err := FromFFprobe("video/x-msvideo", []byte(bad), Options{}); !errors.As(err, &fe) {
+				t.Errorf("%s: err %v, want a *FormatError", bad, err)
+			}
+		})
 	}
 	for _, c := range []struct {
 		tag  string
 		side []float64
 		want int
 	}{{"", nil, 0}, {"90", nil, 90}, {"-90", nil, 270}, {"", []float64{-90}, 90}, {"", []float64{180}, 180}, {"", []float64{90}, 270}, {"x", nil, 0}} {
-		var side []struct {
-			Rotation *float64 `json:"rotation"`
-		}
-		for _, r := range c.side {
-			side = append(side, struct {
+		t.Run(fmt.Sprintf("tag %q side %v", c.tag, c.side), func(t *testing.T) {
+			var side []struct {
 				Rotation *float64 `json:"rotation"`
-			}{&r})
-		}
-		if got := probeRotation(c.tag, side); got != c.want {
-			t.Errorf("rotation(%q, %v) = %d, want %d", c.tag, c.side, got, c.want)
-		}
+			}
+			for _, r := range c.side {
+				side = append(side, struct {
+					Rotation *float64 `json:"rotation"`
+				}{&r})
+			}
+			if got := probeRotation(c.tag, side); got != c.want {
+				t.Errorf("rotation(%q, %v) = %d, want %d", c.tag, c.side, got, c.want)
+			}
+		})
 	}
 }
 

@@ -3,7 +3,9 @@ package media
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -62,10 +64,12 @@ func TestSniff(t *testing.T) {
 		{"epub", epub, mimeEPUB, KindPublication},
 	}
 	for _, tt := range tests {
-		mime, kind, err := Sniff(tt.head)
-		if err != nil || mime != tt.mime || kind != tt.kind {
-			t.Errorf("%s: got %q %q %v, want %q %q", tt.name, mime, kind, err, tt.mime, tt.kind)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			mime, kind, err := Sniff(tt.head)
+			if err != nil || mime != tt.mime || kind != tt.kind {
+				t.Errorf("%s: got %q %q %v, want %q %q", tt.name, mime, kind, err, tt.mime, tt.kind)
+			}
+		})
 	}
 	for _, tt := range []struct {
 		head []byte
@@ -78,10 +82,12 @@ func TestSniff(t *testing.T) {
 		{[]byte{0, 1, 2, 3, 0xfe}, "application/octet-stream"},
 		{ftyp("zzzz"), "application/octet-stream"},
 	} {
-		_, _, err := Sniff(tt.head)
-		if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "looks like "+tt.says) {
-			t.Errorf("Sniff(%q) = %v, want ErrUnsupported saying %q", tt.head, err, tt.says)
-		}
+		t.Run(fmt.Sprintf("%q", tt.head), func(t *testing.T) {
+			_, _, err := Sniff(tt.head)
+			if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "looks like "+tt.says) {
+				t.Errorf("Sniff(%q) = %v, want ErrUnsupported saying %q", tt.head, err, tt.says)
+			}
+		})
 	}
 }
 
@@ -108,21 +114,23 @@ func TestParseDate(t *testing.T) {
 		{"2011:01:13 14:33:39 junk", "err", false},
 	}
 	for _, tt := range tests {
-		w, err := parseDate(tt.in, ict)
-		switch {
-		case tt.want == "":
-			if !errors.Is(err, errAbsent) {
-				t.Errorf("%q: got %v %v, want absent", tt.in, w.t, err)
+		t.Run(tt.in, func(t *testing.T) {
+			w, err := parseDate(tt.in, ict)
+			switch {
+			case tt.want == "":
+				if !errors.Is(err, errAbsent) {
+					t.Errorf("%q: got %v %v, want absent", tt.in, w.t, err)
+				}
+			case tt.want == "err":
+				if err == nil || errors.Is(err, errAbsent) {
+					t.Errorf("%q: got %v %v, want an error", tt.in, w.t, err)
+				}
+			default:
+				if err != nil || w.t.Format(time.RFC3339Nano) != tt.want || w.inferred != tt.inferred {
+					t.Errorf("%q: got %s inferred=%v err=%v, want %s inferred=%v", tt.in, w.t.Format(time.RFC3339Nano), w.inferred, err, tt.want, tt.inferred)
+				}
 			}
-		case tt.want == "err":
-			if err == nil || errors.Is(err, errAbsent) {
-				t.Errorf("%q: got %v %v, want an error", tt.in, w.t, err)
-			}
-		default:
-			if err != nil || w.t.Format(time.RFC3339Nano) != tt.want || w.inferred != tt.inferred {
-				t.Errorf("%q: got %s inferred=%v err=%v, want %s inferred=%v", tt.in, w.t.Format(time.RFC3339Nano), w.inferred, err, tt.want, tt.inferred)
-			}
-		}
+		})
 	}
 }
 
@@ -136,14 +144,18 @@ func TestCleanText(t *testing.T) {
 		"[No data]":                       "",
 	}
 	for in, want := range tests {
-		if got := cleanDescriptive(in); got != want {
-			t.Errorf("cleanDescriptive(%q) = %q, want %q", in, got, want)
-		}
+		t.Run(strconv.Quote(in), func(t *testing.T) {
+			if got := cleanDescriptive(in); got != want {
+				t.Errorf("cleanDescriptive(%q) = %q, want %q", in, got, want)
+			}
+		})
 	}
 	for in, want := range map[string]string{"x-default": "x-default", "vi": "vi", "en-US": "en-us", "": "x-default", "bad tag!": "x-default", "e": "x-default"} {
-		if got := normLang(in); got != want {
-			t.Errorf("normLang(%q) = %q, want %q", in, got, want)
-		}
+		t.Run(strconv.Quote(in), func(t *testing.T) {
+			if got := normLang(in); got != want {
+				t.Errorf("normLang(%q) = %q, want %q", in, got, want)
+			}
+		})
 	}
 }
 
@@ -227,11 +239,13 @@ func TestEXIFHostile(t *testing.T) {
 		})
 	}
 	for _, b := range [][]byte{nil, []byte("II*\x00"), []byte("XX*\x00\x08\x00\x00\x00"), []byte("II*\x00\x08\x00\x00\x00\x00\x00")} {
-		if _, _, _, err := readEXIF(bytes.NewReader(b), int64(len(b)), "exif"); err == nil {
-			t.Errorf("readEXIF(%q): want an error", b)
-		} else if fe := (*FormatError)(nil); !errors.As(err, &fe) {
-			t.Errorf("readEXIF(%q): %v is not a *FormatError", b, err)
-		}
+		t.Run(fmt.Sprintf("%q", b), func(t *testing.T) {
+			if _, _, _, err := readEXIF(bytes.NewReader(b), int64(len(b)), "exif"); err == nil {
+				t.Errorf("readEXIF(%q): want an error", b)
+			} else if fe := (*FormatError)(nil); !errors.As(err, &fe) {
+				t.Errorf("readEXIF(%q): %v is not a *FormatError", b, err)
+			}
+		})
 	}
 }
 
@@ -248,10 +262,12 @@ func TestIPTC(t *testing.T) {
 		{"unknown charset", "abc", iim(1, 90, "\x1b$B", 2, 120, "abc"), true},
 	}
 	for _, tt := range tests {
-		c, warns := parseIIM(tt.block)
-		if c.caption != tt.caption || (len(warns) > 0) != tt.warn {
-			t.Errorf("%s: caption %q warnings %q", tt.name, c.caption, warns)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			c, warns := parseIIM(tt.block)
+			if c.caption != tt.caption || (len(warns) > 0) != tt.warn {
+				t.Errorf("%s: caption %q warnings %q", tt.name, c.caption, warns)
+			}
+		})
 	}
 	c, _ := parseIIM(iim(2, 25, "a", 2, 25, "b", 2, 80, "X", 2, 55, "20240501", 2, 60, "063000+0700", 2, 40, "MẬT"))
 	if len(c.keywords) != 2 || c.bylines[0] != "X" || c.dateCreated != "20240501" || c.timeCreated != "063000+0700" || c.instructions != "MẬT" {
@@ -259,9 +275,11 @@ func TestIPTC(t *testing.T) {
 	}
 	// Hostile: size past the end, a bad extended size, junk.
 	for _, b := range [][]byte{{0x1C, 2, 120, 0xFF, 0xFF, 'a'}, {0x1C, 2, 120, 0x80, 0x08}, {0x1C, 2}, []byte("junk")} {
-		if _, warns := parseIIM(b); len(warns) == 0 {
-			t.Errorf("parseIIM(%q): want a warning", b)
-		}
+		t.Run(fmt.Sprintf("%q", b), func(t *testing.T) {
+			if _, warns := parseIIM(b); len(warns) == 0 {
+				t.Errorf("parseIIM(%q): want a warning", b)
+			}
+		})
 	}
 	// Photoshop resources: digest read, truncated resource reported.
 	block := iim(2, 120, "x")
@@ -294,11 +312,13 @@ func TestXMP(t *testing.T) {
 	for _, r := range attr {
 		u16 = append(u16, byte(r>>8), byte(r))
 	}
-	for _, b := range [][]byte{[]byte(attr), u16} {
-		c, _ = parseXMP(b, "xmp")
-		if c.make != "Canon" || c.orientation != "6" || c.description["vi"] != "Mô tả" {
-			t.Errorf("attribute form: %+v", c)
-		}
+	for i, b := range [][]byte{[]byte(attr), u16} {
+		t.Run([]string{"utf-8", "utf-16"}[i], func(t *testing.T) {
+			c, _ = parseXMP(b, "xmp")
+			if c.make != "Canon" || c.orientation != "6" || c.description["vi"] != "Mô tả" {
+				t.Errorf("attribute form: %+v", c)
+			}
+		})
 	}
 	// Structures and nested descriptions are not read as top-level values.
 	nested := `<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:creator rdf:parseType="Resource"><dc:title>WRONG</dc:title></dc:creator></rdf:Description></rdf:RDF>`
@@ -314,13 +334,15 @@ func TestXMPBounds(t *testing.T) {
 	wide := `<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:subject><rdf:Bag>` +
 		strings.Repeat("<rdf:li>k</rdf:li>", 5000) + `</rdf:Bag></dc:subject></rdf:Description></rdf:RDF>`
 	for name, in := range map[string]string{"deep": deep, "billion laughs": laughs, "huge": huge} {
-		c, warns := parseXMP([]byte(in), "xmp")
-		if len(warns) == 0 {
-			t.Errorf("%s: no warning", name)
-		}
-		if len(c.rights) > 0 {
-			t.Errorf("%s: entity expanded: %v", name, c.rights)
-		}
+		t.Run(name, func(t *testing.T) {
+			c, warns := parseXMP([]byte(in), "xmp")
+			if len(warns) == 0 {
+				t.Errorf("%s: no warning", name)
+			}
+			if len(c.rights) > 0 {
+				t.Errorf("%s: entity expanded: %v", name, c.rights)
+			}
+		})
 	}
 	if c, _ := parseXMP([]byte(wide), "xmp"); len(c.subject) != xmpMaxItems {
 		t.Errorf("wide: %d items", len(c.subject))
@@ -366,14 +388,16 @@ func TestMWGDigest(t *testing.T) {
 		{"matching digest: XMP wins", md5Of(block), "new", "xmp caption"},
 		{"stale digest: IPTC is current", bytes.Repeat([]byte{9}, 16), "old|new", "iptc caption"},
 	} {
-		cl := claims{xmp: xmp}
-		cl.iptc, _ = parseIIM(block)
-		cl.iptc.digest = tt.digest
-		info := &Info{}
-		cl.reconcile(info, time.UTC)
-		if strings.Join(info.Keywords, "|") != tt.keywords || info.Description[XDefault] != tt.desc {
-			t.Errorf("%s: keywords %q description %v", tt.name, info.Keywords, info.Description)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			cl := claims{xmp: xmp}
+			cl.iptc, _ = parseIIM(block)
+			cl.iptc.digest = tt.digest
+			info := &Info{}
+			cl.reconcile(info, time.UTC)
+			if strings.Join(info.Keywords, "|") != tt.keywords || info.Description[XDefault] != tt.desc {
+				t.Errorf("%s: keywords %q description %v", tt.name, info.Keywords, info.Description)
+			}
+		})
 	}
 }
 
@@ -400,11 +424,13 @@ func TestContainers(t *testing.T) {
 		"webp without VP8": []byte("RIFF\x04\x00\x00\x00WEBP"),
 		"tiff without IFD": []byte("II*\x00\xff\x00\x00\x00"),
 	} {
-		_, err := Extract(bytes.NewReader(b), int64(len(b)), Options{})
-		var fe *FormatError
-		if !errors.As(err, &fe) {
-			t.Errorf("%s: got %v, want *FormatError", name, err)
-		}
+		t.Run(name, func(t *testing.T) {
+			_, err := Extract(bytes.NewReader(b), int64(len(b)), Options{})
+			var fe *FormatError
+			if !errors.As(err, &fe) {
+				t.Errorf("%s: got %v, want *FormatError", name, err)
+			}
+		})
 	}
 	// A PDF too broken to parse is still a publication, with a warning.
 	pdf := []byte("%PDF-1.4\n")

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -33,16 +34,18 @@ func TestParsePeriod(t *testing.T) {
 		{in: "2026-13-01..2026-12-31", bad: true},
 	}
 	for _, tt := range tests {
-		p, err := ParsePeriod(tt.in, loc)
-		if tt.bad {
-			if err == nil {
-				t.Errorf("ParsePeriod(%q) = %+v, want an error", tt.in, p)
+		t.Run(tt.in, func(t *testing.T) {
+			p, err := ParsePeriod(tt.in, loc)
+			if tt.bad {
+				if err == nil {
+					t.Errorf("ParsePeriod(%q) = %+v, want an error", tt.in, p)
+				}
+				return
 			}
-			continue
-		}
-		if err != nil || !p.From.Equal(tt.from) || !p.To.Equal(tt.to) {
-			t.Errorf("ParsePeriod(%q) = %v – %v, %v", tt.in, p.From, p.To, err)
-		}
+			if err != nil || !p.From.Equal(tt.from) || !p.To.Equal(tt.to) {
+				t.Errorf("ParsePeriod(%q) = %v – %v, %v", tt.in, p.From, p.To, err)
+			}
+		})
 	}
 	p, _ := ParsePeriod("2026-H1", loc)
 	if !p.Contains(time.Date(2026, 6, 30, 23, 59, 0, 0, loc)) || p.Contains(time.Date(2026, 7, 1, 0, 0, 0, 0, loc)) {
@@ -170,17 +173,21 @@ func TestReportCounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"Sở Văn hóa, Thể thao và Du lịch", "(By category)", "| Du lịch (Tourism) | 2 |", "| 294 Huyện Thanh Hà | 2 |", "| **Tổng (total)** | 2 | 4 |"} {
-		if !strings.Contains(md.String(), want) {
-			t.Errorf("markdown lacks %q:\n%s", want, md.String())
-		}
+		t.Run(want, func(t *testing.T) {
+			if !strings.Contains(md.String(), want) {
+				t.Errorf("markdown lacks %q:\n%s", want, md.String())
+			}
+		})
 	}
 	if err := rep.WriteCSV(&csvOut); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"\xef\xbb\xbfsection,key,label,role,count\n", "agency,Sở Du lịch,Sở Du lịch,,2\n", "downloads,,,,2\n", "rendition_requests," + ids[0] + ",Vải Thanh Hà,portal,4\n"} {
-		if !strings.Contains(csvOut.String(), want) {
-			t.Errorf("csv lacks %q:\n%s", want, csvOut.String())
-		}
+		t.Run(strconv.Quote(want), func(t *testing.T) {
+			if !strings.Contains(csvOut.String(), want) {
+				t.Errorf("csv lacks %q:\n%s", want, csvOut.String())
+			}
+		})
 	}
 	if err := rep.WriteJSON(&js); err != nil {
 		t.Fatal(err)

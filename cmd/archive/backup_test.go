@@ -95,14 +95,18 @@ func TestReportCLI(t *testing.T) {
 		{"csv", "\xef\xbb\xbfsection,key,label,role,count\n"},
 		{"json", `"added": 1`},
 	} {
-		r := runCLI(t, "--root", root, "report", "--period", year, "--format", tt.format)
-		if r.code != 0 || !strings.Contains(r.stdout, tt.want) || !strings.Contains(r.stdout, "UBND Chí Linh") {
-			t.Errorf("report --format %s: %d %s\n%s", tt.format, r.code, r.stderr, r.stdout)
-		}
+		t.Run(tt.format, func(t *testing.T) {
+			r := runCLI(t, "--root", root, "report", "--period", year, "--format", tt.format)
+			if r.code != 0 || !strings.Contains(r.stdout, tt.want) || !strings.Contains(r.stdout, "UBND Chí Linh") {
+				t.Errorf("report --format %s: %d %s\n%s", tt.format, r.code, r.stderr, r.stdout)
+			}
+		})
 	}
 	for _, args := range [][]string{{"report"}, {"report", "--period", "2026-H9"}, {"report", "--period", "2026", "--format", "xls"}} {
-		if r := runCLI(t, append([]string{"--root", root}, args...)...); r.code != exitUsage {
-			t.Errorf("%v: exit %d, want usage", args, r.code)
-		}
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			if r := runCLI(t, append([]string{"--root", root}, args...)...); r.code != exitUsage {
+				t.Errorf("%v: exit %d, want usage", args, r.code)
+			}
+		})
 	}
 }

@@ -102,9 +102,11 @@ func TestShowExportListStats(t *testing.T) {
 	}
 	for _, field := range []string{"id", "kind", "mime", "size", "original_name", "source_path", "ingested_at", "updated_at",
 		"captured_at", "title", "description", "keywords", "categories", "place", "visibility", "status", "provenance", "renditions", "warnings"} {
-		if _, ok := rec[field]; !ok {
-			t.Errorf("show --json lacks RECORD.md field %q", field)
-		}
+		t.Run(field, func(t *testing.T) {
+			if _, ok := rec[field]; !ok {
+				t.Errorf("show --json lacks RECORD.md field %q", field)
+			}
+		})
 	}
 
 	exp := runCLI(t, "--root", root, "export", "--format", "jsonl")
@@ -128,9 +130,11 @@ func TestShowExportListStats(t *testing.T) {
 		t.Errorf("stats: %+v %v", st, err)
 	}
 	for _, bad := range []string{"zz", "0000000000", "../../etc"} {
-		if r := runCLI(t, "--root", root, "show", bad); r.code != exitFatal || r.stderr == "" {
-			t.Errorf("show %q: exit %d, stderr %q", bad, r.code, r.stderr)
-		}
+		t.Run(bad, func(t *testing.T) {
+			if r := runCLI(t, "--root", root, "show", bad); r.code != exitFatal || r.stderr == "" {
+				t.Errorf("show %q: exit %d, stderr %q", bad, r.code, r.stderr)
+			}
+		})
 	}
 }
 

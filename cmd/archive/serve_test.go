@@ -258,9 +258,11 @@ func TestServeHelpListsEveryOption(t *testing.T) {
 	for _, want := range []string{"--addr", "--cors-origins", "--rate-anon", "--rate-key", "--burst-anon", "--burst-key", "--max-upload",
 		"--max-body", "--read-header-timeout", "--read-timeout", "--write-timeout", "--idle-timeout", "--shutdown-timeout",
 		"--ingest-workers", "--max-jobs", "--log-format", "ARCHIVE_ADDR", "ARCHIVE_RATE_ANON", "config.json", "--no-renditions"} {
-		if !strings.Contains(r.stdout, want) {
-			t.Errorf("serve --help does not mention %s", want)
-		}
+		t.Run(want, func(t *testing.T) {
+			if !strings.Contains(r.stdout, want) {
+				t.Errorf("serve --help does not mention %s", want)
+			}
+		})
 	}
 }
 
