@@ -3,6 +3,7 @@ package media
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -31,7 +32,8 @@ func FuzzSniff(f *testing.F) {
 }
 
 func FuzzTIFF(f *testing.F) {
-	seed(f, sampleTIFF(), tiffLE([]ent{ascii(0x010F, "M")}, nil, nil, 8))
+	seed(f, sampleTIFF(), tiffLE([]ent{ascii(0x010F, "M")}, nil, nil, 8),
+		tiffLE([]ent{ascii(0x010F, "M")}, nil, []ent{ascii(1, "S"), ascii(2, "41 51 12.06"), ascii(4, "-.5e+1 undef"), ascii(6, "12.5")}, 0))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		doc, _, _, err := readEXIF(bytes.NewReader(b), int64(len(b)), "exif")
 		if err != nil {
@@ -92,7 +94,7 @@ func FuzzJPEG(f *testing.F) {
 }
 
 func FuzzPNG(f *testing.F) {
-	seed(f)
+	seed(f, samplePNGText(), pngFile(zTXt("Title", strings.Repeat("a", xmpMaxText+1)), iTXt("Description", "vi", "x", true)))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		fuzzWalker(t, b, func(r *bytes.Reader, n int64) (*container, error) { return walkPNG(r, n) })
 	})
@@ -175,7 +177,8 @@ func FuzzHEIF(f *testing.F) {
 }
 
 func FuzzEPUB(f *testing.F) {
-	seed(f, sampleEPUB())
+	seed(f, sampleEPUB(), zipOf(zipFile{name: "META-INF/container.xml", body: epubContainer},
+		zipFile{name: "OEBPS/content.opf", body: sampleOPF, deflate: true}, zipFile{name: "mimetype", body: mimeEPUB, deflate: true}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		extractContract(t, b)
 		data, _, err := EPUBCover(bytes.NewReader(b), int64(len(b)))
