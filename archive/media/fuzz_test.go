@@ -192,10 +192,14 @@ func FuzzEPUB(f *testing.F) {
 // is slow on large hostile inputs, and the size bound is Extract's, not
 // pdfcpu's.
 func FuzzPDF(f *testing.F) {
-	seed(f, []byte("%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF"))
+	seed(f, []byte("%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF"),
+		genPDF(10, "none"), genPDF(10, "broken"), genPDF(10, "table"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if len(b) > 64<<10 {
 			return
+		}
+		if s, err := scanPDF(bytes.NewReader(b), int64(len(b)), 5); err != nil || s.objects > 6 {
+			t.Fatalf("scanPDF: %+v %v", s, err)
 		}
 		done := make(chan struct{})
 		go func() {
