@@ -99,16 +99,16 @@ func parseMetadataCSV(name string, r io.Reader, tax *archive.Taxonomy, loc *time
 	var rows []CSVRow
 	seen := map[string]int{}
 	for {
-		rowNum, get, rec, err := sh.next()
+		rowNum, cells, err := sh.next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			return rows, err
 		}
-		file := path.Clean(strings.ReplaceAll(get("file"), `\`, "/"))
+		file := path.Clean(strings.ReplaceAll(cells.get("file"), `\`, "/"))
 		if file == "." || file == "" {
-			if allBlank(rec) {
+			if cells.blank() {
 				continue
 			}
 			rows = append(rows, CSVRow{Row: rowNum, Err: &RowError{name, rowNum, "file", "empty file name"}})
@@ -119,7 +119,7 @@ func parseMetadataCSV(name string, r io.Reader, tax *archive.Taxonomy, loc *time
 			row.Err = &RowError{name, rowNum, "file", fmt.Sprintf("%q is already described in row %d", file, prev)}
 		} else {
 			seen[file] = rowNum
-			row.Meta, row.Err = parseCSVMeta(get, tax, loc)
+			row.Meta, row.Err = parseCSVMeta(cells, tax, loc)
 			var re *RowError
 			if errors.As(row.Err, &re) {
 				re.File, re.Row = name, rowNum
@@ -177,40 +177,71 @@ func openCSVSheet(name string, r io.Reader, columns []string, key string) (*csvS
 	return &csvSheet{name: name, cr: cr, col: col, row: 1}, nil
 }
 
-// next returns the next row: its number (the header is row 1), a getter of
-// its cells (NFC, trimmed; "" for a missing column) and the raw record. It
-// returns io.EOF at the end.
-func (s *csvSheet) next() (int, func(string) string, []string, error) {
+// next returns the next row: its number (the header is row 1) and its
+// cells. It returns io.EOF at the end.
+func (s *csvSheet) next() (int, csvCells, error) {
 	rec, err := s.cr.Read()
 	if err == io.EOF {
-		return 0, nil, nil, err
+		return 0, csvCells{}, err
 	}
 	if err != nil {
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			return 0, nil, nil, fmt.Errorf("%w: %s line %d: %v", ErrMetadataCSV, s.name, pe.Line, pe.Err)
+			return 0, csvCells{}, fmt.Errorf("%w: %s line %d: %v", ErrMetadataCSV, s.name, pe.Line, pe.Err)
 		}
-		return 0, nil, nil, fmt.Errorf("%w: %s: %v", ErrMetadataCSV, s.name, err)
+		return 0, csvCells{}, fmt.Errorf("%w: %s: %v", ErrMetadataCSV, s.name, err)
 	}
 	s.row++
-	get := func(c string) string {
-		i, ok := s.col[c]
-		if !ok || i >= len(rec) {
-			return ""
-		}
-		return cleanText(rec[i])
-	}
-	return s.row, get, rec, nil
+	return s.row, csvCells{rec: rec, col: s.col}, nil
 }
 
-func allBlank(rec []string) bool {
-	for _, f := range rec {
+// csvCells is one row of a curator CSV, read by column name.
+type csvCells struct {
+	rec []string
+	col map[string]int
+}
+
+// raw returns the cell as written, NFC and trimmed; "" for a missing column.
+func (c csvCells) raw(name string) string {
+	i, ok := c.col[name]
+	if !ok || i >= len(c.rec) {
+		return ""
+	}
+	return cleanText(c.rec[i])
+}
+
+// get returns the cell's value: raw without the apostrophe guardCSVCell
+// puts before a value a spreadsheet would run as a formula.
+func (c csvCells) get(name string) string { return unguardCSVCell(c.raw(name)) }
+
+// cleared reports whether the cell is clearValue as written; "'-" is the
+// text "-".
+func (c csvCells) cleared(name string) bool { return c.raw(name) == clearValue }
+
+// blank reports whether every cell of the row is white space.
+func (c csvCells) blank() bool {
+	for _, f := range c.rec {
 		if strings.TrimSpace(f) != "" {
 			return false
 		}
 	}
 	return true
 }
+
+// guardCSVCell neutralises a cell a spreadsheet would run as a formula (CSV
+// injection): one that starts with =, +, -, @, a tab or a carriage return
+// gets a leading apostrophe, as OWASP recommends. A cell that starts with an
+// apostrophe gets one too, so that unguardCSVCell, which removes one, gives
+// back every value unchanged.
+func guardCSVCell(s string) string {
+	if s != "" && strings.IndexByte("=+-@\t\r'", s[0]) >= 0 {
+		return "'" + s
+	}
+	return s
+}
+
+// unguardCSVCell removes the apostrophe guardCSVCell adds.
+func unguardCSVCell(s string) string { return strings.TrimPrefix(s, "'") }
 
 // sniffSeparator picks ';' when the header line has more semicolons than
 // commas, as Excel writes CSV in locales with a decimal comma.
@@ -247,8 +278,8 @@ func splitList(s string) []string {
 
 // parseCSVMeta reads one metadata.csv row for ingest: a cell is a value
 // (clearValue has no special meaning here), validated like every edit.
-func parseCSVMeta(get func(string) string, tax *archive.Taxonomy, loc *time.Location) (CuratorMeta, error) {
-	ed, err := parseCSVEdit(get, loc, false)
+func parseCSVMeta(cells csvCells, tax *archive.Taxonomy, loc *time.Location) (CuratorMeta, error) {
+	ed, err := parseCSVEdit(cells, loc, false)
 	if err == nil {
 		ed, err = ed.normalize(tax)
 	}
@@ -256,20 +287,21 @@ func parseCSVMeta(get func(string) string, tax *archive.Taxonomy, loc *time.Loca
 		return CuratorMeta{}, csvFieldError(err)
 	}
 	m := ed.curatorMeta()
-	m.Classification = get("classification") // for the state-secret gate only; never stored
+	m.Classification = cells.get("classification") // for the state-secret gate only; never stored
 	return m, nil
 }
 
 // parseCSVEdit turns one row's cells into an Edit: an empty cell leaves the
 // field alone; with clearing, clearValue clears it. Values are checked by
 // Edit.normalize, not here; only captured_at is parsed.
-func parseCSVEdit(get func(string) string, loc *time.Location, clearing bool) (Edit, error) {
+func parseCSVEdit(cells csvCells, loc *time.Location, clearing bool) (Edit, error) {
 	var ed Edit
+	get := cells.get
 	cell := func(col string) (string, bool) {
-		v := get(col)
-		if clearing && v == clearValue {
+		if clearing && cells.cleared(col) {
 			return "", true
 		}
+		v := get(col)
 		return v, v != ""
 	}
 	for _, lang := range csvLanguages() {
@@ -308,7 +340,7 @@ func parseCSVEdit(get func(string) string, loc *time.Location, clearing bool) (E
 		ed.Status = &st
 	}
 	if v := get("captured_at"); v != "" {
-		if clearing && v == clearValue {
+		if clearing && cells.cleared("captured_at") {
 			return ed, &RowError{Column: "captured_at", Msg: "a capture time cannot be cleared, only replaced"}
 		}
 		t, inferred, err := parseCuratorTime(v, loc)

@@ -53,6 +53,17 @@ func TestParseMetadataCSV(t *testing.T) {
 				}
 			},
 		},
+		{
+			name: "a leading apostrophe is removed",
+			in:   "file,title_vi,title_en,creator,keywords\na.jpg,'=1+1,''quoted,'-,'-a; b\n",
+			rows: 1,
+			checkRow: func(t *testing.T, rows []CSVRow) {
+				m := rows[0].Meta
+				if m.Title["vi"] != "=1+1" || m.Title["en"] != "'quoted" || m.Creator != "-" || strings.Join(m.Keywords, "|") != "-a|b" {
+					t.Errorf("meta = %+v", m)
+				}
+			},
+		},
 		{name: "unknown columns named", in: "file,titel,colour\na.jpg,x,y\n", wantErr: `unknown columns "titel", "colour"`},
 		{name: "no file column", in: "title_vi\nx\n", wantErr: `no "file" column`},
 		{name: "duplicate column", in: "file,title_vi,title_vi\na,b,c\n", wantErr: "appears twice"},
