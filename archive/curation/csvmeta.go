@@ -1,6 +1,7 @@
 package curation
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/csv"
 	"errors"
@@ -22,6 +23,21 @@ const MetadataFileName = "metadata.csv"
 
 // ErrMetadataCSV is wrapped by every error about a metadata.csv file.
 var ErrMetadataCSV = errors.New("curation: metadata.csv")
+
+// ErrCSVTooLarge is wrapped (with ErrMetadataCSV) by the error for a curator
+// CSV past its size or row limit: the whole file is refused.
+var ErrCSVTooLarge = errors.New("curation: CSV file too large")
+
+// Limits of the curator CSVs. A metadata.csv describes the files of one
+// folder tree and is held in memory while its files are ingested; an
+// import-metadata file may describe the whole archive and is applied row by
+// row. Both are read as a stream (one record at a time), never whole.
+const (
+	MaxMetadataCSVBytes = 16 << 20
+	MaxMetadataCSVRows  = 50000
+	MaxImportCSVBytes   = 256 << 20
+	MaxImportCSVRows    = 1000000
+)
 
 // csvColumns returns the columns a metadata.csv may have, in export order.
 // Title and description have one column per language of csvLanguages.
@@ -92,7 +108,7 @@ func (e *RowError) Unwrap() error { return ErrMetadataCSV }
 // is reported in its row's Err and the other rows still apply. name is used
 // in messages.
 func parseMetadataCSV(name string, r io.Reader, tax *archive.Taxonomy, loc *time.Location) ([]CSVRow, error) {
-	sh, err := openCSVSheet(name, r, csvColumns(), "file")
+	sh, err := openCSVSheet(name, r, csvColumns(), "file", MaxMetadataCSVBytes, MaxMetadataCSVRows)
 	if err != nil {
 		return nil, err
 	}
@@ -133,26 +149,32 @@ func parseMetadataCSV(name string, r io.Reader, tax *archive.Taxonomy, loc *time
 // csvSheet reads a curator CSV: UTF-8 with or without BOM, comma or
 // semicolon separated, with a header naming known columns.
 type csvSheet struct {
-	name string
-	cr   *csv.Reader
-	col  map[string]int
-	row  int
+	name     string
+	cr       *csv.Reader
+	col      map[string]int
+	row      int
+	maxRows  int
+	maxBytes int64
 }
 
 // openCSVSheet reads the header. Unknown or repeated columns, or a missing
-// key column, are an error naming them (wrapping ErrMetadataCSV).
-func openCSVSheet(name string, r io.Reader, columns []string, key string) (*csvSheet, error) {
-	data, err := io.ReadAll(io.LimitReader(r, 64<<20))
-	if err != nil {
-		return nil, fmt.Errorf("%w: read %s: %v", ErrMetadataCSV, name, err)
+// key column, are an error naming them (wrapping ErrMetadataCSV). The rest
+// is read as next asks for it, through a 64 KiB buffer; more than maxBytes
+// bytes or maxRows rows (after the header) is an error wrapping
+// ErrCSVTooLarge.
+func openCSVSheet(name string, r io.Reader, columns []string, key string, maxBytes int64, maxRows int) (*csvSheet, error) {
+	br := bufio.NewReaderSize(&sizeCap{r: r, max: maxBytes}, 64<<10)
+	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
+		br.Discard(3)
 	}
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	cr := csv.NewReader(bytes.NewReader(data))
-	cr.Comma = sniffSeparator(data)
+	head, _ := br.Peek(br.Size()) // the header line, to sniff the separator
+	cr := csv.NewReader(br)
+	cr.Comma = sniffSeparator(head)
 	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
 	header, err := cr.Read()
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: header: %v", ErrMetadataCSV, name, err)
+		return nil, sheetError(name, "header", err, maxBytes)
 	}
 	col := map[string]int{}
 	var unknown []string
@@ -174,24 +196,60 @@ func openCSVSheet(name string, r io.Reader, columns []string, key string) (*csvS
 	if _, ok := col[key]; !ok {
 		return nil, fmt.Errorf("%w: %s: no %q column", ErrMetadataCSV, name, key)
 	}
-	return &csvSheet{name: name, cr: cr, col: col, row: 1}, nil
+	return &csvSheet{name: name, cr: cr, col: col, row: 1, maxRows: maxRows, maxBytes: maxBytes}, nil
+}
+
+// sizeCap passes a reader's bytes through and fails with errPastSize once
+// more than max have come.
+type sizeCap struct {
+	r      io.Reader
+	n, max int64
+}
+
+// errPastSize is sizeCap's error; sheetError turns it into an ErrCSVTooLarge.
+var errPastSize = errors.New("past the size limit")
+
+func (c *sizeCap) Read(p []byte) (int, error) {
+	if c.n > c.max {
+		return 0, errPastSize
+	}
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if c.n > c.max {
+		return n, errPastSize
+	}
+	return n, err
+}
+
+// sheetError wraps an error reading a curator CSV (where: "header" or "").
+func sheetError(name, where string, err error, maxBytes int64) error {
+	if where != "" {
+		name += ": " + where
+	}
+	var pe *csv.ParseError
+	switch {
+	case errors.Is(err, errPastSize):
+		return fmt.Errorf("%w: %s: more than %d MiB, the most such a file may have (%w)", ErrMetadataCSV, name, maxBytes>>20, ErrCSVTooLarge)
+	case errors.As(err, &pe):
+		return fmt.Errorf("%w: %s line %d: %v", ErrMetadataCSV, name, pe.Line, pe.Err)
+	}
+	return fmt.Errorf("%w: %s: %v", ErrMetadataCSV, name, err)
 }
 
 // next returns the next row: its number (the header is row 1) and its
-// cells. It returns io.EOF at the end.
+// cells, valid until the following call. It returns io.EOF at the end.
 func (s *csvSheet) next() (int, csvCells, error) {
 	rec, err := s.cr.Read()
 	if err == io.EOF {
 		return 0, csvCells{}, err
 	}
 	if err != nil {
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			return 0, csvCells{}, fmt.Errorf("%w: %s line %d: %v", ErrMetadataCSV, s.name, pe.Line, pe.Err)
-		}
-		return 0, csvCells{}, fmt.Errorf("%w: %s: %v", ErrMetadataCSV, s.name, err)
+		return 0, csvCells{}, sheetError(s.name, "", err, s.maxBytes)
 	}
 	s.row++
+	if s.row-1 > s.maxRows {
+		return 0, csvCells{}, fmt.Errorf("%w: %s: more than %d rows, the most such a file may have (%w)", ErrMetadataCSV, s.name, s.maxRows, ErrCSVTooLarge)
+	}
 	return s.row, csvCells{rec: rec, col: s.col}, nil
 }
 

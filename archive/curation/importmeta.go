@@ -48,7 +48,7 @@ type ImportReport struct {
 // The returned error is for what stops the whole import: a bad header, an
 // unreadable file, the store failing, ctx cancelled.
 func (c *Curator) ImportMetadata(ctx context.Context, name string, r io.Reader, opts ImportOptions) (*ImportReport, error) {
-	sh, err := openCSVSheet(name, r, exportColumns(), "id")
+	sh, err := openCSVSheet(name, r, exportColumns(), "id", MaxImportCSVBytes, MaxImportCSVRows)
 	if err != nil {
 		return nil, err
 	}
