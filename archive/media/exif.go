@@ -233,10 +233,12 @@ func altitude(t *tiff.Tag) (float64, error) {
 // rationals, the way ExifTool's GPS::ToDegrees does: the first three numbers
 // in the text are degrees, minutes and seconds ("41 51 12.06", "41,51.2N",
 // "41.8533"), the result is unsigned (the Ref tag gives the hemisphere), and
-// "inf" or "undef" mean no value. Values come from one bounded tag (at most
+// "inf" or "undef" mean no value. Unlike ExifTool, a "NaN" (any case) is no
+// value either: ExifTool skips it and reads "NaN,0,0.00" as 0, where
+// RECORD.md drops a NaN coordinate. Values come from one bounded tag (at most
 // tiffMaxValue bytes) and the scan is linear.
 func asciiDegrees(s string) (float64, bool) {
-	if hasWord(s, "inf") || hasWord(s, "undef") {
+	if hasWord(s, "inf") || hasWord(s, "undef") || hasWord(strings.ToLower(s), "nan") {
 		return 0, false
 	}
 	var nums [3]float64

@@ -420,7 +420,8 @@ func TestContainers(t *testing.T) {
 
 // TestEXIFASCIIGPS: GPS coordinates written as ASCII text instead of three
 // rationals (some phones do this) are read as ExifTool reads them (checked
-// with exiftool -n on the same bytes).
+// with exiftool -n on the same bytes), except that a NaN drops the position
+// as RECORD.md says (corpus malformed/gps_nan_exif.jpg).
 func TestEXIFASCIIGPS(t *testing.T) {
 	base := []ent{ascii(0x010F, "Make")}
 	tests := []struct {
@@ -448,6 +449,7 @@ func TestEXIFASCIIGPS(t *testing.T) {
 		{name: "altitude with a unit", lat: "10.5", latRef: "N", lon: "106.5", lonRef: "E", alt: ptr(ascii(6, "12 m")),
 			wantLat: 10.5, wantLon: 106.5, wantGPS: true, warn: "GPS altitude"},
 		{name: "undef", lat: "undef", latRef: "N", lon: "106.5", lonRef: "E", warn: "not a coordinate"},
+		{name: "NaN (ExifTool reads 0)", lat: "45,32,38.27", latRef: "N", lon: "NaN,0,0.00", lonRef: "W", warn: "not a coordinate"},
 		{name: "no number", lat: "N/A", latRef: "N", lon: "106.5", lonRef: "E", warn: "not a coordinate"},
 		{name: "out of range", lat: "91 0 0", latRef: "N", lon: "106.5", lonRef: "E", warn: "out of range"},
 		{name: "zeros", lat: "0 0 0", latRef: "N", lon: "0,0.0E", lonRef: "E", warn: "0,0"},
