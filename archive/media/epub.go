@@ -301,13 +301,9 @@ func parseOPF(pkg *epubPackage, b []byte, warns *[]string) {
 			case "subject":
 				pkg.subjects = appendItem(pkg.subjects, s)
 			case "language":
-				if pkg.language == "" {
-					pkg.language = strings.TrimSpace(s)
-				}
+				setFirst(&pkg.language, strings.TrimSpace(s))
 			case "rights":
-				if pkg.rights == "" {
-					pkg.rights = s
-				}
+				setFirst(&pkg.rights, s)
 			case "date":
 				if pkg.date == "" && !strings.EqualFold(cur.event, "modification") {
 					pkg.date = strings.TrimSpace(s)

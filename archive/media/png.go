@@ -180,17 +180,11 @@ func (c *container) pngText(field, lang, v string) {
 	case "Author":
 		n.creators = appendItem(n.creators, v)
 	case "Copyright":
-		if n.rights == "" {
-			n.rights = v
-		}
+		setFirst(&n.rights, v)
 	case "Creation Time":
-		if n.date == "" {
-			n.date = strings.TrimSpace(v)
-		}
+		setFirst(&n.date, strings.TrimSpace(v))
 	case "Software":
-		if n.software == "" {
-			n.software = v
-		}
+		setFirst(&n.software, v)
 	}
 }
 

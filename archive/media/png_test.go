@@ -5,6 +5,7 @@ import (
 	"compress/zlib"
 	"encoding/binary"
 	"hash/crc32"
+	"maps"
 	"strings"
 	"testing"
 )
@@ -115,19 +116,9 @@ func TestPNGText(t *testing.T) {
 			if info.Width != 2 || info.Height != 1 {
 				t.Errorf("size %dx%d", info.Width, info.Height)
 			}
-			eqMap := func(name string, got, want map[string]string) {
-				if len(got) != len(want) {
-					t.Errorf("%s %q, want %q", name, got, want)
-					return
-				}
-				for k, v := range want {
-					if got[k] != v {
-						t.Errorf("%s %q, want %q", name, got, want)
-					}
-				}
+			if !maps.Equal(info.Title, tt.title) || !maps.Equal(info.Description, tt.desc) {
+				t.Errorf("title %q description %q, want %q %q", info.Title, info.Description, tt.title, tt.desc)
 			}
-			eqMap("title", info.Title, tt.title)
-			eqMap("description", info.Description, tt.desc)
 			if info.Creator != tt.creator || info.Rights != tt.rights || info.Software != tt.software {
 				t.Errorf("creator %q rights %q software %q, want %q %q %q", info.Creator, info.Rights, info.Software, tt.creator, tt.rights, tt.software)
 			}

@@ -160,6 +160,14 @@ func setLangFirst(m langText, lang, v string) langText {
 	return setLang(m, lang, v, true)
 }
 
+// setFirst sets *dst to v unless it already holds a value: the first of
+// several values wins.
+func setFirst(dst *string, v string) {
+	if *dst == "" {
+		*dst = v
+	}
+}
+
 // appendItem appends v to a list of at most xmpMaxItems values.
 func appendItem(list []string, v string) []string {
 	if len(list) >= xmpMaxItems {
