@@ -40,7 +40,7 @@ loadtest:
 
 # Benchmarks print their figures (images/s, MB/s, ms per stage, peak RSS).
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 5x -timeout 30m ./thumbs ./archive/ingest
+	$(GO) test -run '^$$' -bench . -benchtime 5x -timeout 30m ./thumbs ./archive/ingest ./archive/curation
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./indexer
 
 # Runs every fuzz target for FUZZTIME each.

@@ -24,7 +24,10 @@ func exportColumns() []string {
 // ExportCSV writes every record, in id order, as a curator spreadsheet that
 // opens cleanly in Excel (UTF-8 with a BOM, CRLF line ends) and that
 // ImportMetadata reads back: exporting, importing unchanged and exporting
-// again gives the same bytes.
+// again gives the same bytes. Cells a spreadsheet would run as formulas
+// (starting with =, +, -, @, a tab or a carriage return) are written with a
+// leading apostrophe, and so are cells that start with one; ImportMetadata
+// removes it.
 func ExportCSV(s *archive.Store, w io.Writer) error {
 	if _, err := io.WriteString(w, "\ufeff"); err != nil {
 		return fmt.Errorf("archive: export csv: %w", err)
@@ -52,7 +55,7 @@ func ExportCSV(s *archive.Store, w io.Writer) error {
 func recordCSVRow(r *archive.Record, cols []string) []string {
 	row := make([]string, len(cols))
 	for i, c := range cols {
-		row[i] = recordCSVCell(r, c)
+		row[i] = guardCSVCell(recordCSVCell(r, c))
 	}
 	return row
 }

@@ -1,6 +1,7 @@
 package curation
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/csv"
 	"errors"
@@ -22,6 +23,21 @@ const MetadataFileName = "metadata.csv"
 
 // ErrMetadataCSV is wrapped by every error about a metadata.csv file.
 var ErrMetadataCSV = errors.New("curation: metadata.csv")
+
+// ErrCSVTooLarge is wrapped (with ErrMetadataCSV) by the error for a curator
+// CSV past its size or row limit: the whole file is refused.
+var ErrCSVTooLarge = errors.New("curation: CSV file too large")
+
+// Limits of the curator CSVs. A metadata.csv describes the files of one
+// folder tree and is held in memory while its files are ingested; an
+// import-metadata file may describe the whole archive and is applied row by
+// row. Both are read as a stream (one record at a time), never whole.
+const (
+	MaxMetadataCSVBytes = 16 << 20
+	MaxMetadataCSVRows  = 50000
+	MaxImportCSVBytes   = 256 << 20
+	MaxImportCSVRows    = 1000000
+)
 
 // csvColumns returns the columns a metadata.csv may have, in export order.
 // Title and description have one column per language of csvLanguages.
@@ -92,23 +108,23 @@ func (e *RowError) Unwrap() error { return ErrMetadataCSV }
 // is reported in its row's Err and the other rows still apply. name is used
 // in messages.
 func parseMetadataCSV(name string, r io.Reader, tax *archive.Taxonomy, loc *time.Location) ([]CSVRow, error) {
-	sh, err := openCSVSheet(name, r, csvColumns(), "file")
+	sh, err := openCSVSheet(name, r, csvColumns(), "file", MaxMetadataCSVBytes, MaxMetadataCSVRows)
 	if err != nil {
 		return nil, err
 	}
 	var rows []CSVRow
 	seen := map[string]int{}
 	for {
-		rowNum, get, rec, err := sh.next()
+		rowNum, cells, err := sh.next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			return rows, err
 		}
-		file := path.Clean(strings.ReplaceAll(get("file"), `\`, "/"))
+		file := path.Clean(strings.ReplaceAll(cells.get("file"), `\`, "/"))
 		if file == "." || file == "" {
-			if allBlank(rec) {
+			if cells.blank() {
 				continue
 			}
 			rows = append(rows, CSVRow{Row: rowNum, Err: &RowError{name, rowNum, "file", "empty file name"}})
@@ -119,7 +135,7 @@ func parseMetadataCSV(name string, r io.Reader, tax *archive.Taxonomy, loc *time
 			row.Err = &RowError{name, rowNum, "file", fmt.Sprintf("%q is already described in row %d", file, prev)}
 		} else {
 			seen[file] = rowNum
-			row.Meta, row.Err = parseCSVMeta(get, tax, loc)
+			row.Meta, row.Err = parseCSVMeta(cells, tax, loc)
 			var re *RowError
 			if errors.As(row.Err, &re) {
 				re.File, re.Row = name, rowNum
@@ -133,26 +149,32 @@ func parseMetadataCSV(name string, r io.Reader, tax *archive.Taxonomy, loc *time
 // csvSheet reads a curator CSV: UTF-8 with or without BOM, comma or
 // semicolon separated, with a header naming known columns.
 type csvSheet struct {
-	name string
-	cr   *csv.Reader
-	col  map[string]int
-	row  int
+	name     string
+	cr       *csv.Reader
+	col      map[string]int
+	row      int
+	maxRows  int
+	maxBytes int64
 }
 
 // openCSVSheet reads the header. Unknown or repeated columns, or a missing
-// key column, are an error naming them (wrapping ErrMetadataCSV).
-func openCSVSheet(name string, r io.Reader, columns []string, key string) (*csvSheet, error) {
-	data, err := io.ReadAll(io.LimitReader(r, 64<<20))
-	if err != nil {
-		return nil, fmt.Errorf("%w: read %s: %v", ErrMetadataCSV, name, err)
+// key column, are an error naming them (wrapping ErrMetadataCSV). The rest
+// is read as next asks for it, through a 64 KiB buffer; more than maxBytes
+// bytes or maxRows rows (after the header) is an error wrapping
+// ErrCSVTooLarge.
+func openCSVSheet(name string, r io.Reader, columns []string, key string, maxBytes int64, maxRows int) (*csvSheet, error) {
+	br := bufio.NewReaderSize(&sizeCap{r: r, max: maxBytes}, 64<<10)
+	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
+		br.Discard(3)
 	}
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	cr := csv.NewReader(bytes.NewReader(data))
-	cr.Comma = sniffSeparator(data)
+	head, _ := br.Peek(br.Size()) // the header line, to sniff the separator
+	cr := csv.NewReader(br)
+	cr.Comma = sniffSeparator(head)
 	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
 	header, err := cr.Read()
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: header: %v", ErrMetadataCSV, name, err)
+		return nil, sheetError(name, "header", err, maxBytes)
 	}
 	col := map[string]int{}
 	var unknown []string
@@ -174,43 +196,110 @@ func openCSVSheet(name string, r io.Reader, columns []string, key string) (*csvS
 	if _, ok := col[key]; !ok {
 		return nil, fmt.Errorf("%w: %s: no %q column", ErrMetadataCSV, name, key)
 	}
-	return &csvSheet{name: name, cr: cr, col: col, row: 1}, nil
+	return &csvSheet{name: name, cr: cr, col: col, row: 1, maxRows: maxRows, maxBytes: maxBytes}, nil
 }
 
-// next returns the next row: its number (the header is row 1), a getter of
-// its cells (NFC, trimmed; "" for a missing column) and the raw record. It
-// returns io.EOF at the end.
-func (s *csvSheet) next() (int, func(string) string, []string, error) {
+// sizeCap passes a reader's bytes through and fails with errPastSize once
+// more than max have come.
+type sizeCap struct {
+	r      io.Reader
+	n, max int64
+}
+
+// errPastSize is sizeCap's error; sheetError turns it into an ErrCSVTooLarge.
+var errPastSize = errors.New("past the size limit")
+
+func (c *sizeCap) Read(p []byte) (int, error) {
+	if c.n > c.max {
+		return 0, errPastSize
+	}
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if c.n > c.max {
+		return n, errPastSize
+	}
+	return n, err
+}
+
+// sheetError wraps an error reading a curator CSV (where: "header" or "").
+func sheetError(name, where string, err error, maxBytes int64) error {
+	if where != "" {
+		name += ": " + where
+	}
+	var pe *csv.ParseError
+	switch {
+	case errors.Is(err, errPastSize):
+		return fmt.Errorf("%w: %s: more than %d MiB, the most such a file may have (%w)", ErrMetadataCSV, name, maxBytes>>20, ErrCSVTooLarge)
+	case errors.As(err, &pe):
+		return fmt.Errorf("%w: %s line %d: %v", ErrMetadataCSV, name, pe.Line, pe.Err)
+	}
+	return fmt.Errorf("%w: %s: %v", ErrMetadataCSV, name, err)
+}
+
+// next returns the next row: its number (the header is row 1) and its
+// cells, valid until the following call. It returns io.EOF at the end.
+func (s *csvSheet) next() (int, csvCells, error) {
 	rec, err := s.cr.Read()
 	if err == io.EOF {
-		return 0, nil, nil, err
+		return 0, csvCells{}, err
 	}
 	if err != nil {
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			return 0, nil, nil, fmt.Errorf("%w: %s line %d: %v", ErrMetadataCSV, s.name, pe.Line, pe.Err)
-		}
-		return 0, nil, nil, fmt.Errorf("%w: %s: %v", ErrMetadataCSV, s.name, err)
+		return 0, csvCells{}, sheetError(s.name, "", err, s.maxBytes)
 	}
 	s.row++
-	get := func(c string) string {
-		i, ok := s.col[c]
-		if !ok || i >= len(rec) {
-			return ""
-		}
-		return cleanText(rec[i])
+	if s.row-1 > s.maxRows {
+		return 0, csvCells{}, fmt.Errorf("%w: %s: more than %d rows, the most such a file may have (%w)", ErrMetadataCSV, s.name, s.maxRows, ErrCSVTooLarge)
 	}
-	return s.row, get, rec, nil
+	return s.row, csvCells{rec: rec, col: s.col}, nil
 }
 
-func allBlank(rec []string) bool {
-	for _, f := range rec {
+// csvCells is one row of a curator CSV, read by column name.
+type csvCells struct {
+	rec []string
+	col map[string]int
+}
+
+// raw returns the cell as written, NFC and trimmed; "" for a missing column.
+func (c csvCells) raw(name string) string {
+	i, ok := c.col[name]
+	if !ok || i >= len(c.rec) {
+		return ""
+	}
+	return cleanText(c.rec[i])
+}
+
+// get returns the cell's value: raw without the apostrophe guardCSVCell
+// puts before a value a spreadsheet would run as a formula.
+func (c csvCells) get(name string) string { return unguardCSVCell(c.raw(name)) }
+
+// cleared reports whether the cell is clearValue as written; "'-" is the
+// text "-".
+func (c csvCells) cleared(name string) bool { return c.raw(name) == clearValue }
+
+// blank reports whether every cell of the row is white space.
+func (c csvCells) blank() bool {
+	for _, f := range c.rec {
 		if strings.TrimSpace(f) != "" {
 			return false
 		}
 	}
 	return true
 }
+
+// guardCSVCell neutralises a cell a spreadsheet would run as a formula (CSV
+// injection): one that starts with =, +, -, @, a tab or a carriage return
+// gets a leading apostrophe, as OWASP recommends. A cell that starts with an
+// apostrophe gets one too, so that unguardCSVCell, which removes one, gives
+// back every value unchanged.
+func guardCSVCell(s string) string {
+	if s != "" && strings.IndexByte("=+-@\t\r'", s[0]) >= 0 {
+		return "'" + s
+	}
+	return s
+}
+
+// unguardCSVCell removes the apostrophe guardCSVCell adds.
+func unguardCSVCell(s string) string { return strings.TrimPrefix(s, "'") }
 
 // sniffSeparator picks ';' when the header line has more semicolons than
 // commas, as Excel writes CSV in locales with a decimal comma.
@@ -247,8 +336,8 @@ func splitList(s string) []string {
 
 // parseCSVMeta reads one metadata.csv row for ingest: a cell is a value
 // (clearValue has no special meaning here), validated like every edit.
-func parseCSVMeta(get func(string) string, tax *archive.Taxonomy, loc *time.Location) (CuratorMeta, error) {
-	ed, err := parseCSVEdit(get, loc, false)
+func parseCSVMeta(cells csvCells, tax *archive.Taxonomy, loc *time.Location) (CuratorMeta, error) {
+	ed, err := parseCSVEdit(cells, loc, false)
 	if err == nil {
 		ed, err = ed.normalize(tax)
 	}
@@ -256,20 +345,21 @@ func parseCSVMeta(get func(string) string, tax *archive.Taxonomy, loc *time.Loca
 		return CuratorMeta{}, csvFieldError(err)
 	}
 	m := ed.curatorMeta()
-	m.Classification = get("classification") // for the state-secret gate only; never stored
+	m.Classification = cells.get("classification") // for the state-secret gate only; never stored
 	return m, nil
 }
 
 // parseCSVEdit turns one row's cells into an Edit: an empty cell leaves the
 // field alone; with clearing, clearValue clears it. Values are checked by
 // Edit.normalize, not here; only captured_at is parsed.
-func parseCSVEdit(get func(string) string, loc *time.Location, clearing bool) (Edit, error) {
+func parseCSVEdit(cells csvCells, loc *time.Location, clearing bool) (Edit, error) {
 	var ed Edit
+	get := cells.get
 	cell := func(col string) (string, bool) {
-		v := get(col)
-		if clearing && v == clearValue {
+		if clearing && cells.cleared(col) {
 			return "", true
 		}
+		v := get(col)
 		return v, v != ""
 	}
 	for _, lang := range csvLanguages() {
@@ -308,7 +398,7 @@ func parseCSVEdit(get func(string) string, loc *time.Location, clearing bool) (E
 		ed.Status = &st
 	}
 	if v := get("captured_at"); v != "" {
-		if clearing && v == clearValue {
+		if clearing && cells.cleared("captured_at") {
 			return ed, &RowError{Column: "captured_at", Msg: "a capture time cannot be cleared, only replaced"}
 		}
 		t, inferred, err := parseCuratorTime(v, loc)

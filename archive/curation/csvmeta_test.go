@@ -1,7 +1,11 @@
 package curation
 
 import (
+	"bufio"
 	"errors"
+	"fmt"
+	"io"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -49,6 +53,17 @@ func TestParseMetadataCSV(t *testing.T) {
 			rows: 1,
 			checkRow: func(t *testing.T, rows []CSVRow) {
 				if m := rows[0].Meta; m.Visibility != archive.Internal || m.Status != archive.Review || m.Title["vi"] != "Đền Kiếp Bạc" {
+					t.Errorf("meta = %+v", m)
+				}
+			},
+		},
+		{
+			name: "a leading apostrophe is removed",
+			in:   "file,title_vi,title_en,creator,keywords\na.jpg,'=1+1,''quoted,'-,'-a; b\n",
+			rows: 1,
+			checkRow: func(t *testing.T, rows []CSVRow) {
+				m := rows[0].Meta
+				if m.Title["vi"] != "=1+1" || m.Title["en"] != "'quoted" || m.Creator != "-" || strings.Join(m.Keywords, "|") != "-a|b" {
 					t.Errorf("meta = %+v", m)
 				}
 			},
@@ -111,4 +126,120 @@ func TestParseMetadataCSV(t *testing.T) {
 			}
 		})
 	}
+}
+
+// rowsCSV streams a metadata.csv of n rows (a file name and a Vietnamese
+// title each) without holding it in memory.
+func rowsCSV(n int) io.Reader {
+	pr, pw := io.Pipe()
+	go func() {
+		bw := bufio.NewWriter(pw)
+		bw.WriteString("file,title_vi\n")
+		for i := range n {
+			fmt.Fprintf(bw, "IMG_%07d.jpg,Chợ nổi Cái Răng\n", i)
+		}
+		bw.Flush()
+		pw.Close()
+	}()
+	return pr
+}
+
+// TestMetadataCSVLimits: a metadata.csv past its size or row limit is
+// refused whole with ErrCSVTooLarge, read as a stream up to the limit.
+func TestMetadataCSVLimits(t *testing.T) {
+	tax, err := archive.DefaultTaxonomy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		in   io.Reader
+		want string
+	}{
+		{"1,000,000 rows", rowsCSV(1000000), fmt.Sprintf("more than %d rows", MaxMetadataCSVRows)},
+		{"more bytes than the limit", io.MultiReader(strings.NewReader("file,title_vi\na.jpg,\""),
+			io.LimitReader(neverEnding('x'), MaxMetadataCSVBytes), strings.NewReader("\"\n")), "more than 16 MiB"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := parseMetadataCSV("dir/metadata.csv", tt.in, tax, time.UTC)
+			if !errors.Is(err, ErrCSVTooLarge) || !errors.Is(err, ErrMetadataCSV) || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want ErrCSVTooLarge saying %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestCSVSheetLimits: the limits hold exactly (at the limit is fine, one
+// past is not), for rows and bytes, header and BOM included. Records are
+// delivered before a size error shows (it is seen when the buffer fills):
+// the whole file is refused all the same.
+func TestCSVSheetLimits(t *testing.T) {
+	const in = "\ufefffile\na\nb\nc\n" // 3 + 13 bytes
+	tests := []struct {
+		name     string
+		maxBytes int64
+		maxRows  int
+		rows     int
+		tooLarge bool
+	}{
+		{"within both", int64(len(in)), 3, 3, false},
+		{"one row too many", int64(len(in)), 2, 2, true},
+		{"one byte too many", int64(len(in)) - 1, 3, 3, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sh, err := openCSVSheet("x.csv", strings.NewReader(in), []string{"file"}, "file", tt.maxBytes, tt.maxRows)
+			rows := 0
+			for err == nil {
+				var cells csvCells
+				if _, cells, err = sh.next(); err == nil {
+					if got := cells.get("file"); got != string(rune('a'+rows)) {
+						t.Errorf("row %d: %q", rows, got)
+					}
+					rows++
+				}
+			}
+			if rows != tt.rows || errors.Is(err, ErrCSVTooLarge) != tt.tooLarge || (!tt.tooLarge && err != io.EOF) {
+				t.Errorf("%d rows, err %v; want %d rows, too large %v", rows, err, tt.rows, tt.tooLarge)
+			}
+		})
+	}
+}
+
+// neverEnding is an endless stream of one byte.
+type neverEnding byte
+
+func (b neverEnding) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = byte(b)
+	}
+	return len(p), nil
+}
+
+// BenchmarkParseMetadataCSV parses a metadata.csv of MaxMetadataCSVRows
+// rows and reports rows/s and the heap the parsed rows keep (the stream
+// itself is read through a 64 KiB buffer).
+func BenchmarkParseMetadataCSV(b *testing.B) {
+	tax, err := archive.DefaultTaxonomy()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	var kept float64
+	for range b.N {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		rows, err := parseMetadataCSV("metadata.csv", rowsCSV(MaxMetadataCSVRows), tax, time.UTC)
+		if err != nil || len(rows) != MaxMetadataCSVRows {
+			b.Fatalf("%d rows, %v", len(rows), err)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		kept = float64(after.HeapAlloc-before.HeapAlloc) / (1 << 20)
+		runtime.KeepAlive(rows)
+	}
+	b.ReportMetric(float64(MaxMetadataCSVRows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(kept, "kept_MiB")
 }

@@ -38,14 +38,17 @@ type ImportReport struct {
 // (any subset of the columns; "id" required, a full id or a unique prefix)
 // and applies each valid row through Edit, via "csv": a row is applied
 // whole or not at all, and a bad row (reported with its row and column as
-// a *RowError) leaves the others applied. An empty cell leaves the field
-// unchanged; clearValue ("-") clears it (a title or description language,
+// a *RowError) leaves the others applied. A leading apostrophe is removed
+// from every cell (ExportCSV puts one before values a spreadsheet would run
+// as formulas, and before values that start with one). An empty cell leaves
+// the field unchanged; clearValue ("-") clears it (an escaped "'-" is the
+// text "-") (a title or description language,
 // keywords, categories, place, creator, credit, rights, licence, agency;
 // not visibility, status or captured_at). The "file" column is ignored.
 // The returned error is for what stops the whole import: a bad header, an
 // unreadable file, the store failing, ctx cancelled.
 func (c *Curator) ImportMetadata(ctx context.Context, name string, r io.Reader, opts ImportOptions) (*ImportReport, error) {
-	sh, err := openCSVSheet(name, r, exportColumns(), "id")
+	sh, err := openCSVSheet(name, r, exportColumns(), "id", MaxImportCSVBytes, MaxImportCSVRows)
 	if err != nil {
 		return nil, err
 	}
@@ -56,18 +59,18 @@ func (c *Curator) ImportMetadata(ctx context.Context, name string, r io.Reader, 
 		if err := ctx.Err(); err != nil {
 			return rep, err
 		}
-		rowNum, get, rec, err := sh.next()
+		rowNum, cells, err := sh.next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			return rep, err
 		}
-		if allBlank(rec) {
+		if cells.blank() {
 			continue
 		}
 		row := ImportRow{Row: rowNum, Changes: []archive.AuditEntry{}}
-		if err := c.importRow(ctx, get, &row, seen, opts.DryRun, by); err != nil {
+		if err := c.importRow(ctx, cells, &row, seen, opts.DryRun, by); err != nil {
 			var re *RowError
 			if !errors.As(err, &re) {
 				return rep, err
@@ -90,8 +93,8 @@ func (c *Curator) ImportMetadata(ctx context.Context, name string, r io.Reader, 
 
 // importRow applies (or previews) one row. A problem with the row is a
 // *RowError; any other error stops the import.
-func (c *Curator) importRow(ctx context.Context, get func(string) string, row *ImportRow, seen map[string]int, dryRun bool, by archive.Actor) error {
-	id, err := c.a.Store().Resolve(get("id"))
+func (c *Curator) importRow(ctx context.Context, cells csvCells, row *ImportRow, seen map[string]int, dryRun bool, by archive.Actor) error {
+	id, err := c.a.Store().Resolve(cells.get("id"))
 	if err != nil {
 		if errors.Is(err, archive.ErrNotFound) || errors.Is(err, archive.ErrAmbiguous) || errors.Is(err, archive.ErrBadID) {
 			return &RowError{Column: "id", Msg: err.Error()}
@@ -103,7 +106,7 @@ func (c *Curator) importRow(ctx context.Context, get func(string) string, row *I
 		return &RowError{Column: "id", Msg: fmt.Sprintf("record %s is already edited in row %d", id[:12], prev)}
 	}
 	seen[id] = row.Row
-	ed, err := parseCSVEdit(get, c.a.Location(), true)
+	ed, err := parseCSVEdit(cells, c.a.Location(), true)
 	if err != nil {
 		return err
 	}

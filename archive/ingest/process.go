@@ -63,7 +63,7 @@ func (r *run) process(ctx context.Context, j job) (out outcome) {
 	if n == 0 {
 		return fail(StatusRejected, errors.New("empty file"))
 	}
-	if _, _, err := media.Sniff(head[:n]); err != nil {
+	if _, _, err := media.SniffFile(src, j.size); err != nil {
 		return fail(StatusRejected, err)
 	}
 	if _, err := src.Seek(0, io.SeekStart); err != nil {

@@ -46,6 +46,72 @@ func TestVideoMvhdDate(t *testing.T) {
 	}
 }
 
+// TestVideoEpochDates: a date at the QuickTime or Unix epoch (an unset clock)
+// is absent, from mvhd, Apple's CreationDate, XMP or ffprobe alike; a real
+// date from another source then stands.
+func TestVideoEpochDates(t *testing.T) {
+	const (
+		created2024 = 3797366400 // sampleMP4's mvhd time
+		unixEpoch   = 2082844800 // 1970-01-01T00:00:00Z in seconds since 1904
+		appleKey    = "com.apple.quicktime.creationdate"
+		appleDate   = "2024-05-01T06:30:00+0700"
+	)
+	mp4 := func(created uint32, apple string, xmp bool) []byte {
+		b := bytes.ReplaceAll(sampleMP4(), u32(created2024), u32(created))
+		if apple == "" {
+			b = bytes.Replace(b, []byte(appleKey), []byte(strings.Repeat("x", len(appleKey))), 1)
+		} else {
+			b = bytes.Replace(b, []byte(appleDate), []byte(apple), 1)
+		}
+		if !xmp {
+			b = bytes.Replace(b, []byte("XMP_"), []byte("XXX_"), 1)
+		}
+		return b
+	}
+	probe := func(date string) []byte {
+		return []byte(`{"streams":[{"codec_type":"video","width":2,"height":2}],"format":{"tags":{"creation_time":"` + date + `"}}}`)
+	}
+	tests := []struct {
+		name   string
+		mp4    []byte // or
+		probe  []byte
+		want   string // RFC 3339 in UTC, "" for absent
+		source string
+	}{
+		{name: "mvhd at 1904", mp4: mp4(0, "", false)},
+		{name: "mvhd at 1970", mp4: mp4(unixEpoch, "", false)},
+		{name: "mvhd hours after 1970", mp4: mp4(unixEpoch+5*3600, "", false)},
+		{name: "mvhd two days after 1970 is a date", mp4: mp4(unixEpoch+2*86400, "", false), want: "1970-01-03T00:00:00Z", source: "quicktime"},
+		{name: "Apple date at 1970 local time, mvhd stands", mp4: mp4(created2024, "1970-01-01T07:00:00+0700", false), want: "2024-05-01T00:00:00Z", source: "quicktime"},
+		{name: "Apple date and mvhd at 1904", mp4: mp4(0, "1904-01-01T00:00:00+0000", false)},
+		{name: "epoch mvhd, XMP date stands", mp4: mp4(unixEpoch, "", true), want: "2024-04-30T23:30:00Z", source: "xmp"},
+		{name: "ffprobe at 1970", probe: probe("1970-01-01T00:00:00.000000Z")},
+		{name: "ffprobe at 1904", probe: probe("1904-01-01T00:00:00Z")},
+		{name: "ffprobe date", probe: probe("2024-02-10T01:02:03Z"), want: "2024-02-10T01:02:03Z", source: "container"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var info *Info
+			var err error
+			if tt.mp4 != nil {
+				info, err = Extract(bytes.NewReader(tt.mp4), int64(len(tt.mp4)), Options{})
+			} else {
+				info, err = FromFFprobe("video/x-matroska", tt.probe, Options{})
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := ""
+			if info.CapturedAt != nil {
+				got = info.CapturedAt.UTC().Format(time.RFC3339)
+			}
+			if got != tt.want || info.CapturedAtSource != tt.source || info.Provenance["captured_at"] != tt.source {
+				t.Errorf("captured %q from %q (provenance %q), want %q from %q", got, info.CapturedAtSource, info.Provenance["captured_at"], tt.want, tt.source)
+			}
+		})
+	}
+}
+
 func TestVideoHostile(t *testing.T) {
 	good := sampleMP4()
 	moovAt := bytes.Index(good, []byte("moov")) - 4
@@ -227,6 +293,50 @@ func TestExtractEPUB(t *testing.T) {
 	info, err = Extract(bytes.NewReader(bomb), int64(len(bomb)), Options{})
 	if err != nil || len(info.Warnings) == 0 || !strings.Contains(info.Warnings[0], "too large") {
 		t.Errorf("bomb: %+v %v", info, err)
+	}
+}
+
+// TestEPUBLayouts: an EPUB is recognised by META-INF/container.xml naming a
+// package document, whether its mimetype entry is first and stored (the
+// rule), compressed, elsewhere or missing; other zips stay unsupported.
+func TestEPUBLayouts(t *testing.T) {
+	container := zipFile{name: "META-INF/container.xml", body: epubContainer}
+	opf := zipFile{name: "OEBPS/content.opf", body: sampleOPF, deflate: true}
+	mimetype := zipFile{name: "mimetype", body: mimeEPUB}
+	compressed := zipFile{name: "mimetype", body: mimeEPUB, deflate: true}
+	tests := []struct {
+		name string
+		zip  []byte
+		epub bool
+	}{
+		{"mimetype first and stored", zipOf(mimetype, container, opf), true},
+		{"mimetype first and compressed", zipOf(compressed, container, opf), true},
+		{"mimetype last", zipOf(container, opf, mimetype), true},
+		{"no mimetype", zipOf(opf, container), true},
+		{"mimetype with padding", zipOf(container, opf, zipFile{name: "mimetype", body: mimeEPUB + "\n"}), true},
+		{"another mimetype", zipOf(zipFile{name: "mimetype", body: "application/vnd.oasis.opendocument.text", deflate: true}, container, opf), false},
+		{"plain zip", zipOf(zipFile{name: "a.txt", body: "hello"}, opf), false},
+		{"package document missing", zipOf(compressed, container), false},
+		{"container names no package", zipOf(compressed, zipFile{name: "META-INF/container.xml", body: "<container/>"}, opf), false},
+		{"broken zip", append([]byte("PK\x03\x04"), make([]byte, 60)...), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mime, kind, err := SniffFile(bytes.NewReader(tt.zip), int64(len(tt.zip)))
+			info, xerr := Extract(bytes.NewReader(tt.zip), int64(len(tt.zip)), Options{})
+			if !tt.epub {
+				if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "application/zip") || !errors.Is(xerr, ErrUnsupported) {
+					t.Errorf("SniffFile: %q %v; Extract: %v; want unsupported zip", mime, err, xerr)
+				}
+				return
+			}
+			if err != nil || mime != mimeEPUB || kind != KindPublication {
+				t.Fatalf("SniffFile: %q %q %v", mime, kind, err)
+			}
+			if xerr != nil || info.MIME != mimeEPUB || info.Title[XDefault] == "" {
+				t.Errorf("Extract: %+v %v", info, xerr)
+			}
+		})
 	}
 }
 

@@ -111,11 +111,35 @@ const sampleOPF = `<?xml version="1.0" encoding="UTF-8"?>
  </manifest>
 </package>`
 
+const epubContainer = `<?xml version="1.0"?><container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles><rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/></rootfiles></container>`
+
+// zipFile is one entry for zipOf.
+type zipFile struct {
+	name, body string
+	deflate    bool
+}
+
+// zipOf builds a zip of the entries in order, each stored or deflated.
+func zipOf(entries ...zipFile) []byte {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, e := range entries {
+		h := &zip.FileHeader{Name: e.name, Method: zip.Store}
+		if e.deflate {
+			h.Method = zip.Deflate
+		}
+		w, _ := zw.CreateHeader(h)
+		w.Write([]byte(e.body))
+	}
+	zw.Close()
+	return buf.Bytes()
+}
+
 // sampleEPUB is a minimal EPUB 3 built with archive/zip: the stored
 // mimetype first, container.xml, the package document and a GIF cover.
 func sampleEPUB() []byte {
 	return epubZip(map[string]string{
-		"META-INF/container.xml": `<?xml version="1.0"?><container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles><rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/></rootfiles></container>`,
+		"META-INF/container.xml": epubContainer,
 		"OEBPS/content.opf":      sampleOPF,
 		"OEBPS/images/cover.gif": string(sampleGIF()),
 		"OEBPS/images/a b.gif":   "GIF89a",

@@ -212,6 +212,7 @@ func seedFiles() map[string][]byte {
 		"gen_sample.mp4":  sampleMP4(),
 		"gen_sample.heic": sampleHEIF(),
 		"gen_sample.epub": sampleEPUB(),
+		"gen_text.png":    samplePNGText(),
 	}
 }
 

@@ -21,13 +21,17 @@ type when struct {
 // parseDate is the one date parser of the package. It reads the EXIF form
 // "2006:01:02 15:04:05", ISO 8601 / XMP forms ("2006-01-02T15:04:05.9+07:00",
 // "2006-01-02", "2006-01", offsets like "+1:00"), and IPTC's "20060102" with
-// "150405+0700" appended after a space. Without an offset the wall clock is
-// read in loc; a date alone is midnight in loc. Blank or zero dates return
-// errAbsent.
+// "150405+0700" appended after a space, and the RFC 1123 form the PNG
+// specification recommends for Creation Time ("Sat, 01 Jun 2024 06:30:00
+// +0700"). Without an offset the wall clock is read in loc; a date alone is
+// midnight in loc. Blank or zero dates return errAbsent.
 func parseDate(s string, loc *time.Location) (when, error) {
 	s = strings.TrimSpace(strings.TrimRight(s, "\x00"))
 	if strings.Trim(s, "0:-. T+Z") == "" {
 		return when{}, errAbsent
+	}
+	if t, ok := parseRFC1123(s); ok {
+		return when{t: t}, nil
 	}
 	p := dateScanner{s: s}
 	year, ok := p.digits(4)
@@ -102,6 +106,24 @@ func parseDate(s string, loc *time.Location) (when, error) {
 		return when{}, fmt.Errorf("date %q: no such day", s)
 	}
 	return w, nil
+}
+
+// parseRFC1123 reads an RFC 1123 / RFC 822 date-time with four-digit year,
+// optional weekday and seconds, and a numeric zone or GMT/UT/UTC.
+func parseRFC1123(s string) (time.Time, bool) {
+	s, _ = strings.CutPrefix(s[strings.IndexByte(s, ',')+1:], " ") // the weekday
+	for _, gmt := range []string{" GMT", " UTC", " UT"} {
+		if rest, ok := strings.CutSuffix(s, gmt); ok {
+			s = rest + " +0000"
+			break
+		}
+	}
+	for _, layout := range []string{"2 Jan 2006 15:04:05 -0700", "2 Jan 2006 15:04 -0700"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
 }
 
 // parseOffset reads an EXIF OffsetTime* value ("+07:00").

@@ -151,24 +151,44 @@ func openEPUB(r io.ReaderAt, size int64) (zr *zip.Reader, err error) {
 	return zr, nil
 }
 
+// isEPUB reports whether a zip is an EPUB by its contents rather than its
+// first bytes: META-INF/container.xml names a package document the zip
+// holds, and a "mimetype" entry, if there is one, says application/epub+zip.
+func isEPUB(r io.ReaderAt, size int64) bool {
+	zr, err := openEPUB(r, size)
+	if err != nil {
+		return false
+	}
+	if zipEntry(zr, "mimetype") != nil {
+		b, err := readZipEntry(zr, "mimetype", 1<<10)
+		if err != nil || strings.TrimSpace(string(b)) != mimeEPUB {
+			return false
+		}
+	}
+	opf, _ := packagePath(zr)
+	return opf != "" && zipEntry(zr, opf) != nil
+}
+
+// zipEntry finds an entry by its exact name, else case-insensitively; nil
+// when there is none.
+func zipEntry(zr *zip.Reader, name string) *zip.File {
+	for _, z := range zr.File {
+		if z.Name == name {
+			return z
+		}
+	}
+	for _, z := range zr.File {
+		if strings.EqualFold(z.Name, name) {
+			return z
+		}
+	}
+	return nil
+}
+
 // readZipEntry reads one entry (exact name, else case-insensitive), at most
 // limit bytes whatever its header says.
 func readZipEntry(zr *zip.Reader, name string, limit int64) ([]byte, error) {
-	var f *zip.File
-	for _, z := range zr.File {
-		if z.Name == name {
-			f = z
-			break
-		}
-	}
-	if f == nil {
-		for _, z := range zr.File {
-			if strings.EqualFold(z.Name, name) {
-				f = z
-				break
-			}
-		}
-	}
+	f := zipEntry(zr, name)
 	if f == nil {
 		return nil, fmt.Errorf("no entry %q", name)
 	}
@@ -194,9 +214,25 @@ func readZipEntry(zr *zip.Reader, name string, limit int64) ([]byte, error) {
 // and reads its metadata and manifest. Problems are warnings; a nil package
 // means none could be read.
 func readEPUBPackage(zr *zip.Reader) (*epubPackage, []string) {
+	opfPath, warns := packagePath(zr)
+	if opfPath == "" {
+		return nil, warns
+	}
+	opf, err := readZipEntry(zr, opfPath, epubMaxOPF)
+	if err != nil {
+		return nil, append(warns, "epub: "+err.Error())
+	}
+	pkg := &epubPackage{opfPath: opfPath}
+	parseOPF(pkg, opf, &warns)
+	return pkg, warns
+}
+
+// packagePath returns the package document's path that
+// META-INF/container.xml names, or "" with warnings saying why not.
+func packagePath(zr *zip.Reader) (string, []string) {
 	c, err := readZipEntry(zr, "META-INF/container.xml", epubMaxContainer)
 	if err != nil {
-		return nil, []string{"epub: " + err.Error()}
+		return "", []string{"epub: " + err.Error()}
 	}
 	opfPath := ""
 	var warns []string
@@ -210,15 +246,9 @@ func readEPUBPackage(zr *zip.Reader) (*epubPackage, []string) {
 		}
 	}, nil)
 	if opfPath == "" {
-		return nil, append(warns, "epub: container.xml names no package document")
+		return "", append(warns, "epub: container.xml names no package document")
 	}
-	opf, err := readZipEntry(zr, opfPath, epubMaxOPF)
-	if err != nil {
-		return nil, append(warns, "epub: "+err.Error())
-	}
-	pkg := &epubPackage{opfPath: opfPath}
-	parseOPF(pkg, opf, &warns)
-	return pkg, warns
+	return opfPath, warns
 }
 
 // parseOPF reads the package document's metadata (Dublin Core elements and
@@ -271,13 +301,9 @@ func parseOPF(pkg *epubPackage, b []byte, warns *[]string) {
 			case "subject":
 				pkg.subjects = appendItem(pkg.subjects, s)
 			case "language":
-				if pkg.language == "" {
-					pkg.language = strings.TrimSpace(s)
-				}
+				setFirst(&pkg.language, strings.TrimSpace(s))
 			case "rights":
-				if pkg.rights == "" {
-					pkg.rights = s
-				}
+				setFirst(&pkg.rights, s)
 			case "date":
 				if pkg.date == "" && !strings.EqualFold(cur.event, "modification") {
 					pkg.date = strings.TrimSpace(s)

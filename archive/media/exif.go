@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/rwcarlsen/goexif/exif"
 	"github.com/rwcarlsen/goexif/tiff"
@@ -17,6 +18,7 @@ type exifClaims struct {
 	present                        bool
 	make, model, lens              string
 	description, artist, copyright string
+	software                       string
 	dateOriginal, dateDigitized    string
 	offOriginal, offDigitized      string
 	orientation                    int
@@ -61,6 +63,7 @@ func decodeEXIFTags(doc *tiffDoc) (c exifClaims, warns []string) {
 	}
 	c.make, c.model, c.lens = str(exif.Make), str(exif.Model), str(exif.LensModel)
 	c.description, c.artist, c.copyright = str(exif.ImageDescription), str(exif.Artist), str(exif.Copyright)
+	c.software = str(exif.Software)
 	c.dateOriginal, c.dateDigitized = str(exif.DateTimeOriginal), str(exif.DateTimeDigitized)
 	// goexif (2019) predates the OffsetTime tags; the walker has them.
 	c.offOriginal = doc.exif.find(tagOffsetTimeOrig).ascii()
@@ -152,16 +155,10 @@ func gpsOf(x *exif.Exif) (*GPS, []string) {
 	}
 	var warns []string
 	coord := func(t *tiff.Tag, name string, refName exif.FieldName, neg string, limit float64) (float64, bool) {
-		v := 0.0
-		scale := 1.0
-		for i := 0; i < 3 && i < int(t.Count); i++ {
-			f, err := ratAt(t, i)
-			if err != nil {
-				warns = append(warns, fmt.Sprintf("exif: GPS %s: %v, ignored", name, err))
-				return 0, false
-			}
-			v += f / scale
-			scale *= 60
+		v, err := degrees(t)
+		if err != nil {
+			warns = append(warns, fmt.Sprintf("exif: GPS %s: %v, ignored", name, err))
+			return 0, false
 		}
 		if ref := exifString(x, refName); ref != "" && (ref[0] == neg[0] || ref[0] == neg[0]+32) {
 			v = -v
@@ -182,7 +179,7 @@ func gpsOf(x *exif.Exif) (*GPS, []string) {
 	}
 	g := &GPS{Lat: lat, Lon: lon}
 	if t, err := x.Get(exif.GPSAltitude); err == nil {
-		if alt, err := ratAt(t, 0); err == nil && !math.IsInf(alt, 0) && math.Abs(alt) < 1e6 {
+		if alt, err := altitude(t); err == nil && !math.IsInf(alt, 0) && math.Abs(alt) < 1e6 {
 			if rt, err := x.Get(exif.GPSAltitudeRef); err == nil && rt.Count >= 1 {
 				if r, err := rt.Int(0); err == nil && r == 1 {
 					alt = -alt
@@ -194,6 +191,120 @@ func gpsOf(x *exif.Exif) (*GPS, []string) {
 		}
 	}
 	return g, warns
+}
+
+// degrees reads a GPSLatitude or GPSLongitude value: degrees, minutes and
+// seconds as rationals, or the same written as ASCII (some phones do).
+func degrees(t *tiff.Tag) (float64, error) {
+	if t.Format() == tiff.StringVal {
+		s, _ := t.StringVal()
+		if v, ok := asciiDegrees(s); ok {
+			return v, nil
+		}
+		return 0, fmt.Errorf("%q is not a coordinate", s)
+	}
+	v, scale := 0.0, 1.0
+	for i := 0; i < 3 && i < int(t.Count); i++ {
+		f, err := ratAt(t, i)
+		if err != nil {
+			return 0, err
+		}
+		v += f / scale
+		scale *= 60
+	}
+	return v, nil
+}
+
+// altitude reads GPSAltitude: a rational, or a decimal number written as
+// ASCII (ExifTool takes the number when it is a plain float).
+func altitude(t *tiff.Tag) (float64, error) {
+	if t.Format() != tiff.StringVal {
+		return ratAt(t, 0)
+	}
+	s, _ := t.StringVal()
+	num := strings.TrimSpace(s)
+	if num == "" || numberEnd(num, 0) != len(num) {
+		return 0, fmt.Errorf("%q is not a number", s)
+	}
+	return strconv.ParseFloat(num, 64)
+}
+
+// asciiDegrees reads a GPS coordinate written as ASCII instead of three
+// rationals, the way ExifTool's GPS::ToDegrees does: the first three numbers
+// in the text are degrees, minutes and seconds ("41 51 12.06", "41,51.2N",
+// "41.8533"), the result is unsigned (the Ref tag gives the hemisphere), and
+// "inf" or "undef" mean no value. Unlike ExifTool, a "NaN" (any case) is no
+// value either: ExifTool skips it and reads "NaN,0,0.00" as 0, where
+// RECORD.md drops a NaN coordinate. Values come from one bounded tag (at most
+// tiffMaxValue bytes) and the scan is linear.
+func asciiDegrees(s string) (float64, bool) {
+	if hasWord(s, "inf") || hasWord(s, "undef") || hasWord(strings.ToLower(s), "nan") {
+		return 0, false
+	}
+	var nums [3]float64
+	n := 0
+	for i := 0; i < len(s) && n < 3; {
+		j := numberEnd(s, i)
+		if j == i {
+			i++
+			continue
+		}
+		v, err := strconv.ParseFloat(s[i:j], 64)
+		if err != nil {
+			return 0, false
+		}
+		nums[n] = v
+		n++
+		i = j
+	}
+	if n == 0 {
+		return 0, false
+	}
+	return math.Abs(nums[0] + (nums[1]+nums[2]/60)/60), true
+}
+
+// numberEnd returns the end of the number that starts at s[i] as ExifTool's
+// pattern [+-]?(?=\d|\.\d)\d*(\.\d*)?([Ee][+-]\d+)? matches it, or i when
+// none starts there.
+func numberEnd(s string, i int) int {
+	digit := func(k int) bool { return k < len(s) && s[k] >= '0' && s[k] <= '9' }
+	digits := func(k int) int {
+		for digit(k) {
+			k++
+		}
+		return k
+	}
+	j := i
+	if j < len(s) && (s[j] == '+' || s[j] == '-') {
+		j++
+	}
+	if !digit(j) && !(j < len(s) && s[j] == '.' && digit(j+1)) {
+		return i
+	}
+	j = digits(j)
+	if j < len(s) && s[j] == '.' {
+		j = digits(j + 1)
+	}
+	if j+1 < len(s) && (s[j] == 'e' || s[j] == 'E') && (s[j+1] == '+' || s[j+1] == '-') && digit(j+2) {
+		j = digits(j + 2)
+	}
+	return j
+}
+
+// hasWord reports whether s holds w as a whole word (Perl's \bw\b).
+func hasWord(s, w string) bool {
+	word := func(c byte) bool { return c == '_' || c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'z' }
+	for i := 0; ; {
+		k := strings.Index(s[i:], w)
+		if k < 0 {
+			return false
+		}
+		k += i
+		if (k == 0 || !word(s[k-1])) && (k+len(w) == len(s) || !word(s[k+len(w)])) {
+			return true
+		}
+		i = k + 1
+	}
 }
 
 func exifString(x *exif.Exif, name exif.FieldName) string {

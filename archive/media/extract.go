@@ -2,13 +2,12 @@ package media
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"time"
 )
 
-// sniffLen is how many leading bytes Extract hands to Sniff.
+// sniffLen is how many leading bytes SniffFile hands to Sniff.
 const sniffLen = 4096
 
 // Extract sniffs the bytes in r (size bytes long) and reads what the archive
@@ -18,14 +17,7 @@ const sniffLen = 4096
 // the archive does not take wraps ErrUnsupported. Damaged metadata is not an
 // error: it is dropped with a note in Info.Warnings.
 func Extract(r io.ReaderAt, size int64, opts Options) (*Info, error) {
-	if size < 0 {
-		return nil, errors.New("media: negative size")
-	}
-	head := make([]byte, min(size, sniffLen))
-	if n, err := r.ReadAt(head, 0); n < len(head) {
-		return nil, fmt.Errorf("media: reading the first bytes: %w", err)
-	}
-	mime, kind, err := Sniff(head)
+	mime, kind, err := SniffFile(r, size)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +85,11 @@ func Extract(r io.ReaderAt, size int64, opts Options) (*Info, error) {
 		cl.iptc = ic
 	}
 	cl.addXMP(info, c.xmp, opts.Sidecar)
-	cl.reconcile(info, loc)
+	if c.native != nil {
+		applyNative(info, &cl, c.native, loc)
+	} else {
+		cl.reconcile(info, loc)
+	}
 	return info, nil
 }
 

@@ -49,7 +49,7 @@ func FromFFprobe(mime string, report []byte, opts Options) (*Info, error) {
 	if loc == nil {
 		loc = time.FixedZone("ICT", 7*3600)
 	}
-	v := &video{native: native{src: "container", dateName: "creation_time"}}
+	v := &video{native: native{src: "container", dateName: "creation_time", epochAbsent: true}}
 	v.durationS = seconds(rep.Format.Duration)
 	for _, st := range rep.Streams {
 		if st.CodecType != "video" || v.width != 0 {

@@ -3,6 +3,7 @@ package media
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -31,7 +32,8 @@ func FuzzSniff(f *testing.F) {
 }
 
 func FuzzTIFF(f *testing.F) {
-	seed(f, sampleTIFF(), tiffLE([]ent{ascii(0x010F, "M")}, nil, nil, 8))
+	seed(f, sampleTIFF(), tiffLE([]ent{ascii(0x010F, "M")}, nil, nil, 8),
+		tiffLE([]ent{ascii(0x010F, "M")}, nil, []ent{ascii(1, "S"), ascii(2, "41 51 12.06"), ascii(4, "-.5e+1 undef"), ascii(6, "12.5")}, 0))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		doc, _, _, err := readEXIF(bytes.NewReader(b), int64(len(b)), "exif")
 		if err != nil {
@@ -92,7 +94,7 @@ func FuzzJPEG(f *testing.F) {
 }
 
 func FuzzPNG(f *testing.F) {
-	seed(f)
+	seed(f, samplePNGText(), pngFile(zTXt("Title", strings.Repeat("a", xmpMaxText+1)), iTXt("Description", "vi", "x", true)))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		fuzzWalker(t, b, func(r *bytes.Reader, n int64) (*container, error) { return walkPNG(r, n) })
 	})
@@ -175,7 +177,8 @@ func FuzzHEIF(f *testing.F) {
 }
 
 func FuzzEPUB(f *testing.F) {
-	seed(f, sampleEPUB())
+	seed(f, sampleEPUB(), zipOf(zipFile{name: "META-INF/container.xml", body: epubContainer},
+		zipFile{name: "OEBPS/content.opf", body: sampleOPF, deflate: true}, zipFile{name: "mimetype", body: mimeEPUB, deflate: true}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		extractContract(t, b)
 		data, _, err := EPUBCover(bytes.NewReader(b), int64(len(b)))
@@ -189,10 +192,14 @@ func FuzzEPUB(f *testing.F) {
 // is slow on large hostile inputs, and the size bound is Extract's, not
 // pdfcpu's.
 func FuzzPDF(f *testing.F) {
-	seed(f, []byte("%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF"))
+	seed(f, []byte("%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF"),
+		genPDF(10, "none"), genPDF(10, "broken"), genPDF(10, "table"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if len(b) > 64<<10 {
 			return
+		}
+		if s, err := scanPDF(bytes.NewReader(b), int64(len(b)), 5); err != nil || s.objects > 6 {
+			t.Fatalf("scanPDF: %+v %v", s, err)
 		}
 		done := make(chan struct{})
 		go func() {

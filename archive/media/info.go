@@ -13,7 +13,9 @@
 //     sniffed and marked NeedsProbe (the caller reads them with ffprobe,
 //     FromFFprobe);
 //   - publications: application/pdf (pdfcpu: Info dictionary, XMP, page
-//     count) and application/epub+zip (the OPF package document).
+//     count) and application/epub+zip (the OPF package document; a zip
+//     whose mimetype entry is compressed, misplaced or missing is one when
+//     META-INF/container.xml names its package document: SniffFile).
 //
 // Files are hostile. Every parser here bounds what it reads, never follows an
 // offset outside the bytes it was given, never loops on a cycle and turns a
@@ -136,7 +138,7 @@ type Info struct {
 	Language string
 
 	CapturedAt       *time.Time
-	CapturedAtSource string // exif | xmp | iptc | quicktime | pdf | epub
+	CapturedAtSource string // exif | xmp | iptc | png | quicktime | pdf | epub
 	TZInferred       bool   // the file gave a wall-clock time without an offset
 
 	Camera   Camera
@@ -149,6 +151,10 @@ type Info struct {
 	Creator     string
 	Credit      string
 	Rights      string
+	// Software is the program that wrote the file: an XMP sidecar's
+	// xmp:CreatorTool, EXIF Software, embedded xmp:CreatorTool, PNG
+	// Software. It has no provenance entry.
+	Software string
 
 	// Classification holds classification-like text found in the file
 	// (IPTC Special Instructions, XMP photoshop:Instructions), for the

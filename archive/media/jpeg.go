@@ -25,6 +25,7 @@ type container struct {
 	xmp           [][]byte // XMP packets, main packet first
 	irb           []byte   // Photoshop image resources (after "Photoshop 3.0\0")
 	iim           []byte   // a bare IPTC IIM block (PNG raw profiles)
+	native        *native  // what PNG text chunks say (Title, Author, …), or nil
 	warnings      []string
 	budget        int64 // metadata bytes that may still be read
 }

@@ -112,6 +112,10 @@ func TestParseDate(t *testing.T) {
 		{"2023:02:30 10:00:00", "err", false},
 		{"yesterday", "err", false},
 		{"2011:01:13 14:33:39 junk", "err", false},
+		{"Sat, 01 Jun 2024 06:30:00 +0700", "2024-06-01T06:30:00+07:00", false},
+		{"1 Jun 2024 06:30 GMT", "2024-06-01T06:30:00Z", false},
+		{"Sat, 01 jun 2024 06:30:00 -0230", "2024-06-01T06:30:00-02:30", false},
+		{"Sat, 01 Jun 2024 06:30:00", "err", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -439,3 +443,70 @@ func TestContainers(t *testing.T) {
 		t.Errorf("pdf: %+v %v", info, err)
 	}
 }
+
+// TestEXIFASCIIGPS: GPS coordinates written as ASCII text instead of three
+// rationals (some phones do this) are read as ExifTool reads them (checked
+// with exiftool -n on the same bytes), except that a NaN drops the position
+// as RECORD.md says (corpus malformed/gps_nan_exif.jpg).
+func TestEXIFASCIIGPS(t *testing.T) {
+	base := []ent{ascii(0x010F, "Make")}
+	tests := []struct {
+		name             string
+		lat, latRef      string
+		lon, lonRef      string
+		alt              *ent
+		wantLat, wantLon float64
+		wantAlt          float64 // NaN: no altitude
+		wantGPS          bool
+		warn             string
+	}{
+		{name: "degrees minutes seconds", lat: "41 51 12.06", latRef: "N", lon: "12 29 19.68", lonRef: "E",
+			wantLat: 41 + 51.0/60 + 12.06/3600, wantLon: 12 + 29.0/60 + 19.68/3600, wantGPS: true},
+		{name: "degrees and decimal minutes with a letter", lat: "41,51.2N", latRef: "S", lon: "12,30.0E", lonRef: "W",
+			wantLat: -(41 + 51.2/60), wantLon: -12.5, wantGPS: true},
+		{name: "signed decimal degrees", lat: "-10.25", latRef: "N", lon: "-106.5", lonRef: "W",
+			wantLat: 10.25, wantLon: -106.5, wantGPS: true},
+		{name: "units around the numbers", lat: `21deg 7' 30.00"`, latRef: "N", lon: "106 deg 22' 48\"", lonRef: "E",
+			wantLat: 21.125, wantLon: 106.38, wantGPS: true},
+		{name: "exponent and leading point", lat: ".5e+1", latRef: "N", lon: "1.5e+2", lonRef: "E",
+			wantLat: 5, wantLon: 150, wantGPS: true},
+		{name: "ASCII altitude", lat: "10.5", latRef: "N", lon: "106.5", lonRef: "E", alt: ptr(ascii(6, "12.5")),
+			wantLat: 10.5, wantLon: 106.5, wantAlt: 12.5, wantGPS: true},
+		{name: "altitude with a unit", lat: "10.5", latRef: "N", lon: "106.5", lonRef: "E", alt: ptr(ascii(6, "12 m")),
+			wantLat: 10.5, wantLon: 106.5, wantGPS: true, warn: "GPS altitude"},
+		{name: "undef", lat: "undef", latRef: "N", lon: "106.5", lonRef: "E", warn: "not a coordinate"},
+		{name: "NaN (ExifTool reads 0)", lat: "45,32,38.27", latRef: "N", lon: "NaN,0,0.00", lonRef: "W", warn: "not a coordinate"},
+		{name: "no number", lat: "N/A", latRef: "N", lon: "106.5", lonRef: "E", warn: "not a coordinate"},
+		{name: "out of range", lat: "91 0 0", latRef: "N", lon: "106.5", lonRef: "E", warn: "out of range"},
+		{name: "zeros", lat: "0 0 0", latRef: "N", lon: "0,0.0E", lonRef: "E", warn: "0,0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			gps := []ent{ascii(1, tt.latRef), ascii(2, tt.lat), ascii(3, tt.lonRef), ascii(4, tt.lon)}
+			if tt.alt != nil {
+				gps = append(gps, *tt.alt)
+			}
+			c, warns := exifOf(t, tiffLE(base, nil, gps, 0))
+			if (c.gps != nil) != tt.wantGPS {
+				t.Fatalf("gps %+v, want present=%v (warnings %q)", c.gps, tt.wantGPS, warns)
+			}
+			if tt.warn != "" && !strings.Contains(strings.Join(warns, "|"), tt.warn) {
+				t.Errorf("warnings %q, want one containing %q", warns, tt.warn)
+			}
+			if c.gps == nil {
+				return
+			}
+			if math.Abs(c.gps.Lat-tt.wantLat) > 1e-9 || math.Abs(c.gps.Lon-tt.wantLon) > 1e-9 {
+				t.Errorf("gps %v,%v, want %v,%v", c.gps.Lat, c.gps.Lon, tt.wantLat, tt.wantLon)
+			}
+			switch {
+			case tt.wantAlt == 0 && c.gps.AltM != nil:
+				t.Errorf("altitude %v, want none", *c.gps.AltM)
+			case tt.wantAlt != 0 && (c.gps.AltM == nil || *c.gps.AltM != tt.wantAlt):
+				t.Errorf("altitude %v, want %v", c.gps.AltM, tt.wantAlt)
+			}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -57,7 +57,7 @@ type mp4Track struct {
 // a readable moov is a *FormatError.
 func readVideo(r io.ReaderAt, size int64) (*video, error) {
 	m := newBMFF(r, size, "mp4")
-	v := &video{native: native{src: "quicktime", dateName: "CreationDate"}}
+	v := &video{native: native{src: "quicktime", dateName: "CreationDate", epochAbsent: true}}
 	top, err := m.children(0, size, 0)
 	moov, ok := find(top, "moov")
 	if err != nil {

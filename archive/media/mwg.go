@@ -25,6 +25,7 @@ const (
 	srcXMP     = "xmp"
 	srcBoth    = "iptc+xmp"
 	srcSidecar = "xmp-sidecar"
+	srcPNG     = "png"
 )
 
 // preferXMP is the MWG rule for IPTC-backed values (ExifTool's MWG.pm): XMP
@@ -114,6 +115,10 @@ func (cl *claims) reconcile(info *Info, loc *time.Location) {
 	info.Rights = text("rights", cl.exif.copyright, cl.iptc.copyright, x.rights.first(), s.rights.first())
 	info.Credit = text("credit", "", cl.iptc.credit, x.credit, s.credit)
 	info.Classification = text("classification", "", cl.iptc.instructions, x.instructions, s.instructions)
+	// Software has no record field, hence no provenance.
+	if info.Software = cleanText(s.creatorTool); info.Software == "" {
+		info.Software, _ = cl.pick(cleanText(cl.exif.software), "", cleanText(x.creatorTool))
+	}
 
 	cl.keywords(info, set)
 	cl.capturedAt(info, loc, set)
@@ -316,7 +321,7 @@ func mergeXMP(dst *xmpClaims, src xmpClaims) {
 		{&dst.createDate, &src.createDate}, {&dst.credit, &src.credit},
 		{&dst.instructions, &src.instructions}, {&dst.lat, &src.lat}, {&dst.lon, &src.lon},
 		{&dst.orientation, &src.orientation}, {&dst.make, &src.make}, {&dst.model, &src.model},
-		{&dst.lens, &src.lens},
+		{&dst.lens, &src.lens}, {&dst.creatorTool, &src.creatorTool},
 	} {
 		str(p[0], *p[1])
 	}

@@ -17,10 +17,18 @@ import (
 
 // Limits of the PDF reader. pdfcpu parses the whole cross-reference table
 // and loads every object into memory, so the file size is bounded before it
-// sees the bytes, and the parse runs under a deadline.
+// sees the bytes, and the parse runs under a deadline. pdfcpu does not honour
+// that deadline everywhere: without a usable cross-reference table it
+// rebuilds one in time that grows faster than the object count (20,000
+// objects: 5–12 s; 50,000: minutes) and never looks at its context. So a
+// bounded scan counts the objects first (scanPDF) and such files are not
+// handed to pdfcpu at all; and whatever pdfcpu does, extractPDF stops
+// waiting for it at the deadline.
 const (
-	pdfMaxBytes = 256 << 20
-	pdfTimeout  = 20 * time.Second
+	pdfMaxBytes         = 256 << 20
+	pdfTimeout          = 20 * time.Second
+	pdfMaxObjects       = 200000 // with a usable cross-reference table (~5 s)
+	pdfMaxRepairObjects = 5000   // without one (~1 s to rebuild)
 )
 
 // extractPDF reads the Info dictionary (Title, Author, Subject, Keywords,
@@ -34,8 +42,32 @@ func extractPDF(r io.ReaderAt, size int64, info *Info, opts Options, loc *time.L
 		info.Warnings = append(info.Warnings, fmt.Sprintf("pdf: %d bytes is more than the %d the reader takes; metadata not read", size, int64(pdfMaxBytes)))
 		return info, nil
 	}
-	ctx, err := readPDF(r, size)
+	scan, err := scanPDF(r, size, pdfMaxObjects)
 	if err != nil {
+		info.Warnings = append(info.Warnings, "pdf: "+err.Error()+"; metadata not read")
+		return info, nil
+	}
+	switch {
+	case scan.objects > pdfMaxObjects:
+		info.Warnings = append(info.Warnings, fmt.Sprintf("pdf: more than %d objects; metadata not read", pdfMaxObjects))
+		return info, nil
+	case !scan.xrefOK && scan.objects > pdfMaxRepairObjects:
+		info.Warnings = append(info.Warnings, fmt.Sprintf("pdf: no usable cross-reference table and %d objects (rebuilding the table takes too long past %d); metadata not read", scan.objects, pdfMaxRepairObjects))
+		return info, nil
+	}
+	// pdfcpu runs in its own goroutine so that the deadline holds even where
+	// pdfcpu ignores it; on a timeout the goroutine is left to finish alone
+	// (it owns nothing but its result, which nobody reads).
+	done := make(chan pdfResult, 1)
+	go func() { done <- readPDFMeta(r, size) }()
+	var res pdfResult
+	select {
+	case res = <-done:
+	case <-time.After(pdfTimeout + time.Second):
+		info.Warnings = append(info.Warnings, fmt.Sprintf("pdf: reading took longer than %s; metadata not read", pdfTimeout))
+		return info, nil
+	}
+	if err := res.err; err != nil {
 		switch {
 		case errors.Is(err, pdfcpu.ErrWrongPassword) || strings.Contains(err.Error(), "password"):
 			info.Warnings = append(info.Warnings, "pdf: encrypted; metadata not readable")
@@ -44,25 +76,141 @@ func extractPDF(r io.ReaderAt, size int64, info *Info, opts Options, loc *time.L
 		}
 		return info, nil
 	}
-	n := &native{src: "pdf", dateName: "CreationDate"}
-	var xmp [][]byte
-	warns := pdfMetadata(ctx, n, &xmp, &info.PageCount)
-	info.Warnings = append(info.Warnings, warns...)
+	info.PageCount = res.pages
+	info.Warnings = append(info.Warnings, res.warns...)
 	var cl claims
-	if irb := photoshopResources(ctx); irb != nil {
+	if res.irb != nil {
 		// A PDF saved by Photoshop keeps the image's resources (EXIF,
 		// IPTC) in the page's PieceInfo; ExifTool reads them too.
-		cl.pdfPhotoshop(info, irb)
+		cl.pdfPhotoshop(info, res.irb)
 	}
-	if ctx.XRefTable.Encrypt != nil && ctx.XRefTable.E != nil {
+	if res.emptyPassword {
 		// Opened with the empty user password: readable, but say so.
 		info.Warnings = append(info.Warnings, "pdf: encrypted with an empty user password")
 	}
-	cl.addXMP(info, xmp, opts.Sidecar)
-	applyNative(info, &cl, n, loc)
+	cl.addXMP(info, res.xmp, opts.Sidecar)
+	applyNative(info, &cl, res.native, loc)
 	info.Orientation = 0
 	delete(info.Provenance, "orientation")
 	return info, nil
+}
+
+// pdfResult is what pdfcpu read from a PDF.
+type pdfResult struct {
+	native        *native
+	xmp           [][]byte
+	pages         int
+	irb           []byte // Photoshop image resources, or nil
+	emptyPassword bool
+	warns         []string
+	err           error
+}
+
+// readPDFMeta does all of the pdfcpu work for extractPDF.
+func readPDFMeta(r io.ReaderAt, size int64) pdfResult {
+	ctx, err := readPDF(r, size)
+	if err != nil {
+		return pdfResult{err: err}
+	}
+	res := pdfResult{native: &native{src: "pdf", dateName: "CreationDate"}}
+	res.warns = pdfMetadata(ctx, res.native, &res.xmp, &res.pages)
+	res.irb = photoshopResources(ctx)
+	res.emptyPassword = ctx.XRefTable.Encrypt != nil && ctx.XRefTable.E != nil
+	return res
+}
+
+// pdfScan is what one bounded pass over a PDF's bytes found before pdfcpu
+// sees them.
+type pdfScan struct {
+	objects int  // "N G obj" keywords counted, at most limit+1
+	xrefOK  bool // startxref points at an xref table or an xref stream object
+}
+
+// scanPDF checks the last startxref and counts object keywords ("obj"
+// after white space and before a delimiter, so not "endobj"), reading the
+// file once in 1 MiB blocks and stopping past limit objects.
+func scanPDF(r io.ReaderAt, size int64, limit int) (pdfScan, error) {
+	var s pdfScan
+	s.xrefOK = pdfXRefOK(r, size)
+	const block, overlap = 1 << 20, 4
+	buf := make([]byte, overlap+block)
+	carry := 0 // bytes of the previous block kept at the front of buf
+	for off := int64(0); off < size && s.objects <= limit; off += block {
+		n, err := r.ReadAt(buf[carry:carry+int(min(block, size-off))], off)
+		if n == 0 && err != nil {
+			return s, fmt.Errorf("reading at %d: %w", off, err)
+		}
+		b := buf[:carry+n]
+		for i := 0; s.objects <= limit; {
+			k := bytes.Index(b[i:], []byte("obj"))
+			if k < 0 {
+				break
+			}
+			k += i
+			// A keyword cut at the block's end is counted with the next block.
+			if k+3 == len(b) && off+int64(n) < size {
+				break
+			}
+			if k > 0 && isPDFSpace(b[k-1]) && (k+3 == len(b) || !isPDFRegular(b[k+3])) {
+				s.objects++
+			}
+			i = k + 1
+		}
+		carry = copy(buf, b[max(len(b)-overlap, 0):])
+	}
+	return s, nil
+}
+
+// pdfXRefOK reports whether the file's last startxref gives an offset where
+// an xref table ("xref") or an xref stream ("N G obj") starts.
+func pdfXRefOK(r io.ReaderAt, size int64) bool {
+	tail := make([]byte, min(size, 2048))
+	if n, _ := r.ReadAt(tail, size-int64(len(tail))); n < len(tail) {
+		return false
+	}
+	i := bytes.LastIndex(tail, []byte("startxref"))
+	if i < 0 {
+		return false
+	}
+	num := bytes.TrimLeft(tail[i+len("startxref"):], " \t\r\n\f\x00")
+	var off int64
+	digits := 0
+	for ; digits < len(num) && digits < 12 && num[digits] >= '0' && num[digits] <= '9'; digits++ {
+		off = off*10 + int64(num[digits]-'0')
+	}
+	if digits == 0 || off >= size {
+		return false
+	}
+	head := make([]byte, min(64, size-off))
+	if n, _ := r.ReadAt(head, off); n < len(head) {
+		return false
+	}
+	head = bytes.TrimLeft(head, " \t\r\n\f\x00")
+	if bytes.HasPrefix(head, []byte("xref")) {
+		return true
+	}
+	f := bytes.Fields(head)
+	return len(f) >= 3 && isDigits(f[0]) && isDigits(f[1]) && bytes.HasPrefix(f[2], []byte("obj"))
+}
+
+func isDigits(b []byte) bool {
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return len(b) > 0
+}
+
+// isPDFSpace reports PDF white space (ISO 32000-1, 7.2.2).
+func isPDFSpace(c byte) bool {
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == 0
+}
+
+// isPDFRegular reports a regular character: neither white space nor a
+// delimiter.
+func isPDFRegular(c byte) bool {
+	return !isPDFSpace(c) && !bytes.ContainsRune([]byte("()<>[]{}/%"), rune(c))
 }
 
 // readPDF runs pdfcpu's reader under a deadline and turns its panics into

@@ -65,7 +65,8 @@ func walkPNG(r io.ReaderAt, size int64) (*container, error) {
 	return c, nil
 }
 
-// pngChunk handles one metadata chunk's data.
+// pngChunk handles one metadata chunk's data: eXIf, XMP and ImageMagick raw
+// profiles in text chunks, and the text keywords pngTextField names.
 func (c *container) pngChunk(typ string, b []byte) {
 	if typ == "eXIf" {
 		if c.exif == nil {
@@ -78,10 +79,16 @@ func (c *container) pngChunk(typ string, b []byte) {
 		return
 	}
 	keyword := string(key)
-	if !strings.HasPrefix(keyword, "Raw profile type ") && keyword != "XML:com.adobe.xmp" {
-		return
+	field := pngTextField(keyword)
+	limit := int64(xmpMaxText)
+	if field == "" {
+		if !strings.HasPrefix(keyword, "Raw profile type ") && keyword != "XML:com.adobe.xmp" {
+			return
+		}
+		limit = maxChunk
 	}
 	var text []byte
+	lang := ""
 	switch typ {
 	case "tEXt":
 		text = rest
@@ -89,7 +96,7 @@ func (c *container) pngChunk(typ string, b []byte) {
 		if len(rest) < 1 {
 			return
 		}
-		text = c.inflate(rest[1:])
+		text = c.inflate(rest[1:], limit)
 	case "iTXt":
 		if len(rest) < 2 {
 			return
@@ -99,12 +106,20 @@ func (c *container) pngChunk(typ string, b []byte) {
 		if len(parts) != 3 {
 			return
 		}
-		text = parts[2]
+		lang, text = string(parts[0]), parts[2]
 		if compressed {
-			text = c.inflate(text)
+			text = c.inflate(text, limit)
 		}
 	}
 	if text == nil {
+		return
+	}
+	if field != "" {
+		if int64(len(text)) > limit {
+			c.warn("png: %s text of %d bytes is too long, ignored", keyword, len(text))
+			return
+		}
+		c.pngText(field, lang, decodeLegacy(text))
 		return
 	}
 	if keyword == "XML:com.adobe.xmp" {
@@ -135,15 +150,54 @@ func (c *container) pngChunk(typ string, b []byte) {
 	}
 }
 
-// inflate decompresses a zlib stream, bounded by the single-read cap and the
-// metadata budget. It returns nil on failure (with a warning).
-func (c *container) inflate(b []byte) []byte {
+// pngTextField names the field a PNG text keyword (PNG specification 11.3.4.2,
+// case-sensitive) fills, as ExifTool's PNG:TextualData reads them; "" for
+// keywords the archive does not read.
+func pngTextField(keyword string) string {
+	switch keyword {
+	case "Title", "Author", "Description", "Copyright", "Creation Time", "Software":
+		return keyword
+	}
+	return ""
+}
+
+// pngText files one text chunk's value in the container's native claims like
+// its XMP equivalent: Title → dc:title and Description → dc:description in
+// the chunk's language (iTXt; tEXt and zTXt have none: x-default), Author →
+// dc:creator, Copyright → dc:rights, Creation Time → xmp:CreateDate (below
+// EXIF, IPTC and XMP dates), Software → xmp:CreatorTool. The first chunk of
+// a keyword (and language) wins.
+func (c *container) pngText(field, lang, v string) {
+	if c.native == nil {
+		c.native = &native{src: srcPNG, dateName: "Creation Time", dateLast: true}
+	}
+	n := c.native
+	switch field {
+	case "Title":
+		n.title = setLangFirst(n.title, lang, v)
+	case "Description":
+		n.description = setLangFirst(n.description, lang, v)
+	case "Author":
+		n.creators = appendItem(n.creators, v)
+	case "Copyright":
+		setFirst(&n.rights, v)
+	case "Creation Time":
+		setFirst(&n.date, strings.TrimSpace(v))
+	case "Software":
+		setFirst(&n.software, v)
+	}
+}
+
+// inflate decompresses a zlib stream to at most limit bytes, bounded too by
+// the single-read cap and the metadata budget. It returns nil on failure
+// (with a warning).
+func (c *container) inflate(b []byte, limit int64) []byte {
 	zr, err := zlib.NewReader(bytes.NewReader(b))
 	if err != nil {
 		c.warn("png: %v", err)
 		return nil
 	}
-	limit := min(int64(maxChunk), c.budget)
+	limit = min(limit, maxChunk, c.budget)
 	out, err := io.ReadAll(io.LimitReader(zr, limit+1))
 	if err != nil {
 		c.warn("png: inflating text: %v", err)

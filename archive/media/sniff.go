@@ -3,7 +3,9 @@ package media
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"io"
 	"unicode/utf8"
 )
 
@@ -55,6 +57,25 @@ func Sniff(head []byte) (mime string, kind Kind, err error) {
 		return "", "", fmt.Errorf("%w: looks like %s", ErrUnsupported, describe(head))
 	}
 	return mime, kindOf(mime), nil
+}
+
+// SniffFile is Sniff with the whole file (size bytes) at hand: it sniffs the
+// first bytes, and a zip they do not place is an EPUB when its central
+// directory says so (see isEPUB): EPUBs whose mimetype entry is compressed
+// or not first, as Sphinx and some converters write them.
+func SniffFile(r io.ReaderAt, size int64) (mime string, kind Kind, err error) {
+	if size < 0 {
+		return "", "", errors.New("media: negative size")
+	}
+	head := make([]byte, min(size, sniffLen))
+	if n, err := r.ReadAt(head, 0); n < len(head) {
+		return "", "", fmt.Errorf("media: reading the first bytes: %w", err)
+	}
+	mime, kind, err = Sniff(head)
+	if err != nil && bytes.HasPrefix(head, []byte("PK\x03\x04")) && isEPUB(r, size) {
+		return mimeEPUB, KindPublication, nil
+	}
+	return mime, kind, err
 }
 
 func sniffMIME(b []byte) string {

@@ -43,6 +43,7 @@ type xmpClaims struct {
 	credit, instructions                  string
 	lat, lon                              string
 	orientation, make, model, lens        string
+	creatorTool                           string
 }
 
 // xmpProp names the properties read, by namespace and local name; "" for
@@ -65,8 +66,9 @@ func xmpProp(space, local string) string {
 			return "exif:" + local
 		}
 	case nsXMP:
-		if local == "CreateDate" {
-			return "xmp:CreateDate"
+		switch local {
+		case "CreateDate", "CreatorTool":
+			return "xmp:" + local
 		}
 	case nsTIFF:
 		switch local {
@@ -101,6 +103,8 @@ func (c *xmpClaims) setSimple(prop, lang, v string) {
 		c.lon = v
 	case "xmp:CreateDate":
 		c.createDate = v
+	case "xmp:CreatorTool":
+		c.creatorTool = v
 	case "tiff:Orientation":
 		c.orientation = v
 	case "tiff:Make":
@@ -154,6 +158,14 @@ func setLangFirst(m langText, lang, v string) langText {
 		return m
 	}
 	return setLang(m, lang, v, true)
+}
+
+// setFirst sets *dst to v unless it already holds a value: the first of
+// several values wins.
+func setFirst(dst *string, v string) {
+	if *dst == "" {
+		*dst = v
+	}
 }
 
 // appendItem appends v to a list of at most xmpMaxItems values.
