@@ -81,6 +81,8 @@ type Deps struct {
 	// Ready reports whether the server can answer (readiness); nil means
 	// always ready.
 	Ready func(context.Context) error
+	// IIIF configures the IIIF Image API (iiif_image.go).
+	IIIF IIIFOptions
 }
 
 // Server is the HTTP API. Create it with New, serve Handler, Close it.
@@ -99,6 +101,7 @@ type Server struct {
 	handler    http.Handler
 	mux        *http.ServeMux
 	web        *webUI // the HTML pages (web.go)
+	iiif       *iiifService
 	closeOnce  sync.Once
 }
 
@@ -150,6 +153,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		return nil, err
 	}
 	s.web = web
+	if s.iiif, err = newIIIFService(deps.IIIF); err != nil {
+		return nil, err
+	}
 	s.jobs = newJobManager(s)
 	s.handler = s.buildHandler()
 	return s, nil
