@@ -9,6 +9,7 @@ import (
 	"image"
 	"image/jpeg"
 	"image/png"
+	"math"
 	"net/http"
 	"runtime"
 	"strconv"
@@ -433,8 +434,31 @@ func (s *Server) drawIIIF(ctx context.Context, v iiifView, p iiifPlan) ([]byte, 
 	return buf.Bytes(), nil
 }
 
-// grayOf is img's luma (Rec. 601) as a one-channel image.
+// grayOf is img's luminance as a one-channel image: Y of Rec. 709 taken
+// in linear light and encoded back to sRGB, as libvips (and so sharp and
+// iiif-processor) computes it, rather than Rec. 601 weights on the encoded
+// values, which darken reds and lighten greens.
 func grayOf(img image.Image) *image.Gray {
+	var toLinear [256]float64
+	for i := range toLinear {
+		v := float64(i) / 255
+		if v <= 0.04045 {
+			toLinear[i] = v / 12.92
+		} else {
+			toLinear[i] = math.Pow((v+0.055)/1.055, 2.4)
+		}
+	}
+	const steps = 4096
+	var toSRGB [steps + 1]uint8
+	for i := range toSRGB {
+		v := float64(i) / steps
+		if v <= 0.0031308 {
+			v *= 12.92
+		} else {
+			v = 1.055*math.Pow(v, 1/2.4) - 0.055
+		}
+		toSRGB[i] = uint8(math.Round(v * 255))
+	}
 	b := img.Bounds()
 	g := image.NewGray(image.Rect(0, 0, b.Dx(), b.Dy()))
 	n := imaging.Clone(img)
@@ -442,7 +466,8 @@ func grayOf(img image.Image) *image.Gray {
 		row := n.Pix[y*n.Stride:]
 		for x := 0; x < b.Dx(); x++ {
 			p := row[x*4:]
-			g.Pix[y*g.Stride+x] = uint8((299*int(p[0]) + 587*int(p[1]) + 114*int(p[2]) + 500) / 1000)
+			lum := 0.2126*toLinear[p[0]] + 0.7152*toLinear[p[1]] + 0.0722*toLinear[p[2]]
+			g.Pix[y*g.Stride+x] = toSRGB[int(lum*steps+0.5)]
 		}
 	}
 	return g

@@ -21,8 +21,8 @@ import (
 )
 
 // iiifFixture is the API fixture served again with the IIIF routes wired
-// to a real thumbs.Renderer and a disk cache, plus a 2400×1600 public
-// photo of four coloured quadrants with real renditions ("big").
+// to a real thumbs.Renderer and a disk cache, plus a public photo with
+// real renditions ("big"): pic, or 2400×1600 of four coloured quadrants.
 type iiifFixture struct {
 	*fixture
 	cacheDir string
@@ -74,15 +74,18 @@ func putRendered(t testing.TB, a *archive.Archive, rec *archive.Record, original
 	}
 }
 
-func newIIIFFixture(t *testing.T) *iiifFixture {
+func newIIIFFixture(t *testing.T, pic image.Image) *iiifFixture {
 	t.Helper()
 	f := newFixture(t, nil)
+	if pic == nil {
+		pic = quadrants(2400, 1600)
+	}
 	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, quadrants(2400, 1600), &jpeg.Options{Quality: 90}); err != nil {
+	if err := jpeg.Encode(&buf, pic, &jpeg.Options{Quality: 90}); err != nil {
 		t.Fatal(err)
 	}
 	rec := baseRecord("bon-goc.jpg", archive.Public, archive.Published, map[string]string{"vi": "Bốn góc"})
-	rec.Width, rec.Height = 2400, 1600
+	rec.Width, rec.Height = pic.Bounds().Dx(), pic.Bounds().Dy()
 	putRendered(t, f.a, rec, buf.Bytes())
 	f.ids["big"] = rec.ID
 	cacheDir := filepath.Join(t.TempDir(), "iiif")
@@ -120,14 +123,14 @@ func near(c color.Color, r, g, b uint8) bool {
 
 func absd(a, b uint8) int { return max(int(a)-int(b), int(b)-int(a)) }
 
-// The quadrants' colours, and red's luma.
-func iiifColours() (red, green, blue, white, gray76 color.RGBA) {
+// The quadrants' colours, and red's luminance in gray.
+func iiifColours() (red, green, blue, white, grayRed color.RGBA) {
 	return color.RGBA{255, 0, 0, 255}, color.RGBA{0, 255, 0, 255}, color.RGBA{0, 0, 255, 255},
-		color.RGBA{255, 255, 255, 255}, color.RGBA{76, 76, 76, 255}
+		color.RGBA{255, 255, 255, 255}, color.RGBA{127, 127, 127, 255}
 }
 
 func TestIIIFInfo(t *testing.T) {
-	f := newIIIFFixture(t)
+	f := newIIIFFixture(t, nil)
 	id := f.ids["big"]
 	for _, c := range []struct {
 		who                 string
@@ -186,7 +189,7 @@ func TestIIIFInfo(t *testing.T) {
 }
 
 func TestIIIFVisibility(t *testing.T) {
-	f := newIIIFFixture(t)
+	f := newIIIFFixture(t, nil)
 	for _, who := range []string{"", "portal", "agency", "curator"} {
 		for _, tag := range []string{"pub", "internal", "draft"} {
 			for _, path := range []string{"/info.json", "/full/max/0/default.jpg", "", "/0,0,10,10/5,/90/gray.png"} {
@@ -221,9 +224,9 @@ func TestIIIFVisibility(t *testing.T) {
 }
 
 func TestIIIFImages(t *testing.T) {
-	f := newIIIFFixture(t)
+	f := newIIIFFixture(t, nil)
 	base := "/iiif/3/" + f.ids["big"]
-	red, green, blue, white, gray76 := iiifColours()
+	red, green, blue, white, grayRed := iiifColours()
 	for _, c := range []struct {
 		name, path, who string
 		w, h            int
@@ -242,7 +245,7 @@ func TestIIIFImages(t *testing.T) {
 		{"rotated 270", "/full/300,200/270/default.png", "", 200, 300, "image/png", green, blue, false},
 		{"mirrored", "/full/300,200/!0/default.png", "", 300, 200, "image/png", green, blue, false},
 		{"mirrored and rotated 90", "/full/300,200/!90/default.png", "", 200, 300, "image/png", white, red, false},
-		{"gray", "/full/300,/0/gray.png", "", 300, 200, "image/png", gray76, white, true},
+		{"gray", "/full/300,/0/gray.png", "", 300, 200, "image/png", grayRed, white, true},
 		{"confined", "/full/!500,100/0/default.jpg", "", 150, 100, "image/jpeg", red, white, false},
 		{"upscaled region", "/0,0,10,10/^100,/0/default.png", "portal", 100, 100, "image/png", red, red, false},
 		{"a tile at full detail", "/1536,1024,512,512/512,/0/default.jpg", "portal", 512, 512, "image/jpeg", white, white, false},
@@ -290,7 +293,7 @@ func TestIIIFImages(t *testing.T) {
 }
 
 func TestIIIFCache(t *testing.T) {
-	f := newIIIFFixture(t)
+	f := newIIIFFixture(t, nil)
 	path := "/iiif/3/" + f.ids["big"] + "/0,0,512,512/256,/0/default.jpg"
 	_, first, _ := f.get(path, "")
 	_, n := f.srv.iiif.cache.usage()
