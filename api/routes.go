@@ -37,6 +37,9 @@ func routeTable() []route {
 		{"GET", "/iiif/3/{id}", (*Server).handleIIIFBase},
 		{"GET", "/iiif/3/{id}/info.json", (*Server).handleIIIFInfo},
 		{"GET", "/iiif/3/{id}/{region}/{size}/{rotation}/{file}", (*Server).handleIIIFImage},
+		{"GET", "/iiif/3/{id}/manifest", (*Server).handleIIIFManifest},
+		{"GET", "/iiif/3/collections/categories/{code}", (*Server).handleIIIFCategory},
+		{"GET", "/iiif/3/collections/places/{code}", (*Server).handleIIIFPlace},
 	}
 }
 
