@@ -40,6 +40,8 @@ func routeTable() []route {
 		{"GET", "/iiif/3/{id}/manifest", (*Server).handleIIIFManifest},
 		{"GET", "/iiif/3/collections/categories/{code}", (*Server).handleIIIFCategory},
 		{"GET", "/iiif/3/collections/places/{code}", (*Server).handleIIIFPlace},
+		{"GET", "/oai", (*Server).handleOAI},
+		{"POST", "/oai", (*Server).handleOAI},
 	}
 }
 

@@ -83,6 +83,8 @@ type Deps struct {
 	Ready func(context.Context) error
 	// IIIF configures the IIIF Image API (iiif_image.go).
 	IIIF IIIFOptions
+	// OAI configures the OAI-PMH repository at /oai (oai.go).
+	OAI OAIOptions
 }
 
 // Server is the HTTP API. Create it with New, serve Handler, Close it.
@@ -102,6 +104,7 @@ type Server struct {
 	mux        *http.ServeMux
 	web        *webUI // the HTML pages (web.go)
 	iiif       *iiifService
+	oai        *oaiRepo // nil without OAIOptions.Source
 	closeOnce  sync.Once
 }
 
@@ -155,6 +158,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s.web = web
 	if s.iiif, err = newIIIFService(deps.IIIF); err != nil {
 		return nil, err
+	}
+	if deps.OAI.Source != nil {
+		s.oai = newOAIRepo(deps.OAI)
 	}
 	s.jobs = newJobManager(s)
 	s.handler = s.buildHandler()

@@ -152,6 +152,7 @@ func runServe(cmd *cobra.Command, g *globalOptions, o serveOptions) error {
 	tools := thumbs.New(thumbs.Options{})
 	deps.Prober = tools
 	deps.IIIF = api.IIIFOptions{Pictures: tools, CacheDir: filepath.Join(a.Root(), "cache", "iiif")}
+	deps.OAI = api.OAIOptions{Source: a.Store()}
 	if !o.noRenditions {
 		deps.Renderer = tools
 	}
