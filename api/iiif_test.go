@@ -89,21 +89,30 @@ func newIIIFFixture(t *testing.T, pic image.Image) *iiifFixture {
 	putRendered(t, f.a, rec, buf.Bytes())
 	f.ids["big"] = rec.ID
 	cacheDir := filepath.Join(t.TempDir(), "iiif")
+	f.serveWith(func(d *Deps) {
+		d.IIIF = IIIFOptions{Pictures: thumbs.New(thumbs.Options{}), CacheDir: cacheDir, CacheBytes: 4 << 20}
+	})
+	return &iiifFixture{fixture: f, cacheDir: cacheDir}
+}
+
+// serveWith serves f's archive from a new server, whose reading deps are
+// the fixture's with mod applied; f.srv and f.ts become the new ones (the
+// old ones stay up until the test ends, like a server being replaced).
+func (f *fixture) serveWith(mod func(*Deps)) {
+	f.t.Helper()
 	cfg := DefaultConfig()
 	cfg.RateAnon, cfg.RateKey = 0, 0
 	a := f.a
-	srv, err := New(cfg, Deps{
-		Records: a.Store(), Search: f.ix, Stats: a.Store(), Files: a, Keys: a.Store(), Location: a.Location(),
-		IIIF: IIIFOptions{Pictures: thumbs.New(thumbs.Options{}), CacheDir: cacheDir, CacheBytes: 4 << 20},
-	})
+	deps := Deps{Records: a.Store(), Search: f.ix, Stats: a.Store(), Files: a, Keys: a.Store(), Location: a.Location()}
+	mod(&deps)
+	srv, err := New(cfg, deps)
 	if err != nil {
-		t.Fatal(err)
+		f.t.Fatal(err)
 	}
-	t.Cleanup(func() { srv.Close() })
+	f.t.Cleanup(func() { srv.Close() })
 	f.srv = srv
 	f.ts = httptest.NewServer(srv.Handler())
-	t.Cleanup(f.ts.Close)
-	return &iiifFixture{fixture: f, cacheDir: cacheDir}
+	f.t.Cleanup(f.ts.Close)
 }
 
 func decodeAny(t *testing.T, b []byte) image.Image {

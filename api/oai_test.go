@@ -5,7 +5,6 @@ import (
 	"errors"
 	"maps"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os/exec"
 	"path/filepath"
@@ -38,22 +37,10 @@ func newOAIFixture(t *testing.T, pageSize int) *oaiFixture {
 
 // restart replaces the server (same archive), as a restart would.
 func (o *oaiFixture) restart(pageSize int) {
-	t := o.t
-	cfg := DefaultConfig()
-	cfg.RateAnon, cfg.RateKey = 0, 0
-	a := o.a
-	srv, err := New(cfg, Deps{
-		Records: a.Store(), Search: o.ix, Stats: a.Store(), Files: a, Keys: a.Store(), Location: a.Location(),
-		OAI: OAIOptions{Source: a.Store(), PageSize: pageSize, TokenTTL: time.Hour},
-		Now: func() time.Time { return time.Unix(o.clock.Load(), 0) },
+	o.serveWith(func(d *Deps) {
+		d.OAI = OAIOptions{Source: o.a.Store(), PageSize: pageSize, TokenTTL: time.Hour}
+		d.Now = func() time.Time { return time.Unix(o.clock.Load(), 0) }
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	o.srv = srv
-	o.ts = httptest.NewServer(srv.Handler())
-	t.Cleanup(o.ts.Close)
 }
 
 // oaiDoc is the part of a response the tests read.
