@@ -133,37 +133,18 @@ func (o *oaiRepo) list(now time.Time) ([]oaiItem, error) {
 	return items, nil
 }
 
-// wasExposed reports whether rec was public and published at some time:
-// its status and visibility are rolled back through the audit trail.
+// wasExposed reports whether rec was public and published at some time
+// (everAllowed for anonymous callers); the audit trail is read only when
+// it is not so now.
 func (o *oaiRepo) wasExposed(rec *archive.Record) (bool, error) {
-	status, vis := string(rec.Status), string(rec.Visibility)
-	exposed := func() bool { return status == string(archive.Published) && vis == string(archive.Public) }
-	if exposed() {
+	if everAllowed(Principal{}, rec, nil) {
 		return true, nil // published and public, but outside its release window now
 	}
 	hist, err := o.opts.Source.History(rec.ID)
 	if err != nil {
 		return false, err
 	}
-	for i := len(hist) - 1; i >= 0; i-- {
-		e := hist[i]
-		var old string
-		if json.Unmarshal(e.Old, &old) != nil {
-			continue
-		}
-		switch e.Field {
-		case "status":
-			status = old
-		case "visibility":
-			vis = old
-		default:
-			continue
-		}
-		if exposed() {
-			return true, nil
-		}
-	}
-	return false, nil
+	return everAllowed(Principal{}, rec, hist), nil
 }
 
 // oaiDatestamp is when rec last changed for a harvester: its last update,

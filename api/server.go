@@ -85,6 +85,8 @@ type Deps struct {
 	IIIF IIIFOptions
 	// OAI configures the OAI-PMH repository at /oai (oai.go).
 	OAI OAIOptions
+	// Changes feeds GET /v1/changes (changes.go); nil answers 503.
+	Changes ChangeLog
 }
 
 // Server is the HTTP API. Create it with New, serve Handler, Close it.

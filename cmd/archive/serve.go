@@ -153,6 +153,7 @@ func runServe(cmd *cobra.Command, g *globalOptions, o serveOptions) error {
 	deps.Prober = tools
 	deps.IIIF = api.IIIFOptions{Pictures: tools, CacheDir: filepath.Join(a.Root(), "cache", "iiif")}
 	deps.OAI = api.OAIOptions{Source: a.Store()}
+	deps.Changes = a.Store()
 	if !o.noRenditions {
 		deps.Renderer = tools
 	}
