@@ -89,7 +89,7 @@ type iiifView struct {
 	rec      *archive.Record
 	limits   iiifLimits
 	original bool              // pixels from the original, else from the preview
-	preview  archive.Rendition // the preview, when !original
+	preview  archive.Rendition // the preview (zero when there is none)
 }
 
 // errNoIIIFPicture is an asset with no picture to serve: no preview, or
@@ -109,6 +109,9 @@ func (s *Server) iiifViewOf(rec *archive.Record, full bool) (iiifView, error) {
 	if rec.Kind == media.KindPhoto && full && s.iiif.pics != nil && rec.Width > 0 && rec.Height > 0 {
 		w, h := uprightSize(rec, pv)
 		v.original = true
+		if pv != nil {
+			v.preview = *pv // the fallback of iiifSource
+		}
 		v.limits = iiifLimits{width: w, height: h, maxW: w, maxH: h}
 		return v, nil
 	}
@@ -137,10 +140,13 @@ func uprightSize(rec *archive.Record, pv *archive.Rendition) (int, int) {
 	return w, h
 }
 
-// source returns the view's pixels, decoded once and kept in memory.
+// iiifSource returns the view's pixels, decoded once and kept in memory.
+// An original that cannot be drawn (over the pixel cap, a missing tool)
+// falls back to the preview: the request still maps onto it, with the
+// preview's detail.
 func (s *Server) iiifSource(ctx context.Context, v iiifView) (image.Image, error) {
 	if v.original {
-		return s.iiif.sources.get(ctx, v.rec.ID+"|original", func() (image.Image, error) {
+		img, err := s.iiif.sources.get(ctx, v.rec.ID+"|original", func() (image.Image, error) {
 			path, err := s.deps.Files.OriginalPath(v.rec.ID)
 			if err != nil {
 				return nil, err
@@ -149,6 +155,10 @@ func (s *Server) iiifSource(ctx context.Context, v iiifView) (image.Image, error
 				Height: v.rec.Height, Orientation: v.rec.Orientation, Rotation: v.rec.Rotation}
 			return s.iiif.pics.Picture(ctx, in)
 		})
+		if err == nil || ctx.Err() != nil || v.preview.Width < 1 || v.preview.Placeholder {
+			return img, err
+		}
+		s.log.WarnContext(ctx, "iiif: original not drawable; serving from the preview", "id", v.rec.ID, "err", err)
 	}
 	key := fmt.Sprintf("%s|preview|v%d", v.rec.ID, v.preview.Version)
 	return s.iiif.sources.get(ctx, key, func() (image.Image, error) {

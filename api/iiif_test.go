@@ -369,3 +369,25 @@ func TestDerivCacheEvictsLeastRecentlyUsed(t *testing.T) {
 		t.Errorf("%d files on disk, want 2", files)
 	}
 }
+
+// An original that cannot be decoded is served from the preview, in the
+// full image's coordinates.
+func TestIIIFFallsBackToPreview(t *testing.T) {
+	f := newIIIFFixture(t, nil)
+	p, err := f.a.OriginalPath(f.ids["big"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte("not a JPEG any more"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, body, _ := f.get("/iiif/3/"+f.ids["big"]+"/1200,800,1200,800/600,/0/default.jpg", "portal")
+	if code != 200 {
+		t.Fatalf("%d %s", code, body)
+	}
+	img := decodeAny(t, body)
+	_, _, _, white, _ := iiifColours()
+	if b := img.Bounds(); b.Dx() != 600 || b.Dy() != 400 || !near(img.At(300, 200), white.R, white.G, white.B) {
+		t.Errorf("%v %v", b, img.At(300, 200))
+	}
+}
