@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -21,36 +22,19 @@ import (
 // checks that the tiles there loaded; the screenshot is kept like the
 // browser tests' (ARCHIVE_SCREENSHOT_DIR, else the test's temp dir).
 func TestOpenSeadragonZooms(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser tests skipped in -short mode")
-	}
-	chromium := ""
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			chromium = p
-			break
-		}
-	}
-	if chromium == "" {
-		t.Skip("Chromium is not installed (apt-get install chromium; CI installs it)")
-	}
+	chromium := needChromium(t)
 	mods := nodeModules(t, "openseadragon")
 	w, h := 6000, 4000 // 24 MP
 	if raceEnabled {
 		w, h = 3000, 2000
 	}
 	f := newIIIFFixture(t, smoothScene(w, h))
-	// One origin for the page, OpenSeadragon and the API, as on the portal.
-	mux := http.NewServeMux()
-	mux.Handle("/osd/", http.StripPrefix("/osd/", http.FileServer(http.Dir(filepath.Join(mods, "openseadragon", "build", "openseadragon")))))
-	mux.HandleFunc("/viewer.html", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprintf(w, `<!doctype html><html><body style="margin:0">
+	page := fmt.Sprintf(`<!doctype html><html><body style="margin:0">
 <div id="v" style="width:1000px;height:700px;background:#000"></div>
-<script src="/osd/openseadragon.min.js"></script>
+<script src="/lib/openseadragon.min.js"></script>
 <script>
 window.loaded = 0; window.failed = 0;
-const viewer = OpenSeadragon({id: "v", prefixUrl: "/osd/images/", tileSources: "/iiif/3/%s/info.json",
+const viewer = OpenSeadragon({id: "v", prefixUrl: "/lib/images/", tileSources: "/iiif/3/%s/info.json",
   loadTilesWithAjax: true, ajaxHeaders: {Authorization: "Bearer %s"}, animationTime: 0, showNavigationControl: false});
 viewer.addHandler("open", () => { window.opened = true; });
 viewer.addHandler("open-failed", (e) => { window.openFailed = String(e.message); });
@@ -58,19 +42,7 @@ window.atFull = 0;
 viewer.addHandler("tile-loaded", (e) => { window.loaded++; if (e.tile.level === viewer.source.maxLevel) window.atFull++; });
 viewer.addHandler("tile-load-failed", (e) => { window.failed++; window.failure = String(e.message); });
 </script></body></html>`, f.ids["big"], f.keys["portal"])
-	})
-	api := f.srv.Handler()
-	mux.Handle("/iiif/", api)
-	site := httptest.NewServer(mux)
-	defer site.Close()
-
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, chromedp.ExecPath(chromium), chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true), chromedp.Flag("disable-gpu", true), chromedp.UserDataDir(t.TempDir()))
-	defer cancelAlloc()
-	tab, cancelTab := chromedp.NewContext(alloc)
-	defer cancelTab()
+	site, tab := browserPage(t, chromium, f.fixture, filepath.Join(mods, "openseadragon", "build", "openseadragon"), page)
 	fullyLoaded := `viewer.world.getItemCount() > 0 && viewer.world.getItemAt(0).getFullyLoaded()`
 	eval := func(expr string) int {
 		t.Helper()
@@ -84,7 +56,7 @@ viewer.addHandler("tile-load-failed", (e) => { window.failed++; window.failure =
 		_, err := chromedp.Run(tab, chromedp.Poll[bool]("!!("+expr+")", chromedp.WithPollingTimeout(d)))
 		return err
 	}
-	if err := chromedp.Do(tab, chromedp.EmulateViewport(1000, 700), chromedp.Navigate(site.URL+"/viewer.html")); err != nil {
+	if err := chromedp.Do(tab, chromedp.EmulateViewport(1000, 700), chromedp.Navigate(site+"/viewer.html")); err != nil {
 		t.Fatalf("Chromium %s: %v", chromium, err)
 	}
 	if err := wait(`window.opened || window.openFailed`, time.Minute); err != nil || eval(`window.opened ? 1 : 0`) != 1 {
@@ -114,6 +86,79 @@ viewer.addHandler("tile-load-failed", (e) => { window.failed++; window.failure =
 		t.Errorf("%d derivatives cached for %d tiles", n, after)
 	}
 	t.Logf("%d×%d: %d tiles for the whole image, %d more (%d at full detail) after zooming in; screenshot %s", w, h, before, after-before, atFull, shot)
+}
+
+// needChromium returns the browser's path, or skips the test.
+func needChromium(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("browser tests skipped in -short mode")
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	t.Skip("Chromium is not installed (apt-get install chromium; CI installs it)")
+	return ""
+}
+
+// browserPage serves page at /viewer.html, the files of lib under /lib/
+// and f's API for the rest, on one origin as on the portal, and opens a
+// headless Chromium tab (closed when the test ends). It returns the
+// site's URL and the tab.
+func browserPage(t *testing.T, chromium string, f *fixture, lib, page string) (string, context.Context) {
+	t.Helper()
+	mux := http.NewServeMux()
+	mux.Handle("/lib/", http.StripPrefix("/lib/", http.FileServer(http.Dir(lib))))
+	mux.HandleFunc("/viewer.html", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, page)
+	})
+	mux.Handle("/", f.srv.Handler())
+	site := httptest.NewServer(mux)
+	t.Cleanup(site.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, chromedp.ExecPath(chromium), chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true), chromedp.Flag("disable-gpu", true), chromedp.UserDataDir(t.TempDir()))
+	tab, cancelTab := chromedp.NewContext(alloc)
+	t.Cleanup(func() {
+		cancelTab()
+		cancelAlloc() // waits for Chromium to exit, before its profile is removed
+		cancel()
+	})
+	return site.URL, tab
+}
+
+// TestMiradorOpensManifest opens an asset's manifest in Mirador 4 (npm) in
+// headless Chromium: the window shows the manifest's label and draws the
+// canvas through the image service.
+func TestMiradorOpensManifest(t *testing.T) {
+	chromium := needChromium(t)
+	mods := nodeModules(t, "mirador")
+	f := newIIIFFixture(t, nil)
+	page := fmt.Sprintf(`<!doctype html><html><body style="margin:0">
+<div id="m" style="position:absolute;width:1200px;height:800px"></div>
+<script src="/lib/mirador.min.js"></script>
+<script>
+Mirador.viewer({id: "m", windows: [{manifestId: location.origin + "/iiif/3/%s/manifest"}],
+  window: {allowClose: false}, workspaceControlPanel: {enabled: false}});
+</script></body></html>`, f.ids["big"])
+	site, tab := browserPage(t, chromium, f.fixture, filepath.Join(mods, "mirador", "dist"), page)
+	if err := chromedp.Do(tab, chromedp.EmulateViewport(1200, 800), chromedp.Navigate(site+"/viewer.html")); err != nil {
+		t.Fatalf("Chromium %s: %v", chromium, err)
+	}
+	// The label in the window's title bar, and OpenSeadragon's canvas
+	// drawn from tiles of the image service.
+	_, err := chromedp.Run(tab, chromedp.Poll[bool](`document.body.innerText.includes("Bốn góc") &&
+		performance.getEntriesByType("resource").some(e => e.name.includes("/default.jpg")) &&
+		!!document.querySelector(".openseadragon-canvas canvas")`, chromedp.WithPollingTimeout(time.Minute)))
+	shot := screenshotTo(t, tab)
+	if err != nil {
+		text, _ := chromedp.Run(tab, chromedp.Evaluate[string](`document.body.innerText`))
+		t.Fatalf("Mirador did not show the manifest: %v\n%s\n(screenshot %s)", err, text, shot)
+	}
+	t.Logf("screenshot %s", shot)
 }
 
 // screenshotTo saves the tab's screenshot in ARCHIVE_SCREENSHOT_DIR (or
