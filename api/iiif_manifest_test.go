@@ -47,8 +47,8 @@ func TestIIIFManifest(t *testing.T) {
 	}
 	canvas := m.Items[0]
 	ann := canvas.Items[0].Items[0]
-	if canvas.Width != 2400 || canvas.Height != 1600 || ann.Motive != "painting" || ann.Target != canvas.ID ||
-		ann.Body.Type != "Image" || ann.Body.Width != 1279 || ann.Body.Service[0].ID != base {
+	if canvas.Width != 1600 || canvas.Height != 1200 || ann.Motive != "painting" || ann.Target != canvas.ID ||
+		ann.Body.Type != "Image" || ann.Body.Width != 1280 || ann.Body.Service[0].ID != base {
 		t.Errorf("canvas %+v body %+v", canvas, ann.Body)
 	}
 	// The body and the thumbnail are served as described.

@@ -22,7 +22,7 @@ import (
 
 // iiifFixture is the API fixture served again with the IIIF routes wired
 // to a real thumbs.Renderer and a disk cache, plus a public photo with
-// real renditions ("big"): pic, or 2400×1600 of four coloured quadrants.
+// real renditions ("big"): pic, or 1600×1200 of four coloured quadrants.
 type iiifFixture struct {
 	*fixture
 	cacheDir string
@@ -78,7 +78,7 @@ func newIIIFFixture(t *testing.T, pic image.Image) *iiifFixture {
 	t.Helper()
 	f := newFixture(t, nil)
 	if pic == nil {
-		pic = quadrants(2400, 1600)
+		pic = quadrants(1600, 1200)
 	}
 	var buf bytes.Buffer
 	if err := jpeg.Encode(&buf, pic, &jpeg.Options{Quality: 90}); err != nil {
@@ -146,9 +146,9 @@ func TestIIIFInfo(t *testing.T) {
 		maxW, maxH, factor0 int
 		sizes               int
 	}{
-		{"", 1280, 853, 1, 2},
-		{"portal", 2400, 1600, 1, 3},
-		{"agency", 2400, 1600, 1, 3},
+		{"", 1280, 960, 1, 2},
+		{"portal", 1600, 1200, 1, 3},
+		{"agency", 1600, 1200, 1, 3},
 	} {
 		t.Run("as "+c.who, func(t *testing.T) {
 			code, body, h := f.get("/iiif/3/"+id+"/info.json", c.who)
@@ -166,11 +166,11 @@ func TestIIIFInfo(t *testing.T) {
 				t.Fatal(err)
 			}
 			if info.ID != f.ts.URL+"/iiif/3/"+id || info.Type != "ImageService3" || info.Profile != "level2" ||
-				info.Width != 2400 || info.Height != 1600 || info.MaxWidth != c.maxW || info.MaxHeight != c.maxH {
+				info.Width != 1600 || info.Height != 1200 || info.MaxWidth != c.maxW || info.MaxHeight != c.maxH {
 				t.Errorf("info %+v", info)
 			}
 			if len(info.Tiles) != 1 || info.Tiles[0].Width != 512 || info.Tiles[0].ScaleFactors[0] != c.factor0 ||
-				info.Tiles[0].ScaleFactors[len(info.Tiles[0].ScaleFactors)-1] != 8 {
+				info.Tiles[0].ScaleFactors[len(info.Tiles[0].ScaleFactors)-1] != 4 {
 				t.Errorf("tiles %+v", info.Tiles)
 			}
 			if len(info.Sizes) != c.sizes || info.Sizes[0].Width != 320 || info.Sizes[len(info.Sizes)-1].Width > c.maxW {
@@ -244,21 +244,21 @@ func TestIIIFImages(t *testing.T) {
 		tl, br color.RGBA
 		gray   bool
 	}{
-		{"anonymous max is the preview size", "/full/max/0/default.jpg", "", 1279, 853, "image/jpeg", red, white, false},
-		{"portal max is the full size", "/full/max/0/default.jpg", "portal", 2400, 1600, "image/jpeg", red, white, false},
-		{"a quadrant", "/1200,0,1200,800/300,/0/default.jpg", "", 300, 200, "image/jpeg", green, green, false},
-		{"a quadrant in percent", "/pct:0,50,50,50/,100/0/color.png", "portal", 150, 100, "image/png", blue, blue, false},
+		{"anonymous max is the preview size", "/full/max/0/default.jpg", "", 1280, 960, "image/jpeg", red, white, false},
+		{"portal max is the full size", "/full/max/0/default.jpg", "portal", 1600, 1200, "image/jpeg", red, white, false},
+		{"a quadrant", "/800,0,800,600/300,/0/default.jpg", "", 300, 225, "image/jpeg", green, green, false},
+		{"a quadrant in percent", "/pct:0,50,50,50/,100/0/color.png", "portal", 133, 100, "image/png", blue, blue, false},
 		{"square", "/square/100,100/0/default.png", "", 100, 100, "image/png", red, white, false},
 		{"rotated 90", "/full/300,200/90/default.png", "agency", 200, 300, "image/png", blue, green, false},
 		{"rotated 180", "/full/300,200/180/default.png", "", 300, 200, "image/png", white, red, false},
 		{"rotated 270", "/full/300,200/270/default.png", "", 200, 300, "image/png", green, blue, false},
 		{"mirrored", "/full/300,200/!0/default.png", "", 300, 200, "image/png", green, blue, false},
 		{"mirrored and rotated 90", "/full/300,200/!90/default.png", "", 200, 300, "image/png", white, red, false},
-		{"gray", "/full/300,/0/gray.png", "", 300, 200, "image/png", grayRed, white, true},
-		{"confined", "/full/!500,100/0/default.jpg", "", 150, 100, "image/jpeg", red, white, false},
+		{"gray", "/full/300,/0/gray.png", "", 300, 225, "image/png", grayRed, white, true},
+		{"confined", "/full/!500,100/0/default.jpg", "", 133, 100, "image/jpeg", red, white, false},
 		{"upscaled region", "/0,0,10,10/^100,/0/default.png", "portal", 100, 100, "image/png", red, red, false},
-		{"a tile at full detail", "/1536,1024,512,512/512,/0/default.jpg", "portal", 512, 512, "image/jpeg", white, white, false},
-		{"a tile without a key", "/1536,1024,512,512/512,/0/default.jpg", "", 512, 512, "image/jpeg", white, white, false},
+		{"a tile at full detail", "/1024,640,512,512/512,/0/default.jpg", "portal", 512, 512, "image/jpeg", white, white, false},
+		{"a tile without a key", "/1024,640,512,512/512,/0/default.jpg", "", 512, 512, "image/jpeg", white, white, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			code, body, h := f.get(base+c.path, c.who)
@@ -381,13 +381,13 @@ func TestIIIFFallsBackToPreview(t *testing.T) {
 	if err := os.WriteFile(p, []byte("not a JPEG any more"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, body, _ := f.get("/iiif/3/"+f.ids["big"]+"/1200,800,1200,800/600,/0/default.jpg", "portal")
+	code, body, _ := f.get("/iiif/3/"+f.ids["big"]+"/800,600,800,600/600,/0/default.jpg", "portal")
 	if code != 200 {
 		t.Fatalf("%d %s", code, body)
 	}
 	img := decodeAny(t, body)
 	_, _, _, white, _ := iiifColours()
-	if b := img.Bounds(); b.Dx() != 600 || b.Dy() != 400 || !near(img.At(300, 200), white.R, white.G, white.B) {
+	if b := img.Bounds(); b.Dx() != 600 || b.Dy() != 450 || !near(img.At(300, 200), white.R, white.G, white.B) {
 		t.Errorf("%v %v", b, img.At(300, 200))
 	}
 }
