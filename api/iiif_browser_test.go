@@ -35,7 +35,8 @@ func TestOpenSeadragonZooms(t *testing.T) {
 <script>
 window.loaded = 0; window.failed = 0;
 const viewer = OpenSeadragon({id: "v", prefixUrl: "/lib/images/", tileSources: "/iiif/3/%s/info.json",
-  loadTilesWithAjax: true, ajaxHeaders: {Authorization: "Bearer %s"}, animationTime: 0, showNavigationControl: false});
+  loadTilesWithAjax: true, ajaxHeaders: {Authorization: "Bearer %s"}, animationTime: 0, showNavigationControl: false,
+  timeout: 180000});
 viewer.addHandler("open", () => { window.opened = true; });
 viewer.addHandler("open-failed", (e) => { window.openFailed = String(e.message); });
 window.atFull = 0;
@@ -43,6 +44,11 @@ viewer.addHandler("tile-loaded", (e) => { window.loaded++; if (e.tile.level === 
 viewer.addHandler("tile-load-failed", (e) => { window.failed++; window.failure = String(e.message); });
 </script></body></html>`, f.ids["big"], f.keys["portal"])
 	site, tab := browserPage(t, chromium, f.fixture, filepath.Join(mods, "openseadragon", "build", "openseadragon"), page)
+	// Decode the original once before the viewer asks for tiles, so that
+	// a slow (-race, loaded) machine does not time the first tiles out.
+	if code, body, _ := f.get("/iiif/3/"+f.ids["big"]+"/0,0,512,512/64,/0/default.jpg", "portal"); code != 200 {
+		t.Fatalf("first tile: %d %s", code, body)
+	}
 	fullyLoaded := `viewer.world.getItemCount() > 0 && viewer.world.getItemAt(0).getFullyLoaded()`
 	eval := func(expr string) int {
 		t.Helper()
@@ -118,7 +124,7 @@ func browserPage(t *testing.T, chromium string, f *fixture, lib, page string) (s
 	mux.Handle("/", f.srv.Handler())
 	site := httptest.NewServer(mux)
 	t.Cleanup(site.Close)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, chromedp.ExecPath(chromium), chromedp.Flag("headless", true),
 		chromedp.Flag("no-sandbox", true), chromedp.Flag("disable-gpu", true), chromedp.UserDataDir(t.TempDir()))
 	tab, cancelTab := chromedp.NewContext(alloc)
