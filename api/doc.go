@@ -29,6 +29,12 @@
 // labels and the OpenAPI test all read; the OpenAPI 3.1 document is embedded
 // from openapi.json.
 //
+// The standards: the IIIF Image and Presentation APIs 3.0 under /iiif/3
+// (iiif_*.go: the request syntax, a disk cache of derivatives, manifests
+// and collections) and OAI-PMH 2.0 with Dublin Core at /oai (oai.go). Their
+// pictures come through Pictures (thumbs) and their records through the
+// same visibility rules; harvesters see what anonymous callers see.
+//
 // Caveats: jobs live in memory (the last 100) and are lost when the server
 // stops; what an interrupted job committed stays committed and a re-run
 // resumes it. Rate limits are per process.

@@ -23,6 +23,7 @@ import (
 	"github.com/haiduong/promo-archive/archive/curation"
 	"github.com/haiduong/promo-archive/archive/keys"
 	"github.com/haiduong/promo-archive/archive/report"
+	"github.com/haiduong/promo-archive/thumbs"
 )
 
 type serveOptions struct {
@@ -160,10 +161,17 @@ func runServe(cmd *cobra.Command, g *globalOptions, o serveOptions) error {
 		Records: a.Store(), Search: ix, Stats: a.Store(), Files: a, Taxonomy: a.Taxonomy(), Editor: curation.New(a), Backup: func(ctx context.Context, dest string, o backup.BackupOptions) (*backup.BackupManifest, error) {
 			return backup.Backup(ctx, a, dest, o)
 		}, Keys: keys.New(a.Store()),
-		Ingester: newPipeline(a, ix, cfg.IngestWorkers, !o.noRenditions), Indexer: ix, UploadDir: filepath.Join(a.Root(), "tmp"),
+		Indexer: ix, UploadDir: filepath.Join(a.Root(), "tmp"),
 		AdminToken: token, Location: a.Location(), Logger: log,
 		Ready: func(context.Context) error { _, err := a.Store().LastSeq(); return err },
 	}
+	// One renderer for ingest jobs and IIIF images: its tool semaphore
+	// bounds the external tools of both.
+	tools := thumbs.New(thumbs.Options{})
+	deps.Ingester = newPipeline(a, tools, ix, cfg.IngestWorkers, !o.noRenditions)
+	deps.IIIF = api.IIIFOptions{Pictures: tools, CacheDir: filepath.Join(a.Root(), "cache", "iiif")}
+	deps.OAI = api.OAIOptions{Source: a.Store()}
+	deps.Changes = a.Store()
 	// Downloads and rendition requests, counted for the reports.
 	served := report.NewServedCounter(a, 5*time.Second, log)
 	defer served.Close() // before the archive
