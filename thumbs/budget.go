@@ -14,6 +14,7 @@ type budget struct {
 	size int64
 	mu   sync.Mutex
 	held int64
+	peak int64         // the most held at once, for the benchmarks
 	free chan struct{} // closed (and replaced) whenever bytes are given back
 }
 
@@ -40,6 +41,7 @@ func (l *lease) take(n int64, what string) error {
 		l.b.mu.Lock()
 		if l.b.held+n <= l.b.size {
 			l.b.held += n
+			l.b.peak = max(l.b.peak, l.b.held)
 			l.n += n
 			l.b.mu.Unlock()
 			return nil

@@ -658,27 +658,37 @@ func (d *jpegDecoder) block(c *jpegComponent, bx, by int, sc jpegScan, idct func
 	c.pred += br.receiveExtend(uint(s))
 	blk[0] = c.pred * int32(q[0])
 	last := 0
+	// The bit buffer lives in locals here, the hot loop of the decoder.
+	acc, nb := br.acc, br.n
 	for k := 1; k < 64; {
-		if br.n < 16 {
+		if nb < 16 {
+			br.acc, br.n = acc, nb
 			br.fill()
+			acc, nb = br.acc, br.n
 		}
-		if e := ac.ac[br.acc>>(64-lookBits)]; e != 0 {
+		if e := ac.ac[acc>>(64-lookBits)]; e != 0 {
 			l := uint(e & 0xff)
-			br.acc <<= l
-			br.n -= l
+			acc <<= l
+			nb -= l
 			k += int(e>>8) & 0xff
 			if k > 63 {
 				br.bad = true
 				break
 			}
-			blk[unzig[k]] = (e >> 16) * int32(q[k])
+			blk[unzig[k]&63] = (e >> 16) * int32(q[k&63])
 			last = k
 			k++
 			continue
 		}
+		br.acc, br.n = acc, nb
 		rs := br.decode(ac)
 		r, s := int(rs>>4), uint(rs&15)
-		if s == 0 {
+		if s == 0 || k+r > 63 {
+			acc, nb = br.acc, br.n
+			if s != 0 {
+				br.bad = true
+				break
+			}
 			if r != 15 {
 				break
 			}
@@ -686,14 +696,13 @@ func (d *jpegDecoder) block(c *jpegComponent, bx, by int, sc jpegScan, idct func
 			continue
 		}
 		k += r
-		if k > 63 {
-			br.bad = true
-			break
-		}
-		blk[unzig[k]] = br.receiveExtend(s) * int32(q[k])
+		v := br.receiveExtend(s)
+		acc, nb = br.acc, br.n
+		blk[unzig[k]&63] = v * int32(q[k&63])
 		last = k
 		k++
 	}
+	br.acc, br.n = acc, nb
 	n := 8 >> d.shift
 	dst := c.pix[by*n*c.stride+bx*n:]
 	if last == 0 {

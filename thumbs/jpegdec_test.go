@@ -21,11 +21,15 @@ func jpegFiles(t *testing.T) []string {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("testdata/jpeg: %v", err)
 	}
-	if root, _ := corpusRoot(); root != "" {
+	root, _ := corpusRoot()
+	switch {
+	case root == "":
+		t.Log("corpus not available; testdata only")
+	case raceEnabled:
+		t.Log("race detector on: testdata only, not the corpus")
+	default:
 		more, _ := filepath.Glob(filepath.Join(root, "jpeg", "*.jpg"))
 		files = append(files, more...)
-	} else {
-		t.Log("corpus not available; testdata only")
 	}
 	return files
 }

@@ -1,5 +1,7 @@
 package thumbs
 
+import "encoding/binary"
+
 // The entropy-coded side of the JPEG decoder: a 64-bit bit buffer that
 // un-stuffs 0xFF00 and stops at markers, and Huffman tables with a 9-bit
 // lookahead (symbol and length in one lookup) plus, for AC tables, a
@@ -88,8 +90,19 @@ type bitReader struct {
 	bad    bool   // an invalid Huffman code was seen
 }
 
-// fill tops acc up to more than 56 bits.
+// fill tops acc up to more than 56 bits: whole bytes at once while the
+// next eight hold no 0xff, else one at a time.
 func (b *bitReader) fill() {
+	if !b.marker && b.n <= 56 && b.pos+8 <= len(b.data) {
+		v := binary.BigEndian.Uint64(b.data[b.pos:])
+		if x := ^v; (x-0x0101010101010101)&^x&0x8080808080808080 == 0 {
+			k := (64 - b.n) / 8
+			b.acc |= v &^ (1<<(64-8*k) - 1) >> b.n
+			b.pos += int(k)
+			b.n += 8 * k
+			return
+		}
+	}
 	for b.n <= 56 {
 		if b.marker || b.pos >= len(b.data) {
 			b.n += 8

@@ -20,6 +20,15 @@ type plane struct {
 // so any sizes work; a box is at least one sample wide, which makes a dst
 // larger than src (a subsampled chroma plane) a nearest-neighbour stretch.
 func shrinkPlane(dst, src plane) {
+	if dst.w == src.w && dst.h == src.h { // a copy (a decode already scaled)
+		for y := range dst.h {
+			in, out := src.pix[src.off+y*src.stride:], dst.pix[dst.off+y*dst.stride:]
+			for x := range dst.w {
+				out[x*dst.step] = in[x*src.step]
+			}
+		}
+		return
+	}
 	lo, hi := make([]int, dst.w), make([]int, dst.w) // box i is [lo[i], hi[i])
 	for i := range lo {
 		lo[i] = i * src.w / dst.w
