@@ -14,7 +14,8 @@ import (
 )
 
 // jpegFiles lists the small JPEGs of testdata/jpeg (progressive, restart
-// intervals, grey, CMYK, made with vips) and, when present, the corpus's.
+// intervals, grey, CMYK, made with vips) and, when present and the race
+// detector is off, the corpus's.
 func jpegFiles(t *testing.T) []string {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join("testdata", "jpeg", "*.jpg"))
@@ -111,19 +112,27 @@ func decodeOwn(t *testing.T, data []byte, shift uint) image.Image {
 	return img
 }
 
+// stdDecode reads the JPEG at path and decodes it with image/jpeg, or
+// skips the test.
+func stdDecode(t *testing.T, path string) ([]byte, image.Image) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := jpeg.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Skipf("image/jpeg: %v", err)
+	}
+	return data, img
+}
+
 // The decoder at full size gives image/jpeg's pixels, within the rounding
 // of two different integer IDCTs.
 func TestJPEGDecoderMatchesStdlib(t *testing.T) {
 	for _, path := range jpegFiles(t) {
 		t.Run(filepath.Base(path), func(t *testing.T) {
-			data, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, err := jpeg.Decode(bytes.NewReader(data))
-			if err != nil {
-				t.Skipf("image/jpeg: %v", err)
-			}
+			data, want := stdDecode(t, path)
 			got := decodeOwn(t, data, 0)
 			if got.Bounds() != want.Bounds() {
 				t.Fatalf("bounds %v, want %v", got.Bounds(), want.Bounds())
@@ -233,14 +242,7 @@ func TestJPEGTruncated(t *testing.T) {
 func TestJPEGScaledPreviewQuality(t *testing.T) {
 	for _, path := range jpegFiles(t) {
 		t.Run(filepath.Base(path), func(t *testing.T) {
-			data, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			full, err := jpeg.Decode(bytes.NewReader(data))
-			if err != nil {
-				t.Skipf("image/jpeg: %v", err)
-			}
+			data, full := stdDecode(t, path)
 			b := full.Bounds()
 			pw, ph := fit(b.Dx(), b.Dy(), PreviewSize)
 			want := imaging.Resize(rgb(full), pw, ph, imaging.Lanczos)
