@@ -90,27 +90,23 @@ func resample(img *image.NRGBA, w, h int) *image.NRGBA {
 	sw, sh := img.Rect.Dx(), img.Rect.Dy()
 	mid := image.NewNRGBA(image.Rect(0, 0, w, sh))
 	tx := newTaps(sw, w)
-	n := tx.n
+	n := min(tx.n, sw) // newTaps keeps start+n within the source when it can
 	for y := range sh {
 		in := img.Pix[y*img.Stride : y*img.Stride+4*sw]
 		out := mid.Pix[y*mid.Stride : y*mid.Stride+4*w]
 		for i := range w {
-			var r, g, b int32
-			s := tx.start[i]
-			if s+n > sw { // a source narrower than the taps
-				n = sw - s
-			}
-			px := in[4*s : 4*(s+n)]
+			src := in[4*tx.start[i]:]
+			src = src[:4*n]
 			ws := tx.w[i*tx.n : i*tx.n+n]
+			var r, g, b int32
 			for j, wt := range ws {
-				p := px[4*j : 4*j+3 : 4*j+3]
+				p := src[4*j : 4*j+3 : 4*j+3]
 				r += wt * int32(p[0])
 				g += wt * int32(p[1])
 				b += wt * int32(p[2])
 			}
 			o := out[4*i : 4*i+4 : 4*i+4]
 			o[0], o[1], o[2], o[3] = clampFixed(r), clampFixed(g), clampFixed(b), 0xff
-			n = tx.n
 		}
 	}
 	dst := image.NewNRGBA(image.Rect(0, 0, w, h))
