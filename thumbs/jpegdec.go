@@ -378,6 +378,12 @@ func (d *jpegDecoder) keepFor(shift uint) int {
 	if shift == 0 || blocks*(2*64+8) <= keepAllLimit {
 		return 64
 	}
+	return lowKeep(shift)
+}
+
+// lowKeep is how many zig-zag coefficients hold the N×N lowest
+// frequencies, N = 8>>shift.
+func lowKeep(shift uint) int {
 	n := 8 >> shift
 	keep := 1
 	for k := range 64 {
@@ -416,11 +422,17 @@ func (d *jpegDecoder) scaledSize(shift uint) (int, int) {
 // decode decodes the image at 1/2^shift scale. A damaged or truncated
 // image comes back with a *TruncatedError.
 func (d *jpegDecoder) decode(shift uint) (image.Image, error) {
+	return d.decodeKeeping(shift, d.keepFor(shift))
+}
+
+// decodeKeeping is decode keeping keep coefficients per block of a
+// progressive image.
+func (d *jpegDecoder) decodeKeeping(shift uint, keep int) (image.Image, error) {
 	d.shift = shift
 	n := 8 >> shift
 	d.keep = 64
 	if d.progressive {
-		d.keep = d.keepFor(shift)
+		d.keep = keep
 	}
 	for i := range d.comps {
 		c := &d.comps[i]

@@ -259,3 +259,39 @@ func TestJPEGScaledPreviewQuality(t *testing.T) {
 		})
 	}
 }
+
+// A progressive image too big to keep whole keeps only the N×N lowest
+// frequencies at 1/2 and 1/4 scale and decodes them with plain N-point
+// IDCTs: close to the box means still.
+func TestJPEGProgressiveLowKeep(t *testing.T) {
+	for _, name := range []string{"prog420.jpg", "prog444.jpg", "progrst.jpg", "grayprog.jpg", "cmykprog.jpg"} {
+		data, err := os.ReadFile(filepath.Join("testdata", "jpeg", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		full := planes(decodeOwn(t, data, 0))
+		for shift := uint(1); shift <= 2; shift++ {
+			t.Run(name+"/"+string(rune('0'+(8>>shift))), func(t *testing.T) {
+				d, err := readJPEGHeader(data)
+				if err != nil {
+					t.Fatal(err)
+				}
+				img, err := d.decodeKeeping(shift, lowKeep(shift))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d.keep >= 64 {
+					t.Fatalf("kept %d coefficients", d.keep)
+				}
+				got := planes(img)
+				for i, f := range full {
+					want := boxAverage(f, 1<<shift)
+					g := imaging.Clone(got[i].SubImage(want.Rect))
+					if p := psnr(g, want); p < 28 {
+						t.Errorf("plane %d: PSNR %.1f dB at 1/%d", i, p, 1<<shift)
+					}
+				}
+			})
+		}
+	}
+}
