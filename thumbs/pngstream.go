@@ -316,10 +316,7 @@ func abs(x int) int {
 func (p *pngHeader) row(src []byte, dst []uint8) {
 	put := func(x int, r, g, b, a uint8) {
 		if a != 0xff {
-			ia := 0xff - uint32(a)
-			r = uint8(min((uint32(r)*uint32(a)+127)/0xff+ia, 0xff))
-			g = uint8(min((uint32(g)*uint32(a)+127)/0xff+ia, 0xff))
-			b = uint8(min((uint32(b)*uint32(a)+127)/0xff+ia, 0xff))
+			r, g, b = overWhite(r, a), overWhite(g, a), overWhite(b, a)
 		}
 		dst[3*x], dst[3*x+1], dst[3*x+2] = r, g, b
 	}
@@ -397,12 +394,25 @@ func (p *pngHeader) row(src []byte, dst []uint8) {
 			put(x, src[2*x], src[2*x], src[2*x], src[2*x+1])
 		}
 	case 6:
+		size := 4
+		if wide {
+			size = 8
+		}
+		hi := size / 4 // the step between high bytes of samples
 		for x := range w {
-			if wide {
-				put(x, uint8(s16(4*x)>>8), uint8(s16(4*x+1)>>8), uint8(s16(4*x+2)>>8), uint8(s16(4*x+3)>>8))
+			s := src[size*x : size*x+size : size*x+size]
+			d := dst[3*x : 3*x+3 : 3*x+3]
+			a := s[3*hi]
+			if a == 0xff {
+				d[0], d[1], d[2] = s[0], s[hi], s[2*hi]
 				continue
 			}
-			put(x, src[4*x], src[4*x+1], src[4*x+2], src[4*x+3])
+			d[0], d[1], d[2] = overWhite(s[0], a), overWhite(s[hi], a), overWhite(s[2*hi], a)
 		}
 	}
+}
+
+// overWhite composites a non-premultiplied sample c of opacity a onto white.
+func overWhite(c, a uint8) uint8 {
+	return uint8(min((uint32(c)*uint32(a)+127)/0xff+0xff-uint32(a), 0xff))
 }
