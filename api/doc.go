@@ -15,7 +15,11 @@
 //   - KeyVerifier (API keys): *keys.Keyring;
 //   - Searcher (search) and Indexer (edits reach the index): *indexer.Index;
 //   - Ingester (ingest jobs): *ingest.Pipeline, built once by the command
-//     with its renderer, prober and index.
+//     with its renderer, prober and index;
+//   - Pictures (IIIF images: the decoded original, poster or page):
+//     *thumbs.Renderer, the same one the pipeline renders with;
+//   - ChangeLog (the change feed) and OAISource (OAI-PMH harvests):
+//     *archive.Store.
 //
 // It imports archive, archive/backup, archive/curation, archive/ingest,
 // archive/keys and indexer for their types only.

@@ -27,6 +27,9 @@ type lease struct {
 	b   *budget
 	ctx context.Context
 	n   int64
+	// full asks the decoders for the picture at its own size, not at about
+	// the size the preview needs.
+	full bool
 }
 
 func (b *budget) lease(ctx context.Context) *lease { return &lease{b: b, ctx: ctx} }

@@ -28,7 +28,10 @@ func (r *Renderer) Picture(ctx context.Context, in archive.RenderInput) (img ima
 			img, err = nil, fmt.Errorf("thumbs: decode %s: panic: %v", in.MIME, p)
 		}
 	}()
-	img, o, err := r.picture(ctx, in)
+	ls := r.budget.lease(ctx)
+	ls.full = true
+	defer ls.release() // the picture outlives its lease: the budget bounds decoding
+	img, o, err := r.picture(ls, in)
 	var s *skip
 	if errors.As(err, &s) {
 		return nil, fmt.Errorf("%w: %s", ErrNoPicture, s.warning)

@@ -187,7 +187,10 @@ func (r *Renderer) decodePNG(ls *lease, sr *io.SectionReader, what string) (imag
 		}
 		return img, nil
 	}
-	k := preShrinkFactor(max(p.w, p.h))
+	k := 1
+	if !ls.full {
+		k = preShrinkFactor(max(p.w, p.h))
+	}
 	dw, dh := max(1, (p.w+k/2)/k), max(1, (p.h+k/2)/k)
 	rowBytes := (p.w*p.channels()*int(p.depth) + 7) / 8
 	if err := ls.take(int64(dw)*int64(dh)*4+int64(dw)*24+int64(rowBytes)*2+int64(p.w)*3+64<<10, what); err != nil {

@@ -361,7 +361,10 @@ func (r *Renderer) decodeJPEG(ls *lease, sr *io.SectionReader, what string) (ima
 	if err != nil {
 		return nil, fmt.Errorf("thumbs: decode %s: %w", what, err)
 	}
-	shift := jpegShift(d.width, d.height, int(preShrinkMargin*PreviewSize))
+	var shift uint
+	if !ls.full {
+		shift = jpegShift(d.width, d.height, int(preShrinkMargin*PreviewSize))
+	}
 	if err := ls.take(d.memory(shift), what); err != nil {
 		return nil, err
 	}
