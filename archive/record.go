@@ -119,6 +119,22 @@ type Record struct {
 	Warnings   []string          `json:"warnings"`
 }
 
+// CapturedFromFile is the CapturedAtSource of a record whose file carried
+// no date: CapturedAt is then the file's modification time, which says when
+// the file was last copied or saved, not when the picture was taken.
+const CapturedFromFile = "file_mtime"
+
+// CaptureTime is when the asset was made as the file itself says (taken,
+// recorded, published), or nil when the file carried no date and
+// CapturedAt is only the file's modification time. Stats, the year facet
+// and the web page count and name only this as a capture time.
+func (r *Record) CaptureTime() *time.Time {
+	if r.CapturedAtSource == CapturedFromFile {
+		return nil
+	}
+	return r.CapturedAt
+}
+
 // Normalize makes empty collections encode as {} and [] rather than
 // null, so clients need not special-case them.
 func (r *Record) Normalize() {
