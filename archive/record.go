@@ -117,6 +117,10 @@ type Record struct {
 	PHash      string            `json:"phash,omitempty"`
 	Renditions []Rendition       `json:"renditions"`
 	Warnings   []string          `json:"warnings"`
+	// Damaged marks an original of a recognised type that does not decode
+	// whole (truncated, corrupt): it is kept, its renditions show what
+	// decodes or are placeholders, and `archive doctor` lists it.
+	Damaged bool `json:"damaged,omitempty"`
 }
 
 // CapturedFromFile is the CapturedAtSource of a record whose file carried

@@ -60,8 +60,9 @@ type Archive interface {
 }
 
 // Renderer makes the thumb and preview renditions of an original. An error
-// means the file's picture cannot be decoded at all; reasons to skip a
-// rendition while keeping the record go in RenderResult.Warnings.
+// fails the file; reasons to skip a rendition while keeping the record go in
+// RenderResult.Warnings, and a damaged original that is kept anyway (added
+// with status review) is RenderResult.Damaged.
 type Renderer interface {
 	Render(ctx context.Context, in archive.RenderInput) (*archive.RenderResult, error)
 }

@@ -572,3 +572,48 @@ func TestIngestStopsWhenTheStoreFails(t *testing.T) {
 		t.Errorf("%d records in the store, want %d", got, failAt-1)
 	}
 }
+
+// damagedRenderer draws a placeholder and says the original is damaged, as
+// thumbs does for a truncated photo.
+type damagedRenderer struct{}
+
+func (damagedRenderer) Render(ctx context.Context, in archive.RenderInput) (*archive.RenderResult, error) {
+	return &archive.RenderResult{
+		Images:   []archive.RenderedImage{{Rendition: archive.Rendition{Name: "thumb", Width: 2, Height: 2, MIME: "image/jpeg", Version: 1, Placeholder: true}, Data: []byte("ph")}},
+		Warnings: []string{"thumbs: decode image/jpeg: short Huffman data; damaged file, placeholder rendition"},
+		Damaged:  true,
+	}, nil
+}
+
+// TestDamagedKeptForReview: a damaged original is stored with its metadata
+// and renditions, marked damaged and put to review whatever status the run
+// asked for.
+func TestDamagedKeptForReview(t *testing.T) {
+	src := t.TempDir()
+	writeJPEG(t, filepath.Join(src, "cut.jpg"), 16, 16, 1)
+	a, err := archive.Open(t.TempDir(), archive.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	rr := ingestDir(t, a, src, Options{Renderer: damagedRenderer{}}, RunOptions{Defaults: Defaults{Status: archive.Published}})
+	res := rr.results["cut.jpg"]
+	if res.Status != StatusAdded || !slices.Contains(res.Warnings, "ingest: the file is damaged; kept as it is, with status review") {
+		t.Fatalf("result %+v", res)
+	}
+	rec, err := a.Store().Get(res.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rec.Damaged || rec.Status != archive.Review || rec.Width != 16 || len(rec.Renditions) != 1 {
+		t.Errorf("record: damaged %v, status %s, width %d, renditions %v", rec.Damaged, rec.Status, rec.Width, rec.Renditions)
+	}
+	if p, _ := a.OriginalPath(res.ID); !fileExists(p) {
+		t.Error("the original was not stored")
+	}
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}

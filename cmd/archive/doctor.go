@@ -2,11 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"github.com/haiduong/promo-archive/archive"
 	"github.com/haiduong/promo-archive/thumbs"
 )
 
@@ -16,10 +20,12 @@ func newDoctorCommand(g *globalOptions) *cobra.Command {
 	var o doctorOptions
 	c := &cobra.Command{
 		Use:   "doctor",
-		Short: "Check the external tools renditions need (ffmpeg, pdftoppm, heif-convert)",
+		Short: "Check the external tools renditions need, and list the damaged files kept",
 		Long: "doctor lists the external tools the renderer runs, whether each was found, its version,\n" +
 			"and what is lost without it. Missing tools do not stop ingest: those files get placeholder\n" +
-			"renditions, and 'archive rethumb' redraws them once the tool is installed.",
+			"renditions, and 'archive rethumb' redraws them once the tool is installed.\n\n" +
+			"It then lists the damaged files the archive kept (truncated or corrupt photos, stored with\n" +
+			"status review and renditions of what decodes): find a good copy, or decide what to keep.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runDoctor(cmd.Context(), g, o) },
 	}
@@ -31,6 +37,38 @@ func newDoctorCommand(g *globalOptions) *cobra.Command {
 type doctorReport struct {
 	Tools   []thumbs.ToolStatus `json:"tools"`
 	Missing int                 `json:"missing"`
+	// Damaged lists the damaged originals kept (archive.Record.Damaged);
+	// empty when there is no archive at --root.
+	Damaged []damagedRecord `json:"damaged"`
+}
+
+// damagedRecord is one damaged original in the doctor's report.
+type damagedRecord struct {
+	ID         string         `json:"id"`
+	SourcePath string         `json:"source_path"`
+	Status     archive.Status `json:"status"`
+	Warnings   []string       `json:"warnings"`
+}
+
+// damagedRecords lists the damaged records of the archive at --root, none
+// when there is no archive there.
+func damagedRecords(g *globalOptions) ([]damagedRecord, error) {
+	out := []damagedRecord{}
+	a, err := g.openArchive(true)
+	if errors.Is(err, fs.ErrNotExist) {
+		return out, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer a.Close()
+	err = a.Store().ForEach(func(r *archive.Record) error {
+		if r.Damaged {
+			out = append(out, damagedRecord{ID: r.ID, SourcePath: r.SourcePath, Status: r.Status, Warnings: r.Warnings})
+		}
+		return nil
+	})
+	return out, err
 }
 
 // runDoctor reports the tools. Missing tools are not an error (ingest
@@ -41,6 +79,10 @@ func runDoctor(ctx context.Context, g *globalOptions, o doctorOptions) error {
 		if !t.Found {
 			rep.Missing++
 		}
+	}
+	var err error
+	if rep.Damaged, err = damagedRecords(g); err != nil {
+		return err
 	}
 	if o.json {
 		return newJSONEncoder(g.stdout, true).Encode(rep)
@@ -61,5 +103,28 @@ func runDoctor(ctx context.Context, g *globalOptions, o doctorOptions) error {
 		fmt.Fprintf(g.stdout, "%d of %d tools missing: those files get placeholder renditions until installed (then run 'archive rethumb')\n",
 			rep.Missing, len(rep.Tools))
 	}
-	return nil
+	if len(rep.Damaged) == 0 {
+		return nil
+	}
+	fmt.Fprintf(g.stdout, "\n%d damaged files kept for review (find a good copy, or keep what decodes):\n", len(rep.Damaged))
+	tw = tabwriter.NewWriter(g.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATUS\tSOURCE\tPROBLEM")
+	for _, d := range rep.Damaged {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", d.ID[:12], d.Status, d.SourcePath, damageWarning(d.Warnings))
+	}
+	return tw.Flush()
+}
+
+// damageWarning picks the warning that says what is wrong with a damaged
+// file: the renderer's, or else the last.
+func damageWarning(ws []string) string {
+	for _, w := range ws {
+		if strings.Contains(w, "damaged file") {
+			return w
+		}
+	}
+	if len(ws) == 0 {
+		return "-"
+	}
+	return ws[len(ws)-1]
 }
