@@ -30,7 +30,7 @@ func TestMain(m *testing.M) {
 		if err := json.Unmarshal([]byte(args), &argv); err != nil {
 			os.Exit(99)
 		}
-		os.Exit(run(context.Background(), argv, os.Stdout, os.Stderr, false))
+		os.Exit(runProcess(argv, false))
 	}
 	os.Exit(m.Run())
 }
