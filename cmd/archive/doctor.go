@@ -56,10 +56,10 @@ func damagedRecords(g *globalOptions) ([]damagedRecord, error) {
 	out := []damagedRecord{}
 	a, err := g.openArchive(true)
 	if errors.Is(err, fs.ErrNotExist) {
-		return out, nil
+		return out, nil // no archive here: only the tools are checked
 	}
 	if err != nil {
-		return nil, err
+		return out, err
 	}
 	defer a.Close()
 	err = a.Store().ForEach(func(r *archive.Record) error {
@@ -71,8 +71,9 @@ func damagedRecords(g *globalOptions) ([]damagedRecord, error) {
 	return out, err
 }
 
-// runDoctor reports the tools. Missing tools are not an error (ingest
-// goes on with placeholders), so the exit code is 0 either way.
+// runDoctor reports the tools and the damaged records. Missing tools and
+// damaged files are not an error (ingest goes on with placeholders and keeps
+// the files), so the exit code is 0 unless the records cannot be read.
 func runDoctor(ctx context.Context, g *globalOptions, o doctorOptions) error {
 	rep := doctorReport{Tools: thumbs.New(thumbs.Options{}).Tools(ctx)}
 	for _, t := range rep.Tools {
@@ -80,13 +81,24 @@ func runDoctor(ctx context.Context, g *globalOptions, o doctorOptions) error {
 			rep.Missing++
 		}
 	}
-	var err error
-	if rep.Damaged, err = damagedRecords(g); err != nil {
+	// The tools are reported even when the records cannot be read (the
+	// archive is locked by a running server): the error comes last.
+	damaged, listErr := damagedRecords(g)
+	if listErr != nil {
+		listErr = fmt.Errorf("damaged files not listed: %w", listErr)
+	}
+	rep.Damaged = damaged
+	if o.json {
+		return errors.Join(newJSONEncoder(g.stdout, true).Encode(rep), listErr)
+	}
+	if err := reportDoctor(g, rep); err != nil {
 		return err
 	}
-	if o.json {
-		return newJSONEncoder(g.stdout, true).Encode(rep)
-	}
+	return listErr
+}
+
+// reportDoctor prints the doctor's report as text.
+func reportDoctor(g *globalOptions, rep doctorReport) error {
 	tw := tabwriter.NewWriter(g.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "TOOL\tSTATUS\tVERSION\tPATH\tWITHOUT IT")
 	for _, t := range rep.Tools {
