@@ -54,11 +54,12 @@ func labels(lang string) labelSet {
 		"sort.oldest":    {"Cũ nhất", "Oldest first"},
 		"sort.added":     {"Mới nhập", "Recently added"},
 
-		"facet.kind":     {"Loại", "Kind"},
-		"facet.category": {"Chủ đề", "Category"},
-		"facet.place":    {"Địa danh", "Place"},
-		"facet.year":     {"Năm", "Year"},
-		"facet.keyword":  {"Từ khóa", "Keyword"},
+		"facet.kind":        {"Loại", "Kind"},
+		"facet.category":    {"Chủ đề", "Category"},
+		"facet.place":       {"Địa danh", "Place"},
+		"facet.year":        {"Năm", "Year"},
+		"facet.yearunknown": {"Không rõ ngày", "Date unknown"},
+		"facet.keyword":     {"Từ khóa", "Keyword"},
 
 		"kind.photo":       {"Ảnh", "Photo"},
 		"kind.video":       {"Video", "Video"},
@@ -74,6 +75,9 @@ func labels(lang string) labelSet {
 
 		"field.kind":       {"Loại", "Kind"},
 		"field.captured":   {"Thời điểm chụp", "Taken"},
+		"field.filedate":   {"Ngày của tệp (tệp không ghi ngày chụp)", "File date (the file gives no capture date)"},
+		"field.published":  {"Ngày xuất bản", "Publication date"},
+		"field.recorded":   {"Thời điểm quay", "Recorded"},
 		"field.place":      {"Địa danh", "Place"},
 		"field.categories": {"Chủ đề", "Categories"},
 		"field.keywords":   {"Từ khóa", "Keywords"},

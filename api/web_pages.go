@@ -12,6 +12,7 @@ import (
 
 	"github.com/haiduong/promo-archive/archive"
 	"github.com/haiduong/promo-archive/archive/curation"
+	"github.com/haiduong/promo-archive/archive/media"
 )
 
 type assetPage struct {
@@ -139,6 +140,21 @@ func humanSize(n int64) string {
 	return fmt.Sprintf("%d B", n)
 }
 
+// dateField names a record's date for what it is: a file's modification
+// time is the file date, not a capture time; a publication's date is when
+// it was published, a video's when it was recorded.
+func dateField(rec *archive.Record) string {
+	switch {
+	case rec.CaptureTime() == nil:
+		return "field.filedate"
+	case rec.Kind == media.KindPublication:
+		return "field.published"
+	case rec.Kind == media.KindVideo:
+		return "field.recorded"
+	}
+	return "field.captured"
+}
+
 // assetFields lists the metadata shown, in the page's language.
 func (s *Server) assetFields(rec *archive.Record, pg *page, p Principal) []field {
 	var out []field
@@ -149,7 +165,7 @@ func (s *Server) assetFields(rec *archive.Record, pg *page, p Principal) []field
 	}
 	add("field.kind", pg.T("kind."+string(rec.Kind)))
 	if rec.CapturedAt != nil {
-		add("field.captured", formatDate(*rec.CapturedAt, s.loc, pg.Lang)+" "+rec.CapturedAt.In(s.loc).Format("15:04"))
+		add(dateField(rec), formatDate(*rec.CapturedAt, s.loc, pg.Lang)+" "+rec.CapturedAt.In(s.loc).Format("15:04"))
 	}
 	if rec.Place != nil {
 		name := rec.Place.Name

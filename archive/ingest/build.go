@@ -91,7 +91,7 @@ func buildRecord(in recordInput) *archive.Record {
 		r.CapturedAt, r.CapturedAtSource, r.TZInferred = &t, info.CapturedAtSource, info.TZInferred
 	case !in.mtime.IsZero():
 		t := in.mtime.In(in.loc).Truncate(time.Second)
-		r.CapturedAt, r.CapturedAtSource = &t, "file_mtime"
+		r.CapturedAt, r.CapturedAtSource = &t, archive.CapturedFromFile
 	}
 	if r.CapturedAt != nil {
 		r.Provenance["captured_at"] = r.CapturedAtSource

@@ -52,7 +52,9 @@ or subject) is rejected and nothing of it is stored.
 Each file ends as added, duplicate (same bytes already archived), unchanged
 (same path, size and mtime as last time), rejected (not a supported file) or
 failed. Exit status: 0 when every file was added, duplicate or unchanged; 3
-when some were rejected or failed; 1 on a fatal error. Interrupted runs resume.
+when some were rejected or failed; 1 on a fatal error or when Ctrl-C or SIGTERM
+stopped it (within seconds; committed files stay; a second one quits at once
+with 130). Interrupted runs resume.
 
 While 'archive serve' runs on this root, ingest submits a job to it and follows
 its progress (the server's workers and renderer do the work; Ctrl-C stops

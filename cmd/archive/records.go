@@ -176,8 +176,8 @@ func runList(g *globalOptions, o listOptions) error {
 		}
 		n++
 		captured := "-"
-		if r.CapturedAt != nil {
-			captured = r.CapturedAt.Format("2006-01-02")
+		if t := r.CaptureTime(); t != nil {
+			captured = t.Format("2006-01-02")
 		}
 		title, _ := r.DisplayTitle()
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.ID[:12], r.Kind, captured, r.Status, title)

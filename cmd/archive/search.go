@@ -187,8 +187,8 @@ func printSearchResult(g *globalOptions, res *indexer.Result, facets []string) e
 		if r := h.Record; r != nil {
 			kind = string(r.Kind)
 			title, _ = r.DisplayTitle()
-			if r.CapturedAt != nil {
-				captured = r.CapturedAt.Format("2006-01-02")
+			if t := r.CaptureTime(); t != nil {
+				captured = t.Format("2006-01-02")
 			}
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", id, kind, captured, title)
