@@ -2,14 +2,19 @@ package api
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/archive/curation"
 )
+
+func ptr[T any](v T) *T { return &v }
 
 func TestPatchAndHistory(t *testing.T) {
 	f := newFixture(t, nil)
@@ -99,5 +104,67 @@ func TestEmbargo(t *testing.T) {
 				t.Errorf("after the embargo, %q: record %v, search %v", who, r, s)
 			}
 		})
+	}
+}
+
+// editFormValues is the edit form as the page fills it from rec, with the
+// CSRF token and the record's version: what a browser posts unchanged.
+func editFormValues(b *browser, rec *archive.Record) url.Values {
+	b.t.Helper()
+	v := url.Values{"csrf": {b.token("/assets/" + rec.ID + "/edit")}, "updated": {strconv.FormatInt(rec.UpdatedAt.UnixNano(), 10)},
+		"keywords": {strings.Join(rec.Keywords, "; ")}, "category": rec.Categories, "creator": {rec.Creator}, "credit": {rec.Credit},
+		"rights": {rec.Rights}, "licence": {rec.Licence}, "visibility": {string(rec.Visibility)}, "status": {string(rec.Status)}}
+	for l, t := range rec.Title {
+		v.Set("title."+l, t)
+	}
+	for l, d := range rec.Description {
+		v.Set("description."+l, d)
+	}
+	if rec.Place != nil {
+		v.Set("place", rec.Place.Code)
+	}
+	return v
+}
+
+// TestPublishNeedsVietnamese: PATCH and the web form refuse to publish a
+// record without a Vietnamese title, and to take the title off a published
+// one, with the same error.
+func TestPublishNeedsVietnamese(t *testing.T) {
+	f := newFixture(t, nil)
+	draft := f.ids["draft"] // titled in x-default only
+	if _, _, err := curation.New(f.a).Edit(t.Context(), draft, curation.Edit{Status: ptr(archive.Review)}, archive.Actor{Who: "t", Via: archive.ViaCLI}); err != nil {
+		t.Fatal(err)
+	}
+	patch := func(id, body string) (int, string) {
+		resp := f.do("PATCH", "/v1/assets/"+id, "curator", strings.NewReader(body), "Content-Type", "application/json")
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	t.Run("PATCH publish", func(t *testing.T) {
+		if code, body := patch(draft, `{"status":"published"}`); code != http.StatusUnprocessableEntity || !strings.Contains(body, "title.vi") {
+			t.Errorf("%d %s, want 422 naming title.vi", code, body)
+		}
+	})
+	t.Run("PATCH clear title.vi", func(t *testing.T) {
+		if code, body := patch(f.ids["pub"], `{"title":{"vi":""}}`); code != http.StatusUnprocessableEntity || !strings.Contains(body, "title.vi") {
+			t.Errorf("%d %s, want 422 naming title.vi", code, body)
+		}
+	})
+	t.Run("web form publish", func(t *testing.T) {
+		b := newBrowser(f, "curator")
+		rec, _ := f.a.Store().Get(draft)
+		v := editFormValues(b, rec)
+		v.Set("status", "published")
+		code, body, _ := b.do(http.MethodPost, "/assets/"+draft+"/edit", v)
+		if code != http.StatusUnprocessableEntity || !strings.Contains(body, `id="edit-error"`) {
+			t.Errorf("%d, want 422 with the error on the form\n%s", code, body)
+		}
+	})
+	if rec, _ := f.a.Store().Get(draft); rec.Status != archive.Review {
+		t.Errorf("status %s after the refused edits", rec.Status)
+	}
+	if rec, _ := f.a.Store().Get(f.ids["pub"]); rec.Title["vi"] == "" {
+		t.Error("the Vietnamese title of a published record was removed")
 	}
 }

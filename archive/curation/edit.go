@@ -22,8 +22,8 @@ var (
 	// ErrTransition is a status change the workflow does not allow.
 	ErrTransition = errors.New("curation: status change not allowed")
 	// ErrNeedsVietnamese refuses a published record without a Vietnamese
-	// title (TAXONOMY.md: Vietnamese is required for publication).
-	ErrNeedsVietnamese = errors.New("curation: publishing needs a Vietnamese title")
+	// title: archive.CheckPublishable's error.
+	ErrNeedsVietnamese = archive.ErrNeedsVietnamese
 )
 
 // FieldError is a refused change of one field. Field is named as in the
@@ -364,8 +364,8 @@ func applyEdit(r *archive.Record, ed Edit, tax *archive.Taxonomy) ([]archive.Fie
 		r.Status = *ed.Status
 	}
 	// Publishing, or taking the Vietnamese title off a published record.
-	if r.Status == archive.Published && r.Title["vi"] == "" && (statusChanged || viBefore) {
-		return nil, &FieldError{Field: "title.vi", Err: ErrNeedsVietnamese,
+	if err := archive.CheckPublishable(r); err != nil && (statusChanged || viBefore) {
+		return nil, &FieldError{Field: "title.vi", Err: err,
 			Msg: "a published record needs a Vietnamese title (set title.vi first)"}
 	}
 	r.Normalize()

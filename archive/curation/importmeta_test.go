@@ -249,3 +249,33 @@ func TestStatsLanguageCoverage(t *testing.T) {
 		t.Errorf("stats %+v", st)
 	}
 }
+
+// TestImportPublishNeedsVietnamese: a row that publishes a record without a
+// Vietnamese title, or takes the title off a published record, is refused
+// naming title_vi; with the title in the same row it goes through.
+func TestImportPublishNeedsVietnamese(t *testing.T) {
+	id2 := idOf(2) // under review, English title only
+	tests := []struct {
+		name, csv string
+		failed    int
+	}{
+		{"publish without title_vi", "id,status\n" + id2 + ",published\n", 1},
+		{"publish with title_vi", "id,title_vi,status\n" + id2 + ",Chợ nổi,published\n", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, _, _ := editArchive(t)
+			rep, err := New(a).ImportMetadata(context.Background(), "edits.csv", strings.NewReader(tt.csv), ImportOptions{Who: "tester"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec, _ := a.Store().Get(id2)
+			if rep.Failed != tt.failed || (rec.Status == archive.Published) != (tt.failed == 0) {
+				t.Fatalf("report %+v, status %s", rep, rec.Status)
+			}
+			if tt.failed > 0 && (!errors.Is(rep.Rows[0].Err, ErrMetadataCSV) || !strings.Contains(rep.Rows[0].Error, "column title_vi")) {
+				t.Errorf("row error %v, want one naming column title_vi", rep.Rows[0].Err)
+			}
+		})
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/archive/ingest"
 )
 
 // ingestOne makes a root with one ingested photo and returns its id.
@@ -156,5 +157,25 @@ func TestTaxonomyFileEditedByHand(t *testing.T) {
 	}
 	if r := runCLI(t, "--root", root, "show", id); r.code != exitFatal || !strings.Contains(r.stderr, p) {
 		t.Errorf("corrupt taxonomy: exit %d %q", r.code, r.stderr)
+	}
+}
+
+// TestPublishNeedsVietnameseCLI: `ingest --status published` adds a file
+// without a Vietnamese title as review, saying why; `edit --status
+// published` refuses it until it has one.
+func TestPublishNeedsVietnameseCLI(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "root")
+	src := t.TempDir()
+	writeJPEG(t, filepath.Join(src, "a.jpg"), 32, 24, 6)
+	r := runCLI(t, "--root", root, "ingest", "--no-server", "--json", "--status", "published", src)
+	if r.code != 0 || !strings.Contains(r.stdout, ingest.WarnNotPublished) {
+		t.Fatalf("ingest: %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	id := parseIngest(t, r.stdout)["a.jpg"].ID
+	if r := runCLI(t, "--root", root, "edit", id, "--status", "published"); r.code != exitFatal || !strings.Contains(r.stderr, "needs a Vietnamese title") {
+		t.Errorf("publish without title.vi: exit %d\n%s", r.code, r.stderr)
+	}
+	if r := runCLI(t, "--root", root, "edit", id, "--set", "title.vi=Chợ nổi", "--status", "published"); r.code != exitOK {
+		t.Errorf("publish with title.vi: exit %d\n%s", r.code, r.stderr)
 	}
 }
