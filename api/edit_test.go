@@ -168,3 +168,52 @@ func TestPublishNeedsVietnamese(t *testing.T) {
 		t.Error("the Vietnamese title of a published record was removed")
 	}
 }
+
+// TestReleaseWindowEdits: PATCH and the web form set and clear publish_at,
+// unpublish_at and the rights expiry, in the archive's time zone, audited;
+// the record is hidden outside its window.
+func TestReleaseWindowEdits(t *testing.T) {
+	f := newFixture(t, nil)
+	id := f.ids["pub"]
+	resp := f.do("PATCH", "/v1/assets/"+id, "curator", strings.NewReader(`{"publish_at":"2099-01-01","rights_expire_at":"2100-01-01T00:00:00Z"}`), "Content-Type", "application/json")
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("patch: %d", resp.StatusCode)
+	}
+	rec, _ := f.a.Store().Get(id)
+	if rec.PublishAt == nil || rec.PublishAt.Format(time.RFC3339) != "2099-01-01T00:00:00+07:00" ||
+		rec.RightsExpireAt == nil || rec.RightsExpireAt.Format(time.RFC3339) != "2100-01-01T07:00:00+07:00" {
+		t.Fatalf("after PATCH: publish_at %v, rights_expire_at %v", rec.PublishAt, rec.RightsExpireAt)
+	}
+	if code, _, _ := f.get("/v1/assets/"+id, ""); code != http.StatusNotFound {
+		t.Errorf("embargoed record answers %d to anonymous callers", code)
+	}
+
+	b := newBrowser(f, "curator")
+	_, form := b.get("/assets/" + id + "/edit")
+	if !strings.Contains(form, `name="publish_at" value="2099-01-01T00:00"`) || !strings.Contains(form, "Asia/Ho_Chi_Minh") {
+		t.Errorf("the form does not show publish_at in the archive's zone:\n%s", form)
+	}
+	v := editFormValues(b, rec)
+	v.Set("publish_at", "")
+	v.Set("unpublish_at", "2098-06-30T17:00")
+	v.Set("rights_expire_at", "2100-01-01T07:00") // unchanged
+	if code, body, _ := b.do(http.MethodPost, "/assets/"+id+"/edit", v); code != http.StatusSeeOther {
+		t.Fatalf("form post: %d\n%s", code, body)
+	}
+	rec, _ = f.a.Store().Get(id)
+	if rec.PublishAt != nil || rec.UnpublishAt == nil || rec.UnpublishAt.Format(time.RFC3339) != "2098-06-30T17:00:00+07:00" {
+		t.Errorf("after the form: publish_at %v, unpublish_at %v", rec.PublishAt, rec.UnpublishAt)
+	}
+	hist, _ := f.a.Store().History(id)
+	var fields []string
+	for _, e := range hist {
+		fields = append(fields, e.Field+"="+string(e.New))
+	}
+	if got := strings.Join(fields, " "); got != `publish_at="2099-01-01T00:00:00+07:00" rights_expire_at="2100-01-01T07:00:00+07:00" publish_at=null unpublish_at="2098-06-30T17:00:00+07:00"` {
+		t.Errorf("audit trail: %s", got)
+	}
+	if code, _, _ := f.get("/v1/assets/"+id, ""); code != http.StatusOK {
+		t.Errorf("record inside its window answers %d", code)
+	}
+}

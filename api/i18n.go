@@ -89,6 +89,10 @@ func labels(lang string) labelSet {
 		"field.file":       {"Tệp gốc", "Source file"},
 		"field.gps":        {"Tọa độ", "Coordinates"},
 
+		"field.publish_at":       {"Công bố từ", "Published from"},
+		"field.unpublish_at":     {"Ngừng công bố từ", "Withdrawn from"},
+		"field.rights_expire_at": {"Quyền sử dụng hết hạn", "Rights expire"},
+
 		"asset.downloads":  {"Tải về", "Download"},
 		"asset.credit":     {"Khi sử dụng, ghi nguồn như dòng dưới ảnh.", "When you use it, print the line under the picture."},
 		"asset.map":        {"Xem trên bản đồ", "Show on a map"},
@@ -114,6 +118,9 @@ func labels(lang string) labelSet {
 		"edit.keywords": {"Từ khóa (ngăn cách bằng dấu ;)", "Keywords (separated by ;)"},
 		"edit.rights":   {"Quyền sử dụng", "Rights"},
 		"edit.noplace":  {"(không có)", "(none)"},
+		"edit.release":  {"Thời hạn công bố", "Release window"},
+		"edit.zone":     {"Giờ theo múi giờ của kho:", "Times in the archive's time zone:"},
+		"edit.nodate":   {"Để trống nếu không giới hạn.", "Leave empty for no limit."},
 		"edit.save":     {"Lưu", "Save"},
 		"edit.cancel":   {"Hủy", "Cancel"},
 		"edit.saved":    {"Đã lưu thay đổi.", "Your changes are saved."},

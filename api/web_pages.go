@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/haiduong/promo-archive/archive"
 	"github.com/haiduong/promo-archive/archive/curation"
@@ -184,6 +185,11 @@ func (s *Server) assetFields(rec *archive.Record, pg *page, p Principal) []field
 	}
 	if p.canIngest() {
 		add("field.status", pg.T("status."+string(rec.Status)))
+		for _, d := range releaseDates(rec) {
+			if d.at != nil {
+				add("field."+d.name, formatDate(*d.at, s.loc, pg.Lang)+" "+d.at.In(s.loc).Format("15:04"))
+			}
+		}
 		add("field.file", rec.SourcePath)
 	}
 	return out
@@ -204,8 +210,36 @@ type editForm struct {
 	Licence      string
 	Visibilities []option
 	Statuses     []option
+	Release      []dateField
+	Zone         string
 	Error        string
 	Cancel       string
+}
+
+// dateField is a date and time input of the form, in the archive's zone.
+type dateField struct{ Name, Label, Value string }
+
+// formTimeLayout is how a datetime-local input writes a time.
+const formTimeLayout = "2006-01-02T15:04"
+
+// releaseDates are the release-window fields of the form, by their names
+// in the form and in curation.Edit, with the record's values.
+func releaseDates(rec *archive.Record) []struct {
+	name string
+	at   *time.Time
+} {
+	return []struct {
+		name string
+		at   *time.Time
+	}{{"publish_at", rec.PublishAt}, {"unpublish_at", rec.UnpublishAt}, {"rights_expire_at", rec.RightsExpireAt}}
+}
+
+// formTime is t as the form shows it in loc, "" for none.
+func formTime(t *time.Time, loc *time.Location) string {
+	if t == nil {
+		return ""
+	}
+	return t.In(loc).Format(formTimeLayout)
 }
 
 type langFields struct {
@@ -291,12 +325,17 @@ func (s *Server) editForm(rec *archive.Record, pg *page, posted url.Values) *edi
 	for _, v := range []archive.Status{archive.Draft, archive.Review, archive.Published, archive.Withdrawn} {
 		f.Statuses = append(f.Statuses, option{string(v), pg.T("status." + string(v)), string(v) == st})
 	}
+	for _, d := range releaseDates(rec) {
+		f.Release = append(f.Release, dateField{d.name, pg.T("field." + d.name), get(d.name, formTime(d.at, s.loc))})
+	}
+	f.Zone = s.loc.String()
 	return f
 }
 
 // formEdit turns the posted form into an curation.Edit of the fields that
-// differ from rec, so the audit trail records only real changes.
-func formEdit(rec *archive.Record, v url.Values) curation.Edit {
+// differ from rec, so the audit trail records only real changes. Dates are
+// read in loc, the archive's zone.
+func formEdit(rec *archive.Record, v url.Values, loc *time.Location) curation.Edit {
 	var ed curation.Edit
 	for _, l := range editLangs(rec) {
 		if t, ok := v["title."+l]; ok && strings.TrimSpace(t[0]) != strings.TrimSpace(rec.Title[l]) {
@@ -355,6 +394,13 @@ func formEdit(rec *archive.Record, v url.Values) curation.Edit {
 	if x := archive.Status(v.Get("status")); x != "" && x != rec.Status {
 		ed.Status = &x
 	}
+	dates := map[string]**string{"publish_at": &ed.PublishAt, "unpublish_at": &ed.UnpublishAt, "rights_expire_at": &ed.RightsExpireAt}
+	for _, d := range releaseDates(rec) {
+		if _, ok := v[d.name]; ok && strings.TrimSpace(v.Get(d.name)) != formTime(d.at, loc) {
+			x := strings.TrimSpace(v.Get(d.name))
+			*dates[d.name] = &x
+		}
+	}
 	return ed
 }
 
@@ -387,7 +433,7 @@ func (s *Server) pageEditPost() http.HandlerFunc {
 		}
 		p := principalFrom(r.Context())
 		// curation.Edit knows no "web" path: the pages are a client of the API.
-		_, err := s.editAsset(r.Context(), rec.ID, formEdit(rec, r.PostForm), archive.ViaAPI)
+		_, err := s.editAsset(r.Context(), rec.ID, formEdit(rec, r.PostForm, s.loc), archive.ViaAPI)
 		switch code, msg, _ := problemFor(err); {
 		case err == nil:
 		case code == http.StatusNotFound:

@@ -95,9 +95,21 @@ func recordCSVCell(r *archive.Record, col string) string {
 	case "status":
 		return string(r.Status)
 	case "captured_at":
-		if r.CapturedAt != nil {
-			return r.CapturedAt.Format(time.RFC3339)
-		}
+		return csvTime(r.CapturedAt)
+	case "publish_at":
+		return csvTime(r.PublishAt)
+	case "unpublish_at":
+		return csvTime(r.UnpublishAt)
+	case "rights_expire_at":
+		return csvTime(r.RightsExpireAt)
 	}
 	return ""
+}
+
+// csvTime is a time's cell: RFC 3339 with its offset, or "" for none.
+func csvTime(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.Format(time.RFC3339)
 }

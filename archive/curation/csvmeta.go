@@ -49,7 +49,7 @@ func csvColumns() []string {
 		}
 	}
 	return append(cols, "keywords", "categories", "place", "creator", "credit", "rights", "licence",
-		"visibility", "status", "captured_at", "agency", "classification")
+		"visibility", "status", "captured_at", "agency", "publish_at", "unpublish_at", "rights_expire_at", "classification")
 }
 
 // csvLanguages are the languages with their own title_ and description_
@@ -74,6 +74,8 @@ type CuratorMeta struct {
 	TZInferred  bool
 	// Agency is the contributing agency; it overrides the run's --agency.
 	Agency string
+	// PublishAt, UnpublishAt and RightsExpireAt are the release window.
+	PublishAt, UnpublishAt, RightsExpireAt *time.Time
 	// Classification is the file's security marking as the curator states
 	// it; a state-secret marking (archive.SecretMarking) rejects the file unread.
 	// It is never stored in the record.
@@ -339,7 +341,7 @@ func splitList(s string) []string {
 func parseCSVMeta(cells csvCells, tax *archive.Taxonomy, loc *time.Location) (CuratorMeta, error) {
 	ed, err := parseCSVEdit(cells, loc, false)
 	if err == nil {
-		ed, err = ed.normalize(tax)
+		ed, err = ed.normalize(tax, loc)
 	}
 	if err != nil {
 		return CuratorMeta{}, csvFieldError(err)
@@ -389,6 +391,7 @@ func parseCSVEdit(cells csvCells, loc *time.Location, clearing bool) (Edit, erro
 	}
 	ed.Place, ed.Creator, ed.Credit = str("place"), str("creator"), str("credit")
 	ed.Rights, ed.Licence, ed.Agency = str("rights"), str("licence"), str("agency")
+	ed.PublishAt, ed.UnpublishAt, ed.RightsExpireAt = str("publish_at"), str("unpublish_at"), str("rights_expire_at")
 	if v := get("visibility"); v != "" {
 		vis := archive.Visibility(v)
 		ed.Visibility = &vis
@@ -448,6 +451,15 @@ func (ed Edit) curatorMeta() CuratorMeta {
 	if ed.Status != nil {
 		m.Status = *ed.Status
 	}
+	var window archive.Record
+	for _, f := range ed.releaseFields(&window) {
+		if *f.val != nil && **f.val != "" {
+			if t, err := time.Parse(time.RFC3339, **f.val); err == nil { // normalize wrote it
+				*f.dst = &t
+			}
+		}
+	}
+	m.PublishAt, m.UnpublishAt, m.RightsExpireAt = window.PublishAt, window.UnpublishAt, window.RightsExpireAt
 	return m
 }
 
@@ -457,7 +469,7 @@ func parseCuratorTime(s string, loc *time.Location) (time.Time, bool, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t, false, nil
 	}
-	for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02", "02/01/2006"} {
+	for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02", "02/01/2006"} {
 		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
 			return t, true, nil
 		}

@@ -159,6 +159,11 @@ func applyCurator(r *archive.Record, m *curation.CuratorMeta, tax *archive.Taxon
 	if m.Status != "" {
 		r.Status = m.Status
 	}
+	for dst, v := range map[**time.Time]*time.Time{&r.PublishAt: m.PublishAt, &r.UnpublishAt: m.UnpublishAt, &r.RightsExpireAt: m.RightsExpireAt} {
+		if v != nil {
+			*dst = v
+		}
+	}
 	if m.CapturedAt != nil {
 		t := *m.CapturedAt
 		r.CapturedAt, r.CapturedAtSource, r.TZInferred = &t, cur, m.TZInferred

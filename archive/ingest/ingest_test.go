@@ -282,7 +282,7 @@ func TestIngestMetadataCSV(t *testing.T) {
 		"bad-row.jpg;;;;;;secret;;;\n"+
 		"sub/nested.jpg;Ảnh lồng;;;;;;;;\n"+
 		"missing.jpg;Không có;;;;;;;;\n"))
-	writeFile(t, filepath.Join(src, "sub", curation.MetadataFileName), []byte("file,title_vi\nown.jpg,Ảnh riêng\n"))
+	writeFile(t, filepath.Join(src, "sub", curation.MetadataFileName), []byte("file,title_vi,publish_at,rights_expire_at\nown.jpg,Ảnh riêng,2027-01-01,2030-12-31 17:00\n"))
 
 	a, err := archive.Open(t.TempDir(), archive.Options{})
 	if err != nil {
@@ -317,6 +317,10 @@ func TestIngestMetadataCSV(t *testing.T) {
 		if err != nil || rec.Title["vi"] != title || rec.Status != archive.Published {
 			t.Errorf("%s: %+v %v", name, rec, err)
 		}
+	}
+	if own, _ := a.Store().Get(rr.results["sub/own.jpg"].ID); own.PublishAt == nil || own.PublishAt.Format(time.RFC3339) != "2027-01-01T00:00:00+07:00" ||
+		own.RightsExpireAt == nil || own.RightsExpireAt.Format(time.RFC3339) != "2030-12-31T17:00:00+07:00" || own.UnpublishAt != nil {
+		t.Errorf("release window from metadata.csv: %v %v %v", own.PublishAt, own.UnpublishAt, own.RightsExpireAt)
 	}
 
 	// Unknown columns stop the run before anything is ingested.

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/haiduong/promo-archive/archive"
 	"github.com/haiduong/promo-archive/archive/ingest"
@@ -57,6 +58,9 @@ func TestEditAndHistory(t *testing.T) {
 		{"publish", []string{"--status", "published"}, exitOK, 1, ""},
 		{"remove the vi title of a published record", []string{"--set", "title.vi="}, exitFatal, 0, "needs a Vietnamese title"},
 		{"clear the place", []string{"--place", ""}, exitOK, 1, ""},
+		{"release window", []string{"--publish-at", "2027-01-01", "--unpublish-at", "2027-06-30 17:00", "--rights-expire-at", "2030-01-01T00:00:00Z"}, exitOK, 3, ""},
+		{"clear the withdrawal date", []string{"--unpublish-at", ""}, exitOK, 1, ""},
+		{"bad date refused", []string{"--rights-expire-at", "soon"}, exitFatal, 0, `"soon" is not a date`},
 	}
 	total := 0
 	for _, tt := range tests {
@@ -84,6 +88,10 @@ func TestEditAndHistory(t *testing.T) {
 	}
 	if rec.Status != archive.Published || rec.Place != nil || rec.Provenance["title.en"] != "curator" || rec.LangStatus["vi"] != "reviewed" {
 		t.Errorf("record %+v", rec)
+	}
+	if rec.PublishAt == nil || rec.PublishAt.Format(time.RFC3339) != "2027-01-01T00:00:00+07:00" || rec.UnpublishAt != nil ||
+		rec.RightsExpireAt == nil || rec.RightsExpireAt.Format(time.RFC3339) != "2030-01-01T07:00:00+07:00" {
+		t.Errorf("release window %v – %v, rights until %v", rec.PublishAt, rec.UnpublishAt, rec.RightsExpireAt)
 	}
 	human := runCLI(t, "--root", root, "history", id)
 	if !strings.Contains(human.stdout, `status: "review" → "published"`) || !strings.Contains(human.stdout, "(cli)") {

@@ -23,7 +23,8 @@ func newImportMetaCommand(g *globalOptions) *cobra.Command {
 subset of its columns; "id" required: a full id or a unique prefix) and applies
 each valid row as one audited edit: a row is applied whole or not at all. An
 empty cell leaves the field unchanged; "-" clears it (text in one language,
-keywords, categories, place, creator, credit, rights, licence, agency). The
+keywords, categories, place, creator, credit, rights, licence, agency and the
+release dates publish_at, unpublish_at, rights_expire_at). The
 "file" column is for people and is ignored. --dry-run prints what would change
 and writes nothing. Exit 3 when some rows were refused.`,
 		Args: cobra.ExactArgs(1),
