@@ -3,8 +3,10 @@ package api
 import (
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -215,5 +217,65 @@ func TestReleaseWindowEdits(t *testing.T) {
 	}
 	if code, _, _ := f.get("/v1/assets/"+id, ""); code != http.StatusOK {
 		t.Errorf("record inside its window answers %d", code)
+	}
+}
+
+// visibleText is a page's text as people read it: without tags.
+func visibleText(html string) string {
+	return regexp.MustCompile(`(?s)<[^>]*>`).ReplaceAllString(html, " ")
+}
+
+// TestWebEditLanguages: the form offers the five languages by name, calls
+// x-default "language not stated" (never by its tag) and moves its text to
+// a language when asked.
+func TestWebEditLanguages(t *testing.T) {
+	f := newFixture(t, nil)
+	id := f.ids["draft"] // titled in x-default only
+	b := newBrowser(f, "curator")
+	for lang, names := range map[string][]string{
+		"vi": {"Tiếng Việt", "Tiếng Anh", "Tiếng Trung", "Tiếng Nhật", "Tiếng Hàn", "Chưa rõ ngôn ngữ"},
+		"en": {"Vietnamese", "English", "Chinese", "Japanese", "Korean", "Language not stated"},
+	} {
+		t.Run(lang, func(t *testing.T) {
+			_, form := b.get("/assets/" + id + "/edit?lang=" + lang)
+			text := visibleText(form)
+			for _, n := range names {
+				if !strings.Contains(form, "<legend>"+n+"</legend>") {
+					t.Errorf("no section %q", n)
+				}
+			}
+			if strings.Contains(text, "x-default") {
+				t.Errorf("the page shows x-default to people:\n%s", text)
+			}
+			for _, tag := range []string{"zh", "ja", "ko"} {
+				if !strings.Contains(form, `name="title.`+tag+`"`) {
+					t.Errorf("no title field for %s", tag)
+				}
+			}
+		})
+	}
+	b.get("/?lang=vi") // the pages remember the last language asked for
+	post := func(mod func(url.Values)) (int, string) {
+		rec, _ := f.a.Store().Get(id)
+		v := editFormValues(b, rec)
+		mod(v)
+		code, body, _ := b.do(http.MethodPost, "/assets/"+id+"/edit", v)
+		return code, body
+	}
+	if code, body := post(func(v url.Values) { v.Set("title.ja", "祭り"); v.Set("title.en", "Festival") }); code != http.StatusSeeOther {
+		t.Fatalf("Japanese title: %d\n%s", code, body)
+	}
+	if code, body := post(func(v url.Values) { v.Set("move.x-default", "en") }); code != http.StatusUnprocessableEntity || !strings.Contains(body, "đã có văn bản riêng") {
+		t.Errorf("move onto a language with its own text: %d\n%s", code, body)
+	}
+	if code, body := post(func(v url.Values) { v.Set("move.x-default", "vi") }); code != http.StatusSeeOther {
+		t.Fatalf("move to Vietnamese: %d\n%s", code, body)
+	}
+	rec, _ := f.a.Store().Get(id)
+	if want := map[string]string{"vi": "Lễ hội bản nháp", "en": "Festival", "ja": "祭り"}; !maps.Equal(rec.Title, want) {
+		t.Errorf("titles %v, want %v", rec.Title, want)
+	}
+	if _, form := b.get("/assets/" + id + "/edit"); strings.Contains(form, "Chưa rõ ngôn ngữ") {
+		t.Error("the form still offers a section of no stated language after the move")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/haiduong/promo-archive/archive"
 	"github.com/haiduong/promo-archive/archive/curation"
+	"github.com/haiduong/promo-archive/archive/media"
 )
 
 type assetPage struct {
@@ -242,9 +244,17 @@ func formTime(t *time.Time, loc *time.Location) string {
 	return t.In(loc).Format(formTimeLayout)
 }
 
+// langFields are one language's title and description in the form. The
+// texts of no stated language (x-default) can be moved to a language.
 type langFields struct {
-	Tag, Name, Title, Description string
+	Tag, HTMLLang, Name, Title, Description string
+	Unstated                                bool
+	MoveTo                                  []option
 }
+
+// moveField is the form field that names the language the texts of no
+// stated language move to.
+const moveField = "move.x-default"
 
 func (s *Server) pageEdit() http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
@@ -262,19 +272,37 @@ func (s *Server) pageEdit() http.HandlerFunc {
 	}
 }
 
-// editLangs are the languages the form offers: vi, en and any the record
-// has.
+// editLangs are the languages the form offers: the five of
+// archive.TextLanguages, then any other the record has, sorted, and last
+// x-default when the record has text in no stated language.
 func editLangs(rec *archive.Record) []string {
-	langs := []string{"vi", "en"}
+	langs := archive.TextLanguages()
+	n, unstated := len(langs), false
 	for _, m := range []map[string]string{rec.Title, rec.Description} {
 		for k := range m {
-			if !slices.Contains(langs, k) {
+			switch {
+			case k == media.XDefault:
+				unstated = true
+			case !slices.Contains(langs, k):
 				langs = append(langs, k)
 			}
 		}
 	}
-	slices.Sort(langs[2:])
+	slices.Sort(langs[n:])
+	if unstated {
+		langs = append(langs, media.XDefault)
+	}
 	return langs
+}
+
+// langName is a language's name in the page's language: the five of
+// archive.TextLanguages by name, x-default as "language not stated", any
+// other by its tag.
+func langName(pg *page, tag string) string {
+	if k := "lang." + tag; pg.T(k) != k {
+		return pg.T(k)
+	}
+	return tag
 }
 
 func (s *Server) editForm(rec *archive.Record, pg *page, posted url.Values) *editForm {
@@ -287,12 +315,17 @@ func (s *Server) editForm(rec *archive.Record, pg *page, posted url.Values) *edi
 	f := &editForm{ID: rec.ID, Updated: strconv.FormatInt(rec.UpdatedAt.UnixNano(), 10), Cancel: "/assets/" + rec.ID}
 	f.Title, _ = rec.DisplayTitle(pg.Lang)
 	for _, l := range editLangs(rec) {
-		name := l
-		if k := "lang." + l; pg.T(k) != k {
-			name = pg.T(k)
+		lf := langFields{Tag: l, HTMLLang: htmlLang(l), Name: langName(pg, l),
+			Title: get("title."+l, rec.Title[l]), Description: get("description."+l, rec.Description[l])}
+		if l == media.XDefault {
+			lf.Unstated = true
+			move := get(moveField, "")
+			lf.MoveTo = append(lf.MoveTo, option{"", pg.T("edit.keep"), move == ""})
+			for _, to := range archive.TextLanguages() {
+				lf.MoveTo = append(lf.MoveTo, option{to, langName(pg, to), move == to})
+			}
 		}
-		f.Langs = append(f.Langs, langFields{Tag: l, Name: name,
-			Title: get("title."+l, rec.Title[l]), Description: get("description."+l, rec.Description[l])})
+		f.Langs = append(f.Langs, lf)
 	}
 	f.Keywords = get("keywords", strings.Join(rec.Keywords, "; "))
 	cats := rec.Categories
@@ -334,9 +367,27 @@ func (s *Server) editForm(rec *archive.Record, pg *page, posted url.Values) *edi
 
 // formEdit turns the posted form into an curation.Edit of the fields that
 // differ from rec, so the audit trail records only real changes. Dates are
-// read in loc, the archive's zone.
-func formEdit(rec *archive.Record, v url.Values, loc *time.Location) curation.Edit {
+// read in loc, the archive's zone. A move of the texts of no stated
+// language to a language is refused (a label key) when that language has
+// its own text already.
+func formEdit(rec *archive.Record, v url.Values, loc *time.Location) (curation.Edit, string) {
 	var ed curation.Edit
+	if to := v.Get(moveField); to != "" {
+		if !slices.Contains(archive.TextLanguages(), to) {
+			return ed, "edit.movebad"
+		}
+		for _, field := range []string{"title.", "description."} {
+			text := strings.TrimSpace(v.Get(field + media.XDefault))
+			if text == "" {
+				continue
+			}
+			if strings.TrimSpace(v.Get(field+to)) != "" {
+				return ed, "edit.movetaken"
+			}
+			v.Set(field+to, text)
+			v.Set(field+media.XDefault, "")
+		}
+	}
 	for _, l := range editLangs(rec) {
 		if t, ok := v["title."+l]; ok && strings.TrimSpace(t[0]) != strings.TrimSpace(rec.Title[l]) {
 			if ed.Title == nil {
@@ -401,7 +452,7 @@ func formEdit(rec *archive.Record, v url.Values, loc *time.Location) curation.Ed
 			*dates[d.name] = &x
 		}
 	}
-	return ed
+	return ed, ""
 }
 
 func (s *Server) pageEditPost() http.HandlerFunc {
@@ -432,8 +483,13 @@ func (s *Server) pageEditPost() http.HandlerFunc {
 			return
 		}
 		p := principalFrom(r.Context())
+		ed, refused := formEdit(rec, maps.Clone(r.PostForm), s.loc)
+		if refused != "" {
+			fail(http.StatusUnprocessableEntity, pg.T(refused))
+			return
+		}
 		// curation.Edit knows no "web" path: the pages are a client of the API.
-		_, err := s.editAsset(r.Context(), rec.ID, formEdit(rec, r.PostForm, s.loc), archive.ViaAPI)
+		_, err := s.editAsset(r.Context(), rec.ID, ed, archive.ViaAPI)
 		switch code, msg, _ := problemFor(err); {
 		case err == nil:
 		case code == http.StatusNotFound:

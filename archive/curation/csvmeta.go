@@ -40,21 +40,17 @@ const (
 )
 
 // csvColumns returns the columns a metadata.csv may have, in export order.
-// Title and description have one column per language of csvLanguages.
+// Title and description have one column per language of archive.TextLanguages.
 func csvColumns() []string {
 	cols := []string{"file"}
 	for _, f := range []string{"title", "description"} {
-		for _, lang := range csvLanguages() {
+		for _, lang := range archive.TextLanguages() {
 			cols = append(cols, f+"_"+lang)
 		}
 	}
 	return append(cols, "keywords", "categories", "place", "creator", "credit", "rights", "licence",
 		"visibility", "status", "captured_at", "agency", "publish_at", "unpublish_at", "rights_expire_at", "classification")
 }
-
-// csvLanguages are the languages with their own title_ and description_
-// columns: Vietnamese and the four the regulation names for promotion.
-func csvLanguages() []string { return []string{"vi", "en", "zh", "ja", "ko"} }
 
 // CuratorMeta is what a curator said about one file. Empty strings and nil
 // slices mean "not given".
@@ -364,7 +360,7 @@ func parseCSVEdit(cells csvCells, loc *time.Location, clearing bool) (Edit, erro
 		v := get(col)
 		return v, v != ""
 	}
-	for _, lang := range csvLanguages() {
+	for _, lang := range archive.TextLanguages() {
 		for prefix, dst := range map[string]*map[string]string{"title": &ed.Title, "description": &ed.Description} {
 			if v, ok := cell(prefix + "_" + lang); ok {
 				if *dst == nil {
