@@ -1,11 +1,13 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"maps"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -277,5 +279,82 @@ func TestWebEditLanguages(t *testing.T) {
 	}
 	if _, form := b.get("/assets/" + id + "/edit"); strings.Contains(form, "Chưa rõ ngôn ngữ") {
 		t.Error("the form still offers a section of no stated language after the move")
+	}
+}
+
+// TestWebHistoryReadable: the history table names fields, categories,
+// places, statuses, visibilities and paths in the reader's language, never
+// as raw JSON or codes; an edit made in the form is recorded via web.
+func TestWebHistoryReadable(t *testing.T) {
+	f := newFixture(t, nil)
+	id := f.ids["draft"] // categories ["lich-su"], place 290, x-default title
+	b := newBrowser(f, "curator")
+	rec, _ := f.a.Store().Get(id)
+	v := editFormValues(b, rec)
+	v["category"] = []string{"danh-thang", "du-lich"}
+	v.Set("place", "294")
+	v.Set("visibility", "internal")
+	v.Set("status", "review")
+	v.Set("publish_at", "2027-01-01T08:00")
+	v.Set("title.vi", "Lễ hội")
+	if code, body, _ := b.do(http.MethodPost, "/assets/"+id+"/edit", v); code != http.StatusSeeOther {
+		t.Fatalf("form post: %d\n%s", code, body)
+	}
+	hist, _ := f.a.Store().History(id)
+	for _, e := range hist {
+		if e.Via != archive.ViaWeb {
+			t.Errorf("%s recorded via %q, want web", e.Field, e.Via)
+		}
+	}
+	for lang, want := range map[string][]string{
+		"vi": {"<td>Chủ đề</td><td>Lịch sử</td><td>Danh lam thắng cảnh; Du lịch</td><td>trang web</td>",
+			"<td>Địa danh</td><td>Thành phố Chí Linh</td><td>Huyện Thanh Hà</td>",
+			"<td>Phạm vi</td><td>Công khai</td><td>Nội bộ</td>", "<td>Trạng thái</td><td>Bản nháp</td><td>Chờ duyệt</td>",
+			"<td>Công bố từ</td><td>—</td><td>01/01/2027 08:00</td>", "<td>Tiêu đề (Tiếng Việt)</td><td>—</td><td>Lễ hội</td>"},
+		"en": {"<td>Categories</td><td>History</td><td>Landscapes and landmarks; Tourism</td><td>web pages</td>",
+			"<td>Place</td><td>Chi Linh City</td><td>Thanh Ha District</td>", "<td>Status</td><td>Draft</td><td>In review</td>",
+			"<td>Published from</td><td>—</td><td>1 Jan 2027 08:00</td>", "<td>Title (Vietnamese)</td><td>—</td><td>Lễ hội</td>"},
+	} {
+		t.Run(lang, func(t *testing.T) {
+			_, page := b.get("/assets/" + id + "?lang=" + lang)
+			for _, w := range want {
+				if !strings.Contains(page, w) {
+					t.Errorf("history lacks %s", w)
+				}
+			}
+			if strings.Contains(page, `["`) || strings.Contains(page, "danh-thang") {
+				t.Errorf("history shows raw JSON or codes:\n%s", page)
+			}
+		})
+	}
+}
+
+// TestIngestOSUser: the os_user of an ingest request names who ingested
+// only when the local admin token (ROOT/server.json) sends it.
+func TestIngestOSUser(t *testing.T) {
+	f := newFixture(t, nil)
+	f.srv.adminToken, f.keys["local"] = "local-token", "local-token"
+	for i, c := range []struct{ who, want string }{{"local", "nguyen"}, {"curator", "Sở Du lịch curator"}} {
+		t.Run(c.who, func(t *testing.T) {
+			src := t.TempDir()
+			writeFile(t, filepath.Join(src, "a.jpg"), jpegBytes(t, 20, 10, uint8(90+i)))
+			body, _ := json.Marshal(IngestRequest{Paths: []string{src}, OSUser: "nguyen"})
+			resp := f.do("POST", "/v1/ingest", c.who, bytes.NewReader(body), "Content-Type", "application/json")
+			var job Job
+			json.NewDecoder(resp.Body).Decode(&job)
+			resp.Body.Close()
+			for deadline := time.Now().Add(30 * time.Second); !job.Finished() && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+				_, b, _ := f.get("/v1/jobs/"+job.ID, "curator")
+				job = Job{}
+				json.Unmarshal(b, &job)
+			}
+			if job.State != JobDone || len(job.Results) != 1 {
+				t.Fatalf("job %+v", job)
+			}
+			hist, _ := f.a.Store().History(job.Results[0].ID)
+			if len(hist) != 1 || hist[0].Who != c.want {
+				t.Errorf("ingest recorded as %+v, want %q", hist, c.want)
+			}
+		})
 	}
 }

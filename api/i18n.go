@@ -112,6 +112,17 @@ func labels(lang string) labelSet {
 		"hist.new":   {"Giá trị mới", "New value"},
 		"hist.via":   {"Qua", "Via"},
 
+		"hist.langstatus": {"Duyệt bản dịch", "Language review"},
+		"hist.ingest":     {"Nhập tư liệu", "Ingest"},
+		"hist.draft":      {"bản nháp", "draft"},
+		"hist.reviewed":   {"đã duyệt", "reviewed"},
+
+		"via.cli":    {"dòng lệnh", "command line"},
+		"via.api":    {"API", "API"},
+		"via.web":    {"trang web", "web pages"},
+		"via.csv":    {"bảng tính CSV", "CSV spreadsheet"},
+		"via.ingest": {"nhập tư liệu", "ingest"},
+
 		"edit.title":     {"Sửa thông tin", "Edit"},
 		"edit.ftitle":    {"Tiêu đề", "Title"},
 		"edit.fdesc":     {"Mô tả", "Description"},

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -39,8 +38,6 @@ type assetPage struct {
 type field struct{ Label, Value string }
 
 type download struct{ Label, URL string }
-
-type historyRow struct{ At, Who, Field, Old, New, Via string }
 
 // pageRecord returns the asset the path names if the caller may see it;
 // otherwise it has answered 404 (missing and hidden alike) and returns nil.
@@ -106,28 +103,11 @@ func (s *Server) pageAsset() http.HandlerFunc {
 				s.log.WarnContext(r.Context(), "history for the asset page", "id", rec.ID, "err", err)
 				ap.HistoryError = true
 			}
-			for i := len(entries) - 1; i >= 0; i-- { // newest first
-				e := entries[i]
-				ap.History = append(ap.History, historyRow{At: e.At.In(s.loc).Format("2006-01-02 15:04"), Who: e.Who,
-					Field: e.Field, Old: rawText(e.Old), New: rawText(e.New), Via: string(e.Via)})
-			}
+			ap.History = s.historyRows(entries, pg)
 		}
 		pg.Data = ap
 		s.render(w, r, http.StatusOK, "asset", pg)
 	}
-}
-
-// rawText shows an audit value: a JSON string as its text, anything else
-// as JSON.
-func rawText(b json.RawMessage) string {
-	var s string
-	if json.Unmarshal(b, &s) == nil {
-		return s
-	}
-	if string(b) == "null" || len(b) == 0 {
-		return "—"
-	}
-	return string(b)
 }
 
 func humanSize(n int64) string {
@@ -155,21 +135,9 @@ func (s *Server) assetFields(rec *archive.Record, pg *page, p Principal) []field
 		add("field.captured", formatDate(*rec.CapturedAt, s.loc, pg.Lang)+" "+rec.CapturedAt.In(s.loc).Format("15:04"))
 	}
 	if rec.Place != nil {
-		name := rec.Place.Name
-		if u, ok := s.deps.Taxonomy.Place(rec.Place.Code); ok {
-			name = taxLabel(u.VI, u.EN, pg.Lang)
-		}
-		add("field.place", name)
+		add("field.place", s.placeLabel(rec.Place.Code, rec.Place.Name, pg.Lang))
 	}
-	var cats []string
-	for _, c := range rec.Categories {
-		if cat, ok := s.deps.Taxonomy.Category(c); ok {
-			cats = append(cats, taxLabel(cat.VI, cat.EN, pg.Lang))
-		} else {
-			cats = append(cats, c)
-		}
-	}
-	add("field.categories", strings.Join(cats, "; "))
+	add("field.categories", strings.Join(s.categoryLabels(rec.Categories, pg.Lang), "; "))
 	add("field.keywords", strings.Join(rec.Keywords, "; "))
 	add("field.creator", rec.Creator)
 	add("field.credit", rec.Credit)
@@ -193,6 +161,29 @@ func (s *Server) assetFields(rec *archive.Record, pg *page, p Principal) []field
 			}
 		}
 		add("field.file", rec.SourcePath)
+	}
+	return out
+}
+
+// placeLabel names a gazetteer unit in lang: its taxonomy name, else
+// fallback (a record's stored name, or the code).
+func (s *Server) placeLabel(code, fallback, lang string) string {
+	if u, ok := s.deps.Taxonomy.Place(code); ok {
+		return taxLabel(u.VI, u.EN, lang)
+	}
+	return fallback
+}
+
+// categoryLabels names category codes in lang; an unknown code is shown
+// as is.
+func (s *Server) categoryLabels(codes []string, lang string) []string {
+	out := make([]string, 0, len(codes))
+	for _, c := range codes {
+		if cat, ok := s.deps.Taxonomy.Category(c); ok {
+			out = append(out, taxLabel(cat.VI, cat.EN, lang))
+		} else {
+			out = append(out, c)
+		}
 	}
 	return out
 }
@@ -488,8 +479,7 @@ func (s *Server) pageEditPost() http.HandlerFunc {
 			fail(http.StatusUnprocessableEntity, pg.T(refused))
 			return
 		}
-		// curation.Edit knows no "web" path: the pages are a client of the API.
-		_, err := s.editAsset(r.Context(), rec.ID, ed, archive.ViaAPI)
+		_, err := s.editAsset(r.Context(), rec.ID, ed, archive.ViaWeb)
 		switch code, msg, _ := problemFor(err); {
 		case err == nil:
 		case code == http.StatusNotFound:

@@ -345,7 +345,7 @@ func TestWebCSRF(t *testing.T) {
 		t.Fatalf("edit: %d", code)
 	}
 	hist, _ := f.a.Store().History(id)
-	if len(hist) != 1 || hist[0].Field != "title.vi" || hist[0].Via != archive.ViaAPI || hist[0].Who != "Sở Du lịch curator" {
+	if len(hist) != 1 || hist[0].Field != "title.vi" || hist[0].Via != archive.ViaWeb || hist[0].Who != "Sở Du lịch curator" {
 		t.Errorf("audit %+v", hist)
 	}
 	_, body := newBrowser(f, "").get("/?q=" + url.QueryEscape("mùa thu"))

@@ -153,7 +153,8 @@ func summaryLine(s *ingest.Summary) string {
 // runIngestRemote ingests through the running server: the paths go as
 // absolute paths, results come back with the paths as given here.
 func runIngestRemote(ctx context.Context, g *globalOptions, o ingestOptions, c *apiClient, status archive.Status, vis archive.Visibility, args []string) error {
-	req := api.IngestRequest{Status: string(status), Visibility: string(vis), FollowSymlinks: o.followSymlinks, NoRenditions: o.noRenditions}
+	req := api.IngestRequest{Status: string(status), Visibility: string(vis), FollowSymlinks: o.followSymlinks, NoRenditions: o.noRenditions,
+		OSUser: osUser()}
 	shown := map[string]string{} // absolute → as given
 	for _, p := range args {
 		abs, err := filepath.Abs(p)
