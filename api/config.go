@@ -43,6 +43,10 @@ type Config struct {
 	// Department is the managing department's name, named on reports
 	// (archive/report); the server itself only accepts it.
 	Department string `json:"department,omitempty"`
+	// Province is the province the archive promotes, named in the site
+	// title and on reports (archive.SiteTitle); "" is
+	// archive.DefaultProvince.
+	Province string `json:"province,omitempty"`
 }
 
 // Duration is a time.Duration that reads "30s" in JSON.

@@ -358,3 +358,14 @@ func TestIngestOSUser(t *testing.T) {
 		})
 	}
 }
+
+// TestWebSiteTitleFromSettings: the site title names the settings'
+// province, as the reports do (archive.SiteTitle).
+func TestWebSiteTitleFromSettings(t *testing.T) {
+	f := newFixture(t, func(c *Config) { c.Province = "Hải Phòng" })
+	for lang, want := range map[string]string{"vi": "Kho ảnh quảng bá Hải Phòng", "en": "Hải Phòng promotion archive"} {
+		if _, body := newBrowser(f, "").get("/?lang=" + lang); !strings.Contains(body, `class="brand" href="/">`+want+"</a>") {
+			t.Errorf("%s: no site title %q", lang, want)
+		}
+	}
+}

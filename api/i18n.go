@@ -1,5 +1,7 @@
 package api
 
+import "github.com/haiduong/promo-archive/archive"
+
 // pageLangs are the languages of the pages, the default first.
 func pageLangs() []string { return []string{"vi", "en"} }
 
@@ -9,13 +11,13 @@ func pageLangs() []string { return []string{"vi", "en"} }
 type labelSet map[string]string
 
 // labels builds the page labels in lang ("vi" or "en"; anything else is
-// Vietnamese). TestWebLabels checks that both languages have the same keys
+// Vietnamese); "app.name" is the site title of the province
+// (archive.SiteTitle). TestWebLabels checks that both languages have the same keys
 // and that every key the templates use exists. Category and place names
 // come from the taxonomy, not from here.
-func labels(lang string) labelSet {
+func labels(lang, province string) labelSet {
 	type pair struct{ vi, en string }
 	table := map[string]pair{
-		"app.name":    {"Kho ảnh quảng bá Hải Dương", "Hai Duong promotion archive"},
 		"footer.text": {"Kho dữ liệu quảng bá hình ảnh của tỉnh. Khi dùng ảnh, hãy ghi nguồn như dòng ghi công.", "The province's image-promotion archive. When you use a picture, print its credit line."},
 
 		"nav.label":     {"Điều hướng chính", "Main navigation"},
@@ -189,7 +191,8 @@ func labels(lang string) labelSet {
 		"err.noedit":   {"Máy chủ này không cho phép sửa.", "This server does not edit."},
 		"err.slow":     {"Tìm kiếm quá lâu; hãy thu hẹp điều kiện.", "The search took too long; narrow it."},
 	}
-	out := make(labelSet, len(table))
+	out := make(labelSet, len(table)+1)
+	out["app.name"] = archive.SiteTitle(province, lang)
 	for k, p := range table {
 		if lang == "en" {
 			out[k] = p.en

@@ -397,7 +397,7 @@ func TestWebLangSwitch(t *testing.T) {
 // languages have the same keys, none empty, and every key the templates use
 // exists.
 func TestWebLabels(t *testing.T) {
-	web, err := newWebUI()
+	web, err := newWebUI("")
 	if err != nil {
 		t.Fatal(err)
 	}
