@@ -16,6 +16,8 @@ import (
 
 	"github.com/haiduong/promo-archive/archive"
 	"github.com/haiduong/promo-archive/archive/curation"
+	"github.com/haiduong/promo-archive/archive/ingest"
+	"github.com/haiduong/promo-archive/archive/media"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -367,5 +369,94 @@ func TestWebSiteTitleFromSettings(t *testing.T) {
 		if _, body := newBrowser(f, "").get("/?lang=" + lang); !strings.Contains(body, `class="brand" href="/">`+want+"</a>") {
 			t.Errorf("%s: no site title %q", lang, want)
 		}
+	}
+}
+
+// TestWebReasonsInVietnamese: the reasons a curator reads on the pages (a
+// file's result and warnings, a refused edit) are in Vietnamese on the
+// Vietnamese pages and as written on the English ones.
+func TestWebReasonsInVietnamese(t *testing.T) {
+	f := newFixture(t, nil)
+	src := t.TempDir()
+	writeFile(t, filepath.Join(src, "a.jpg"), jpegBytes(t, 50, 40, 71)) // no Vietnamese title: added as review
+	writeFile(t, filepath.Join(src, "empty.jpg"), nil)
+	b := newBrowser(f, "curator")
+	code, _, resp := b.do(http.MethodPost, "/ingest", url.Values{"csrf": {b.token("/ingest")}, "paths": {src}, "status": {"published"}, "visibility": {"public"}})
+	if code != http.StatusSeeOther {
+		t.Fatalf("ingest post: %d", code)
+	}
+	jobURL := resp.Header.Get("Location")
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if _, body := b.get(jobURL); strings.Contains(body, `data-finished="true"`) {
+			break
+		}
+	}
+	for lang, want := range map[string][]string{
+		"vi": {"Thêm mới</a>", "đã thêm ở trạng thái Chờ duyệt, chưa xuất bản: muốn xuất bản cần có tiêu đề tiếng Việt", "Bị từ chối — tệp rỗng"},
+		"en": {"Added</a>", ingest.WarnNotPublished, "Rejected — empty file"},
+	} {
+		t.Run("job page "+lang, func(t *testing.T) {
+			_, body := b.get(jobURL + "?lang=" + lang)
+			for _, w := range want {
+				if !strings.Contains(body, w) {
+					t.Errorf("job page lacks %q:\n%s", w, body)
+				}
+			}
+		})
+	}
+	b.get("/?lang=vi")
+	draft := f.ids["draft"]
+	for name, c := range map[string]struct{ status, want string }{
+		"skipping review": {"published", "Trạng thái: không thể chuyển trạng thái như vậy"},
+		"bad date":        {"draft", "Công bố từ: &#34;mai&#34; không phải ngày giờ hợp lệ"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			rec, _ := f.a.Store().Get(draft)
+			v := editFormValues(b, rec)
+			v.Set("status", c.status)
+			if c.status == "draft" {
+				v.Set("publish_at", "mai")
+			}
+			code, body, _ := b.do(http.MethodPost, "/assets/"+draft+"/edit", v)
+			if code != http.StatusUnprocessableEntity || !strings.Contains(body, c.want) {
+				t.Errorf("%d, want 422 with %q:\n%s", code, c.want, body)
+			}
+		})
+	}
+}
+
+func TestAttributionAndLicence(t *testing.T) {
+	tests := []struct {
+		name                     string
+		creator, credit, rights  string
+		licence, wantAttribution string
+	}{
+		{"licence named in the rights", "", "Perkeep authors", "Apache-2.0 (perkeep/perkeep)", "apache-2.0", "Perkeep authors · Apache-2.0 (perkeep/perkeep)"},
+		{"CC licence named in the rights", "", "exif-samples contributors", "CC BY-SA 4.0 (ianare/exif-samples)", "cc-by-sa-4.0", "exif-samples contributors · CC BY-SA 4.0 (ianare/exif-samples)"},
+		{"licence apart from the rights", "Nguyễn Thị Ánh", "Sở VHTTDL", "© 2024 Nguyễn Thị Ánh", "cc-by-nc-nd-4.0", "Nguyễn Thị Ánh / Sở VHTTDL · © 2024 Nguyễn Thị Ánh · CC BY-NC-ND 4.0"},
+		{"CC0", "", "", "", "cc0-1.0", "CC0 1.0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &archive.Record{Creator: tt.creator, Credit: tt.credit, Rights: tt.rights, Licence: tt.licence}
+			if got := attribution(r); got != tt.wantAttribution {
+				t.Errorf("attribution = %q, want %q", got, tt.wantAttribution)
+			}
+		})
+	}
+}
+
+// TestWebCameraLine: the asset page names the camera without its make
+// repeated.
+func TestWebCameraLine(t *testing.T) {
+	f := newFixture(t, nil)
+	rec, _ := f.a.Store().Get(f.ids["pub"])
+	rec.Camera = &media.Camera{Make: "Canon", Model: "Canon PowerShot G9"}
+	if _, err := f.a.Store().Put(rec); err != nil {
+		t.Fatal(err)
+	}
+	_, body := newBrowser(f, "").get("/assets/" + rec.ID)
+	if !strings.Contains(body, "<dd>Canon PowerShot G9</dd>") || strings.Contains(body, "Canon Canon") {
+		t.Errorf("camera line:\n%s", body)
 	}
 }

@@ -147,7 +147,7 @@ func (s *Server) assetFields(rec *archive.Record, pg *page, p Principal) []field
 		add("field.size", fmt.Sprintf("%d×%d px, %s", rec.Width, rec.Height, humanSize(rec.Size)))
 	}
 	if c := rec.Camera; c != nil {
-		add("field.camera", strings.TrimSpace(c.Make+" "+c.Model))
+		add("field.camera", c.Name())
 	}
 	add("field.agency", rec.Agency)
 	if !p.Anonymous() {
@@ -489,7 +489,7 @@ func (s *Server) pageEditPost() http.HandlerFunc {
 			s.internalError(w, r, fmt.Errorf("web: edit %s: %w", rec.ID, err))
 			return
 		default:
-			fail(code, msg)
+			fail(code, editRefusal(pg, err, msg))
 			return
 		}
 		s.log.InfoContext(r.Context(), "asset edited in the web pages", "id", rec.ID, "by", p.Name)
@@ -575,7 +575,7 @@ func (s *Server) pageQueueIngest(w http.ResponseWriter, r *http.Request, j *job,
 	}
 	pg := s.newPage(w, r)
 	pg.Title = pg.T("ingest.title")
-	pg.Data = s.ingestPage(pg, paths, status, vis, msg)
+	pg.Data = s.ingestPage(pg, paths, status, vis, pg.Reason(msg))
 	s.render(w, r, code, "ingest", pg)
 }
 

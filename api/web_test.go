@@ -543,9 +543,9 @@ func TestWebIngest(t *testing.T) {
 	if code, _ := b.get("/v1/jobs/" + strings.TrimPrefix(jobURL, "/jobs/")); code != 200 {
 		t.Errorf("job JSON with the cookie: %d", code)
 	}
-	// A relative path is refused with the API's reason, on the form.
+	// A relative path is refused with the API's reason, on the form, in Vietnamese.
 	code, body, _ = b.do(http.MethodPost, "/ingest", url.Values{"csrf": {tok}, "paths": {"relative/dir"}, "status": {"draft"}, "visibility": {"public"}})
-	if code != 400 || !strings.Contains(body, "is not an absolute path") {
+	if code != 400 || !strings.Contains(body, "không phải đường dẫn tuyệt đối") {
 		t.Errorf("relative path: %d", code)
 	}
 	if code, _ := newBrowser(f, "agency").get("/ingest"); code != 403 {

@@ -17,7 +17,7 @@ import (
 // metadata.csv "classification" column is left out: it only gates ingest
 // and is never stored.
 func exportColumns() []string {
-	cols := append([]string{"id"}, csvColumns()...)
+	cols := append([]string{"id"}, MetadataColumns()...)
 	return slices.DeleteFunc(cols, func(c string) bool { return c == "classification" })
 }
 

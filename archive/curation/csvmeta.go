@@ -39,9 +39,9 @@ const (
 	MaxImportCSVRows    = 1000000
 )
 
-// csvColumns returns the columns a metadata.csv may have, in export order.
+// MetadataColumns returns the columns a metadata.csv may have, in export order.
 // Title and description have one column per language of archive.TextLanguages.
-func csvColumns() []string {
+func MetadataColumns() []string {
 	cols := []string{"file"}
 	for _, f := range []string{"title", "description"} {
 		for _, lang := range archive.TextLanguages() {
@@ -106,7 +106,7 @@ func (e *RowError) Unwrap() error { return ErrMetadataCSV }
 // is reported in its row's Err and the other rows still apply. name is used
 // in messages.
 func parseMetadataCSV(name string, r io.Reader, tax *archive.Taxonomy, loc *time.Location) ([]CSVRow, error) {
-	sh, err := openCSVSheet(name, r, csvColumns(), "file", MaxMetadataCSVBytes, MaxMetadataCSVRows)
+	sh, err := openCSVSheet(name, r, MetadataColumns(), "file", MaxMetadataCSVBytes, MaxMetadataCSVRows)
 	if err != nil {
 		return nil, err
 	}

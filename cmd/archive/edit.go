@@ -40,7 +40,7 @@ func newEditCommand(g *globalOptions) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "edit ID [flags]",
 		Short: "Change a record's descriptive fields, status or visibility (every change is audited)",
-		Long: `edit changes one record (a full id or a unique prefix) and records each changed
+		Long: `Edit changes one record (a full id or a unique prefix) and records each changed
 field in the audit log (see 'archive history'). An empty value clears a field:
 --set title.en= removes the English title, --place "" the place, --category ""
 the categories. --category replaces the list and may be repeated.
