@@ -94,16 +94,10 @@ func recordCSVCell(r *archive.Record, col string) string {
 		return string(r.Visibility)
 	case "status":
 		return string(r.Status)
-	case "captured_at":
-		return csvTime(r.CapturedAt)
-	case "publish_at":
-		return csvTime(r.PublishAt)
-	case "unpublish_at":
-		return csvTime(r.UnpublishAt)
-	case "rights_expire_at":
-		return csvTime(r.RightsExpireAt)
 	}
-	return ""
+	times := map[string]*time.Time{"captured_at": r.CapturedAt, "publish_at": r.PublishAt,
+		"unpublish_at": r.UnpublishAt, "rights_expire_at": r.RightsExpireAt}
+	return csvTime(times[col])
 }
 
 // csvTime is a time's cell: RFC 3339 with its offset, or "" for none.
