@@ -345,7 +345,7 @@ func TestWebCSRF(t *testing.T) {
 		t.Fatalf("edit: %d", code)
 	}
 	hist, _ := f.a.Store().History(id)
-	if len(hist) != 1 || hist[0].Field != "title.vi" || hist[0].Via != archive.ViaAPI || hist[0].Who != "Sở Du lịch curator" {
+	if len(hist) != 1 || hist[0].Field != "title.vi" || hist[0].Via != archive.ViaWeb || hist[0].Who != "Sở Du lịch curator" {
 		t.Errorf("audit %+v", hist)
 	}
 	_, body := newBrowser(f, "").get("/?q=" + url.QueryEscape("mùa thu"))
@@ -397,7 +397,7 @@ func TestWebLangSwitch(t *testing.T) {
 // languages have the same keys, none empty, and every key the templates use
 // exists.
 func TestWebLabels(t *testing.T) {
-	web, err := newWebUI()
+	web, err := newWebUI("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -543,9 +543,9 @@ func TestWebIngest(t *testing.T) {
 	if code, _ := b.get("/v1/jobs/" + strings.TrimPrefix(jobURL, "/jobs/")); code != 200 {
 		t.Errorf("job JSON with the cookie: %d", code)
 	}
-	// A relative path is refused with the API's reason, on the form.
+	// A relative path is refused with the API's reason, on the form, in Vietnamese.
 	code, body, _ = b.do(http.MethodPost, "/ingest", url.Values{"csrf": {tok}, "paths": {"relative/dir"}, "status": {"draft"}, "visibility": {"public"}})
-	if code != 400 || !strings.Contains(body, "is not an absolute path") {
+	if code != 400 || !strings.Contains(body, "không phải đường dẫn tuyệt đối") {
 		t.Errorf("relative path: %d", code)
 	}
 	if code, _ := newBrowser(f, "agency").get("/ingest"); code != 403 {

@@ -392,13 +392,7 @@ func facetValues(d map[string]any) []string {
 }
 
 // cameraName is "Make Model" without the make repeated ("Canon Canon EOS").
-func cameraName(c *media.Camera) string {
-	mk, model := strings.TrimSpace(c.Make), strings.TrimSpace(c.Model)
-	if mk != "" && strings.HasPrefix(strings.ToLower(model), strings.ToLower(mk)) {
-		return model
-	}
-	return strings.TrimSpace(mk + " " + model)
-}
+func cameraName(c *media.Camera) string { return c.Name() }
 
 func nonEmpty(vals []string) []string {
 	return slices.DeleteFunc(vals, func(s string) bool { return strings.TrimSpace(s) == "" })

@@ -282,7 +282,7 @@ func TestIngestMetadataCSV(t *testing.T) {
 		"bad-row.jpg;;;;;;secret;;;\n"+
 		"sub/nested.jpg;Ảnh lồng;;;;;;;;\n"+
 		"missing.jpg;Không có;;;;;;;;\n"))
-	writeFile(t, filepath.Join(src, "sub", curation.MetadataFileName), []byte("file,title_vi\nown.jpg,Ảnh riêng\n"))
+	writeFile(t, filepath.Join(src, "sub", curation.MetadataFileName), []byte("file,title_vi,publish_at,rights_expire_at\nown.jpg,Ảnh riêng,2027-01-01,2030-12-31 17:00\n"))
 
 	a, err := archive.Open(t.TempDir(), archive.Options{})
 	if err != nil {
@@ -317,6 +317,10 @@ func TestIngestMetadataCSV(t *testing.T) {
 		if err != nil || rec.Title["vi"] != title || rec.Status != archive.Published {
 			t.Errorf("%s: %+v %v", name, rec, err)
 		}
+	}
+	if own, _ := a.Store().Get(rr.results["sub/own.jpg"].ID); own.PublishAt == nil || own.PublishAt.Format(time.RFC3339) != "2027-01-01T00:00:00+07:00" ||
+		own.RightsExpireAt == nil || own.RightsExpireAt.Format(time.RFC3339) != "2030-12-31T17:00:00+07:00" || own.UnpublishAt != nil {
+		t.Errorf("release window from metadata.csv: %v %v %v", own.PublishAt, own.UnpublishAt, own.RightsExpireAt)
 	}
 
 	// Unknown columns stop the run before anything is ingested.
@@ -686,4 +690,48 @@ func newArchiveWithJPEG(t *testing.T, name string) (src string, a *archive.Archi
 	}
 	t.Cleanup(func() { a.Close() })
 	return src, a
+}
+
+// TestIngestPublishNeedsVietnamese: a file to be published (the run's
+// --status or its metadata.csv row) without a Vietnamese title is added as
+// review, with a warning that says why.
+func TestIngestPublishNeedsVietnamese(t *testing.T) {
+	tests := []struct {
+		name     string
+		csv      string // metadata.csv of the folder, "" for none
+		defaults Defaults
+		want     archive.Status
+	}{
+		{"--status published, no title", "", Defaults{Status: archive.Published}, archive.Review},
+		{"metadata.csv status=published, English title only", "file,title_en,status\nx.jpg,Floating market,published\n", Defaults{}, archive.Review},
+		{"metadata.csv status=published with title_vi", "file,title_vi,status\nx.jpg,Chợ nổi,published\n", Defaults{}, archive.Published},
+		{"--status published with title_vi", "file,title_vi\nx.jpg,Chợ nổi\n", Defaults{Status: archive.Published}, archive.Published},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := t.TempDir()
+			writeJPEG(t, filepath.Join(src, "x.jpg"), 8, 8, 7)
+			if tt.csv != "" {
+				writeFile(t, filepath.Join(src, curation.MetadataFileName), []byte(tt.csv))
+			}
+			a, err := archive.Open(t.TempDir(), archive.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.Close()
+			rr := ingestDir(t, a, src, Options{}, RunOptions{Defaults: tt.defaults})
+			res := rr.results["x.jpg"]
+			if rr.err != nil || res.Status != StatusAdded {
+				t.Fatalf("ingest: %v %+v", rr.err, res)
+			}
+			rec, err := a.Store().Get(res.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			warned := slices.Contains(rec.Warnings, WarnNotPublished) && slices.Contains(res.Warnings, WarnNotPublished)
+			if rec.Status != tt.want || warned != (tt.want == archive.Review) {
+				t.Errorf("status %s, warnings %q (result %q); want %s, warned %v", rec.Status, rec.Warnings, res.Warnings, tt.want, tt.want == archive.Review)
+			}
+		})
+	}
 }

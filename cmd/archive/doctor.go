@@ -21,7 +21,7 @@ func newDoctorCommand(g *globalOptions) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "doctor",
 		Short: "Check the external tools renditions need, and list the damaged files kept",
-		Long: "doctor lists the external tools the renderer runs, whether each was found, its version,\n" +
+		Long: "Doctor lists the external tools the renderer runs, whether each was found, its version,\n" +
 			"and what is lost without it. Missing tools do not stop ingest: those files get placeholder\n" +
 			"renditions, and 'archive rethumb' redraws them once the tool is installed.\n\n" +
 			"It then lists the damaged files the archive kept (truncated or corrupt photos, stored with\n" +

@@ -140,7 +140,7 @@ func newRootCommand(g *globalOptions) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "archive",
 		Short:         "The provincial image-promotion archive",
-		Long:          "archive keeps the province's promotional photos, videos and publications:\noriginals byte for byte under their SHA-256, records in bbolt, renditions and a search index derived from them.",
+		Long:          "The archive keeps the province's promotional photos, videos and publications:\noriginals byte for byte under their SHA-256, records in bbolt, renditions and a search index derived from them.",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

@@ -100,7 +100,7 @@ func printRecord(w io.Writer, r *archive.Record) error {
 	line("rights", r.Rights)
 	line("licence", r.Licence)
 	if r.Camera != nil {
-		line("camera", strings.TrimSpace(r.Camera.Make+" "+r.Camera.Model+" "+r.Camera.Lens))
+		line("camera", strings.TrimSpace(r.Camera.Name()+" "+r.Camera.Lens))
 	}
 	if r.GPS != nil {
 		line("gps", fmt.Sprintf("%.6f, %.6f", r.GPS.Lat, r.GPS.Lon))
