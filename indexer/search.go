@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 
 	"github.com/haiduong/promo-archive/archive"
@@ -20,7 +22,11 @@ type Result struct {
 	Size   int                     `json:"size"`
 	Hits   []Hit                   `json:"hits"`
 	Facets map[string][]FacetCount `json:"facets,omitempty"`
-	Took   time.Duration           `json:"-"`
+	// Corrected is set when the words as typed found nothing and the
+	// result is for these near spellings instead (folded, one edit on
+	// words of five letters or more).
+	Corrected string        `json:"corrected,omitempty"`
+	Took      time.Duration `json:"-"`
 }
 
 // MarshalJSON adds "took" in milliseconds.
@@ -48,17 +54,85 @@ type FacetCount struct {
 	Count int    `json:"count"`
 }
 
-// Search runs q. Errors in q are *QueryError (errors.Is ErrBadQuery).
+// Search runs q under the index's search deadline, after waiting for a
+// slot of q.Client's (see guard.go). When the words of a search box find
+// nothing, it retries once with near spellings (Result.Corrected). Errors
+// in q are *QueryError (errors.Is ErrBadQuery); a search that runs out of
+// time returns an error matching context.DeadlineExceeded.
 func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 	start := time.Now()
 	p, err := ix.gaz.plan(q)
 	if err != nil {
 		return nil, err
 	}
+	ctx, cancel := context.WithTimeout(ctx, ix.opts.SearchTimeout)
+	defer cancel()
+	release, err := ix.gate.enter(ctx, q.Client)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	if ix.idx == nil {
 		return nil, ErrClosed
+	}
+	out, err := ix.search(ctx, p)
+	if err != nil || out.Total > 0 || len(p.words) == 0 {
+		out = withTook(out, start)
+		return out, err
+	}
+	words, changed, err := ix.correction(ctx, p.words)
+	if err != nil || !changed {
+		return withTook(out, start), err
+	}
+	q.Text, q.Syntax = strings.Join(words, " "), SyntaxWords
+	p2, err := ix.gaz.plan(q)
+	if err != nil {
+		return nil, err
+	}
+	fixed, err := ix.search(ctx, p2)
+	if err != nil || fixed.Total == 0 {
+		return withTook(out, start), err
+	}
+	fixed.Corrected = q.Text
+	return withTook(fixed, start), nil
+}
+
+func withTook(r *Result, start time.Time) *Result {
+	if r != nil {
+		r.Took = time.Since(start)
+	}
+	return r
+}
+
+// correction proposes near spellings of words (see correct).
+func (ix *Index) correction(ctx context.Context, words []string) ([]string, bool, error) {
+	adv, err := ix.idx.Advanced()
+	if err != nil {
+		return nil, false, fmt.Errorf("indexer: correct spelling: %w", err)
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return nil, false, fmt.Errorf("indexer: correct spelling: %w", err)
+	}
+	defer r.Close()
+	return correct(ctx, r, words)
+}
+
+// search runs a plan on the open index; ix.mu is held.
+func (ix *Index) search(ctx context.Context, p *plan) (*Result, error) {
+	ctx = context.WithValue(ctx, search.MaxTermSearchersKey, maxTermSearchers)
+	ctx = context.WithValue(ctx, bleve.SearchQueryStartCallbackKey, bleve.SearchQueryStartCallbackFn(func(size uint64) error {
+		if size > ix.opts.SearchMemory {
+			return badQuery("text", "the query needs more memory than a search may use (%d MiB); narrow it", ix.opts.SearchMemory>>20)
+		}
+		return nil
+	}))
+	if len(p.patterns) > 0 {
+		if err := ix.checkPatterns(p.patterns); err != nil {
+			return nil, err
+		}
 	}
 
 	// Facets whose own filter is set are counted in a second search without
@@ -109,8 +183,22 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 		}
 		out.Hits = append(out.Hits, Hit{ID: h.ID, Score: h.Score, Record: rec})
 	}
-	out.Took = time.Since(start)
 	return out, nil
+}
+
+// checkPatterns checks the wildcards and regexps of a query against the
+// index's terms (see checkPatterns in guard.go).
+func (ix *Index) checkPatterns(pats []pattern) error {
+	adv, err := ix.idx.Advanced()
+	if err != nil {
+		return fmt.Errorf("indexer: check patterns: %w", err)
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return fmt.Errorf("indexer: check patterns: %w", err)
+	}
+	defer r.Close()
+	return checkPatterns(r, pats)
 }
 
 // facetFilterKey is the filter a facet excludes from its own counts.
@@ -141,7 +229,7 @@ func (p *plan) query(without string) query.Query {
 // searchError classifies a Bleve search error: cancellation passes through,
 // the rest are query problems found late (a range on a text field…).
 func searchError(err error) error {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrBadQuery) {
 		return err
 	}
 	return &QueryError{Param: "text", Msg: err.Error(), Err: err}
