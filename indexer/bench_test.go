@@ -296,6 +296,7 @@ func BenchmarkQuery(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			lat := make([]time.Duration, len(texts))
 			var matched uint64
+			cpu0 := cpuTime()
 			for i, t := range texts {
 				start := time.Now()
 				res, err := ix.Search(context.Background(), c.q(t, i))
@@ -310,6 +311,8 @@ func BenchmarkQuery(b *testing.B) {
 			b.ReportMetric(ms(lat[len(lat)/2]), "p50_ms")
 			b.ReportMetric(ms(lat[len(lat)*99/100]), "p99_ms")
 			b.ReportMetric(float64(matched)/float64(len(texts)), "matches/query")
+			// The machine is shared: CPU per query varies less than latency.
+			b.ReportMetric(ms((cpuTime()-cpu0)/time.Duration(len(texts))), "cpu_ms/query")
 			b.ReportMetric(float64(procStatus("VmRSS"))/(1<<20), "RSS_MiB")
 		})
 	}

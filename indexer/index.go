@@ -421,7 +421,11 @@ func (ix *Index) build(ctx context.Context, path string, progress func(done, tot
 	// Bleve's offline builder writes segments of buildBatch documents and
 	// merges them into one when closed: no live index, no background
 	// merges racing the writes, and only one batch in memory.
-	bld, err := bleve.NewBuilder(path, newMapping(), map[string]any{"batchSize": buildBatch, "mergeMax": buildMergeMax})
+	// Its segments are written beside path (not in os.TempDir, which may
+	// be another file system), where removeLeftovers finds them after a
+	// kill.
+	bld, err := bleve.NewBuilder(path, newMapping(), map[string]any{
+		"batchSize": buildBatch, "mergeMax": buildMergeMax, "buildPathPrefix": filepath.Dir(path)})
 	if err != nil {
 		return 0, fmt.Errorf("indexer: create %s: %w", path, err)
 	}
