@@ -126,11 +126,16 @@ type plan struct {
 	words    []string               // the words of a search box (SyntaxWords)
 	patterns []pattern              // wildcards and regexps, checked against the index
 	filters  map[string]query.Query // by facet name or another key
-	sort     []string
-	from     int
-	size     int
-	facets   []string
-	fsize    int
+	// parts are the filters a bitmap can stand for (filter.go), by the
+	// same keys; each also has its query in filters.
+	parts map[string]*filterPart
+	// reference: run the filters as Bleve would (tests compare).
+	reference bool
+	sort      []string
+	from      int
+	size      int
+	facets    []string
+	fsize     int
 }
 
 // filterKeys orders filters deterministically; every key addFilters sets
@@ -140,7 +145,7 @@ func filterKeys() []string {
 }
 
 func (g *gazetteer) plan(q Query) (*plan, error) {
-	p := &plan{filters: map[string]query.Query{}}
+	p := &plan{filters: map[string]query.Query{}, parts: map[string]*filterPart{}}
 	if q.Page == 0 {
 		q.Page = 1
 	}
@@ -243,6 +248,33 @@ func (g *gazetteer) addFilters(p *plan, q Query) error {
 	set("keyword", anyOf(q.Keywords, keywordQuery))
 	set("visibility", anyOf(q.Visibility, func(v string) query.Query { return term(fieldVisibility, v) }))
 	set("status", anyOf(q.Status, func(v string) query.Query { return term(fieldStatus, v) }))
+	termPart := func(key string, vals []string, terms func(string) []fieldTerm) {
+		if _, ok := p.filters[key]; !ok {
+			return
+		}
+		var all []fieldTerm
+		for _, v := range vals {
+			if v = strings.TrimSpace(v); v != "" {
+				ts := terms(v)
+				if ts == nil {
+					return // not terms: Bleve filters it
+				}
+				all = append(all, ts...)
+			}
+		}
+		p.parts[key] = termsPart(all...)
+	}
+	one := func(field string) func(string) []fieldTerm {
+		return func(v string) []fieldTerm { return []fieldTerm{{field, v}} }
+	}
+	termPart("kind", q.Kinds, one(fieldKind))
+	termPart("category", q.Categories, one(fieldCategory))
+	termPart("place", q.Places, g.placeCodeTerms)
+	termPart("keyword", q.Keywords, func(v string) []fieldTerm {
+		return []fieldTerm{{fieldKeyword, ExactForm(v)}, {fieldKeywordF, Fold(v)}}
+	})
+	termPart("visibility", q.Visibility, one(fieldVisibility))
+	termPart("status", q.Status, one(fieldStatus))
 	if at := q.ReleasedAt; !at.IsZero() {
 		t, f := true, false
 		from := query.NewDateRangeInclusiveQuery(time.Time{}, at, &f, &t)
@@ -264,6 +296,7 @@ func (g *gazetteer) addFilters(p *plan, q Query) error {
 		dq := query.NewDateRangeInclusiveQuery(q.From, q.To, &t, &f)
 		dq.SetField(fieldCapturedAt)
 		p.filters["year"] = dq
+		p.parts["year"] = datePart(q.From, q.To)
 	}
 	if n := q.Near; n != nil {
 		if err := checkLatLon("near", n.Lat, n.Lon); err != nil {
@@ -323,14 +356,28 @@ func term(field, v string) query.Query {
 // the units that hold it today (Thanh Hà 294 ↔ Hải Phòng 31). A name is
 // matched as a phrase, with or without diacritics.
 func (g *gazetteer) placeQuery(v string) query.Query {
-	if _, known := g.units[v]; !known {
+	ts := g.placeCodeTerms(v)
+	if ts == nil {
 		return g.textPair("place_name", v, true, 1)
 	}
-	qs := []query.Query{term(fieldPlaceCodes, v)}
-	for _, s := range g.successors(v) {
-		qs = append(qs, term(fieldPlace, s))
+	qs := make([]query.Query, len(ts))
+	for i, t := range ts {
+		qs[i] = term(t.field, t.term)
 	}
 	return query.NewDisjunctionQuery(qs)
+}
+
+// placeCodeTerms are the terms placeQuery searches for a place code; nil
+// for a name.
+func (g *gazetteer) placeCodeTerms(v string) []fieldTerm {
+	if _, known := g.units[v]; !known {
+		return nil
+	}
+	out := []fieldTerm{{fieldPlaceCodes, v}}
+	for _, s := range g.successors(v) {
+		out = append(out, fieldTerm{fieldPlace, s})
+	}
+	return out
 }
 
 // keywordQuery matches a whole keyword, with or without diacritics.
@@ -437,9 +484,11 @@ func (g *gazetteer) wordsQuery(words []string) query.Query {
 	if len(words) < 2 {
 		return q
 	}
-	return query.NewBooleanQuery([]query.Query{q}, []query.Query{
+	bq := query.NewBooleanQuery([]query.Query{q}, []query.Query{
 		match(fieldTitleF, strings.Join(words, " "), true, titleBoost*exactBoost),
 	}, nil)
+	bq.Should = stayQuery{bq.Should}
+	return bq
 }
 
 // textQuery parses text in Bleve's query-string syntax and rewrites it for

@@ -146,7 +146,7 @@ func (ix *Index) search(ctx context.Context, p *plan) (*Result, error) {
 		riding = append(riding, f)
 	}
 	var tally *facetTally
-	bq := p.query("")
+	bq := p.query("", &ix.facets)
 	if len(riding) > 0 {
 		tally = &facetTally{cols: &ix.facets}
 		bq = &countingQuery{q: bq, tally: tally}
@@ -169,7 +169,7 @@ func (ix *Index) search(ctx context.Context, p *plan) (*Result, error) {
 	}
 	for _, f := range separate {
 		ft := &facetTally{cols: &ix.facets}
-		freq := bleve.NewSearchRequestOptions(&countingQuery{q: p.query(facetFilterKey(f)), tally: ft}, 0, 0, false)
+		freq := bleve.NewSearchRequestOptions(&countingQuery{q: p.query(facetFilterKey(f), &ix.facets), tally: ft}, 0, 0, false)
 		freq.Score = bleve.ScoreNone
 		if _, err := ix.idx.SearchInContext(ctx, freq); err != nil {
 			return nil, searchError(err)
@@ -206,24 +206,44 @@ func facetFilterKey(facet string) string {
 	return facet // the filter keys of addFilters are the facet names
 }
 
-// query is the text and every filter except the one keyed without.
-func (p *plan) query(without string) query.Query {
-	var qs []query.Query
-	if p.text != nil {
-		qs = append(qs, p.text)
-	}
+// reference is the text narrowed by every filter but the one keyed
+// without, in Bleve's own terms: the filters, which do not score, in a
+// BooleanQuery's Filter clause.
+func (p *plan) referenceQuery(without string) query.Query {
+	var fs []query.Query
 	for _, k := range filterKeys() {
 		if f, ok := p.filters[k]; ok && k != without {
-			qs = append(qs, f)
+			fs = append(fs, f)
 		}
 	}
-	switch len(qs) {
-	case 0:
-		return query.NewMatchAllQuery()
-	case 1:
-		return qs[0]
+	return filtered(p.text, nil, fs)
+}
+
+// query is what Search runs: reference, with the filters a bitmap can
+// stand for searched as one conjunct (filter.go). With reference set it is
+// reference itself.
+func (p *plan) query(without string, cols *facetColumns) query.Query {
+	if p.reference {
+		return p.referenceQuery(without)
 	}
-	return query.NewConjunctionQuery(qs)
+	var parts []*filterPart
+	var others []query.Query
+	for _, k := range filterKeys() {
+		f, ok := p.filters[k]
+		if !ok || k == without {
+			continue
+		}
+		if part, ok := p.parts[k]; ok {
+			parts = append(parts, part)
+		} else {
+			others = append(others, f)
+		}
+	}
+	var bq *bitmapFilterQuery
+	if len(parts) > 0 {
+		bq = &bitmapFilterQuery{parts: parts, cols: cols}
+	}
+	return filtered(p.text, bq, others)
 }
 
 // searchError classifies a Bleve search error: cancellation passes through,
