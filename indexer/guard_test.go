@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/haiduong/promo-archive/archive"
 )
 
 // Text typed into a search box is words: punctuation never makes an error
@@ -172,4 +174,32 @@ func TestSearchCorrection(t *testing.T) {
 	if err != nil || res.Total != 0 || res.Corrected != "" {
 		t.Errorf("query syntax is not corrected: %v %+v", err, res)
 	}
+}
+
+// FuzzSearchText: whatever is typed into a search box plans without error
+// (words), and query-string syntax either plans or is a *QueryError.
+func FuzzSearchText(f *testing.F) {
+	for _, s := range []string{"Côn Sơn: lễ hội", "lễ hội (2026)", `title:"chợ nổi`, "*a* *a*", "/[/", "a~3", `\`, "width:>abc"} {
+		f.Add(s)
+	}
+	tax, err := archive.DefaultTaxonomy()
+	if err != nil {
+		f.Fatal(err)
+	}
+	g, err := newGazetteer(tax)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := g.plan(Query{Text: s})
+		if err != nil {
+			t.Fatalf("words %q: %v", s, err)
+		}
+		if len(p.words) > maxWords {
+			t.Fatalf("%d words", len(p.words))
+		}
+		if _, err := g.plan(Query{Text: s, Syntax: SyntaxQuery}); err != nil && !errors.Is(err, ErrBadQuery) {
+			t.Fatalf("query %q: %v", s, err)
+		}
+	})
 }
