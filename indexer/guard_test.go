@@ -104,6 +104,20 @@ func TestSearchDeadline(t *testing.T) {
 	}
 }
 
+// A search Bleve estimates to need more memory than the budget is refused
+// before it runs.
+func TestSearchMemoryBudget(t *testing.T) {
+	a, path := newStore(t, fixture)
+	ix, err := Open(context.Background(), path, a.Store(), Options{SearchMemory: 1024})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	if _, err := ix.Search(context.Background(), Query{Text: "hội", Size: 200}); !errors.Is(err, ErrBadQuery) {
+		t.Errorf("err = %v, want a bad query", err)
+	}
+}
+
 func TestGate(t *testing.T) {
 	g := newGate(3, 2)
 	ctx := context.Background()
