@@ -11,6 +11,7 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
 
 	"github.com/haiduong/promo-archive/archive"
 )
@@ -107,17 +108,27 @@ func withTook(r *Result, start time.Time) *Result {
 }
 
 // correction proposes near spellings of words (see correct).
-func (ix *Index) correction(ctx context.Context, words []string) ([]string, bool, error) {
+func (ix *Index) correction(ctx context.Context, words []string) (out []string, changed bool, err error) {
+	err = ix.withReader(func(r index.IndexReader) error {
+		out, changed, err = correct(ctx, r, words)
+		return err
+	})
+	return out, changed, err
+}
+
+// withReader calls fn with a reader of the index's current snapshot;
+// ix.mu is held.
+func (ix *Index) withReader(fn func(index.IndexReader) error) error {
 	adv, err := ix.idx.Advanced()
 	if err != nil {
-		return nil, false, fmt.Errorf("indexer: correct spelling: %w", err)
+		return fmt.Errorf("indexer: read the index: %w", err)
 	}
 	r, err := adv.Reader()
 	if err != nil {
-		return nil, false, fmt.Errorf("indexer: correct spelling: %w", err)
+		return fmt.Errorf("indexer: read the index: %w", err)
 	}
 	defer r.Close()
-	return correct(ctx, r, words)
+	return fn(r)
 }
 
 // search runs a plan on the open index; ix.mu is held.
@@ -189,16 +200,7 @@ func (ix *Index) search(ctx context.Context, p *plan) (*Result, error) {
 // checkPatterns checks the wildcards and regexps of a query against the
 // index's terms (see checkPatterns in guard.go).
 func (ix *Index) checkPatterns(pats []pattern) error {
-	adv, err := ix.idx.Advanced()
-	if err != nil {
-		return fmt.Errorf("indexer: check patterns: %w", err)
-	}
-	r, err := adv.Reader()
-	if err != nil {
-		return fmt.Errorf("indexer: check patterns: %w", err)
-	}
-	defer r.Close()
-	return checkPatterns(r, pats)
+	return ix.withReader(func(r index.IndexReader) error { return checkPatterns(r, pats) })
 }
 
 // facetFilterKey is the filter a facet excludes from its own counts.
