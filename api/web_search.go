@@ -216,8 +216,10 @@ func (s *Server) facetView(name string, counts []indexer.FacetCount, in url.Valu
 				words = append(words, yearUnknownTerm)
 			}
 			q.Set("q", strings.Join(words, " "))
+			q.Set("syntax", indexer.SyntaxQuery) // a field term, not a word
 			if len(words) == 0 {
 				q.Del("q")
+				q.Del("syntax")
 			}
 		case name == "year":
 			from, to := c.Value+"-01-01", c.Value+"-12-31"

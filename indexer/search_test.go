@@ -326,7 +326,7 @@ func TestFileDateIsNoCaptureTime(t *testing.T) {
 	}{
 		{"range of the file date", Query{From: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)}, nil},
 		{"range of the capture date", Query{From: time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC)}, []string{"taken"}},
-		{"year:unknown", Query{Text: "year:" + YearUnknown, Sort: "ingested_at"}, []string{"copied", "nodate"}},
+		{"year:unknown", Query{Text: "year:" + YearUnknown, Syntax: SyntaxQuery, Sort: "ingested_at"}, []string{"copied", "nodate"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			res, err := ix.Search(context.Background(), c.q)
