@@ -34,6 +34,20 @@ func routeTable() []route {
 		{"POST", "/v1/ingest", (*Server).handleIngest},
 		{"POST", "/v1/backup", (*Server).handleBackup},
 		{"GET", "/v1/jobs/{id}", (*Server).handleJob},
+		{"GET", "/v1/collections", (*Server).handleCollections},
+		{"POST", "/v1/collections", (*Server).handleCreateCollection},
+		{"GET", "/v1/collections/{id}", (*Server).handleCollection},
+		{"PATCH", "/v1/collections/{id}", (*Server).handlePatchCollection},
+		{"DELETE", "/v1/collections/{id}", (*Server).handleDeleteCollection},
+		{"POST", "/v1/collections/{id}/items", (*Server).handleCollectionItems},
+		{"GET", "/v1/collections/{id}/download", (*Server).handleCollectionDownload},
+		{"GET", "/v1/collections/{id}/shares", (*Server).handleCollectionShares},
+		{"POST", "/v1/collections/{id}/shares", (*Server).handleCreateShare},
+		{"DELETE", "/v1/collections/{id}/shares/{share}", (*Server).handleRevokeShare},
+		{"GET", "/v1/shares/{token}", (*Server).handleShare},
+		{"GET", "/v1/shares/{token}/download", (*Server).handleShareDownload},
+		{"GET", "/v1/shares/{token}/assets/{id}/renditions/{name}", (*Server).handleShareRendition},
+		{"GET", "/v1/shares/{token}/assets/{id}/original", (*Server).handleShareOriginal},
 	}
 }
 

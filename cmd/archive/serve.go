@@ -20,6 +20,7 @@ import (
 
 	"github.com/haiduong/promo-archive/api"
 	"github.com/haiduong/promo-archive/archive/backup"
+	"github.com/haiduong/promo-archive/archive/collections"
 	"github.com/haiduong/promo-archive/archive/curation"
 	"github.com/haiduong/promo-archive/archive/keys"
 	"github.com/haiduong/promo-archive/archive/report"
@@ -159,7 +160,7 @@ func runServe(cmd *cobra.Command, g *globalOptions, o serveOptions) error {
 	deps := api.Deps{
 		Records: a.Store(), Search: ix, Stats: a.Store(), Files: a, Taxonomy: a.Taxonomy(), Editor: curation.New(a), Backup: func(ctx context.Context, dest string, o backup.BackupOptions) (*backup.BackupManifest, error) {
 			return backup.Backup(ctx, a, dest, o)
-		}, Keys: keys.New(a.Store()),
+		}, Keys: keys.New(a.Store()), Collections: collections.New(a.Store()),
 		Ingester: newPipeline(a, ix, cfg.IngestWorkers, !o.noRenditions), Indexer: ix, UploadDir: filepath.Join(a.Root(), "tmp"),
 		AdminToken: token, Location: a.Location(), Logger: log,
 		Ready: func(context.Context) error { _, err := a.Store().LastSeq(); return err },
