@@ -171,13 +171,8 @@ func (r *Renderer) Render(ctx context.Context, in archive.RenderInput) (res *arc
 	}
 
 	t0 = time.Now()
-	b := img.Bounds()
-	pw, ph := fit(b.Dx(), b.Dy(), PreviewSize)
-	k := preShrinkFactor(max(b.Dx(), b.Dy()))
-	pre := shrink(img, max(1, (b.Dx()+k/2)/k), max(1, (b.Dy()+k/2)/k))
+	preview := scaled(img, o, PreviewSize)
 	img = nil // let the full-size pixels go
-	preview := resize(pre, pw, ph)
-	preview = orient(preview, o)
 	tw, th := fit(preview.Rect.Dx(), preview.Rect.Dy(), ThumbSize)
 	thumb := resize(preview, tw, th)
 	res.PHash, res.HasPHash = phash(thumb), true
@@ -303,15 +298,26 @@ func pixels(n int64) string {
 }
 
 // preShrinkFactor is the integer box-filter factor for an original whose
-// long side is long: as large as keeps the result preShrinkMargin × the
-// preview size, or failing that 2 when that still keeps it as large as the
-// preview (so that an 8 MP phone photo does not go to Catmull-Rom whole).
-func preShrinkFactor(long int) int {
-	k := int(float64(long) / (preShrinkMargin * PreviewSize))
+// long side is long, to be scaled to size: as large as keeps the result
+// preShrinkMargin × size, or failing that 2 when that still keeps it as
+// large as size (so that an 8 MP phone photo does not go to Catmull-Rom
+// whole).
+func preShrinkFactor(long, size int) int {
+	k := int(float64(long) / (preShrinkMargin * float64(size)))
 	if k < 2 {
-		k = max(1, min(2, long/PreviewSize))
+		k = max(1, min(2, long/size))
 	}
 	return k
+}
+
+// scaled is img with its long side at most size (box filter, then
+// Catmull-Rom), turned upright by the EXIF orientation o.
+func scaled(img image.Image, o, size int) *image.NRGBA {
+	b := img.Bounds()
+	w, h := fit(b.Dx(), b.Dy(), size)
+	k := preShrinkFactor(max(b.Dx(), b.Dy()), size)
+	pre := shrink(img, max(1, (b.Dx()+k/2)/k), max(1, (b.Dy()+k/2)/k))
+	return orient(resize(pre, w, h), o)
 }
 
 // fit is the size of a w×h image scaled so that its long side is at most
