@@ -24,7 +24,11 @@ func (s *Server) handleCollectionDownload() http.HandlerFunc {
 			return
 		}
 		p := principalFrom(r.Context())
-		s.writeCollectionZip(w, r, c, p, p.canDownloadOriginals())
+		def := PresetMedium
+		if p.canDownloadOriginals() {
+			def = PresetOriginal
+		}
+		s.zipParams(w, r, c, p, def)
 	}
 }
 
@@ -38,7 +42,7 @@ func (s *Server) handleShareDownload() http.HandlerFunc {
 			writeProblem(w, r, http.StatusForbidden, "this share link does not allow downloads")
 			return
 		}
-		s.writeCollectionZip(w, r, sc.c, sc.principal(), true)
+		s.zipParams(w, r, sc.c, sc.principal(), PresetOriginal)
 	}
 }
 
@@ -49,31 +53,19 @@ type zipEntry struct {
 	what string // archive.ServedOriginal | archive.ServedRendition
 }
 
-// zipFile picks what of rec goes in the ZIP: the original when originals
-// is true, else its largest rendition that is not a placeholder. ok is
-// false when there is nothing to send.
-func (s *Server) zipFile(rec *archive.Record, originals bool) (file, ext, what string, ok bool) {
-	if originals {
-		p, err := s.deps.Files.OriginalPath(rec.ID)
-		return p, path.Ext(rec.OriginalName), archive.ServedOriginal, err == nil
+// zipParams reads the size (default def) and purpose of a collection's
+// ZIP, checks the caller may have that size, and sends the ZIP.
+func (s *Server) zipParams(w http.ResponseWriter, r *http.Request, c *collections.Collection, p Principal, def string) {
+	preset, purpose, err := downloadParams(r, def)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
-	names := archive.RenditionNames()
-	for i := len(names) - 1; i >= 0; i-- {
-		rd, found := rec.Rendition(names[i])
-		if !found || rd.Placeholder {
-			continue
-		}
-		p, err := s.deps.Files.RenditionPath(rec.ID, rd)
-		if err != nil {
-			continue
-		}
-		ext := ".jpg"
-		if rd.MIME == "image/png" {
-			ext = ".png"
-		}
-		return p, ext, archive.ServedRendition, true
+	if !presetAllowed(p, preset) {
+		unauthorized(w, r, "the "+preset+" size needs an API key (Authorization: Bearer hdk_…)")
+		return
 	}
-	return "", "", "", false
+	s.writeCollectionZip(w, r, c, p, preset, purpose)
 }
 
 // zipName is the n-th file's name in the ZIP: its number, the original's
@@ -94,10 +86,10 @@ func zipName(n int, rec *archive.Record, ext string) string {
 
 // writeCollectionZip streams the assets of c that p may see as a ZIP
 // straight to w (no temporary file; memory does not grow with the
-// collection), originals when originals is true, else the largest
-// rendition, then CREDITS.txt and credits.csv. The files are stored, not
+// collection), each at preset (see fileFor), then CREDITS.txt and
+// credits.csv. The files are stored, not
 // deflated: photos and videos do not compress.
-func (s *Server) writeCollectionZip(w http.ResponseWriter, r *http.Request, c *collections.Collection, p Principal, originals bool) {
+func (s *Server) writeCollectionZip(w http.ResponseWriter, r *http.Request, c *collections.Collection, p Principal, preset, purpose string) {
 	recs, err := s.visibleItems(c, p)
 	if err != nil {
 		s.internalError(w, r, err)
@@ -119,15 +111,18 @@ func (s *Server) writeCollectionZip(w http.ResponseWriter, r *http.Request, c *c
 		if r.Context().Err() != nil {
 			return // the client went away
 		}
-		file, ext, what, ok := s.zipFile(rec, originals)
+		sf, ok, err := s.fileFor(r.Context(), rec, preset)
+		if err != nil {
+			s.log.WarnContext(r.Context(), "collection zip: file left out", "id", rec.ID, "err", err)
+		}
 		if !ok {
 			continue
 		}
-		e := zipEntry{name: zipName(len(entries)+1, rec, ext), rec: rec, what: what}
+		e := zipEntry{name: zipName(len(entries)+1, rec, sf.ext), rec: rec, what: sf.what}
 		if s.cfg.WriteTimeout > 0 { // each file gets the whole write timeout
 			rc.SetWriteDeadline(time.Now().Add(time.Duration(s.cfg.WriteTimeout)))
 		}
-		if err := zipCopy(zw, e, file); err != nil {
+		if err := zipCopy(zw, e, sf.path); err != nil {
 			s.log.WarnContext(r.Context(), "collection zip: file left out", "id", rec.ID, "err", err)
 			if r.Context().Err() != nil {
 				return
@@ -136,6 +131,7 @@ func (s *Server) writeCollectionZip(w http.ResponseWriter, r *http.Request, c *c
 		}
 		entries = append(entries, e)
 		s.served(r, rec.ID, e.what)
+		s.downloaded(r, rec.ID, preset, purpose)
 	}
 	for _, f := range []struct {
 		name string

@@ -15,10 +15,19 @@
 //   - KeyVerifier (API keys): *keys.Keyring;
 //   - Searcher (search) and Indexer (edits reach the index): *indexer.Index;
 //   - Ingester (ingest jobs): *ingest.Pipeline, built once by the command
-//     with its renderer, prober and index.
+//     with its renderer, prober and index;
+//   - Collections (collections and share links): *collections.Store;
+//     SizeRenderer (download sizes above the preview, drawn on demand and
+//     cached on disk): *thumbs.Renderer.
 //
-// It imports archive, archive/backup, archive/curation, archive/ingest,
-// archive/keys and indexer for their types only.
+// It imports archive, archive/backup, archive/collections, archive/curation,
+// archive/ingest, archive/keys and indexer for their types only.
+//
+// Collections (collections.go) show each caller only the assets it may see
+// on their own; a share link's holder sees what the link's maker's role
+// sees (never more than an agency), and the link's token is kept out of the
+// access log. A collection's ZIP (collection_zip.go) is streamed straight
+// to the client with CREDITS.txt and credits.csv.
 //
 // Visibility is decided in one place, visibleTo (auth.go): anonymous callers
 // and portal keys see public, published assets; agency keys also internal,

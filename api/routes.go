@@ -28,6 +28,7 @@ func routeTable() []route {
 		{"GET", "/v1/assets/{id}/history", (*Server).handleHistory},
 		{"GET", "/v1/assets/{id}/renditions/{name}", (*Server).handleRendition},
 		{"GET", "/v1/assets/{id}/original", (*Server).handleOriginal},
+		{"GET", "/v1/assets/{id}/download", (*Server).handleDownload},
 		{"GET", "/v1/categories", (*Server).handleCategories},
 		{"GET", "/v1/places", (*Server).handlePlaces},
 		{"GET", "/v1/stats", (*Server).handleStats},

@@ -67,6 +67,15 @@ type Deps struct {
 	// Collections are the collections and share links; nil: their routes
 	// answer 503.
 	Collections *collections.Store
+	// Sizes draws the download presets above the preview on demand, into
+	// the directory SizeCache (ROOT/cache/sizes), which holds at most
+	// SizeCacheBytes; nil or "": the preview stands in.
+	Sizes          SizeRenderer
+	SizeCache      string
+	SizeCacheBytes int64
+	// OnDownload, when set, is told of every download of an asset in a
+	// preset size (the purpose reports). It must not block.
+	OnDownload func(Download)
 	// Now is the clock that judges embargoes; nil means time.Now.
 	Now func() time.Time
 

@@ -24,6 +24,7 @@ import (
 	"github.com/haiduong/promo-archive/archive/curation"
 	"github.com/haiduong/promo-archive/archive/keys"
 	"github.com/haiduong/promo-archive/archive/report"
+	"github.com/haiduong/promo-archive/thumbs"
 )
 
 type serveOptions struct {
@@ -173,6 +174,13 @@ func runServe(cmd *cobra.Command, g *globalOptions, o serveOptions) error {
 			log.Warn("count download", "id", id, "err", err)
 		}
 	}
+	// Download presets above the preview, drawn on demand and cached.
+	deps.Sizes, deps.SizeCache, deps.SizeCacheBytes = thumbs.New(thumbs.Options{}), filepath.Join(a.Root(), "cache", "sizes"), sizeCacheBytes
+	deps.OnDownload = func(d api.Download) {
+		if err := report.CountDownload(a.Store(), time.Now().In(a.Location()), d.Who, d.Purpose); err != nil {
+			log.Warn("count download purpose", "id", d.ID, "err", err)
+		}
+	}
 	srv, err := api.New(cfg, deps)
 	if err != nil {
 		return err
@@ -218,6 +226,10 @@ func runServe(cmd *cobra.Command, g *globalOptions, o serveOptions) error {
 	log.Info("stopped")
 	return nil
 }
+
+// sizeCacheBytes bounds ROOT/cache/sizes, the download sizes drawn on
+// demand.
+const sizeCacheBytes = 2 << 30
 
 // adminToken is a random token for ROOT/server.json.
 func adminToken() (string, error) {
