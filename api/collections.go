@@ -390,14 +390,17 @@ func servedRole(p Principal) string {
 	return string(p.Role)
 }
 
-// redactPath hides the token of share link paths from the access log.
+// redactPath hides the token of share link paths (API and page) from the
+// access log.
 func redactPath(path string) string {
-	if rest, ok := strings.CutPrefix(path, "/v1/shares/"); ok {
-		_, tail, _ := strings.Cut(rest, "/")
-		if tail != "" {
-			tail = "/" + tail
+	for _, prefix := range []string{"/v1/shares/", "/shares/"} {
+		if rest, ok := strings.CutPrefix(path, prefix); ok {
+			_, tail, _ := strings.Cut(rest, "/")
+			if tail != "" {
+				tail = "/" + tail
+			}
+			return prefix + "…" + tail
 		}
-		return "/v1/shares/…" + tail
 	}
 	return path
 }

@@ -281,6 +281,7 @@ func TestRedactPath(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"/v1/shares/hds_secret", "/v1/shares/…"},
 		{"/v1/shares/hds_secret/download", "/v1/shares/…/download"},
+		{"/shares/hds_secret", "/shares/…"},
 		{"/v1/assets/abc", "/v1/assets/abc"},
 	} {
 		t.Run(tc.in, func(t *testing.T) {

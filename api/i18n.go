@@ -165,6 +165,9 @@ func labels(lang string) labelSet {
 		"err.noedit":   {"Máy chủ này không cho phép sửa.", "This server does not edit."},
 		"err.slow":     {"Tìm kiếm quá lâu; hãy thu hẹp điều kiện.", "The search took too long; narrow it."},
 	}
+	for k, p := range collectionLabels() {
+		table[k] = pair{p[0], p[1]}
+	}
 	out := make(labelSet, len(table))
 	for k, p := range table {
 		if lang == "en" {
