@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -207,7 +208,7 @@ func (s *Server) viewPage(pg *page, c *collections.Collection, p Principal) (*co
 		Editable: c.EditableBy(callerOf(p)), DownloadURL: collectionPath(c.ID) + "/download", Purposes: Purposes()}
 	cp.Title, _ = archive.PickLang(c.Title, []string{pg.Lang})
 	cp.Description, _ = archive.PickLang(c.Description, []string{pg.Lang})
-	for _, size := range Presets() {
+	for _, size := range slices.Backward(Presets()) { // the largest allowed first: the form's default
 		if presetAllowed(p, size) {
 			cp.Sizes = append(cp.Sizes, size)
 		}
@@ -391,20 +392,21 @@ func (s *Server) pageCollectionAddPost() http.HandlerFunc {
 // pageShare is a share link's page, for people without a key.
 func (s *Server) pageShare() http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		pg := s.newPage(w, r) // before the link's holder becomes the principal: nobody is signed in
 		sc, ok := s.shareFrom(w, r)
 		if !ok {
 			return
 		}
-		pg := s.newPage(w, r)
 		cp, err := s.viewPage(pg, sc.c, sc.principal())
 		if err != nil {
 			s.internalError(w, r, err)
 			return
 		}
 		base := sharePath(sc.token)
-		cp.Editable, cp.Log, cp.Shares, cp.Owner, cp.Sizes, cp.DownloadURL = false, nil, nil, "", nil, ""
-		if sc.share.Download {
-			cp.Sizes, cp.DownloadURL = Presets(), base+"/download"
+		cp.Editable, cp.Log, cp.Shares, cp.Owner = false, nil, nil, ""
+		cp.DownloadURL = base + "/download" // the sizes are the link's role's
+		if !sc.share.Download {
+			cp.Sizes, cp.DownloadURL = nil, ""
 		}
 		for i := range cp.Items {
 			it := &cp.Items[i]
