@@ -114,25 +114,33 @@ func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, what string,
 	return true
 }
 
+// collectionList describes the collections p may see, newest change
+// first, without their items.
+func (s *Server) collectionList(p Principal) ([]*collectionOut, error) {
+	list, err := s.deps.Collections.List(callerOf(p))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*collectionOut, 0, len(list))
+	for _, c := range list {
+		co, err := s.newCollectionOut(c, p, false)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, co)
+	}
+	return out, nil
+}
+
 func (s *Server) handleCollections() http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if !s.collectionsAvailable(w, r) {
 			return
 		}
-		p := principalFrom(r.Context())
-		list, err := s.deps.Collections.List(callerOf(p))
+		out, err := s.collectionList(principalFrom(r.Context()))
 		if err != nil {
 			s.internalError(w, r, err)
 			return
-		}
-		out := make([]*collectionOut, 0, len(list))
-		for _, c := range list {
-			co, err := s.newCollectionOut(c, p, false)
-			if err != nil {
-				s.internalError(w, r, err)
-				return
-			}
-			out = append(out, co)
 		}
 		w.Header().Set("Cache-Control", "private, no-cache")
 		writeJSON(w, r, http.StatusOK, map[string]any{"collections": out})

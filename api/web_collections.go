@@ -130,7 +130,7 @@ func (s *Server) pageCollections() http.HandlerFunc {
 			return
 		}
 		p := principalFrom(r.Context())
-		list, err := s.deps.Collections.List(callerOf(p))
+		list, err := s.collectionList(p)
 		if err != nil {
 			s.internalError(w, r, err)
 			return
@@ -139,15 +139,10 @@ func (s *Server) pageCollections() http.HandlerFunc {
 		pg.Title = pg.T("coll.title")
 		var cards []collectionCard
 		for _, c := range list {
-			out, err := s.newCollectionOut(c, p, false)
-			if err != nil {
-				s.internalError(w, r, err)
-				return
-			}
-			card := collectionCard{ID: c.ID, URL: "/collections/" + c.ID, Count: out.ItemCount, Visibility: pg.T("coll.vis." + string(c.Visibility))}
+			card := collectionCard{ID: c.ID, URL: "/collections/" + c.ID, Count: c.ItemCount, Visibility: pg.T("coll.vis." + string(c.Visibility))}
 			card.Title, _ = archive.PickLang(c.Title, []string{pg.Lang})
-			if out.Cover != "" {
-				card.Thumb = renditionPath(out.Cover, archive.RenditionThumb)
+			if c.Cover != "" {
+				card.Thumb = renditionPath(c.Cover, archive.RenditionThumb)
 			}
 			cards = append(cards, card)
 		}
