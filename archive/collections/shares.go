@@ -1,10 +1,6 @@
 package collections
 
 import (
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -46,11 +42,6 @@ type Share struct {
 // Active reports whether the link may be used at now.
 func (s Share) Active(now time.Time) bool { return s.RevokedAt == nil && now.Before(s.ExpiresAt) }
 
-func hashToken(token string) string {
-	h := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(h[:])
-}
-
 // CreateShare makes a share link to the collection id valid until
 // expires, and returns the token (shown once) and its description. Only
 // who may edit the collection may share it. The link sees what its maker's
@@ -63,19 +54,17 @@ func (st *Store) CreateShare(id string, expires time.Time, download bool, by Cal
 	case expires.Sub(now) > MaxShareLife:
 		return "", Share{}, fmt.Errorf("%w: a share link lives at most %d days", ErrInvalid, int(MaxShareLife.Hours()/24))
 	}
-	var b [32]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", Share{}, fmt.Errorf("collections: random token: %w", err)
+	token, hash, err := keys.NewToken(shareTokenPrefix)
+	if err != nil {
+		return "", Share{}, err
 	}
-	token := shareTokenPrefix + base64.RawURLEncoding.EncodeToString(b[:])
-	hash := hashToken(token)
 	role := by.Role
 	if role == keys.RoleCurator {
 		role = keys.RoleAgency
 	}
 	sh := Share{ID: hash[:12], Collection: id, Download: download, ExpiresAt: expires.UTC().Truncate(time.Second),
 		CreatedAt: now, CreatedBy: by.Name, Role: role}
-	_, err := st.modify(id, by, now, func(c *Collection) ([]Change, error) {
+	_, err = st.modify(id, by, now, func(c *Collection) ([]Change, error) {
 		detail := "link " + sh.ID + " until " + sh.ExpiresAt.Format(time.DateOnly)
 		if download {
 			detail += ", downloads allowed"
@@ -105,7 +94,7 @@ func (st *Store) VerifyShare(token string, now time.Time) (Share, error) {
 		return Share{}, ErrShareUnknown
 	}
 	var sh Share
-	found, err := st.s.Get(hashToken(token), &sh)
+	found, err := st.s.Get(keys.HashToken(token), &sh)
 	switch {
 	case err != nil:
 		return Share{}, err
