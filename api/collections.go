@@ -496,6 +496,23 @@ func (s *Server) handleShareRendition() http.HandlerFunc {
 	}
 }
 
+// handleShareAssetDownload sends a shared asset at a preset size (links
+// that allow downloads).
+func (s *Server) handleShareAssetDownload() http.HandlerFunc {
+	inner := s.handleDownload()
+	return func(w http.ResponseWriter, r *http.Request) {
+		sc, ok := s.shareFrom(w, r)
+		if !ok {
+			return
+		}
+		if !sc.share.Download || !sc.has(r.PathValue("id")) {
+			notFound(w, r)
+			return
+		}
+		inner(w, r)
+	}
+}
+
 func (s *Server) handleShareOriginal() http.HandlerFunc {
 	inner := s.handleOriginal()
 	return func(w http.ResponseWriter, r *http.Request) {

@@ -246,6 +246,8 @@ func TestShareLinks(t *testing.T) {
 		{"zip without download", sharePath(view.Token) + "/download", 403},
 		{"original with download", sharePath(dl.Token) + internal + "/original", 200},
 		{"zip with download", sharePath(dl.Token) + "/download", 200},
+		{"large size without download", sharePath(view.Token) + internal + "/download?size=large", 404},
+		{"small size with download", sharePath(dl.Token) + internal + "/download?size=small", 200},
 		{"unknown token", sharePath(view.Token + "x"), 404},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -271,8 +273,8 @@ func TestShareLinks(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	// Two originals alone, two in the ZIP; the thumb.
-	if served["share original"] != 3 || served["share rendition"] != 1 {
+	// Two originals alone, two in the ZIP; the thumb and the small size.
+	if served["share original"] != 3 || served["share rendition"] != 2 {
 		t.Errorf("served %v", served)
 	}
 }

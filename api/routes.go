@@ -49,6 +49,7 @@ func routeTable() []route {
 		{"GET", "/v1/shares/{token}/download", (*Server).handleShareDownload},
 		{"GET", "/v1/shares/{token}/assets/{id}/renditions/{name}", (*Server).handleShareRendition},
 		{"GET", "/v1/shares/{token}/assets/{id}/original", (*Server).handleShareOriginal},
+		{"GET", "/v1/shares/{token}/assets/{id}/download", (*Server).handleShareAssetDownload},
 	}
 }
 
