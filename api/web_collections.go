@@ -62,6 +62,7 @@ func collectionLabels() map[string][2]string {
 		"size.large":         {"Lớn (2560 px)", "Large (2560 px)"},
 		"size.original":      {"Bản gốc", "Original"},
 		"coll.purpose":       {"Mục đích", "Purpose"},
+		"dl.submit":          {"Tải về", "Download"},
 		"purpose.print":      {"Ấn phẩm in", "Printed matter"},
 		"purpose.press":      {"Báo chí", "Press"},
 		"purpose.web":        {"Trang web", "Web"},
@@ -416,3 +417,6 @@ func (s *Server) pageShare() http.HandlerFunc {
 		s.render(w, r, http.StatusOK, "collection", pg)
 	}
 }
+
+// Purposes are the download purposes the asset page's size form offers.
+func (assetPage) Purposes() []string { return Purposes() }

@@ -77,3 +77,21 @@ func TestWebCollections(t *testing.T) {
 		t.Errorf("ZIP through the session: %d", code)
 	}
 }
+
+func TestWebAssetSizes(t *testing.T) {
+	f := newFixture(t, nil)
+	for _, tc := range []struct {
+		who          string
+		wantOriginal bool
+	}{{"", false}, {"portal", true}} {
+		t.Run("as "+tc.who, func(t *testing.T) {
+			_, body := newBrowser(f, tc.who).get("/assets/" + f.ids["pub"])
+			if !strings.Contains(body, `action="/v1/assets/`+f.ids["pub"]+`/download"`) || !strings.Contains(body, `value="press"`) {
+				t.Fatalf("no size form:\n%s", body)
+			}
+			if got := strings.Contains(body, `<option value="original">`); got != tc.wantOriginal {
+				t.Errorf("original offered: %v, want %v", got, tc.wantOriginal)
+			}
+		})
+	}
+}
