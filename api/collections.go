@@ -481,49 +481,33 @@ func (s *Server) handleShare() http.HandlerFunc {
 // has reports whether the asset id is one of the share's collection.
 func (sc shareScope) has(id string) bool { return slices.Contains(sc.c.Items, id) }
 
-func (s *Server) handleShareRendition() http.HandlerFunc {
-	inner := s.handleRendition()
+// shareAsset serves inner for an asset of the share link's collection
+// (and, with download, only when the link allows downloads); other assets
+// are 404.
+func (s *Server) shareAsset(inner http.HandlerFunc, download bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		sc, ok := s.shareFrom(w, r)
 		if !ok {
 			return
 		}
-		if !sc.has(r.PathValue("id")) {
+		if download && !sc.share.Download || !sc.has(r.PathValue("id")) {
 			notFound(w, r)
 			return
 		}
 		inner(w, r)
 	}
+}
+
+func (s *Server) handleShareRendition() http.HandlerFunc {
+	return s.shareAsset(s.handleRendition(), false)
+}
+
+func (s *Server) handleShareOriginal() http.HandlerFunc {
+	return s.shareAsset(s.handleOriginal(), true)
 }
 
 // handleShareAssetDownload sends a shared asset at a preset size (links
 // that allow downloads).
 func (s *Server) handleShareAssetDownload() http.HandlerFunc {
-	inner := s.handleDownload()
-	return func(w http.ResponseWriter, r *http.Request) {
-		sc, ok := s.shareFrom(w, r)
-		if !ok {
-			return
-		}
-		if !sc.share.Download || !sc.has(r.PathValue("id")) {
-			notFound(w, r)
-			return
-		}
-		inner(w, r)
-	}
-}
-
-func (s *Server) handleShareOriginal() http.HandlerFunc {
-	inner := s.handleOriginal()
-	return func(w http.ResponseWriter, r *http.Request) {
-		sc, ok := s.shareFrom(w, r)
-		if !ok {
-			return
-		}
-		if !sc.share.Download || !sc.has(r.PathValue("id")) {
-			notFound(w, r)
-			return
-		}
-		inner(w, r)
-	}
+	return s.shareAsset(s.handleDownload(), true)
 }
