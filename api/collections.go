@@ -378,9 +378,10 @@ type shareScope struct {
 	token string
 }
 
-// principal is who a share link's holder is to the visibility rules.
+// principal is who a share link's holder is to the visibility rules (and,
+// by name, to the download purpose counts: the link and its maker).
 func (sc shareScope) principal() Principal {
-	return Principal{KeyID: shareKeyPrefix + sc.share.ID, Name: "share link " + sc.share.ID, Role: sc.share.Role}
+	return Principal{KeyID: shareKeyPrefix + sc.share.ID, Name: "share link " + sc.share.ID + " of " + sc.share.CreatedBy, Role: sc.share.Role}
 }
 
 // shareKeyPrefix starts the KeyID of a share link's holder.
