@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"crypto/rand"
 	"fmt"
 	"net/http"
@@ -13,15 +12,7 @@ import (
 	"github.com/haiduong/promo-archive/archive"
 	"github.com/haiduong/promo-archive/archive/collections"
 	"github.com/haiduong/promo-archive/archive/keys"
-	"github.com/haiduong/promo-archive/indexer"
 )
-
-// noSearch is a Searcher that finds nothing (the benchmark never searches).
-type noSearch struct{}
-
-func (noSearch) Search(context.Context, indexer.Query) (*indexer.Result, error) {
-	return &indexer.Result{}, nil
-}
 
 // discardWriter is a ResponseWriter that keeps nothing but a byte count.
 type discardWriter struct {

@@ -50,6 +50,15 @@ func routeTable() []route {
 		{"GET", "/v1/shares/{token}/assets/{id}/renditions/{name}", (*Server).handleShareRendition},
 		{"GET", "/v1/shares/{token}/assets/{id}/original", (*Server).handleShareOriginal},
 		{"GET", "/v1/shares/{token}/assets/{id}/download", (*Server).handleShareAssetDownload},
+		{"GET", "/v1/changes", (*Server).handleChanges},
+		{"GET", "/iiif/3/{id}", (*Server).handleIIIFBase},
+		{"GET", "/iiif/3/{id}/info.json", (*Server).handleIIIFInfo},
+		{"GET", "/iiif/3/{id}/{region}/{size}/{rotation}/{file}", (*Server).handleIIIFImage},
+		{"GET", "/iiif/3/{id}/manifest", (*Server).handleIIIFManifest},
+		{"GET", "/iiif/3/collections/categories/{code}", (*Server).handleIIIFCategory},
+		{"GET", "/iiif/3/collections/places/{code}", (*Server).handleIIIFPlace},
+		{"GET", "/oai", (*Server).handleOAI},
+		{"POST", "/oai", (*Server).handleOAI},
 	}
 }
 

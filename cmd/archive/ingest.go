@@ -109,7 +109,7 @@ func runIngest(cmd *cobra.Command, g *globalOptions, o ingestOptions, args []str
 	bar := g.bar(!o.json, "ingest")
 	ro.OnProgress = bar.Update
 	ro.OnResult = g.resultPrinter(o.json, bar)
-	sum, err := newPipeline(a, ix, o.workers, true).Run(cmd.Context(), args, ro)
+	sum, err := newPipeline(a, thumbs.New(thumbs.Options{}), ix, o.workers, true).Run(cmd.Context(), args, ro)
 	bar.Finish()
 	if sum != nil && !o.json {
 		fmt.Fprintln(g.stdout, summaryLine(sum))
@@ -196,10 +196,9 @@ func runIngestRemote(ctx context.Context, g *globalOptions, o ingestOptions, c *
 	return nil
 }
 
-// newPipeline builds the ingest pipeline of a: thumbs renders (unless
+// newPipeline builds the ingest pipeline of a: tools renders (unless
 // render is false) and probes, ix (if not nil) indexes what is committed.
-func newPipeline(a *archive.Archive, ix ingest.Indexer, workers int, render bool) *ingest.Pipeline {
-	tools := thumbs.New(thumbs.Options{})
+func newPipeline(a *archive.Archive, tools *thumbs.Renderer, ix ingest.Indexer, workers int, render bool) *ingest.Pipeline {
 	opts := ingest.Options{Prober: tools, Indexer: ix, Workers: workers}
 	if render {
 		opts.Renderer = tools

@@ -162,10 +162,17 @@ func runServe(cmd *cobra.Command, g *globalOptions, o serveOptions) error {
 		Records: a.Store(), Search: ix, Stats: a.Store(), Files: a, Taxonomy: a.Taxonomy(), Editor: curation.New(a), Backup: func(ctx context.Context, dest string, o backup.BackupOptions) (*backup.BackupManifest, error) {
 			return backup.Backup(ctx, a, dest, o)
 		}, Keys: keys.New(a.Store()), Collections: collections.New(a.Store()),
-		Ingester: newPipeline(a, ix, cfg.IngestWorkers, !o.noRenditions), Indexer: ix, UploadDir: filepath.Join(a.Root(), "tmp"),
+		Indexer: ix, UploadDir: filepath.Join(a.Root(), "tmp"),
 		AdminToken: token, Location: a.Location(), Logger: log,
 		Ready: func(context.Context) error { _, err := a.Store().LastSeq(); return err },
 	}
+	// One renderer for ingest jobs and IIIF images: its tool semaphore
+	// bounds the external tools of both.
+	tools := thumbs.New(thumbs.Options{})
+	deps.Ingester = newPipeline(a, tools, ix, cfg.IngestWorkers, !o.noRenditions)
+	deps.IIIF = api.IIIFOptions{Pictures: tools, CacheDir: filepath.Join(a.Root(), "cache", "iiif")}
+	deps.OAI = api.OAIOptions{Source: a.Store()}
+	deps.Changes = a.Store()
 	// Downloads and rendition requests, counted for the reports.
 	served := report.NewServedCounter(a, 5*time.Second, log)
 	defer served.Close() // before the archive
@@ -175,7 +182,7 @@ func runServe(cmd *cobra.Command, g *globalOptions, o serveOptions) error {
 		}
 	}
 	// Download presets above the preview, drawn on demand and cached.
-	deps.Sizes, deps.SizeCache, deps.SizeCacheBytes = thumbs.New(thumbs.Options{}), filepath.Join(a.Root(), "cache", "sizes"), sizeCacheBytes
+	deps.Sizes, deps.SizeCache, deps.SizeCacheBytes = tools, filepath.Join(a.Root(), "cache", "sizes"), sizeCacheBytes
 	deps.OnDownload = func(d api.Download) {
 		if err := report.CountDownload(a.Store(), time.Now().In(a.Location()), d.Who, d.Purpose); err != nil {
 			log.Warn("count download purpose", "id", d.ID, "err", err)
