@@ -172,7 +172,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 			func() float64 { return float64(c.pick(s.searches.ratio())) }))
 	}
 	s.limiter = newRateLimiter(cfg)
-	web, err := newWebUI()
+	web, err := newWebUI(cfg.Province)
 	if err != nil {
 		return nil, err
 	}

@@ -11,7 +11,10 @@
 // A kind with no decoder, a missing tool, or a tool that fails on a file
 // gives a labelled placeholder card (Rendition.Placeholder) and a warning,
 // not an error: the record still ingests and `archive rethumb` can redraw
-// it later. Only photos decoded in Go return errors on corrupt data.
+// it later. A photo decoded in Go whose data is corrupt or cut short is
+// damaged: its renditions show the part that decodes (a JPEG's, the rest
+// grey), or are a "DAMAGED" placeholder card, and RenderResult.Damaged is
+// set so that the record goes to review.
 //
 // Files are hostile: the header is read and the pixel count checked against
 // Options.MaxPixels before anything is decoded, the bytes the decode will
@@ -23,8 +26,7 @@
 // row by row as it inflates (pngstream.go), other formats whole and then
 // box-filtered by an integer factor; each stays at least 1.15× the preview
 // size, Catmull-Rom takes it to the exact preview size, orientation is applied
-// to the preview, and the thumb is made from the preview. A damaged JPEG
-// is an error matching ErrTruncated. Rendition bytes depend on Version:
+// to the preview, and the thumb is made from the preview. Rendition bytes depend on Version:
 // bump it whenever the output changes so that the store's rendition keys
 // change with it.
 //
@@ -182,9 +184,19 @@ func (r *Renderer) Render(ctx context.Context, in archive.RenderInput) (res *arc
 	if errors.As(err, &s) {
 		res.Warnings = append(res.Warnings, s.warning)
 		if s.placeholder {
-			return r.placeholder(in, res)
+			return r.placeholder(placeholderLabel(in), res)
 		}
 		return res, nil
+	}
+	var d *damagedError
+	if errors.As(err, &d) {
+		res.Damaged = true
+		if img == nil {
+			res.Warnings = append(res.Warnings, d.Error()+"; damaged file, placeholder rendition")
+			return r.placeholder(damagedLabel, res)
+		}
+		res.Warnings = append(res.Warnings, d.Error()+"; damaged file, rendered the part that decodes")
+		err = nil
 	}
 	if err != nil {
 		return nil, err
@@ -241,7 +253,21 @@ func (r *Renderer) picture(ls *lease, in archive.RenderInput) (image.Image, int,
 	return img, 1, err
 }
 
-// decodeFile decodes the photo at path; corrupt data is an error.
+// damagedError is a photo whose bytes do not decode (truncated, corrupt,
+// a TIFF with its tags out of order), with whatever part did decode. Render
+// turns it into renditions of that part, or a placeholder, and
+// RenderResult.Damaged: the original is kept for a curator to look at.
+type damagedError struct{ err error }
+
+func (e *damagedError) Error() string { return e.err.Error() }
+func (e *damagedError) Unwrap() error { return e.err }
+
+// damagedLabel is the placeholder card of a damaged photo.
+const damagedLabel = "DAMAGED"
+
+// decodeFile decodes the photo at path. Data that does not decode is a
+// *damagedError holding the decoded part, if any; a decompression bomb or
+// a picture over the byte budget is a skip, as from decodeImage.
 func (r *Renderer) decodeFile(ls *lease, path, mime string) (image.Image, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -252,7 +278,12 @@ func (r *Renderer) decodeFile(ls *lease, path, mime string) (image.Image, error)
 	if err != nil {
 		return nil, fmt.Errorf("thumbs: %w", err)
 	}
-	return r.decodeImage(ls, io.NewSectionReader(f, 0, fi.Size()), mime)
+	img, err := r.decodeImage(ls, io.NewSectionReader(f, 0, fi.Size()), mime)
+	var s *skip
+	if err != nil && !errors.As(err, &s) {
+		return img, &damagedError{err}
+	}
+	return img, err
 }
 
 // decodeDerived decodes a picture that a tool made or a container held
@@ -344,7 +375,7 @@ func heldBytesPerPixel(m color.Model) int64 {
 // decodeJPEG decodes a JPEG with the package's decoder at the smallest
 // scale that still covers the preview, or, for what that decoder does not
 // handle, whole with image/jpeg. A damaged JPEG is an error that matches
-// ErrTruncated.
+// ErrTruncated, returned with the part decoded (the rest grey).
 func (r *Renderer) decodeJPEG(ls *lease, sr *io.SectionReader, what string) (image.Image, error) {
 	if err := ls.take(sr.Size(), what); err != nil {
 		return nil, err
@@ -372,11 +403,14 @@ func (r *Renderer) decodeJPEG(ls *lease, sr *io.SectionReader, what string) (ima
 	if errors.As(err, &unsupported) {
 		return r.decodeStdJPEG(ls, data, what)
 	}
-	if err != nil {
+	if err != nil && (img == nil || !errors.Is(err, ErrTruncated)) {
 		return nil, fmt.Errorf("thumbs: decode %s: %w", what, err)
 	}
 	if shift > 0 {
 		img = &scaled{img, d.width, d.height}
+	}
+	if err != nil { // the part decoded, the rest grey
+		return img, fmt.Errorf("thumbs: decode %s: %w", what, err)
 	}
 	return img, nil
 }
@@ -490,11 +524,12 @@ func (r *Renderer) encode(name string, img *image.NRGBA) (archive.RenderedImage,
 	}, nil
 }
 
-// placeholder adds the card renditions to res, for an original Render
-// cannot draw; res already carries the warning that says why.
-func (r *Renderer) placeholder(in archive.RenderInput, res *archive.RenderResult) (*archive.RenderResult, error) {
+// placeholder adds the card renditions, labelled label, to res for an
+// original Render cannot draw; res already carries the warning that says
+// why.
+func (r *Renderer) placeholder(label string, res *archive.RenderResult) (*archive.RenderResult, error) {
 	t0 := time.Now()
-	card := placeholderCard(placeholderLabel(in))
+	card := placeholderCard(label)
 	var buf bytes.Buffer
 	if err := jpeg.Encode(&buf, card, &jpeg.Options{Quality: r.opts.Quality}); err != nil {
 		return nil, fmt.Errorf("thumbs: encode placeholder: %w", err)

@@ -29,7 +29,7 @@ func TestDownloadsByPurpose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := Build(context.Background(), a, p, "")
+	rep, err := Build(context.Background(), a, p, Names{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -76,12 +76,25 @@ defaults shown below. Environment variables:
 		RunE: func(cmd *cobra.Command, args []string) error { return runServe(cmd, g, o) },
 	}
 	f := c.Flags()
+	flagged := def // what the flags parse into; serveConfig reads them back by name
 	for _, s := range api.Settings() {
-		f.String(s.Flag, s.Get(&def), s.Usage)
+		f.Var(settingFlag{s, &flagged}, s.Flag, s.Usage)
 	}
 	f.BoolVar(&o.noRenditions, "no-renditions", false, "ingest jobs make no thumbnails or previews")
 	return c
 }
+
+// settingFlag is a setting as a flag of its own type (pflag.Value): help
+// shows "--rate-anon float", and a malformed value is a usage error when
+// the flags are parsed.
+type settingFlag struct {
+	s   api.Setting
+	cfg *api.Config
+}
+
+func (f settingFlag) String() string     { return f.s.Get(f.cfg) }
+func (f settingFlag) Set(v string) error { return f.s.Set(f.cfg, v) }
+func (f settingFlag) Type() string       { return f.s.Type }
 
 // fileConfig reads ROOT/config.json over the defaults: the one reader of
 // the settings file, for the server and the reports.
