@@ -36,6 +36,8 @@ func labels(lang, province string) labelSet {
 		"search.title":       {"Tìm kiếm tư liệu", "Search the archive"},
 		"search.label":       {"Từ khóa tìm kiếm", "Search words"},
 		"search.placeholder": {"Ví dụ: lễ hội Côn Sơn", "For example: Con Son festival"},
+		"search.advanced":    {"Cú pháp nâng cao (trường:giá trị, \"cụm từ\", *)", "Advanced syntax (field:value, \"phrase\", *)"},
+		"search.corrected":   {"Không có kết quả cho từ đã gõ; hiển thị kết quả cho:", "Nothing matched the words as typed; showing results for:"},
 		"search.submit":      {"Tìm", "Search"},
 		"search.from":        {"Từ ngày", "From"},
 		"search.to":          {"Đến ngày", "To"},
