@@ -198,6 +198,9 @@ func labels(lang, province string) labelSet {
 		"err.noedit":   {"Máy chủ này không cho phép sửa.", "This server does not edit."},
 		"err.slow":     {"Tìm kiếm quá lâu; hãy thu hẹp điều kiện.", "The search took too long; narrow it."},
 	}
+	for k, p := range collectionLabels() {
+		table[k] = pair{p[0], p[1]}
+	}
 	out := make(labelSet, len(table)+1)
 	out["app.name"] = archive.SiteTitle(province, lang)
 	for k, p := range table {

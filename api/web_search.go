@@ -47,7 +47,7 @@ type option struct {
 }
 
 type hitView struct {
-	URL, Title, TitleLang, Thumb, Kind, Date, Attribution string
+	ID, URL, Title, TitleLang, Thumb, Kind, Date, Attribution string
 }
 
 type facetView struct {
@@ -165,7 +165,7 @@ func sortKey(o string) string {
 // hitView is one card of the grid, in the page's language.
 func (s *Server) hitView(rec *archive.Record, pg *page) hitView {
 	title, lang := rec.DisplayTitle(pg.Lang)
-	h := hitView{URL: "/assets/" + rec.ID, Title: title, TitleLang: htmlLang(lang), Kind: pg.T("kind." + string(rec.Kind)),
+	h := hitView{ID: rec.ID, URL: "/assets/" + rec.ID, Title: title, TitleLang: htmlLang(lang), Kind: pg.T("kind." + string(rec.Kind)),
 		Attribution: attribution(rec)}
 	if _, ok := rec.Rendition(archive.RenditionThumb); ok {
 		h.Thumb = renditionPath(rec.ID, archive.RenditionThumb)
