@@ -9,9 +9,12 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -187,7 +190,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 }
 
 func TestMalformedRequests(t *testing.T) {
-	f := newFixture(t, nil)
+	f := newFixture(t, func(c *Config) { c.IngestRoots = []string{"/tmp", "/nonexistent"} })
 	id := f.ids["pub"]
 	cases := []struct {
 		method, path, who string
@@ -284,6 +287,53 @@ func TestMalformedRequests(t *testing.T) {
 				t.Errorf("Authorization %q: %d", h, resp.StatusCode)
 			}
 			checkProblem(t, "auth "+h, 401, buf.Bytes(), resp.Header)
+		})
+	}
+}
+
+// TestIngestPathsRefused: curators ingest only from the ingest roots, and
+// never from a path that is not a regular file or folder; nothing is read
+// before the answer.
+func TestIngestPathsRefused(t *testing.T) {
+	root := t.TempDir()
+	outside := t.TempDir()
+	os.WriteFile(filepath.Join(outside, "a.jpg"), jpegBytes(t, 8, 8, 1), 0o644)
+	os.Mkdir(filepath.Join(root, "le-hoi"), 0o755)
+	os.WriteFile(filepath.Join(root, "le-hoi", "a.jpg"), jpegBytes(t, 8, 8, 2), 0o644)
+	os.Symlink(outside, filepath.Join(root, "escape"))
+	fifo := filepath.Join(root, "pipe")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skipf("cannot make a FIFO here: %v", err)
+	}
+	tests := []struct {
+		name  string
+		roots []string
+		path  string
+		want  int
+	}{
+		{"no roots", nil, filepath.Join(root, "le-hoi"), 403},
+		{"slash", []string{root}, "/", 403},
+		{"outside", []string{root}, outside, 403},
+		{"dot-dot", []string{root}, root + "/../" + filepath.Base(outside), 403},
+		{"symlink out", []string{root}, filepath.Join(root, "escape"), 403},
+		{"fifo", []string{root}, fifo, 400},
+		{"device", []string{"/dev"}, "/dev/zero", 400},
+		{"inside", []string{root}, filepath.Join(root, "le-hoi"), 202},
+		{"the root", []string{root}, root, 202},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, func(c *Config) { c.IngestRoots = tt.roots })
+			body, _ := json.Marshal(IngestRequest{Paths: []string{tt.path}})
+			resp := f.do("POST", "/v1/ingest", "curator", bytes.NewReader(body), "Content-Type", "application/json")
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.want {
+				t.Fatalf("%s: %d, want %d: %s", tt.path, resp.StatusCode, tt.want, b)
+			}
+			if tt.want >= 400 {
+				checkProblem(t, tt.name, tt.want, b, resp.Header)
+			}
 		})
 	}
 }

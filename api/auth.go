@@ -44,6 +44,13 @@ func (p Principal) rank() int {
 // canDownloadOriginals: any valid key; anonymous clients may not.
 func (p Principal) canDownloadOriginals() bool { return p.rank() >= 1 }
 
+// localAdminID is the KeyID of the local admin token (ROOT/server.json).
+const localAdminID = "local-admin"
+
+// local reports whether the caller holds the local admin token: a process
+// on the server's machine that can read ROOT.
+func (p Principal) local() bool { return p.KeyID == localAdminID }
+
 // canIngest: curators only.
 func (p Principal) canIngest() bool { return p.Role == keys.RoleCurator }
 
@@ -101,7 +108,7 @@ func (s *Server) authenticate(r *http.Request) (Principal, error) {
 		return Principal{}, errBadAuth
 	}
 	if s.adminToken != "" && subtle.ConstantTimeCompare([]byte(token), []byte(s.adminToken)) == 1 {
-		return Principal{KeyID: "local-admin", Name: "local admin (server.json)", Role: keys.RoleCurator}, nil
+		return Principal{KeyID: localAdminID, Name: "local admin (server.json)", Role: keys.RoleCurator}, nil
 	}
 	if s.deps.Keys == nil {
 		return Principal{}, errBadAuth

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -40,6 +41,11 @@ type Config struct {
 	// SearchCache is how many recent search results are kept; 0 turns the
 	// cache off. Any change to the archive retires every entry.
 	SearchCache int `json:"search_cache"`
+	// IngestRoots are the server folders curators may ingest from with
+	// POST /v1/ingest {"paths": [...]} (each path must be one of them or
+	// inside one); none by default. Uploads are always allowed, and the
+	// local admin token (the CLI on the server's machine) is not bound.
+	IngestRoots []string `json:"ingest_roots,omitempty"`
 	// Department is the managing department's name, named on reports
 	// (archive/report); the server itself only accepts it.
 	Department string `json:"department,omitempty"`
@@ -204,6 +210,9 @@ func Settings() []Setting {
 	add(mk("ingest-workers", "ARCHIVE_INGEST_WORKERS", "files an ingest job processes at once (0: CPUs)", s, g))
 	s, g = num(func(c *Config) *int { return &c.MaxJobs })
 	add(mk("max-jobs", "ARCHIVE_MAX_JOBS", "finished ingest jobs remembered", s, g))
+	add(Setting{Flag: "ingest-roots", Env: "ARCHIVE_INGEST_ROOTS", Usage: "comma-separated absolute server folders curators may ingest from (none: uploads only)",
+		Set: func(c *Config, v string) error { c.IngestRoots = splitComma(v); return nil },
+		Get: func(c *Config) string { return strings.Join(c.IngestRoots, ",") }})
 	s, g = num(func(c *Config) *int { return &c.SearchCache })
 	add(mk("search-cache", "ARCHIVE_SEARCH_CACHE", "recent search results kept (0: no cache)", s, g))
 	return out
@@ -220,6 +229,11 @@ func (c *Config) Validate() error {
 		return errors.New("bursts must be at least 1")
 	case c.LogFormat != "text" && c.LogFormat != "json":
 		return fmt.Errorf("log format %q (want text or json)", c.LogFormat)
+	}
+	for _, r := range c.IngestRoots {
+		if !filepath.IsAbs(r) {
+			return fmt.Errorf("ingest root %q is not an absolute path", r)
+		}
 	}
 	for _, d := range []Duration{c.ReadHeaderTimeout, c.ReadTimeout, c.WriteTimeout, c.IdleTimeout, c.ShutdownTimeout} {
 		if d <= 0 {

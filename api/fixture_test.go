@@ -163,6 +163,7 @@ func newFixture(t *testing.T, mod func(*Config)) *fixture {
 		Records: a.Store(), Search: ix, Stats: a.Store(), Files: a, Keys: keys.New(a.Store()), Editor: curation.New(a), Backup: func(ctx context.Context, dest string, o backup.BackupOptions) (*backup.BackupManifest, error) {
 			return backup.Backup(ctx, a, dest, o)
 		},
+		Jobs:     a.Store().Table(JobsTable),
 		Ingester: ingest.New(a, ingest.Options{Indexer: ix}), Indexer: ix, UploadDir: filepath.Join(root, "tmp"), Location: a.Location(),
 	})
 	if err != nil {

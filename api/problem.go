@@ -42,6 +42,8 @@ func problemType(status int) string {
 		return "/v1/problems/not-found"
 	case http.StatusMethodNotAllowed:
 		return "/v1/problems/method-not-allowed"
+	case http.StatusConflict:
+		return "/v1/problems/conflict"
 	case http.StatusRequestEntityTooLarge:
 		return "/v1/problems/too-large"
 	case http.StatusUnprocessableEntity:

@@ -33,7 +33,9 @@ func routeTable() []route {
 		{"GET", "/v1/stats", (*Server).handleStats},
 		{"POST", "/v1/ingest", (*Server).handleIngest},
 		{"POST", "/v1/backup", (*Server).handleBackup},
+		{"GET", "/v1/jobs", (*Server).handleJobs},
 		{"GET", "/v1/jobs/{id}", (*Server).handleJob},
+		{"POST", "/v1/jobs/{id}/resume", (*Server).handleJobResume},
 	}
 }
 

@@ -63,6 +63,9 @@ type Deps struct {
 	Keys     KeyVerifier
 	Editor   Editor    // PATCH and history; nil answers 503
 	Backup   Backupper // POST /v1/backup; nil answers 503
+	// Jobs keeps ingest and backup jobs across restarts (the archive.db
+	// table JobsTable); nil keeps them in memory only.
+	Jobs JobStore
 	// Now is the clock that judges embargoes; nil means time.Now.
 	Now func() time.Time
 
@@ -156,7 +159,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		return nil, err
 	}
 	s.web = web
-	s.jobs = newJobManager(s)
+	if s.jobs, err = newJobManager(s, deps.Jobs); err != nil {
+		return nil, err
+	}
 	s.handler = s.buildHandler()
 	return s, nil
 }
@@ -182,10 +187,12 @@ func (s *Server) HTTPServer() *http.Server {
 	}
 }
 
-// Close stops the ingest worker: a running job is interrupted (what it
-// committed stays), queued ones are dropped. It waits for the worker.
+// Close stops the job worker: the running job is interrupted (what it
+// committed stays; it can be resumed after a restart), queued ones are
+// marked interrupted too. It waits for the worker at most the shutdown
+// timeout.
 func (s *Server) Close() error {
-	s.closeOnce.Do(s.jobs.close)
+	s.closeOnce.Do(func() { s.jobs.close(time.Duration(s.cfg.ShutdownTimeout)) })
 	return nil
 }
 

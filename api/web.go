@@ -101,6 +101,7 @@ func webRoutes() []route {
 		{"POST", "/ingest", (*Server).pageIngestPaths},
 		{"POST", uploadPagePath, (*Server).pageIngestUpload},
 		{"GET", "/jobs/{id}", (*Server).pageJob},
+		{"POST", "/jobs/{id}/resume", (*Server).pageJobResume},
 		{"GET", "/signin", (*Server).pageSignin},
 		{"POST", "/signin", (*Server).pageSigninPost},
 		{"POST", "/signout", (*Server).pageSignout},

@@ -449,7 +449,7 @@ func (s *Server) pageIngestPaths() http.HandlerFunc {
 			}
 		}
 		status, vis := r.PostForm.Get("status"), r.PostForm.Get("visibility")
-		j, err := s.pathsJob(IngestRequest{Paths: paths, Status: status, Visibility: vis})
+		j, err := s.pathsJob(principalFrom(r.Context()), IngestRequest{Paths: paths, Status: status, Visibility: vis})
 		s.pageQueueIngest(w, r, j, err, r.PostForm.Get("paths"), status, vis)
 	}
 }
@@ -499,7 +499,11 @@ func (s *Server) pageJob() http.HandlerFunc {
 		if !s.needCurator(w, r) {
 			return
 		}
-		j, ok := s.jobs.get(r.PathValue("id"), 0)
+		j, ok, err := s.jobs.get(r.PathValue("id"), 0)
+		if err != nil {
+			s.internalError(w, r, err)
+			return
+		}
 		if !ok {
 			s.renderError(w, r, http.StatusNotFound, "err.notfound")
 			return
@@ -515,6 +519,27 @@ func (s *Server) pageJob() http.HandlerFunc {
 		}
 		pg.Data = jp
 		s.render(w, r, http.StatusOK, "job", pg)
+	}
+}
+
+// pageJobResume resumes an interrupted job as POST /v1/jobs/{id}/resume
+// does and shows it.
+func (s *Server) pageJobResume() http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !s.needCurator(w, r) {
+			return
+		}
+		j, err := s.jobs.resume(r.PathValue("id"))
+		if err != nil {
+			status, detail, _ := problemFor(err)
+			if status == http.StatusInternalServerError {
+				s.internalError(w, r, err)
+				return
+			}
+			s.renderError(w, r, status, "err.resume", detail)
+			return
+		}
+		http.Redirect(w, r, "/jobs/"+url.PathEscape(j.ID), http.StatusSeeOther)
 	}
 }
 

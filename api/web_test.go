@@ -438,7 +438,7 @@ func TestWebLabels(t *testing.T) {
 	}
 	for _, prefix := range []string{"kind.photo", "kind.video", "kind.publication", "vis.public", "vis.internal",
 		"status.draft", "status.review", "status.published", "status.withdrawn", "role.portal", "role.agency", "role.curator",
-		"job.queued", "job.running", "job.done", "job.failed", "job.cancelled",
+		"job.queued", "job.running", "job.done", "job.failed", "job.interrupted", "err.resume",
 		"sort.relevance", "sort.newest", "sort.oldest", "sort.added", "err.csrf", "err.curator", "err.notfound", "err.slow", "err.noedit", "edit.saved"} {
 		used[prefix] = true
 	}
@@ -518,8 +518,8 @@ func TestWebHeadersAndStatic(t *testing.T) {
 }
 
 func TestWebIngest(t *testing.T) {
-	f := newFixture(t, nil)
 	src := t.TempDir()
+	f := newFixture(t, func(c *Config) { c.IngestRoots = []string{src} })
 	writeFile(t, filepath.Join(src, "a.jpg"), jpegBytes(t, 50, 40, 77))
 	writeFile(t, filepath.Join(src, "metadata.csv"), []byte("file,title_vi\na.jpg,Chùa Côn Sơn\n"))
 	b := newBrowser(f, "curator")

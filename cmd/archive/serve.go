@@ -53,7 +53,12 @@ func newServeCommand(g *globalOptions) *cobra.Command {
 		Long: `Serve owns the archive (bbolt and Bleve lock their files) and answers the JSON
 API under /v1, /healthz, /readyz and Prometheus /metrics until SIGINT or
 SIGTERM, when it finishes the requests in flight (--shutdown-timeout) and
-stops the running ingest job (what it committed stays; ingest again to resume).
+stops the running job: ingest and backup jobs are kept in ROOT/archive.db,
+and one the server stopped is "interrupted" (what it committed stays;
+POST /v1/jobs/ID/resume or the job's page goes on after a restart).
+
+Curators ingest server folders only under --ingest-roots (none by default:
+uploads only); a path that is not a regular file or folder is refused.
 
 While it runs, 'archive ingest' and 'archive search' go through it (their
 --no-server flag opens the archive directly instead, which fails while the
@@ -159,7 +164,7 @@ func runServe(cmd *cobra.Command, g *globalOptions, o serveOptions) error {
 	deps := api.Deps{
 		Records: a.Store(), Search: ix, Stats: a.Store(), Files: a, Taxonomy: a.Taxonomy(), Editor: curation.New(a), Backup: func(ctx context.Context, dest string, o backup.BackupOptions) (*backup.BackupManifest, error) {
 			return backup.Backup(ctx, a, dest, o)
-		}, Keys: keys.New(a.Store()),
+		}, Keys: keys.New(a.Store()), Jobs: a.Store().Table(api.JobsTable),
 		Ingester: newPipeline(a, ix, cfg.IngestWorkers, !o.noRenditions), Indexer: ix, UploadDir: filepath.Join(a.Root(), "tmp"),
 		AdminToken: token, Location: a.Location(), Logger: log,
 		Ready: func(context.Context) error { _, err := a.Store().LastSeq(); return err },
