@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"net/textproto"
 	"net/url"
 	"os"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/archive/curation"
 )
 
 var whos = []string{"", "portal", "agency", "curator", "revoked"}
@@ -153,6 +155,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 				if code != http.StatusOK || json.Unmarshal(body, &st) != nil || st.Records != wantN {
 					t.Errorf("stats as %q: %d %s; want %d records", who, code, body, wantN)
 				}
+				if has := strings.Contains(string(body), `"last_change"`); has != (who == "curator") {
+					t.Errorf("stats as %q: last_change shown %v, want only to curators", who, has)
+				}
 			}
 			// Routes about no asset.
 			for _, rt := range []struct {
@@ -168,7 +173,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 				{"POST", "/v1/backup", `{"dest":"relative/path"}`, map[string]int{"": 401, "portal": 403, "agency": 403, "curator": 400}},
 				{"GET", "/healthz", "", map[string]int{"revoked": 200}},
 				{"GET", "/readyz", "", map[string]int{"revoked": 200}},
-				{"GET", "/metrics", "", map[string]int{"revoked": 200}},
+				{"GET", "/metrics", "", map[string]int{"": 401, "portal": 403, "agency": 403, "curator": 403, "admin": 200}},
 			} {
 				t.Run(rt.method+" "+rt.path, func(t *testing.T) {
 					want := http.StatusOK
@@ -349,8 +354,8 @@ func TestRenditionCaching(t *testing.T) {
 	if etag != fmt.Sprintf(`"%s-thumb-v2"`, pub) {
 		t.Errorf("ETag %q", etag)
 	}
-	if cc := h.Get("Cache-Control"); cc != "public, max-age=31536000, immutable" {
-		t.Errorf("public Cache-Control %q", cc)
+	if cc := h.Get("Cache-Control"); cc != "public, max-age=300, must-revalidate" {
+		t.Errorf("public Cache-Control %q: a withdrawal must reach shared caches within minutes", cc)
 	}
 	if h.Get("X-Content-Type-Options") != "nosniff" {
 		t.Error("no nosniff")
@@ -367,6 +372,16 @@ func TestRenditionCaching(t *testing.T) {
 	_, _, h = f.get("/v1/assets/"+internal+"/renditions/thumb", "agency")
 	if cc := h.Get("Cache-Control"); !strings.HasPrefix(cc, "private") {
 		t.Errorf("internal Cache-Control %q", cc)
+	}
+	// Withdrawn: a cache revalidating with its ETag is told the rendition
+	// is gone, not "not modified".
+	status := archive.Withdrawn
+	if _, _, err := curation.New(f.a).Edit(t.Context(), pub, curation.Edit{Status: &status}, archive.Actor{Who: "t", Via: archive.ViaAPI}); err != nil {
+		t.Fatal(err)
+	}
+	code, _, h = f.get("/v1/assets/"+pub+"/renditions/thumb", "", "If-None-Match", etag)
+	if code != http.StatusNotFound || h.Get("Cache-Control") != "no-store" {
+		t.Errorf("revalidation after withdrawal: %d %q", code, h.Get("Cache-Control"))
 	}
 }
 
@@ -505,7 +520,7 @@ func TestRateLimit(t *testing.T) {
 			t.Errorf("key limited: %d", resp.StatusCode)
 		}
 	}
-	code, body, _ := f.get("/metrics", "")
+	code, body, _ := f.get("/metrics", "admin")
 	if code != 200 || !strings.Contains(string(body), `archive_http_rate_limited_total{client="anonymous"}`) ||
 		!strings.Contains(string(body), `archive_http_requests_total{code="200",method="GET",route="/v1/categories"}`) {
 		t.Errorf("metrics: %d\n%s", code, body)
@@ -634,5 +649,19 @@ func TestUploadIngestJob(t *testing.T) {
 				checkProblem(t, "upload "+name, 400, body, hd)
 			}
 		})
+	}
+}
+
+// TestMetricsOnTheirOwnAddress: with metrics_addr the API's /metrics is
+// gone, and MetricsHandler (served there) answers anyone.
+func TestMetricsOnTheirOwnAddress(t *testing.T) {
+	f := newFixture(t, func(c *Config) { c.MetricsAddr = "127.0.0.1:9100" })
+	if code, _, _ := f.get("/metrics", "admin"); code != http.StatusNotFound {
+		t.Errorf("/metrics on the API address: %d, want 404", code)
+	}
+	rec := httptest.NewRecorder()
+	f.srv.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), "archive_http_requests_total") {
+		t.Errorf("metrics handler: %d", rec.Code)
 	}
 }

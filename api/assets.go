@@ -315,14 +315,27 @@ type statsEntry struct {
 
 func (s *Server) handleStats() http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		st, err := s.statsFor(principalFrom(r.Context()))
+		p := principalFrom(r.Context())
+		st, err := s.statsFor(p)
 		if err != nil {
 			s.internalError(w, r, err)
 			return
 		}
+		out := statsOut{Stats: st}
+		if p.canIngest() {
+			out.LastChange = &st.LastChange
+		}
 		w.Header().Set("Cache-Control", "private, no-cache")
-		writeJSON(w, r, http.StatusOK, st)
+		writeJSON(w, r, http.StatusOK, out)
 	}
+}
+
+// statsOut is the JSON of GET /v1/stats: last_change, the change sequence
+// of the whole store, only for curators (it tells when anything, drafts
+// included, last changed).
+type statsOut struct {
+	*archive.Stats
+	LastChange *uint64 `json:"last_change,omitempty"`
 }
 
 // statsFor counts only the records p may see.

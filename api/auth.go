@@ -31,6 +31,8 @@ func (p Principal) Anonymous() bool { return p.Role == "" }
 // rank orders roles by what they may see.
 func (p Principal) rank() int {
 	switch p.Role {
+	case keys.RoleAdmin:
+		return 4
 	case keys.RoleCurator:
 		return 3
 	case keys.RoleAgency:
@@ -52,7 +54,10 @@ const localAdminID = "local-admin"
 func (p Principal) local() bool { return p.KeyID == localAdminID }
 
 // canIngest: curators only.
-func (p Principal) canIngest() bool { return p.Role == keys.RoleCurator }
+func (p Principal) canIngest() bool { return p.rank() >= 3 }
+
+// canAdmin: admin keys and the local admin token (keys, metrics).
+func (p Principal) canAdmin() bool { return p.rank() >= 4 }
 
 // allowed returns the visibilities and statuses the caller may see. A nil
 // slice means any. This and visibleTo are the one place the visibility
@@ -63,7 +68,7 @@ func (p Principal) canIngest() bool { return p.Role == keys.RoleCurator }
 //	curator            everything (drafts, review, withdrawn included)
 func (p Principal) allowed() (vis, status []string) {
 	switch p.rank() {
-	case 3:
+	case 3, 4:
 		return nil, nil
 	case 2:
 		return []string{string(archive.Public), string(archive.Internal)}, []string{string(archive.Published)}
@@ -108,7 +113,7 @@ func (s *Server) authenticate(r *http.Request) (Principal, error) {
 		return Principal{}, errBadAuth
 	}
 	if s.adminToken != "" && subtle.ConstantTimeCompare([]byte(token), []byte(s.adminToken)) == 1 {
-		return Principal{KeyID: localAdminID, Name: "local admin (server.json)", Role: keys.RoleCurator}, nil
+		return Principal{KeyID: localAdminID, Name: "local admin (server.json)", Role: keys.RoleAdmin}, nil
 	}
 	if s.deps.Keys == nil {
 		return Principal{}, errBadAuth

@@ -2,9 +2,7 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"path/filepath"
 	"time"
@@ -38,10 +36,8 @@ func (s *Server) handleBackup() http.HandlerFunc {
 			return
 		}
 		var req BackupRequest
-		dec := json.NewDecoder(io.LimitReader(r.Body, s.cfg.MaxBody))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&req); err != nil {
-			writeProblem(w, r, http.StatusBadRequest, "the body is not a backup request: "+err.Error())
+		if err := s.readJSON(r, &req, "a backup request"); err != nil {
+			s.writeError(w, r, err)
 			return
 		}
 		if !filepath.IsAbs(req.Dest) {

@@ -46,6 +46,10 @@ type Config struct {
 	// inside one); none by default. Uploads are always allowed, and the
 	// local admin token (the CLI on the server's machine) is not bound.
 	IngestRoots []string `json:"ingest_roots,omitempty"`
+	// MetricsAddr, when set, is a HOST:PORT (a private interface) where
+	// /metrics is served to anyone who can reach it; the API's own
+	// /metrics then answers 404. Unset, /metrics is for admin keys.
+	MetricsAddr string `json:"metrics_addr,omitempty"`
 	// Department is the managing department's name, named on reports
 	// (archive/report); the server itself only accepts it.
 	Department string `json:"department,omitempty"`
@@ -210,6 +214,8 @@ func Settings() []Setting {
 	add(mk("ingest-workers", "ARCHIVE_INGEST_WORKERS", "files an ingest job processes at once (0: CPUs)", s, g))
 	s, g = num(func(c *Config) *int { return &c.MaxJobs })
 	add(mk("max-jobs", "ARCHIVE_MAX_JOBS", "finished ingest jobs remembered", s, g))
+	s, g = str(func(c *Config) *string { return &c.MetricsAddr })
+	add(mk("metrics-addr", "ARCHIVE_METRICS_ADDR", "HOST:PORT serving /metrics to anyone who reaches it (unset: /metrics needs an admin key)", s, g))
 	add(Setting{Flag: "ingest-roots", Env: "ARCHIVE_INGEST_ROOTS", Usage: "comma-separated absolute server folders curators may ingest from (none: uploads only)",
 		Set: func(c *Config, v string) error { c.IngestRoots = splitComma(v); return nil },
 		Get: func(c *Config) string { return strings.Join(c.IngestRoots, ",") }})

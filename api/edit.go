@@ -2,8 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
-	"io"
 	"net/http"
 
 	"github.com/haiduong/promo-archive/archive"
@@ -14,6 +12,7 @@ import (
 // *archive.Archive implements it.
 type Editor interface {
 	Edit(ctx context.Context, id string, ed curation.Edit, by archive.Actor) (*archive.Record, []archive.AuditEntry, error)
+	PreviewEdit(ctx context.Context, id string, ed curation.Edit, by archive.Actor) (*archive.Record, []archive.AuditEntry, error)
 	History(id string) ([]archive.AuditEntry, error)
 }
 
@@ -34,10 +33,8 @@ func (s *Server) handlePatch() http.HandlerFunc {
 			return
 		}
 		var ed curation.Edit
-		dec := json.NewDecoder(io.LimitReader(r.Body, s.cfg.MaxBody))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&ed); err != nil {
-			writeProblem(w, r, http.StatusBadRequest, "the body is not an edit: "+err.Error())
+		if err := s.readJSON(r, &ed, "an edit"); err != nil {
+			s.writeError(w, r, err)
 			return
 		}
 		rec, err := s.editAsset(r.Context(), id, ed, archive.ViaAPI)
@@ -57,7 +54,17 @@ func (s *Server) editAsset(ctx context.Context, id string, ed curation.Edit, via
 	if s.deps.Editor == nil {
 		return nil, refuse(http.StatusServiceUnavailable, "editing is not available on this server")
 	}
-	rec, _, err := s.deps.Editor.Edit(ctx, id, ed, archive.Actor{Who: principalFrom(ctx).Name, Via: via})
+	by := archive.Actor{Who: principalFrom(ctx).Name, Via: via}
+	rec, _, err := s.deps.Editor.Edit(ctx, id, ed, by)
+	if status, _, _ := problemFor(err); err != nil && (status == http.StatusInternalServerError || status == http.StatusInsufficientStorage) {
+		// A write that failed (a full disk) may have been committed all the
+		// same: the edit is made when the record now needs no change for
+		// it. Otherwise nothing changed and the error stands.
+		if now, entries, perr := s.deps.Editor.PreviewEdit(ctx, id, ed, by); perr == nil && now != nil && len(entries) == 0 {
+			s.log.WarnContext(ctx, "the edit was committed although the write reported an error", "id", id, "err", err)
+			rec, err = now, nil
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -1,14 +1,19 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/archive/curation"
 )
 
 func TestPatchAndHistory(t *testing.T) {
@@ -39,6 +44,10 @@ func TestPatchAndHistory(t *testing.T) {
 		{`{"place":"9999"}`, http.StatusUnprocessableEntity},      // unknown code
 		{`{"categories":["nope"]}`, http.StatusUnprocessableEntity},
 		{`not json`, http.StatusBadRequest},
+		{`{"title":{"en":"a"}} {"title":{"en":"b"}}`, http.StatusBadRequest}, // trailing JSON
+		{`{"title":{"en":"a"}}x`, http.StatusBadRequest},                     // trailing bytes
+		{`{"title":{"fr":"Fête"}}`, http.StatusUnprocessableEntity},          // not an archive language
+		{`{"add_keywords":[` + strings.Repeat(`"k",`, 200) + `"k"]}`, http.StatusUnprocessableEntity},
 	} {
 		t.Run(c.body, func(t *testing.T) {
 			if code, body := patch(c.body); code != c.want || !strings.Contains(string(body), `"status"`) {
@@ -97,6 +106,60 @@ func TestEmbargo(t *testing.T) {
 		t.Run(whoName(who), func(t *testing.T) {
 			if r, s := visible(who); !r || !s {
 				t.Errorf("after the embargo, %q: record %v, search %v", who, r, s)
+			}
+		})
+	}
+}
+
+// failingEditor is the curator on a disk that fills up: before (nothing
+// written) or after the commit.
+type failingEditor struct {
+	*curation.Curator
+	afterCommit bool
+}
+
+func (e failingEditor) Edit(ctx context.Context, id string, ed curation.Edit, by archive.Actor) (*archive.Record, []archive.AuditEntry, error) {
+	if e.afterCommit {
+		e.Curator.Edit(ctx, id, ed, by)
+	}
+	return nil, nil, fmt.Errorf("archive: update: write archive.db: %w", syscall.ENOSPC)
+}
+
+// TestPatchOnAFullDisk: a write either commits and says 200, or fails,
+// changes nothing and says 507; reads go on either way.
+func TestPatchOnAFullDisk(t *testing.T) {
+	for _, tt := range []struct {
+		name        string
+		afterCommit bool
+		want        int
+	}{{"nothing written", false, http.StatusInsufficientStorage}, {"committed", true, http.StatusOK}} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, nil)
+			srv, err := New(DefaultConfig(), Deps{Records: f.a.Store(), Search: f.ix, Stats: f.a.Store(), Files: f.a,
+				Editor: failingEditor{curation.New(f.a), tt.afterCommit}, AdminToken: "hdl_test"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer srv.Close()
+			ts := httptest.NewServer(srv.Handler())
+			defer ts.Close()
+			id := f.ids["pub"]
+			var out map[string]any
+			code := call(t, ts, "PATCH", "/v1/assets/"+id, `{"title":{"en":"Full disk"}}`, &out)
+			if code != tt.want {
+				t.Fatalf("PATCH: %d %v, want %d", code, out, tt.want)
+			}
+			rec, _ := f.a.Store().Get(id)
+			if committed := rec.Title["en"] == "Full disk"; committed != tt.afterCommit {
+				t.Errorf("title %q after a %d", rec.Title["en"], code)
+			}
+			if code == http.StatusInsufficientStorage && out["type"] != "/v1/problems/insufficient-storage" {
+				t.Errorf("problem %v", out)
+			}
+			for range 3 {
+				if code := call(t, ts, "GET", "/v1/assets/"+id, "", nil); code != http.StatusOK {
+					t.Errorf("read after a failed write: %d", code)
+				}
 			}
 		})
 	}

@@ -130,7 +130,7 @@ func newFixture(t *testing.T, mod func(*Config)) *fixture {
 		f.content[rec.ID] = orig
 	}
 	now := time.Now()
-	for _, role := range []keys.Role{keys.RolePortal, keys.RoleAgency, keys.RoleCurator} {
+	for _, role := range []keys.Role{keys.RolePortal, keys.RoleAgency, keys.RoleCurator, keys.RoleAdmin} {
 		tok, _, err := keys.New(a.Store()).Create("Sở Du lịch "+string(role), role, now)
 		if err != nil {
 			t.Fatal(err)

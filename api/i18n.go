@@ -30,6 +30,7 @@ func labels(lang string) labelSet {
 		"role.portal":  {"cổng thông tin", "portal"},
 		"role.agency":  {"cơ quan", "agency"},
 		"role.curator": {"biên tập viên", "curator"},
+		"role.admin":   {"quản trị viên", "administrator"},
 
 		"search.title":       {"Tìm kiếm tư liệu", "Search the archive"},
 		"search.label":       {"Từ khóa tìm kiếm", "Search words"},

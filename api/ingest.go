@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -57,10 +56,8 @@ func (s *Server) handleIngest() http.HandlerFunc {
 		switch ct {
 		case "application/json":
 			var req IngestRequest
-			dec := json.NewDecoder(io.LimitReader(r.Body, s.cfg.MaxBody))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(&req); err != nil {
-				s.writeError(w, r, refuse(http.StatusBadRequest, "the body is not an ingest request: "+err.Error()))
+			if err := s.readJSON(r, &req, "an ingest request"); err != nil {
+				s.writeError(w, r, err)
 				return
 			}
 			j, err = s.pathsJob(principalFrom(r.Context()), req)
@@ -266,6 +263,9 @@ func (s *Server) uploadJob(r *http.Request) (*job, error) {
 }
 
 func uploadFail(fail func(int, string) (*job, error), err error) (*job, error) {
+	if status, detail, _ := problemFor(err); status == http.StatusInsufficientStorage {
+		return fail(status, detail)
+	}
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return fail(http.StatusRequestEntityTooLarge, "the upload is larger than "+strconv.FormatInt(mbe.Limit, 10)+" bytes")

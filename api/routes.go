@@ -58,7 +58,27 @@ func (s *Server) handleReady() http.HandlerFunc {
 	}
 }
 
+// handleMetrics serves the Prometheus metrics to admin keys, unless they
+// have an address of their own (Config.MetricsAddr, MetricsHandler).
 func (s *Server) handleMetrics() http.HandlerFunc {
-	h := promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})
-	return h.ServeHTTP
+	h := s.MetricsHandler()
+	return func(w http.ResponseWriter, r *http.Request) {
+		p := principalFrom(r.Context())
+		switch {
+		case s.cfg.MetricsAddr != "":
+			notFound(w, r)
+		case p.Anonymous():
+			unauthorized(w, r, "the metrics need an admin key")
+		case !p.canAdmin():
+			writeProblem(w, r, http.StatusForbidden, "the metrics need an admin key")
+		default:
+			h.ServeHTTP(w, r)
+		}
+	}
+}
+
+// MetricsHandler serves the Prometheus metrics without asking who calls:
+// for the separate listen address Config.MetricsAddr.
+func (s *Server) MetricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})
 }

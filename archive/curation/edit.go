@@ -99,6 +99,9 @@ func ParseLangTag(s string) (string, error) {
 // lists. It is the one validation of field values: metadata.csv at ingest,
 // `archive edit`, import-metadata and the API all go through it.
 func (ed Edit) normalize(tax *archive.Taxonomy) (Edit, error) {
+	if err := ed.checkLimits(); err != nil {
+		return ed, err
+	}
 	out := ed
 	var err error
 	if out.Title, err = normLangText("title", ed.Title); err != nil {
@@ -275,6 +278,9 @@ func applyEdit(r *archive.Record, ed Edit, tax *archive.Taxonomy) ([]archive.Fie
 		}
 	}
 	kw = slices.DeleteFunc(kw, func(k string) bool { return slices.Contains(ed.RemoveKeywords, k) })
+	if err := checkKeywordCount(kw, len(r.Keywords)); err != nil {
+		return nil, err
+	}
 	setList("keywords", &r.Keywords, kw)
 	if ed.Categories != nil {
 		setList("categories", &r.Categories, *ed.Categories)

@@ -27,15 +27,16 @@ const (
 	RolePortal  Role = "portal"  // public, published assets and their originals
 	RoleAgency  Role = "agency"  // also internal assets
 	RoleCurator Role = "curator" // everything, and ingest
+	RoleAdmin   Role = "admin"   // what a curator may, and keys and metrics
 )
 
-// ParseRole accepts portal, agency or curator.
+// ParseRole accepts portal, agency, curator or admin.
 func ParseRole(s string) (Role, error) {
 	switch r := Role(strings.ToLower(strings.TrimSpace(s))); r {
-	case RolePortal, RoleAgency, RoleCurator:
+	case RolePortal, RoleAgency, RoleCurator, RoleAdmin:
 		return r, nil
 	}
-	return "", fmt.Errorf("%q is not portal, agency or curator", s)
+	return "", fmt.Errorf("%q is not portal, agency, curator or admin", s)
 }
 
 // keyPrefix starts every API key, so a leaked one is easy to recognise.

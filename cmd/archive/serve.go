@@ -196,8 +196,19 @@ func runServe(cmd *cobra.Command, g *globalOptions, o serveOptions) error {
 	defer os.Remove(info)
 
 	hs := srv.HTTPServer()
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(ln) }()
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			hs.Close()
+			return fmt.Errorf("listen on %s for metrics: %w", cfg.MetricsAddr, err)
+		}
+		ms := &http.Server{Handler: srv.MetricsHandler(), ReadHeaderTimeout: time.Duration(cfg.ReadHeaderTimeout)}
+		go func() { errc <- ms.Serve(mln) }()
+		defer ms.Close()
+		log.Info("serving metrics", "addr", mln.Addr().String())
+	}
 	log.Info("serving", "url", url, "root", a.Root())
 	fmt.Fprintf(g.stdout, "serving %s (search: %s/v1/assets?q=…); Ctrl-C stops\n", url, url)
 

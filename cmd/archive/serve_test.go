@@ -324,7 +324,7 @@ func TestKeysCommands(t *testing.T) {
 	if r := runCLI(t, "--root", root, "keys", "list"); !strings.Contains(r.stdout, keys[0].ID) {
 		t.Errorf("list after revoke: %s", r.stdout)
 	}
-	if r := runCLI(t, "--root", root, "keys", "create", "--role", "admin", "--name", "x"); r.code != exitUsage {
+	if r := runCLI(t, "--root", root, "keys", "create", "--role", "root", "--name", "x"); r.code != exitUsage {
 		t.Errorf("bad role: exit %d", r.code)
 	}
 }
