@@ -21,6 +21,7 @@ import (
 
 	"github.com/haiduong/promo-archive/archive"
 	"github.com/haiduong/promo-archive/archive/curation"
+	"github.com/haiduong/promo-archive/archive/keys"
 )
 
 var whos = []string{"", "portal", "agency", "curator", "revoked"}
@@ -663,5 +664,68 @@ func TestMetricsOnTheirOwnAddress(t *testing.T) {
 	f.srv.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	if rec.Code != 200 || !strings.Contains(rec.Body.String(), "archive_http_requests_total") {
 		t.Errorf("metrics handler: %d", rec.Code)
+	}
+}
+
+// TestKeysAPI: admin keys manage keys over HTTP; a created key works at
+// once, a rotated one is replaced, an expired one is refused.
+func TestKeysAPI(t *testing.T) {
+	f := newFixture(t, nil)
+	post := func(path, who, body string, out any) int {
+		t.Helper()
+		resp := f.do("POST", path, who, strings.NewReader(body), "Content-Type", "application/json")
+		defer resp.Body.Close()
+		if out != nil {
+			json.NewDecoder(resp.Body).Decode(out)
+		}
+		return resp.StatusCode
+	}
+	for _, c := range []struct {
+		name, who, body string
+		want            int
+	}{
+		{"anonymous", "", `{"name":"x","role":"portal"}`, 401},
+		{"curator", "curator", `{"name":"x","role":"portal"}`, 403},
+		{"bad role", "admin", `{"name":"x","role":"root"}`, 400},
+		{"no name", "admin", `{"name":" ","role":"portal"}`, 400},
+		{"past expiry", "admin", `{"name":"x","role":"portal","expires_at":"2001-01-01T00:00:00Z"}`, 400},
+		{"trailing bytes", "admin", `{"name":"x","role":"portal"} x`, 400},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if code := post("/v1/keys", c.who, c.body, nil); code != c.want {
+				t.Errorf("%d, want %d", code, c.want)
+			}
+		})
+	}
+	var nk NewKey
+	if code := post("/v1/keys", "admin", `{"name":"Cổng tỉnh","role":"agency","expires_at":"2999-01-01T00:00:00Z"}`, &nk); code != 201 || !strings.HasPrefix(nk.Key, "hdk_") || nk.ExpiresAt == nil {
+		t.Fatalf("create: %d %+v", code, nk)
+	}
+	f.keys["new"] = nk.Key
+	if code, _, _ := f.get("/v1/assets/"+f.ids["internal"], "new"); code != 200 {
+		t.Errorf("the new key: %d", code)
+	}
+	var rotated NewKey
+	if code := post("/v1/keys/"+nk.ID+"/rotate", "admin", "", &rotated); code != 201 || rotated.ID == nk.ID || rotated.Name != "Cổng tỉnh" {
+		t.Fatalf("rotate: %d %+v", code, rotated)
+	}
+	if code, _, _ := f.get("/v1/assets", "new"); code != 401 {
+		t.Errorf("the rotated-out key: %d, want 401", code)
+	}
+	if code := post("/v1/keys/"+nk.ID+"/rotate", "admin", "", nil); code != 409 {
+		t.Errorf("rotating a revoked key: %d, want 409", code)
+	}
+	if code := post("/v1/keys/ffffffffffff/revoke", "admin", "", nil); code != 404 {
+		t.Errorf("revoking an unknown key: %d, want 404", code)
+	}
+	code, body, _ := f.get("/v1/keys", "admin")
+	var list struct{ Keys []keys.APIKey }
+	if code != 200 || json.Unmarshal(body, &list) != nil || len(list.Keys) < 6 || strings.Contains(string(body), rotated.Key) {
+		t.Fatalf("list: %d %s", code, body)
+	}
+	for _, k := range list.Keys {
+		if k.ID == f.keyID("curator") && k.LastUsedAt == nil {
+			t.Errorf("the curator key's last use is not recorded: %+v", k)
+		}
 	}
 }

@@ -12,10 +12,20 @@ import (
 	"github.com/haiduong/promo-archive/archive/keys"
 )
 
-// KeyVerifier checks an API key. *archive.Store implements it: unknown keys
-// are keys.ErrKeyUnknown, revoked ones keys.ErrKeyRevoked.
+// KeyVerifier checks an API key and records its use. *keys.Keyring
+// implements it: unknown keys are keys.ErrKeyUnknown, revoked ones
+// keys.ErrKeyRevoked, expired ones keys.ErrKeyExpired.
 type KeyVerifier interface {
-	Verify(token string) (keys.APIKey, error)
+	Verify(token string, now time.Time) (keys.APIKey, error)
+}
+
+// Keyring is everything the server does with keys: verify them (every
+// request), sign browsers in (web.go) and manage them (/v1/keys, admin
+// keys). *keys.Keyring implements it.
+type Keyring interface {
+	KeyVerifier
+	SessionStore
+	KeyAdmin
 }
 
 // Principal is who is calling. The zero value is an anonymous client.
@@ -105,6 +115,9 @@ var errBadAuth = errors.New("api: invalid credentials")
 func (s *Server) authenticate(r *http.Request) (Principal, error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
+		if p, ok := r.Context().Value(sessionPrincipalKey{}).(Principal); ok {
+			return p, nil
+		}
 		return Principal{}, nil
 	}
 	scheme, token, ok := strings.Cut(h, " ")
@@ -118,9 +131,14 @@ func (s *Server) authenticate(r *http.Request) (Principal, error) {
 	if s.deps.Keys == nil {
 		return Principal{}, errBadAuth
 	}
-	k, err := s.deps.Keys.Verify(token)
+	return keyPrincipal(s.deps.Keys.Verify(token, s.now()))
+}
+
+// keyPrincipal is the caller a key (or a session) stands for; a key that
+// is unknown, revoked or expired is errBadAuth.
+func keyPrincipal(k keys.APIKey, err error) (Principal, error) {
 	switch {
-	case errors.Is(err, keys.ErrKeyUnknown), errors.Is(err, keys.ErrKeyRevoked):
+	case errors.Is(err, keys.ErrKeyUnknown), errors.Is(err, keys.ErrKeyRevoked), errors.Is(err, keys.ErrKeyExpired), errors.Is(err, keys.ErrSessionUnknown):
 		return Principal{}, errBadAuth
 	case err != nil:
 		return Principal{}, err

@@ -12,7 +12,8 @@
 //   - Files (where originals and renditions are): *archive.Archive;
 //     Backupper (POST /v1/backup): backup.Backup of that archive; Editor
 //     (PATCH, history): *curation.Curator;
-//   - KeyVerifier (API keys): *keys.Keyring;
+//   - Keyring (API keys: KeyVerifier on every request, SessionStore for
+//     browser sign-in, KeyAdmin for /v1/keys): *keys.Keyring;
 //   - JobStore (ingest and backup jobs, kept across restarts): the
 //     archive.Table JobsTable of the store;
 //   - Searcher (search) and Indexer (edits reach the index): *indexer.Index;

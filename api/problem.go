@@ -105,9 +105,14 @@ func problemFor(err error) (status int, detail string, invalid []InvalidParam) {
 	if pe, ok := asParamError(err); ok {
 		return http.StatusBadRequest, pe.Error(), []InvalidParam{{Name: pe.name, Reason: pe.reason}}
 	}
+	if status, ok := keyProblem(err); ok {
+		return status, err.Error(), nil
+	}
 	switch {
 	case errors.As(err, &se):
 		return se.status, se.detail, nil
+	case errors.Is(err, archive.ErrAmbiguous):
+		return http.StatusBadRequest, err.Error(), nil
 	case errors.As(err, &mbe):
 		return http.StatusRequestEntityTooLarge, "the body is larger than " + strconv.FormatInt(mbe.Limit, 10) + " bytes", nil
 	case errors.Is(err, archive.ErrNotFound):

@@ -60,7 +60,7 @@ type Deps struct {
 	Stats    RecordSource
 	Files    Files
 	Taxonomy *archive.Taxonomy
-	Keys     KeyVerifier
+	Keys     Keyring   // nil: only the local admin token is accepted
 	Editor   Editor    // PATCH and history; nil answers 503
 	Backup   Backupper // POST /v1/backup; nil answers 503
 	// Jobs keeps ingest and backup jobs across restarts (the archive.db

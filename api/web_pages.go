@@ -9,9 +9,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/haiduong/promo-archive/archive"
 	"github.com/haiduong/promo-archive/archive/curation"
+	"github.com/haiduong/promo-archive/archive/keys"
 )
 
 type assetPage struct {
@@ -562,11 +564,12 @@ func (s *Server) pageSigninPost() http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		key := strings.TrimSpace(r.PostForm.Get("key"))
 		next := localPath(r.PostForm.Get("next"))
-		probe := r.Clone(r.Context())
-		probe.Header.Set("Authorization", "Bearer "+key)
-		p, err := s.authenticate(probe)
-		if err == nil && (key == "" || p.Anonymous() || strings.ContainsAny(key, "\r\n;, \"")) {
-			err = errBadAuth
+		var id string
+		p, err := Principal{}, errBadAuth
+		if s.deps.Keys != nil {
+			var k keys.APIKey
+			id, k, err = s.deps.Keys.StartSession(key, s.now(), sessionTTL)
+			p, err = keyPrincipal(k, err)
 		}
 		if err != nil && !errors.Is(err, errBadAuth) {
 			s.internalError(w, r, err)
@@ -580,7 +583,7 @@ func (s *Server) pageSigninPost() http.HandlerFunc {
 			s.render(w, r, http.StatusUnauthorized, "signin", pg)
 			return
 		}
-		http.SetCookie(w, sessionCookie(r, key, 12*3600))
+		http.SetCookie(w, sessionCookie(r, id, int(sessionTTL/time.Second)))
 		s.log.InfoContext(r.Context(), "web sign-in", "key", p.KeyID, "role", p.Role)
 		http.Redirect(w, r, next, http.StatusSeeOther)
 	}
@@ -588,6 +591,12 @@ func (s *Server) pageSigninPost() http.HandlerFunc {
 
 func (s *Server) pageSignout() http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		if c, err := r.Cookie(sessionCookieName); err == nil && s.deps.Keys != nil {
+			if err := s.deps.Keys.EndSession(c.Value); err != nil {
+				s.internalError(w, r, err)
+				return
+			}
+		}
 		http.SetCookie(w, sessionCookie(r, "", -1))
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 	}

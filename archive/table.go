@@ -89,3 +89,18 @@ func (t Table) Modify(key string, v any, change func(found bool) (write bool, er
 	}
 	return nil
 }
+
+// Delete removes key (nothing when there is none).
+func (t Table) Delete(key string) error {
+	err := t.s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte(t.name))
+		if b == nil {
+			return nil
+		}
+		return b.Delete([]byte(key))
+	})
+	if err != nil {
+		return fmt.Errorf("archive: %s %q: %w", t.name, key, err)
+	}
+	return nil
+}

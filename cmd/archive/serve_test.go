@@ -298,9 +298,25 @@ func TestStaleServerFile(t *testing.T) {
 	}
 }
 
+// TestKeysCommands runs the keys commands on the archive and through a
+// running server: the same output and exit codes either way.
 func TestKeysCommands(t *testing.T) {
-	root := t.TempDir()
-	r := runCLI(t, "--root", root, "keys", "create", "--role", "agency", "--name", "Sở Du lịch")
+	for _, mode := range []string{"no server", "server"} {
+		t.Run(mode, func(t *testing.T) {
+			root := t.TempDir()
+			if mode == "server" {
+				if testing.Short() {
+					t.Skip("server process skipped in -short mode")
+				}
+				startServer(t, root)
+			}
+			keysSuite(t, root)
+		})
+	}
+}
+
+func keysSuite(t *testing.T, root string) {
+	r := runCLI(t, "--root", root, "keys", "create", "--role", "agency", "--name", "Sở Du lịch", "--expires", "2999-12-31")
 	if r.code != 0 {
 		t.Fatalf("create: %d %s", r.code, r.stderr)
 	}
@@ -314,9 +330,26 @@ func TestKeysCommands(t *testing.T) {
 		t.Error("the key itself is stored")
 	}
 	r = runCLI(t, "--root", root, "keys", "list", "--json")
-	var keys []struct{ ID, Name, Role string }
-	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &keys) != nil || len(keys) != 1 || keys[0].Name != "Sở Du lịch" || keys[0].Role != "agency" {
+	var keys []struct {
+		ID, Name, Role string
+		ExpiresAt      *time.Time `json:"expires_at"`
+	}
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &keys) != nil || len(keys) != 1 || keys[0].Name != "Sở Du lịch" || keys[0].Role != "agency" || keys[0].ExpiresAt == nil {
 		t.Fatalf("list: %s", r.stdout)
+	}
+	r = runCLI(t, "--root", root, "keys", "rotate", keys[0].ID)
+	lines = strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if r.code != 0 || !strings.HasPrefix(lines[len(lines)-1], "hdk_") || lines[len(lines)-1] == key {
+		t.Fatalf("rotate: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	if r := runCLI(t, "--root", root, "keys", "rotate", keys[0].ID); r.code != exitFatal || !strings.Contains(r.stderr, "revoked") {
+		t.Errorf("rotating a revoked key: %d %s", r.code, r.stderr)
+	}
+	if r := runCLI(t, "--root", root, "keys", "revoke", "ffffffffffff"); r.code != exitFatal || !strings.Contains(r.stderr, "unknown API key") {
+		t.Errorf("revoking an unknown key: %d %s", r.code, r.stderr)
+	}
+	if r := runCLI(t, "--root", root, "keys", "create", "--role", "portal", "--name", "x", "--expires", "2001-01-01"); r.code != exitUsage {
+		t.Errorf("past expiry: exit %d", r.code)
 	}
 	if r := runCLI(t, "--root", root, "keys", "revoke", keys[0].ID); r.code != 0 {
 		t.Fatalf("revoke: %s", r.stderr)
