@@ -69,7 +69,7 @@ func newVerifyCommand(g *globalOptions) *cobra.Command {
 	var o verifyOptions
 	c := &cobra.Command{
 		Use:   "verify",
-		Short: "Re-hash every original; report missing or corrupt ones (exit 1 if any)",
+		Short: "Re-hash every original and look for every rendition; report problems (exit 1 if any)",
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, args []string) error { return runVerify(cmd, g, o) },
 	}
@@ -91,12 +91,12 @@ func runVerify(cmd *cobra.Command, g *globalOptions, o verifyOptions) error {
 	}
 	if err := g.printReport(o.json, rep, func() {
 		g.printProblems(rep.Problems)
-		fmt.Fprintf(g.stdout, "verified %d originals (%s): %d problems\n", rep.Checked, fmtBytes(rep.Bytes), len(rep.Problems))
+		fmt.Fprintf(g.stdout, "verified %d originals (%s) and %d renditions: %d problems\n", rep.Checked, fmtBytes(rep.Bytes), rep.Renditions, len(rep.Problems))
 	}); err != nil {
 		return err
 	}
 	if len(rep.Problems) > 0 {
-		return fmt.Errorf("%d originals missing or corrupt", len(rep.Problems))
+		return fmt.Errorf("%d originals or renditions missing or corrupt (run 'archive rethumb' for renditions)", len(rep.Problems))
 	}
 	return nil
 }

@@ -163,6 +163,7 @@ func runServe(cmd *cobra.Command, g *globalOptions, o serveOptions) error {
 	}
 	deps := api.Deps{
 		Records: a.Store(), Search: ix, Stats: a.Store(), Files: a, Taxonomy: a.Taxonomy(), Editor: curation.New(a), Backup: func(ctx context.Context, dest string, o backup.BackupOptions) (*backup.BackupManifest, error) {
+			o.RootFiles = backupRootFiles()
 			return backup.Backup(ctx, a, dest, o)
 		}, Keys: keys.New(a.Store()), Jobs: a.Store().Table(api.JobsTable),
 		Ingester: newPipeline(a, ix, cfg.IngestWorkers, !o.noRenditions), Indexer: ix, UploadDir: filepath.Join(a.Root(), "tmp"),
