@@ -77,7 +77,7 @@ func (s *Server) handleBackup() http.HandlerFunc {
 
 // runBackup runs the backup job j (running already) and finishes it.
 func (s *Server) runBackup(ctx context.Context, j *job) (*backup.BackupManifest, error) {
-	m, err := s.deps.Backup(ctx, j.Dest, backup.BackupOptions{WithRenditions: j.WithRenditions, Logger: s.log,
+	m, err := s.deps.Backup(ctx, j.Dest, backup.BackupOptions{WithRenditions: j.WithRenditions, Keep: j.Keep, Logger: s.log,
 		OnProgress: func(p archive.Progress) { s.jobs.progress(j, p) }})
 	if m != nil {
 		s.jobs.mu.Lock()

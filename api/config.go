@@ -50,9 +50,31 @@ type Config struct {
 	// /metrics is served to anyone who can reach it; the API's own
 	// /metrics then answers 404. Unset, /metrics is for admin keys.
 	MetricsAddr string `json:"metrics_addr,omitempty"`
+	// Backups are backups the server makes by itself, each daily at its
+	// time (only from config.json).
+	Backups []ScheduledBackup `json:"backups,omitempty"`
 	// Department is the managing department's name, named on reports
 	// (archive/report); the server itself only accepts it.
 	Department string `json:"department,omitempty"`
+}
+
+// ScheduledBackup is a daily backup (Circular 02/2019: two copies on
+// independent media), made as a backup job.
+type ScheduledBackup struct {
+	Dest string `json:"dest"` // an absolute folder on other media
+	At   string `json:"at"`   // "02:00", in the archive's time zone
+	// Keep is how many earlier databases stay in DEST/history (0: none).
+	Keep           int  `json:"keep,omitempty"`
+	WithRenditions bool `json:"with_renditions,omitempty"`
+}
+
+// atClock returns the hour and minute of At.
+func (b ScheduledBackup) atClock() (hour, minute int, err error) {
+	t, err := time.Parse("15:04", b.At)
+	if err != nil {
+		return 0, 0, fmt.Errorf("backup at %q: want a time such as 02:00", b.At)
+	}
+	return t.Hour(), t.Minute(), nil
 }
 
 // Duration is a time.Duration that reads "30s" in JSON.
@@ -235,6 +257,17 @@ func (c *Config) Validate() error {
 		return errors.New("bursts must be at least 1")
 	case c.LogFormat != "text" && c.LogFormat != "json":
 		return fmt.Errorf("log format %q (want text or json)", c.LogFormat)
+	}
+	for _, b := range c.Backups {
+		if !filepath.IsAbs(b.Dest) {
+			return fmt.Errorf("backup dest %q is not an absolute path", b.Dest)
+		}
+		if _, _, err := b.atClock(); err != nil {
+			return err
+		}
+		if b.Keep < 0 {
+			return fmt.Errorf("backup keep %d is negative", b.Keep)
+		}
 	}
 	for _, r := range c.IngestRoots {
 		if !filepath.IsAbs(r) {

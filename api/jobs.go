@@ -106,8 +106,10 @@ type job struct {
 	NoRender       bool     `json:"no_renditions,omitempty"`
 	UploadDir      string   `json:"upload_dir,omitempty"` // removed when the job is done; its prefix is cut from result paths
 	WithRenditions bool     `json:"with_renditions,omitempty"`
-	defaults       ingest.Defaults
-	saved          time.Time // when progress was last stored
+	Keep           int      `json:"keep,omitempty"` // a backup's earlier databases kept
+
+	defaults ingest.Defaults
+	saved    time.Time // when progress was last stored
 }
 
 // JobStore keeps jobs; archive.Table implements it.
@@ -165,7 +167,66 @@ func newJobManager(s *Server, table JobStore) (*jobManager, error) {
 		}
 	}
 	go m.worker()
+	if len(s.cfg.Backups) > 0 && s.deps.Backup != nil {
+		go m.schedule()
+	}
 	return m, nil
+}
+
+// schedule queues the scheduled backups when their time comes, until the
+// server stops.
+func (m *jobManager) schedule() {
+	t := time.NewTicker(30 * time.Second)
+	defer t.Stop()
+	last := map[string]time.Time{}
+	for {
+		m.tick(m.s.now(), last)
+		select {
+		case <-m.ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// tick queues every scheduled backup whose latest slot (its time today, or
+// yesterday before it) is after its last run; last remembers the runs,
+// filled from the stored jobs on the first tick, so a backup a stopped
+// server missed runs when it starts.
+func (m *jobManager) tick(now time.Time, last map[string]time.Time) {
+	for _, b := range m.s.cfg.Backups {
+		h, mi, _ := b.atClock() // checked by Validate
+		local := now.In(m.s.loc)
+		slot := time.Date(local.Year(), local.Month(), local.Day(), h, mi, 0, 0, m.s.loc)
+		if slot.After(now) {
+			slot = slot.AddDate(0, 0, -1)
+		}
+		ran, ok := last[b.Dest]
+		if !ok {
+			jobs, err := m.list(KindBackup, 1000)
+			if err != nil {
+				m.s.log.Warn("scheduled backup: read the jobs", "err", err)
+				continue
+			}
+			for _, j := range jobs {
+				if j.Dest == b.Dest && j.CreatedAt.After(ran) {
+					ran = j.CreatedAt
+				}
+			}
+		}
+		if !ran.Before(slot) {
+			last[b.Dest] = ran
+			continue
+		}
+		j := &job{Job: Job{ID: newJobID(), Kind: KindBackup, State: JobQueued, Dest: b.Dest, By: "schedule", CreatedAt: now},
+			WithRenditions: b.WithRenditions, Keep: b.Keep}
+		if err := m.submit(j); err != nil {
+			m.s.log.Warn("scheduled backup not queued", "dest", b.Dest, "err", err)
+			continue
+		}
+		last[b.Dest] = now
+		m.s.log.Info("scheduled backup queued", "job", j.ID, "dest", b.Dest)
+	}
 }
 
 // close stops the worker: the running job's context is cancelled. It

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -154,5 +156,51 @@ func TestCloseDoesNotWaitForAStuckJob(t *testing.T) {
 	case <-done:
 	case <-time.After(10 * time.Second):
 		t.Fatal("Close waited for a stuck job")
+	}
+}
+
+// TestScheduledBackups: a scheduled backup runs as a backup job once its
+// time has come, once per day, also after a restart, keeping history.
+func TestScheduledBackups(t *testing.T) {
+	f := newFixture(t, nil)
+	dest := t.TempDir()
+	f.srv.cfg.Backups = []ScheduledBackup{{Dest: dest, At: "02:00", Keep: 1}}
+	day := func(d, h int) time.Time { return time.Date(2026, 12, d, h, 30, 0, 0, f.srv.loc) }
+	wait := func() {
+		t.Helper()
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			jobs, _ := f.srv.jobs.list(KindBackup, 10)
+			if len(jobs) > 0 && jobs[0].Finished() {
+				if jobs[0].State != JobDone {
+					t.Fatalf("backup job %+v", jobs[0])
+				}
+				return
+			}
+		}
+		t.Fatal("the scheduled backup did not finish")
+	}
+	count := func() int { jobs, _ := f.srv.jobs.list(KindBackup, 10); return len(jobs) }
+	for _, step := range []struct {
+		name string
+		at   time.Time
+		want int
+	}{
+		{"first start, after its time", day(2, 3), 1},
+		{"after a restart, same day", day(2, 5), 1},
+		{"the next day, before its time", day(3, 1), 1},
+		{"the next night", day(3, 2), 2},
+		{"the night after", day(4, 2), 3},
+	} {
+		t.Run(step.name, func(t *testing.T) {
+			f.srv.jobs.tick(step.at, map[string]time.Time{}) // a fresh map: as after a restart
+			if count() != step.want {
+				t.Fatalf("%d backup jobs, want %d", count(), step.want)
+			}
+			wait()
+		})
+	}
+	entries, err := os.ReadDir(filepath.Join(dest, "history"))
+	if err != nil || len(entries) != 1 {
+		t.Errorf("history %v %v, want 1 entry (keep 1)", entries, err)
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -84,6 +85,11 @@ type BackupOptions struct {
 	// when they exist (taxonomy.json, the settings): what running the
 	// archive again needs. They must hold no secrets.
 	RootFiles []string
+	// Keep, when above 0, keeps the database, manifest and root files of
+	// that many earlier backups in DEST/history/<time>/ (the originals are
+	// shared: they are never rewritten nor removed), so a mistake made
+	// before the last backup can still be undone; older ones are removed.
+	Keep int
 }
 
 // Archive is what a backup reads; *archive.Archive implements it.
@@ -135,6 +141,11 @@ func Backup(ctx context.Context, a Archive, dest string, opts BackupOptions) (*B
 		return nil, fmt.Errorf("backup: %w", err)
 	}
 	defer os.RemoveAll(tmpDir)
+	if opts.Keep > 0 {
+		if err := keepHistory(ctx, dest, tmpDir, opts.Keep); err != nil {
+			return nil, err
+		}
+	}
 	m := &BackupManifest{Format: 1, ArchiveID: archiveID, Time: a.Now(), ToolVersion: toolVersion(),
 		Renditions: opts.WithRenditions, Problems: []VerifyProblem{}}
 	for _, name := range opts.RootFiles {
@@ -340,7 +351,7 @@ const stagingPrefix = ".archive-backup-"
 // backup writes, and staging folders a killed backup left.
 func backupEntry(name string) bool {
 	switch name {
-	case manifestFileName, "archive.db", "originals", "renditions":
+	case manifestFileName, "archive.db", "originals", "renditions", historyDir:
 		return true
 	}
 	return rootFileName(name) || strings.HasPrefix(name, stagingPrefix)
@@ -381,6 +392,66 @@ func checkDestContents(dest, archiveID string) error {
 	}
 	return nil
 }
+
+// historyDir holds the earlier backups' databases (BackupOptions.Keep).
+const historyDir = "history"
+
+// keepHistory copies the last backup's database, manifest and root files
+// into DEST/history/<its time>/ (copies: DEST stays a whole backup should
+// this run fail) and removes the oldest entries beyond keep. Only folders
+// whose names are backup times are counted or removed.
+func keepHistory(ctx context.Context, dest, tmpDir string, keep int) error {
+	b, err := os.ReadFile(filepath.Join(dest, manifestFileName))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	var m BackupManifest
+	if err != nil || json.Unmarshal(b, &m) != nil {
+		return fmt.Errorf("%w: %s: unreadable %s", ErrBackupDest, dest, manifestFileName)
+	}
+	hist := filepath.Join(dest, historyDir)
+	to := filepath.Join(hist, m.Time.UTC().Format(historyLayout))
+	if err := os.MkdirAll(to, 0o755); err != nil {
+		return fmt.Errorf("backup: history: %w", err)
+	}
+	names := []string{"archive.db", manifestFileName}
+	for name := range m.Files {
+		names = append(names, name)
+	}
+	for _, name := range names {
+		if !backupEntry(name) {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(to, name)); err == nil {
+			continue // kept by an earlier run that failed after it
+		}
+		_, _, err := copyVerifiedFile(ctx, filepath.Join(dest, name), filepath.Join(to, name), tmpDir, "")
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("backup: history: %w", err)
+		}
+	}
+	entries, err := os.ReadDir(hist)
+	if err != nil {
+		return fmt.Errorf("backup: history: %w", err)
+	}
+	var past []string
+	for _, e := range entries {
+		if _, err := time.Parse(historyLayout, e.Name()); err == nil && e.IsDir() {
+			past = append(past, e.Name())
+		}
+	}
+	slices.Sort(past) // the layout sorts by time
+	for len(past) > keep {
+		if err := os.RemoveAll(filepath.Join(hist, past[0])); err != nil {
+			return fmt.Errorf("backup: history: %w", err)
+		}
+		past = past[1:]
+	}
+	return nil
+}
+
+// historyLayout names a history folder by its backup's time (UTC).
+const historyLayout = "20060102T150405Z"
 
 // identityTable is the archive.db table of the backup package: "id" → the
 // archive's random identity, named in every manifest.

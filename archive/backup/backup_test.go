@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/haiduong/promo-archive/archive"
 )
@@ -233,4 +234,36 @@ func treeOf(t *testing.T, dir string) string {
 		return nil
 	})
 	return b.String()
+}
+
+// TestBackupKeepsHistory: with Keep, the databases of earlier backups stay
+// in DEST/history, the oldest beyond Keep are removed, and nothing else.
+func TestBackupKeepsHistory(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC)
+	a, err := archive.Open(t.TempDir(), archive.Options{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	dest := t.TempDir()
+	for i := range 4 {
+		addAsset(t, a, byte(10+i), false)
+		if _, err := Backup(ctx, a, dest, BackupOptions{Keep: 2}); err != nil {
+			t.Fatal(err)
+		}
+		now = now.Add(24 * time.Hour) // daily at 02:00
+	}
+	entries, err := os.ReadDir(filepath.Join(dest, historyDir))
+	if err != nil || len(entries) != 2 {
+		t.Fatalf("history: %v %v, want 2 entries", entries, err)
+	}
+	for _, e := range entries {
+		if _, err := os.Stat(filepath.Join(dest, historyDir, e.Name(), "archive.db")); err != nil {
+			t.Errorf("%s: %v", e.Name(), err)
+		}
+	}
+	if _, err := Restore(ctx, dest, filepath.Join(t.TempDir(), "r"), RestoreOptions{}); err != nil {
+		t.Errorf("the destination is still a whole backup: %v", err)
+	}
 }

@@ -59,6 +59,12 @@ POST /v1/jobs/ID/resume or the job's page goes on after a restart).
 
 Curators ingest server folders only under --ingest-roots (none by default:
 uploads only); a path that is not a regular file or folder is refused.
+/metrics is for admin keys, or on --metrics-addr for anyone reaching it.
+
+Scheduled backups are set in config.json only: {"backups": [{"dest":
+"/mnt/usb/archive", "at": "02:00", "keep": 7}]} backs up daily at 02:00 (in
+--tz) as a backup job, keeping the databases of the last 7 in DEST/history;
+a backup a stopped server missed runs when it starts.
 
 While it runs, 'archive ingest' and 'archive search' go through it (their
 --no-server flag opens the archive directly instead, which fails while the
