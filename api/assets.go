@@ -259,12 +259,34 @@ func (s *Server) searchError(w http.ResponseWriter, r *http.Request, err error) 
 // and hidden alike) and returns nil.
 func (s *Server) visibleRecord(w http.ResponseWriter, r *http.Request) *archive.Record {
 	id := r.PathValue("id")
-	if !archive.ValidID(id) {
+	p := principalFrom(r.Context())
+	// Curators may name a record by a unique prefix, as the CLI does, and
+	// are told the store's own words when it is not found.
+	res, resolves := s.deps.Records.(idResolver)
+	if !archive.ValidID(id) && (!resolves || !p.canIngest()) {
 		badParam(w, r, "id", "an asset id is 64 lower-case hex digits")
 		return nil
 	}
-	rec, err := s.deps.Records.Get(id)
-	if errors.Is(err, archive.ErrNotFound) || err == nil && !visibleTo(principalFrom(r.Context()), rec, s.now()) {
+	rec, err := (*archive.Record)(nil), error(nil)
+	if resolves && p.canIngest() {
+		if id, err = res.Resolve(id); err == nil {
+			rec, err = s.deps.Records.Get(id)
+		}
+		if err != nil {
+			status := http.StatusBadRequest
+			if errors.Is(err, archive.ErrNotFound) {
+				status = http.StatusNotFound
+			} else if !errors.Is(err, archive.ErrBadID) && !errors.Is(err, archive.ErrAmbiguous) {
+				s.internalError(w, r, err)
+				return nil
+			}
+			writeProblem(w, r, status, err.Error())
+			return nil
+		}
+		return rec
+	}
+	rec, err = s.deps.Records.Get(id)
+	if errors.Is(err, archive.ErrNotFound) || err == nil && !visibleTo(p, rec, s.now()) {
 		notFound(w, r)
 		return nil
 	}
@@ -273,6 +295,12 @@ func (s *Server) visibleRecord(w http.ResponseWriter, r *http.Request) *archive.
 		return nil
 	}
 	return rec
+}
+
+// idResolver turns a unique id prefix into a full id; *archive.Store
+// implements it.
+type idResolver interface {
+	Resolve(prefix string) (string, error)
 }
 
 func (s *Server) handleAsset() http.HandlerFunc {

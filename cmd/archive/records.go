@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
+	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -33,22 +36,32 @@ func newShowCommand(g *globalOptions) *cobra.Command {
 		Use:   "show [--json] ID",
 		Short: "Show one record (a full id or a unique prefix of at least 6 hex digits)",
 		Args:  cobra.ExactArgs(1),
-		RunE:  func(cmd *cobra.Command, args []string) error { return runShow(g, o, args[0]) },
+		RunE:  func(cmd *cobra.Command, args []string) error { return runShow(cmd.Context(), g, o, args[0]) },
 	}
 	c.Flags().BoolVar(&o.json, "json", false, "print the record's JSON")
 	return c
 }
 
-func runShow(g *globalOptions, o showOptions, idArg string) error {
+func runShow(ctx context.Context, g *globalOptions, o showOptions, idArg string) error {
+	show := func(rec *archive.Record) error {
+		if o.json {
+			return newJSONEncoder(g.stdout, true).Encode(rec)
+		}
+		return printRecord(g.stdout, rec)
+	}
+	if c := g.serverClient(ctx, false); c != nil {
+		var rec archive.Record
+		if err := c.do(ctx, http.MethodGet, "/v1/assets/"+url.PathEscape(idArg), nil, &rec); err != nil {
+			return err
+		}
+		return show(&rec)
+	}
 	return g.withRecord(idArg, func(a *archive.Archive, id string) error {
 		rec, err := a.Store().Get(id)
 		if err != nil {
 			return err
 		}
-		if o.json {
-			return newJSONEncoder(g.stdout, true).Encode(rec)
-		}
-		return printRecord(g.stdout, rec)
+		return show(rec)
 	})
 }
 
