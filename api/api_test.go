@@ -170,6 +170,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 				{"GET", "/v1/places", "", nil},
 				{"GET", "/v1/openapi.json", "", nil},
 				{"POST", "/v1/ingest", `{"paths":["relative/path"]}`, map[string]int{"": 401, "portal": 403, "agency": 403, "curator": 400}},
+				{"GET", "/v1/export", "", map[string]int{"": 401, "portal": 403, "agency": 403, "curator": 200}},
+				{"GET", "/v1/keys", "", map[string]int{"": 401, "portal": 403, "agency": 403, "curator": 403}},
 				{"GET", "/v1/jobs/0123456789abcdef", "", map[string]int{"": 401, "portal": 403, "agency": 403, "curator": 404}},
 				{"POST", "/v1/backup", `{"dest":"relative/path"}`, map[string]int{"": 401, "portal": 403, "agency": 403, "curator": 400}},
 				{"GET", "/healthz", "", map[string]int{"revoked": 200}},

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
@@ -295,6 +296,45 @@ func (s *Server) visibleRecord(w http.ResponseWriter, r *http.Request) *archive.
 		return nil
 	}
 	return rec
+}
+
+// recordWalker walks every record in id order; *archive.Store implements
+// it (GET /v1/export).
+type recordWalker interface {
+	ForEach(fn func(*archive.Record) error) error
+}
+
+// handleExport streams every record in id order as JSON lines, as
+// `archive export` prints them (curators; the CLI reads it while the
+// server runs).
+func (s *Server) handleExport() http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !requireCurator(w, r) {
+			return
+		}
+		walker, ok := s.deps.Records.(recordWalker)
+		if !ok {
+			writeProblem(w, r, http.StatusServiceUnavailable, "this server does not export")
+			return
+		}
+		for name := range r.URL.Query() {
+			badParam(w, r, name, "unknown parameter (there are none)")
+			return
+		}
+		w.Header().Set("Content-Type", "application/x-ndjson; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		if r.Method == http.MethodHead {
+			return
+		}
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		if err := walker.ForEach(func(rec *archive.Record) error { return enc.Encode(rec) }); err != nil {
+			// The status is sent: cut the stream short so the client sees
+			// no clean end.
+			s.log.ErrorContext(r.Context(), "export cut short", "err", err)
+			panic(http.ErrAbortHandler)
+		}
+	}
 }
 
 // idResolver turns a unique id prefix into a full id; *archive.Store

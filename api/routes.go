@@ -31,6 +31,7 @@ func routeTable() []route {
 		{"GET", "/v1/categories", (*Server).handleCategories},
 		{"GET", "/v1/places", (*Server).handlePlaces},
 		{"GET", "/v1/stats", (*Server).handleStats},
+		{"GET", "/v1/export", (*Server).handleExport},
 		{"POST", "/v1/ingest", (*Server).handleIngest},
 		{"POST", "/v1/backup", (*Server).handleBackup},
 		{"GET", "/v1/keys", (*Server).handleKeys},

@@ -40,6 +40,13 @@ func TestCLIWithAndWithoutServer(t *testing.T) {
 		{"stats"},
 		{"stats", "--json"},
 		{"keys", "list", "--json"},
+		{"list"},
+		{"list", "--json", "--status", "draft", "--kind", "photo"},
+		{"list", "--json", "--status", "published"},
+		{"list", "--from", "2999-01-01"},
+		{"list", "--status", "bogus"},
+		{"export", "--format", "jsonl"},
+		{"export", "--format", "csv"},
 	}
 	run := func() []cliResult {
 		var out []cliResult
@@ -62,5 +69,13 @@ func TestCLIWithAndWithoutServer(t *testing.T) {
 	var st struct{ Records int }
 	if json.Unmarshal([]byte(with[9].stdout), &st) != nil || st.Records != 2 {
 		t.Errorf("stats through the server: %s", with[9].stdout)
+	}
+	for i, want := range map[int]int{12: 2, 13: 0, 14: 1} { // lines: draft photos; published; the header alone
+		if got := strings.Count(with[i].stdout, "\n"); got != want || with[i].code != 0 {
+			t.Errorf("%v: %d lines, want %d:\n%s", runs[i], got, want, with[i].stdout)
+		}
+	}
+	if with[15].code != exitUsage {
+		t.Errorf("list --status bogus: exit %d", with[15].code)
 	}
 }
