@@ -66,15 +66,18 @@ Scheduled backups are set in config.json only: {"backups": [{"dest":
 --tz) as a backup job, keeping the databases of the last 7 in DEST/history;
 a backup a stopped server missed runs when it starts.
 
-While it runs, 'archive ingest' and 'archive search' go through it (their
---no-server flag opens the archive directly instead, which fails while the
-server holds it). It writes ROOT/server.json (mode 0600) with its URL and a
-local admin token (curator rights, valid while it runs) and removes it on exit.
+While it runs, 'archive ingest', 'search', 'backup', 'keys', 'list', 'show',
+'history', 'stats' and 'export' go through it with the same output (the
+--no-server flag of ingest and search opens the archive here instead, which
+fails while the server holds it). It writes ROOT/server.json (mode 0600)
+with its URL and a local admin token (admin rights, valid while it runs)
+and removes it on exit.
 
 Access: without a key, public and published assets and their renditions;
 keys made with 'archive keys create' are sent as Authorization: Bearer KEY.
 portal keys also download originals, agency keys also see internal assets,
-curator keys see everything and ingest.
+curator keys see everything and ingest, admin keys also manage keys
+(/v1/keys) and read /metrics.
 
 Settings come from flags, then the environment, then ROOT/config.json (keys
 are the JSON names of the flags with '_' for '-', e.g. {"cors_origins":
