@@ -25,9 +25,10 @@ import (
 // apiClient talks to a running `archive serve` of the same root, with the
 // local admin token from ROOT/server.json.
 type apiClient struct {
-	base  string
-	token string
-	hc    *http.Client
+	base   string
+	token  string
+	hc     *http.Client
+	header http.Header // extra headers of the next requests
 }
 
 // remoteError is a problem the server answered.
@@ -105,6 +106,9 @@ func (c *apiClient) send(ctx context.Context, method, path string, in any) (*htt
 	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	for k, v := range c.header {
+		req.Header[k] = v
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {

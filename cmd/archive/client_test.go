@@ -79,3 +79,58 @@ func TestCLIWithAndWithoutServer(t *testing.T) {
 		t.Errorf("list --status bogus: exit %d", with[15].code)
 	}
 }
+
+// TestEditWithAndWithoutServer edits two archives made alike, one with no
+// server and one through its server: the same output, errors, exit codes
+// and audit trail (the person at the terminal, via cli).
+func TestEditWithAndWithoutServer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("server process skipped in -short mode")
+	}
+	src := t.TempDir()
+	writeJPEG(t, filepath.Join(src, "a.jpg"), 32, 24, 1)
+	roots := []string{filepath.Join(t.TempDir(), "local"), filepath.Join(t.TempDir(), "served")}
+	var id string
+	for _, root := range roots {
+		r := runCLI(t, "--root", root, "ingest", "--json", src)
+		lines := parseIngest(t, r.stdout)
+		if r.code != 0 || len(lines) != 1 {
+			t.Fatalf("ingest: %d %s", r.code, r.stderr)
+		}
+		id = lines["a.jpg"].ID
+	}
+	startServer(t, roots[1])
+	runs := [][]string{
+		{"edit", id[:8], "--set", "title.vi=Chùa Côn Sơn", "--add-keyword", "chùa"},
+		{"edit", id, "--set", "title.vi=Chùa Côn Sơn"}, // nothing to change
+		{"edit", id[:8], "--status", "published"},      // draft straight to published
+		{"edit", id[:8], "--set", "title.fr=Pagode"},   // not an archive language
+		{"edit", "ffffffffff", "--set", "title.vi=x"},
+		{"edit", "abc", "--set", "title.vi=x"},
+		{"edit", id[:8], "--status", "review"},
+	}
+	for _, args := range runs {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			a := runCLI(t, append([]string{"--root", roots[0]}, args...)...)
+			b := runCLI(t, append([]string{"--root", roots[1]}, args...)...)
+			if a.code != b.code || a.stdout != b.stdout || a.stderr != b.stderr {
+				t.Errorf("without a server: exit %d\n%s%s\nthrough it: exit %d\n%s%s", a.code, a.stdout, a.stderr, b.code, b.stdout, b.stderr)
+			}
+		})
+	}
+	var trails [2][]struct{ Field, Who, Via string }
+	for i, root := range roots {
+		r := runCLI(t, "--root", root, "history", "--json", id)
+		if err := json.Unmarshal([]byte(r.stdout), &trails[i]); err != nil {
+			t.Fatal(err, r.stdout)
+		}
+	}
+	if len(trails[0]) != len(trails[1]) || len(trails[0]) < 3 {
+		t.Fatalf("audit trails differ: %+v\n%+v", trails[0], trails[1])
+	}
+	for i := range trails[0] {
+		if trails[0][i] != trails[1][i] {
+			t.Errorf("audit entry %d: %+v, through the server %+v", i, trails[0][i], trails[1][i])
+		}
+	}
+}
