@@ -67,7 +67,7 @@ Scheduled backups are set in config.json only: {"backups": [{"dest":
 a backup a stopped server missed runs when it starts.
 
 While it runs, 'archive ingest', 'search', 'backup', 'keys', 'list', 'show',
-'history', 'stats' and 'export' go through it with the same output (the
+'edit', 'history', 'stats' and 'export' go through it with the same output (the
 --no-server flag of ingest and search opens the archive here instead, which
 fails while the server holds it). It writes ROOT/server.json (mode 0600)
 with its URL and a local admin token (admin rights, valid while it runs)
