@@ -13,14 +13,20 @@ import (
 	"github.com/haiduong/promo-archive/archive"
 )
 
-func TestKeysCreateVerifyRevoke(t *testing.T) {
+// newKeyring opens a keyring in a new archive (closed with the test) at a
+// fixed time.
+func newKeyring(t *testing.T) (*Keyring, *archive.Archive, time.Time) {
+	t.Helper()
 	a, err := archive.Open(t.TempDir(), archive.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.Close()
-	s := New(a.Store())
-	now := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
+	t.Cleanup(func() { a.Close() })
+	return New(a.Store()), a, time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
+}
+
+func TestKeysCreateVerifyRevoke(t *testing.T) {
+	s, _, now := newKeyring(t)
 	// "Sở Du lịch" written decomposed must be stored NFC.
 	token, k, err := s.Create("So\u031b\u0309 Du li\u0323ch", RoleAgency, nil, now)
 	if err != nil {
@@ -85,13 +91,7 @@ func TestParseRole(t *testing.T) {
 // TestKeysExpiryLastUseRotate: an expired key is refused, use is recorded
 // to the hour, rotation makes a new key and revokes the old one.
 func TestKeysExpiryLastUseRotate(t *testing.T) {
-	a, err := archive.Open(t.TempDir(), archive.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	s := New(a.Store())
-	now := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
+	s, _, now := newKeyring(t)
 	if _, _, err := s.Create("x", RolePortal, new(now.Add(-time.Second)), now); err == nil {
 		t.Error("a key that expired already was made")
 	}
@@ -129,14 +129,8 @@ func TestKeysExpiryLastUseRotate(t *testing.T) {
 // live; sign-out, expiry and revoking the key end it; only hashes are
 // stored.
 func TestSessions(t *testing.T) {
-	root := t.TempDir()
-	a, err := archive.Open(root, archive.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	s := New(a.Store())
-	now := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
+	s, a, now := newKeyring(t)
+	root := a.Root()
 	token, k, err := s.Create("Biên tập", RoleCurator, nil, now)
 	if err != nil {
 		t.Fatal(err)
