@@ -7,15 +7,21 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"net/textproto"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/archive/curation"
+	"github.com/haiduong/promo-archive/archive/keys"
 )
 
 var whos = []string{"", "portal", "agency", "curator", "revoked"}
@@ -150,6 +156,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 				if code != http.StatusOK || json.Unmarshal(body, &st) != nil || st.Records != wantN {
 					t.Errorf("stats as %q: %d %s; want %d records", who, code, body, wantN)
 				}
+				if has := strings.Contains(string(body), `"last_change"`); has != (who == "curator") {
+					t.Errorf("stats as %q: last_change shown %v, want only to curators", who, has)
+				}
 			}
 			// Routes about no asset.
 			for _, rt := range []struct {
@@ -161,11 +170,13 @@ func TestAuthorizationMatrix(t *testing.T) {
 				{"GET", "/v1/places", "", nil},
 				{"GET", "/v1/openapi.json", "", nil},
 				{"POST", "/v1/ingest", `{"paths":["relative/path"]}`, map[string]int{"": 401, "portal": 403, "agency": 403, "curator": 400}},
+				{"GET", "/v1/export", "", map[string]int{"": 401, "portal": 403, "agency": 403, "curator": 200}},
+				{"GET", "/v1/keys", "", map[string]int{"": 401, "portal": 403, "agency": 403, "curator": 403}},
 				{"GET", "/v1/jobs/0123456789abcdef", "", map[string]int{"": 401, "portal": 403, "agency": 403, "curator": 404}},
 				{"POST", "/v1/backup", `{"dest":"relative/path"}`, map[string]int{"": 401, "portal": 403, "agency": 403, "curator": 400}},
 				{"GET", "/healthz", "", map[string]int{"revoked": 200}},
 				{"GET", "/readyz", "", map[string]int{"revoked": 200}},
-				{"GET", "/metrics", "", map[string]int{"revoked": 200}},
+				{"GET", "/metrics", "", map[string]int{"": 401, "portal": 403, "agency": 403, "curator": 403, "admin": 200}},
 			} {
 				t.Run(rt.method+" "+rt.path, func(t *testing.T) {
 					want := http.StatusOK
@@ -187,7 +198,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 }
 
 func TestMalformedRequests(t *testing.T) {
-	f := newFixture(t, nil)
+	f := newFixture(t, func(c *Config) { c.IngestRoots = []string{"/tmp", "/nonexistent"} })
 	id := f.ids["pub"]
 	cases := []struct {
 		method, path, who string
@@ -288,6 +299,53 @@ func TestMalformedRequests(t *testing.T) {
 	}
 }
 
+// TestIngestPathsRefused: curators ingest only from the ingest roots, and
+// never from a path that is not a regular file or folder; nothing is read
+// before the answer.
+func TestIngestPathsRefused(t *testing.T) {
+	root := t.TempDir()
+	outside := t.TempDir()
+	os.WriteFile(filepath.Join(outside, "a.jpg"), jpegBytes(t, 8, 8, 1), 0o644)
+	os.Mkdir(filepath.Join(root, "le-hoi"), 0o755)
+	os.WriteFile(filepath.Join(root, "le-hoi", "a.jpg"), jpegBytes(t, 8, 8, 2), 0o644)
+	os.Symlink(outside, filepath.Join(root, "escape"))
+	fifo := filepath.Join(root, "pipe")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skipf("cannot make a FIFO here: %v", err)
+	}
+	tests := []struct {
+		name  string
+		roots []string
+		path  string
+		want  int
+	}{
+		{"no roots", nil, filepath.Join(root, "le-hoi"), 403},
+		{"slash", []string{root}, "/", 403},
+		{"outside", []string{root}, outside, 403},
+		{"dot-dot", []string{root}, root + "/../" + filepath.Base(outside), 403},
+		{"symlink out", []string{root}, filepath.Join(root, "escape"), 403},
+		{"fifo", []string{root}, fifo, 400},
+		{"device", []string{"/dev"}, "/dev/zero", 400},
+		{"inside", []string{root}, filepath.Join(root, "le-hoi"), 202},
+		{"the root", []string{root}, root, 202},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, func(c *Config) { c.IngestRoots = tt.roots })
+			body, _ := json.Marshal(IngestRequest{Paths: []string{tt.path}})
+			resp := f.do("POST", "/v1/ingest", "curator", bytes.NewReader(body), "Content-Type", "application/json")
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.want {
+				t.Fatalf("%s: %d, want %d: %s", tt.path, resp.StatusCode, tt.want, b)
+			}
+			if tt.want >= 400 {
+				checkProblem(t, tt.name, tt.want, b, resp.Header)
+			}
+		})
+	}
+}
+
 func TestRenditionCaching(t *testing.T) {
 	f := newFixture(t, nil)
 	pub, internal := f.ids["pub"], f.ids["internal"]
@@ -299,8 +357,8 @@ func TestRenditionCaching(t *testing.T) {
 	if etag != fmt.Sprintf(`"%s-thumb-v2"`, pub) {
 		t.Errorf("ETag %q", etag)
 	}
-	if cc := h.Get("Cache-Control"); cc != "public, max-age=31536000, immutable" {
-		t.Errorf("public Cache-Control %q", cc)
+	if cc := h.Get("Cache-Control"); cc != "public, max-age=300, must-revalidate" {
+		t.Errorf("public Cache-Control %q: a withdrawal must reach shared caches within minutes", cc)
 	}
 	if h.Get("X-Content-Type-Options") != "nosniff" {
 		t.Error("no nosniff")
@@ -317,6 +375,16 @@ func TestRenditionCaching(t *testing.T) {
 	_, _, h = f.get("/v1/assets/"+internal+"/renditions/thumb", "agency")
 	if cc := h.Get("Cache-Control"); !strings.HasPrefix(cc, "private") {
 		t.Errorf("internal Cache-Control %q", cc)
+	}
+	// Withdrawn: a cache revalidating with its ETag is told the rendition
+	// is gone, not "not modified".
+	status := archive.Withdrawn
+	if _, _, err := curation.New(f.a).Edit(t.Context(), pub, curation.Edit{Status: &status}, archive.Actor{Who: "t", Via: archive.ViaAPI}); err != nil {
+		t.Fatal(err)
+	}
+	code, _, h = f.get("/v1/assets/"+pub+"/renditions/thumb", "", "If-None-Match", etag)
+	if code != http.StatusNotFound || h.Get("Cache-Control") != "no-store" {
+		t.Errorf("revalidation after withdrawal: %d %q", code, h.Get("Cache-Control"))
 	}
 }
 
@@ -455,7 +523,7 @@ func TestRateLimit(t *testing.T) {
 			t.Errorf("key limited: %d", resp.StatusCode)
 		}
 	}
-	code, body, _ := f.get("/metrics", "")
+	code, body, _ := f.get("/metrics", "admin")
 	if code != 200 || !strings.Contains(string(body), `archive_http_rate_limited_total{client="anonymous"}`) ||
 		!strings.Contains(string(body), `archive_http_requests_total{code="200",method="GET",route="/v1/categories"}`) {
 		t.Errorf("metrics: %d\n%s", code, body)
@@ -584,5 +652,82 @@ func TestUploadIngestJob(t *testing.T) {
 				checkProblem(t, "upload "+name, 400, body, hd)
 			}
 		})
+	}
+}
+
+// TestMetricsOnTheirOwnAddress: with metrics_addr the API's /metrics is
+// gone, and MetricsHandler (served there) answers anyone.
+func TestMetricsOnTheirOwnAddress(t *testing.T) {
+	f := newFixture(t, func(c *Config) { c.MetricsAddr = "127.0.0.1:9100" })
+	if code, _, _ := f.get("/metrics", "admin"); code != http.StatusNotFound {
+		t.Errorf("/metrics on the API address: %d, want 404", code)
+	}
+	rec := httptest.NewRecorder()
+	f.srv.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), "archive_http_requests_total") {
+		t.Errorf("metrics handler: %d", rec.Code)
+	}
+}
+
+// TestKeysAPI: admin keys manage keys over HTTP; a created key works at
+// once, a rotated one is replaced, an expired one is refused.
+func TestKeysAPI(t *testing.T) {
+	f := newFixture(t, nil)
+	post := func(path, who, body string, out any) int {
+		t.Helper()
+		resp := f.do("POST", path, who, strings.NewReader(body), "Content-Type", "application/json")
+		defer resp.Body.Close()
+		if out != nil {
+			json.NewDecoder(resp.Body).Decode(out)
+		}
+		return resp.StatusCode
+	}
+	for _, c := range []struct {
+		name, who, body string
+		want            int
+	}{
+		{"anonymous", "", `{"name":"x","role":"portal"}`, 401},
+		{"curator", "curator", `{"name":"x","role":"portal"}`, 403},
+		{"bad role", "admin", `{"name":"x","role":"root"}`, 400},
+		{"no name", "admin", `{"name":" ","role":"portal"}`, 400},
+		{"past expiry", "admin", `{"name":"x","role":"portal","expires_at":"2001-01-01T00:00:00Z"}`, 400},
+		{"trailing bytes", "admin", `{"name":"x","role":"portal"} x`, 400},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if code := post("/v1/keys", c.who, c.body, nil); code != c.want {
+				t.Errorf("%d, want %d", code, c.want)
+			}
+		})
+	}
+	var nk NewKey
+	if code := post("/v1/keys", "admin", `{"name":"Cổng tỉnh","role":"agency","expires_at":"2999-01-01T00:00:00Z"}`, &nk); code != 201 || !strings.HasPrefix(nk.Key, "hdk_") || nk.ExpiresAt == nil {
+		t.Fatalf("create: %d %+v", code, nk)
+	}
+	f.keys["new"] = nk.Key
+	if code, _, _ := f.get("/v1/assets/"+f.ids["internal"], "new"); code != 200 {
+		t.Errorf("the new key: %d", code)
+	}
+	var rotated NewKey
+	if code := post("/v1/keys/"+nk.ID+"/rotate", "admin", "", &rotated); code != 201 || rotated.ID == nk.ID || rotated.Name != "Cổng tỉnh" {
+		t.Fatalf("rotate: %d %+v", code, rotated)
+	}
+	if code, _, _ := f.get("/v1/assets", "new"); code != 401 {
+		t.Errorf("the rotated-out key: %d, want 401", code)
+	}
+	if code := post("/v1/keys/"+nk.ID+"/rotate", "admin", "", nil); code != 409 {
+		t.Errorf("rotating a revoked key: %d, want 409", code)
+	}
+	if code := post("/v1/keys/ffffffffffff/revoke", "admin", "", nil); code != 404 {
+		t.Errorf("revoking an unknown key: %d, want 404", code)
+	}
+	code, body, _ := f.get("/v1/keys", "admin")
+	var list struct{ Keys []keys.APIKey }
+	if code != 200 || json.Unmarshal(body, &list) != nil || len(list.Keys) < 6 || strings.Contains(string(body), rotated.Key) {
+		t.Fatalf("list: %d %s", code, body)
+	}
+	for _, k := range list.Keys {
+		if k.ID == f.keyID("curator") && k.LastUsedAt == nil {
+			t.Errorf("the curator key's last use is not recorded: %+v", k)
+		}
 	}
 }

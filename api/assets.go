@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
@@ -283,12 +284,34 @@ func (s *Server) searchError(w http.ResponseWriter, r *http.Request, err error) 
 // and hidden alike) and returns nil.
 func (s *Server) visibleRecord(w http.ResponseWriter, r *http.Request) *archive.Record {
 	id := r.PathValue("id")
-	if !archive.ValidID(id) {
+	p := principalFrom(r.Context())
+	// Curators may name a record by a unique prefix, as the CLI does, and
+	// are told the store's own words when it is not found.
+	res, resolves := s.deps.Records.(idResolver)
+	if !archive.ValidID(id) && (!resolves || !p.canIngest()) {
 		badParam(w, r, "id", "an asset id is 64 lower-case hex digits")
 		return nil
 	}
-	rec, err := s.deps.Records.Get(id)
-	if errors.Is(err, archive.ErrNotFound) || err == nil && !visibleTo(principalFrom(r.Context()), rec, s.now()) {
+	rec, err := (*archive.Record)(nil), error(nil)
+	if resolves && p.canIngest() {
+		if id, err = res.Resolve(id); err == nil {
+			rec, err = s.deps.Records.Get(id)
+		}
+		if err != nil {
+			status := http.StatusBadRequest
+			if errors.Is(err, archive.ErrNotFound) {
+				status = http.StatusNotFound
+			} else if !errors.Is(err, archive.ErrBadID) && !errors.Is(err, archive.ErrAmbiguous) {
+				s.internalError(w, r, err)
+				return nil
+			}
+			writeProblem(w, r, status, err.Error())
+			return nil
+		}
+		return rec
+	}
+	rec, err = s.deps.Records.Get(id)
+	if errors.Is(err, archive.ErrNotFound) || err == nil && !visibleTo(p, rec, s.now()) {
 		notFound(w, r)
 		return nil
 	}
@@ -297,6 +320,51 @@ func (s *Server) visibleRecord(w http.ResponseWriter, r *http.Request) *archive.
 		return nil
 	}
 	return rec
+}
+
+// recordWalker walks every record in id order; *archive.Store implements
+// it (GET /v1/export).
+type recordWalker interface {
+	ForEach(fn func(*archive.Record) error) error
+}
+
+// handleExport streams every record in id order as JSON lines, as
+// `archive export` prints them (curators; the CLI reads it while the
+// server runs).
+func (s *Server) handleExport() http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !requireCurator(w, r) {
+			return
+		}
+		walker, ok := s.deps.Records.(recordWalker)
+		if !ok {
+			writeProblem(w, r, http.StatusServiceUnavailable, "this server does not export")
+			return
+		}
+		for name := range r.URL.Query() {
+			badParam(w, r, name, "unknown parameter (there are none)")
+			return
+		}
+		w.Header().Set("Content-Type", "application/x-ndjson; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		if r.Method == http.MethodHead {
+			return
+		}
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		if err := walker.ForEach(func(rec *archive.Record) error { return enc.Encode(rec) }); err != nil {
+			// The status is sent: cut the stream short so the client sees
+			// no clean end.
+			s.log.ErrorContext(r.Context(), "export cut short", "err", err)
+			panic(http.ErrAbortHandler)
+		}
+	}
+}
+
+// idResolver turns a unique id prefix into a full id; *archive.Store
+// implements it.
+type idResolver interface {
+	Resolve(prefix string) (string, error)
 }
 
 func (s *Server) handleAsset() http.HandlerFunc {
@@ -339,14 +407,27 @@ type statsEntry struct {
 
 func (s *Server) handleStats() http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		st, err := s.statsFor(principalFrom(r.Context()))
+		p := principalFrom(r.Context())
+		st, err := s.statsFor(p)
 		if err != nil {
 			s.internalError(w, r, err)
 			return
 		}
+		out := statsOut{Stats: st}
+		if p.canIngest() {
+			out.LastChange = &st.LastChange
+		}
 		w.Header().Set("Cache-Control", "private, no-cache")
-		writeJSON(w, r, http.StatusOK, st)
+		writeJSON(w, r, http.StatusOK, out)
 	}
+}
+
+// statsOut is the JSON of GET /v1/stats: last_change, the change sequence
+// of the whole store, only for curators (it tells when anything, drafts
+// included, last changed).
+type statsOut struct {
+	*archive.Stats
+	LastChange *uint64 `json:"last_change,omitempty"`
 }
 
 // statsFor counts only the records p may see.

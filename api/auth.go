@@ -12,10 +12,20 @@ import (
 	"github.com/haiduong/promo-archive/archive/keys"
 )
 
-// KeyVerifier checks an API key. *archive.Store implements it: unknown keys
-// are keys.ErrKeyUnknown, revoked ones keys.ErrKeyRevoked.
+// KeyVerifier checks an API key and records its use. *keys.Keyring
+// implements it: unknown keys are keys.ErrKeyUnknown, revoked ones
+// keys.ErrKeyRevoked, expired ones keys.ErrKeyExpired.
 type KeyVerifier interface {
-	Verify(token string) (keys.APIKey, error)
+	Verify(token string, now time.Time) (keys.APIKey, error)
+}
+
+// Keyring is everything the server does with keys: verify them (every
+// request), sign browsers in (web.go) and manage them (/v1/keys, admin
+// keys). *keys.Keyring implements it.
+type Keyring interface {
+	KeyVerifier
+	SessionStore
+	KeyAdmin
 }
 
 // Principal is who is calling. The zero value is an anonymous client.
@@ -31,6 +41,8 @@ func (p Principal) Anonymous() bool { return p.Role == "" }
 // rank orders roles by what they may see.
 func (p Principal) rank() int {
 	switch p.Role {
+	case keys.RoleAdmin:
+		return 4
 	case keys.RoleCurator:
 		return 3
 	case keys.RoleAgency:
@@ -44,8 +56,15 @@ func (p Principal) rank() int {
 // canDownloadOriginals: any valid key; anonymous clients may not.
 func (p Principal) canDownloadOriginals() bool { return p.rank() >= 1 }
 
+// local reports whether the caller holds the local admin token: a process
+// on the server's machine that can read ROOT.
+func (p Principal) local() bool { return p.KeyID == localAdminKeyID }
+
 // canIngest: curators only.
-func (p Principal) canIngest() bool { return p.Role == keys.RoleCurator }
+func (p Principal) canIngest() bool { return p.rank() >= 3 }
+
+// canAdmin: admin keys and the local admin token (keys, metrics).
+func (p Principal) canAdmin() bool { return p.rank() >= 4 }
 
 // allowed returns the visibilities and statuses the caller may see. A nil
 // slice means any. This and visibleTo are the one place the visibility
@@ -56,7 +75,7 @@ func (p Principal) canIngest() bool { return p.Role == keys.RoleCurator }
 //	curator            everything (drafts, review, withdrawn included)
 func (p Principal) allowed() (vis, status []string) {
 	switch p.rank() {
-	case 3:
+	case 3, 4:
 		return nil, nil
 	case 2:
 		return []string{string(archive.Public), string(archive.Internal)}, []string{string(archive.Published)}
@@ -96,6 +115,9 @@ var errBadAuth = errors.New("api: invalid credentials")
 func (s *Server) authenticate(r *http.Request) (Principal, error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
+		if p, ok := r.Context().Value(sessionPrincipalKey{}).(Principal); ok {
+			return p, nil
+		}
 		return Principal{}, nil
 	}
 	scheme, token, ok := strings.Cut(h, " ")
@@ -104,14 +126,19 @@ func (s *Server) authenticate(r *http.Request) (Principal, error) {
 		return Principal{}, errBadAuth
 	}
 	if s.adminToken != "" && subtle.ConstantTimeCompare([]byte(token), []byte(s.adminToken)) == 1 {
-		return Principal{KeyID: localAdminKeyID, Name: "local admin (server.json)", Role: keys.RoleCurator}, nil
+		return Principal{KeyID: localAdminKeyID, Name: "local admin (server.json)", Role: keys.RoleAdmin}, nil
 	}
 	if s.deps.Keys == nil {
 		return Principal{}, errBadAuth
 	}
-	k, err := s.deps.Keys.Verify(token)
+	return keyPrincipal(s.deps.Keys.Verify(token, s.now()))
+}
+
+// keyPrincipal is the caller a key (or a session) stands for; a key that
+// is unknown, revoked or expired is errBadAuth.
+func keyPrincipal(k keys.APIKey, err error) (Principal, error) {
 	switch {
-	case errors.Is(err, keys.ErrKeyUnknown), errors.Is(err, keys.ErrKeyRevoked):
+	case errors.Is(err, keys.ErrKeyUnknown), errors.Is(err, keys.ErrKeyRevoked), errors.Is(err, keys.ErrKeyExpired), errors.Is(err, keys.ErrSessionUnknown):
 		return Principal{}, errBadAuth
 	case err != nil:
 		return Principal{}, err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -40,6 +41,18 @@ type Config struct {
 	// SearchCache is how many recent search results are kept; 0 turns the
 	// cache off. Any change to the archive retires every entry.
 	SearchCache int `json:"search_cache"`
+	// IngestRoots are the server folders curators may ingest from with
+	// POST /v1/ingest {"paths": [...]} (each path must be one of them or
+	// inside one); none by default. Uploads are always allowed, and the
+	// local admin token (the CLI on the server's machine) is not bound.
+	IngestRoots []string `json:"ingest_roots,omitempty"`
+	// MetricsAddr, when set, is a HOST:PORT (a private interface) where
+	// /metrics is served to anyone who can reach it; the API's own
+	// /metrics then answers 404. Unset, /metrics is for admin keys.
+	MetricsAddr string `json:"metrics_addr,omitempty"`
+	// Backups are backups the server makes by itself, each daily at its
+	// time (only from config.json).
+	Backups []ScheduledBackup `json:"backups,omitempty"`
 	// Department is the managing department's name, named on reports
 	// (archive/report); the server itself only accepts it.
 	Department string `json:"department,omitempty"`
@@ -47,6 +60,25 @@ type Config struct {
 	// title and on reports (archive.SiteTitle); "" is
 	// archive.DefaultProvince.
 	Province string `json:"province,omitempty"`
+}
+
+// ScheduledBackup is a daily backup (Circular 02/2019: two copies on
+// independent media), made as a backup job.
+type ScheduledBackup struct {
+	Dest string `json:"dest"` // an absolute folder on other media
+	At   string `json:"at"`   // "02:00", in the archive's time zone
+	// Keep is how many earlier databases stay in DEST/history (0: none).
+	Keep           int  `json:"keep,omitempty"`
+	WithRenditions bool `json:"with_renditions,omitempty"`
+}
+
+// atClock returns the hour and minute of At.
+func (b ScheduledBackup) atClock() (hour, minute int, err error) {
+	t, err := time.Parse("15:04", b.At)
+	if err != nil {
+		return 0, 0, fmt.Errorf("backup at %q: want a time such as 02:00", b.At)
+	}
+	return t.Hour(), t.Minute(), nil
 }
 
 // Duration is a time.Duration that reads "30s" in JSON.
@@ -210,6 +242,11 @@ func Settings() []Setting {
 	add(mk("ingest-workers", "ARCHIVE_INGEST_WORKERS", "files an ingest job processes at once (0: CPUs)", s, g, ty))
 	s, g, ty = num(func(c *Config) *int { return &c.MaxJobs })
 	add(mk("max-jobs", "ARCHIVE_MAX_JOBS", "finished ingest jobs remembered", s, g, ty))
+	s, g, ty = str(func(c *Config) *string { return &c.MetricsAddr })
+	add(mk("metrics-addr", "ARCHIVE_METRICS_ADDR", "HOST:PORT serving /metrics to anyone who reaches it (unset: /metrics needs an admin key)", s, g, ty))
+	add(Setting{Flag: "ingest-roots", Env: "ARCHIVE_INGEST_ROOTS", Usage: "comma-separated absolute server folders curators may ingest from (none: uploads only)", Type: "strings",
+		Set: func(c *Config, v string) error { c.IngestRoots = splitComma(v); return nil },
+		Get: func(c *Config) string { return strings.Join(c.IngestRoots, ",") }})
 	s, g, ty = num(func(c *Config) *int { return &c.SearchCache })
 	add(mk("search-cache", "ARCHIVE_SEARCH_CACHE", "recent search results kept (0: no cache)", s, g, ty))
 	return out
@@ -226,6 +263,22 @@ func (c *Config) Validate() error {
 		return errors.New("bursts must be at least 1")
 	case c.LogFormat != "text" && c.LogFormat != "json":
 		return fmt.Errorf("log format %q (want text or json)", c.LogFormat)
+	}
+	for _, b := range c.Backups {
+		if !filepath.IsAbs(b.Dest) {
+			return fmt.Errorf("backup dest %q is not an absolute path", b.Dest)
+		}
+		if _, _, err := b.atClock(); err != nil {
+			return err
+		}
+		if b.Keep < 0 {
+			return fmt.Errorf("backup keep %d is negative", b.Keep)
+		}
+	}
+	for _, r := range c.IngestRoots {
+		if !filepath.IsAbs(r) {
+			return fmt.Errorf("ingest root %q is not an absolute path", r)
+		}
 	}
 	for _, d := range []Duration{c.ReadHeaderTimeout, c.ReadTimeout, c.WriteTimeout, c.IdleTimeout, c.ShutdownTimeout} {
 		if d <= 0 {

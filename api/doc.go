@@ -12,7 +12,10 @@
 //   - Files (where originals and renditions are): *archive.Archive;
 //     Backupper (POST /v1/backup): backup.Backup of that archive; Editor
 //     (PATCH, history): *curation.Curator;
-//   - KeyVerifier (API keys): *keys.Keyring;
+//   - Keyring (API keys: KeyVerifier on every request, SessionStore for
+//     browser sign-in, KeyAdmin for /v1/keys): *keys.Keyring;
+//   - JobStore (ingest and backup jobs, kept across restarts): the
+//     archive.Table JobsTable of the store;
 //   - Searcher (search) and Indexer (edits reach the index): *indexer.Index;
 //   - Ingester (ingest jobs): *ingest.Pipeline, built once by the command
 //     with its renderer, prober and index;
@@ -48,7 +51,10 @@
 // pictures come through Pictures (thumbs) and their records through the
 // same visibility rules; harvesters see what anonymous callers see.
 //
-// Caveats: jobs live in memory (the last 100) and are lost when the server
-// stops; what an interrupted job committed stays committed and a re-run
-// resumes it. Rate limits are per process.
+// Jobs: every ingest and backup job is kept in the jobs table (without its
+// per-file results, which live in memory for the last MaxJobs jobs). A job
+// the server stops, or a previous server left running, is "interrupted":
+// POST /v1/jobs/{id}/resume queues it again, and what it committed stays.
+// Curators ingest server folders only under Config.IngestRoots; the local
+// admin token is not bound by them. Caveat: rate limits are per process.
 package api

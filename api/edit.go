@@ -2,8 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
-	"io"
 	"net/http"
 
 	"github.com/haiduong/promo-archive/archive"
@@ -14,6 +12,7 @@ import (
 // *archive.Archive implements it.
 type Editor interface {
 	Edit(ctx context.Context, id string, ed curation.Edit, by archive.Actor) (*archive.Record, []archive.AuditEntry, error)
+	PreviewEdit(ctx context.Context, id string, ed curation.Edit, by archive.Actor) (*archive.Record, []archive.AuditEntry, error)
 	History(id string) ([]archive.AuditEntry, error)
 }
 
@@ -28,19 +27,22 @@ func (s *Server) handlePatch() http.HandlerFunc {
 			writeProblem(w, r, http.StatusServiceUnavailable, "editing is not available on this server")
 			return
 		}
+		// A full id, or a unique prefix as in the CLI (the editor resolves
+		// it: a bad id is a 400, an unknown one a 404).
 		id := r.PathValue("id")
-		if !archive.ValidID(id) {
-			badParam(w, r, "id", "an asset id is 64 lower-case hex digits")
-			return
-		}
 		var ed curation.Edit
-		dec := json.NewDecoder(io.LimitReader(r.Body, s.cfg.MaxBody))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&ed); err != nil {
-			writeProblem(w, r, http.StatusBadRequest, "the body is not an edit: "+err.Error())
+		if err := s.readJSON(r, &ed, "an edit"); err != nil {
+			s.writeError(w, r, err)
 			return
 		}
-		rec, err := s.editAsset(r.Context(), id, ed, archive.ViaAPI)
+		via := archive.ViaAPI
+		ctx := r.Context()
+		// The CLI on the server's machine edits as the person at its
+		// terminal, as it does without a server.
+		if who := r.Header.Get(onBehalfHeader); who != "" && principalFrom(ctx).local() {
+			via, ctx = archive.ViaCLI, withActorName(ctx, who)
+		}
+		rec, err := s.editAsset(ctx, id, ed, via)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
@@ -57,7 +59,17 @@ func (s *Server) editAsset(ctx context.Context, id string, ed curation.Edit, via
 	if s.deps.Editor == nil {
 		return nil, refuse(http.StatusServiceUnavailable, "editing is not available on this server")
 	}
-	rec, _, err := s.deps.Editor.Edit(ctx, id, ed, archive.Actor{Who: principalFrom(ctx).Name, Via: via})
+	by := archive.Actor{Who: actorName(ctx), Via: via}
+	rec, _, err := s.deps.Editor.Edit(ctx, id, ed, by)
+	if status, _, _ := problemFor(err); err != nil && (status == http.StatusInternalServerError || status == http.StatusInsufficientStorage) {
+		// A write that failed (a full disk) may have been committed all the
+		// same: the edit is made when the record now needs no change for
+		// it. Otherwise nothing changed and the error stands.
+		if now, entries, perr := s.deps.Editor.PreviewEdit(ctx, id, ed, by); perr == nil && now != nil && len(entries) == 0 {
+			s.log.WarnContext(ctx, "the edit was committed although the write reported an error", "id", id, "err", err)
+			rec, err = now, nil
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -65,6 +77,26 @@ func (s *Server) editAsset(ctx context.Context, id string, ed curation.Edit, via
 		s.reindex(ctx, rec)
 	}
 	return rec, nil
+}
+
+// onBehalfHeader names, on a request with the local admin token, the
+// person at the CLI's terminal: the audit log names them (via cli).
+const onBehalfHeader = "X-Archive-On-Behalf-Of"
+
+// actorNameKey carries the name an edit is recorded under when it is not
+// the caller's key's.
+type actorNameKey struct{}
+
+func withActorName(ctx context.Context, who string) context.Context {
+	return context.WithValue(ctx, actorNameKey{}, who)
+}
+
+// actorName is who the audit log names for a change made in ctx.
+func actorName(ctx context.Context) string {
+	if who, ok := ctx.Value(actorNameKey{}).(string); ok {
+		return who
+	}
+	return principalFrom(ctx).Name
 }
 
 // reindex tells the index about an edited record. A failure is logged: the

@@ -2,15 +2,20 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"maps"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -50,6 +55,10 @@ func TestPatchAndHistory(t *testing.T) {
 		{`{"place":"9999"}`, http.StatusUnprocessableEntity},      // unknown code
 		{`{"categories":["nope"]}`, http.StatusUnprocessableEntity},
 		{`not json`, http.StatusBadRequest},
+		{`{"title":{"en":"a"}} {"title":{"en":"b"}}`, http.StatusBadRequest}, // trailing JSON
+		{`{"title":{"en":"a"}}x`, http.StatusBadRequest},                     // trailing bytes
+		{`{"title":{"fr":"Fête"}}`, http.StatusUnprocessableEntity},          // not an archive language
+		{`{"add_keywords":[` + strings.Repeat(`"k",`, 200) + `"k"]}`, http.StatusUnprocessableEntity},
 	} {
 		t.Run(c.body, func(t *testing.T) {
 			if code, body := patch(c.body); code != c.want || !strings.Contains(string(body), `"status"`) {
@@ -334,7 +343,7 @@ func TestWebHistoryReadable(t *testing.T) {
 // TestIngestOSUser: the os_user of an ingest request names who ingested
 // only when the local admin token (ROOT/server.json) sends it.
 func TestIngestOSUser(t *testing.T) {
-	f := newFixture(t, nil)
+	f := newFixture(t, func(c *Config) { c.IngestRoots = []string{os.TempDir()} })
 	f.srv.adminToken, f.keys["local"] = "local-token", "local-token"
 	for i, c := range []struct{ who, want string }{{"local", "nguyen"}, {"curator", "Sở Du lịch curator"}} {
 		t.Run(c.who, func(t *testing.T) {
@@ -376,7 +385,7 @@ func TestWebSiteTitleFromSettings(t *testing.T) {
 // file's result and warnings, a refused edit) are in Vietnamese on the
 // Vietnamese pages and as written on the English ones.
 func TestWebReasonsInVietnamese(t *testing.T) {
-	f := newFixture(t, nil)
+	f := newFixture(t, func(c *Config) { c.IngestRoots = []string{os.TempDir()} })
 	src := t.TempDir()
 	writeFile(t, filepath.Join(src, "a.jpg"), jpegBytes(t, 50, 40, 71)) // no Vietnamese title: added as review
 	writeFile(t, filepath.Join(src, "empty.jpg"), nil)
@@ -458,5 +467,59 @@ func TestWebCameraLine(t *testing.T) {
 	_, body := newBrowser(f, "").get("/assets/" + rec.ID)
 	if !strings.Contains(body, "<dd>Canon PowerShot G9</dd>") || strings.Contains(body, "Canon Canon") {
 		t.Errorf("camera line:\n%s", body)
+	}
+}
+
+// failingEditor is the curator on a disk that fills up: before (nothing
+// written) or after the commit.
+type failingEditor struct {
+	*curation.Curator
+	afterCommit bool
+}
+
+func (e failingEditor) Edit(ctx context.Context, id string, ed curation.Edit, by archive.Actor) (*archive.Record, []archive.AuditEntry, error) {
+	if e.afterCommit {
+		e.Curator.Edit(ctx, id, ed, by)
+	}
+	return nil, nil, fmt.Errorf("archive: update: write archive.db: %w", syscall.ENOSPC)
+}
+
+// TestPatchOnAFullDisk: a write either commits and says 200, or fails,
+// changes nothing and says 507; reads go on either way.
+func TestPatchOnAFullDisk(t *testing.T) {
+	for _, tt := range []struct {
+		name        string
+		afterCommit bool
+		want        int
+	}{{"nothing written", false, http.StatusInsufficientStorage}, {"committed", true, http.StatusOK}} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, nil)
+			srv, err := New(DefaultConfig(), Deps{Records: f.a.Store(), Search: f.ix, Stats: f.a.Store(), Files: f.a,
+				Editor: failingEditor{curation.New(f.a), tt.afterCommit}, AdminToken: "hdl_test"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer srv.Close()
+			ts := httptest.NewServer(srv.Handler())
+			defer ts.Close()
+			id := f.ids["pub"]
+			var out map[string]any
+			code := call(t, ts, "PATCH", "/v1/assets/"+id, `{"title":{"en":"Full disk"}}`, &out)
+			if code != tt.want {
+				t.Fatalf("PATCH: %d %v, want %d", code, out, tt.want)
+			}
+			rec, _ := f.a.Store().Get(id)
+			if committed := rec.Title["en"] == "Full disk"; committed != tt.afterCommit {
+				t.Errorf("title %q after a %d", rec.Title["en"], code)
+			}
+			if code == http.StatusInsufficientStorage && out["type"] != "/v1/problems/insufficient-storage" {
+				t.Errorf("problem %v", out)
+			}
+			for range 3 {
+				if code := call(t, ts, "GET", "/v1/assets/"+id, "", nil); code != http.StatusOK {
+					t.Errorf("read after a failed write: %d", code)
+				}
+			}
+		})
 	}
 }

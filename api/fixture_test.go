@@ -131,14 +131,14 @@ func newFixture(t *testing.T, mod func(*Config)) *fixture {
 		f.content[rec.ID] = orig
 	}
 	now := time.Now()
-	for _, role := range []keys.Role{keys.RolePortal, keys.RoleAgency, keys.RoleCurator} {
-		tok, _, err := keys.New(a.Store()).Create("Sở Du lịch "+string(role), role, now)
+	for _, role := range []keys.Role{keys.RolePortal, keys.RoleAgency, keys.RoleCurator, keys.RoleAdmin} {
+		tok, _, err := keys.New(a.Store()).Create("Sở Du lịch "+string(role), role, nil, now)
 		if err != nil {
 			t.Fatal(err)
 		}
 		f.keys[string(role)] = tok
 	}
-	tok, k, err := keys.New(a.Store()).Create("Cũ", keys.RoleCurator, now)
+	tok, k, err := keys.New(a.Store()).Create("Cũ", keys.RoleCurator, nil, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,6 +164,7 @@ func newFixture(t *testing.T, mod func(*Config)) *fixture {
 		Records: a.Store(), Search: ix, Stats: a.Store(), Files: a, Keys: keys.New(a.Store()), Collections: collections.New(a.Store()), Editor: curation.New(a), Backup: func(ctx context.Context, dest string, o backup.BackupOptions) (*backup.BackupManifest, error) {
 			return backup.Backup(ctx, a, dest, o)
 		},
+		Jobs:     a.Store().Table(JobsTable),
 		Ingester: ingest.New(a, ingest.Options{Indexer: ix}), Indexer: ix, UploadDir: filepath.Join(root, "tmp"), Location: a.Location(),
 	})
 	if err != nil {
@@ -222,4 +223,13 @@ func checkProblem(t *testing.T, what string, code int, body []byte, hdr http.Hea
 	if strings.Contains(string(body), "goroutine") || strings.Contains(string(body), "panic") {
 		t.Errorf("%s: problem leaks internals: %s", what, body)
 	}
+}
+
+// keyID is the id of the fixture's key for who.
+func (f *fixture) keyID(who string) string {
+	k, err := keys.New(f.a.Store()).Verify(f.keys[who], time.Now())
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return k.ID
 }

@@ -51,7 +51,7 @@ func BenchmarkIIIFTile24MP(b *testing.B) {
 	rec := baseRecord("24mp.jpg", archive.Public, archive.Published, map[string]string{"vi": "24 MP"})
 	rec.Width, rec.Height = 6000, 4000
 	putRendered(b, a, rec, buf.Bytes())
-	tok, _, err := keys.New(a.Store()).Create("bench", keys.RolePortal, time.Now())
+	tok, _, err := keys.New(a.Store()).Create("bench", keys.RolePortal, nil, time.Now())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -61,13 +60,11 @@ func (s *Server) handleIngest() http.HandlerFunc {
 		switch ct {
 		case "application/json":
 			var req IngestRequest
-			dec := json.NewDecoder(io.LimitReader(r.Body, s.cfg.MaxBody))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(&req); err != nil {
-				s.writeError(w, r, refuse(http.StatusBadRequest, "the body is not an ingest request: "+err.Error()))
+			if err := s.readJSON(r, &req, "an ingest request"); err != nil {
+				s.writeError(w, r, err)
 				return
 			}
-			j, err = s.pathsJob(req)
+			j, err = s.pathsJob(principalFrom(r.Context()), req)
 		case "multipart/form-data":
 			j, err = s.uploadJob(r)
 		default:
@@ -95,21 +92,21 @@ func (s *Server) queueIngest(ctx context.Context, j *job) (*Job, error) {
 	if s.deps.Ingester == nil {
 		return nil, refuse(http.StatusServiceUnavailable, "this server does not ingest")
 	}
-	j.ID, j.State, j.CreatedAt = newJobID(), JobQueued, time.Now()
+	j.ID, j.Kind, j.State, j.CreatedAt = newJobID(), KindIngest, JobQueued, time.Now()
 	p := principalFrom(ctx)
-	j.by = p.Name
+	j.By = p.Name
 	if p.KeyID == localAdminKeyID && j.osUser != "" {
-		j.by = j.osUser
+		j.By = j.osUser
 	}
 	if err := s.jobs.submit(j); err != nil {
-		if j.uploadDir != "" {
-			os.RemoveAll(j.uploadDir)
+		if j.UploadDir != "" {
+			os.RemoveAll(j.UploadDir)
 		}
 		return nil, err
 	}
-	s.log.InfoContext(ctx, "ingest job queued", "job", j.ID, "source", j.Source, "by", j.by)
-	snap, _ := s.jobs.get(j.ID, 0)
-	return snap, nil
+	s.log.InfoContext(ctx, "ingest job queued", "job", j.ID, "source", j.Source, "by", j.By)
+	snap, _, err := s.jobs.get(j.ID, 0)
+	return snap, err
 }
 
 func parseDefaults(status, visibility string) (ingest.Defaults, error) {
@@ -124,17 +121,27 @@ func parseDefaults(status, visibility string) (ingest.Defaults, error) {
 	return ingest.Defaults{Status: st, Visibility: vis}, nil
 }
 
-// pathsJob checks a request for folders or files on the server.
-func (s *Server) pathsJob(req IngestRequest) (*job, error) {
+// pathsJob checks a request for folders or files on the server: each one
+// a regular file or a folder (checked without opening it) inside one of
+// the ingest roots, unless the caller is the local admin.
+func (s *Server) pathsJob(p Principal, req IngestRequest) (*job, error) {
 	if len(req.Paths) == 0 || len(req.Paths) > 1000 {
 		return nil, perr("paths", "give 1 to 1000 absolute paths on the server")
 	}
-	for _, p := range req.Paths {
-		if !filepath.IsAbs(p) || strings.ContainsRune(p, 0) {
-			return nil, perr("paths", "%q is not an absolute path", p)
+	for _, pth := range req.Paths {
+		if !filepath.IsAbs(pth) || strings.ContainsRune(pth, 0) {
+			return nil, perr("paths", "%q is not an absolute path", pth)
 		}
-		if _, err := os.Stat(p); err != nil {
-			return nil, perr("paths", "%q cannot be read by the server", p)
+		if !p.local() && len(s.cfg.IngestRoots) == 0 {
+			return nil, refuse(http.StatusForbidden, "this server takes no ingest from its own folders (the setting ingest_roots lists none); upload the files instead")
+		}
+		if !p.local() && !s.underIngestRoot(pth) {
+			return nil, refuse(http.StatusForbidden, fmt.Sprintf("%q is outside the folders this server ingests from (ingest_roots: %s)", pth, strings.Join(s.cfg.IngestRoots, ", ")))
+		}
+		if err := ingest.CheckSource(pth); errors.Is(err, ingest.ErrNotRegular) {
+			return nil, perr("paths", "%q is not a regular file or folder", pth)
+		} else if err != nil {
+			return nil, perr("paths", "%q cannot be read by the server", pth)
 		}
 	}
 	d, err := parseDefaults(req.Status, req.Visibility)
@@ -142,8 +149,27 @@ func (s *Server) pathsJob(req IngestRequest) (*job, error) {
 		return nil, err
 	}
 	return &job{Job: Job{Source: "paths", Paths: req.Paths, Status: string(d.Status), Visibility: string(d.Visibility)},
-		sources: req.Paths, defaults: d, follow: req.FollowSymlinks, noRender: req.NoRenditions,
+		Sources: req.Paths, defaults: d, Follow: req.FollowSymlinks, NoRender: req.NoRenditions,
 		osUser: norm.NFC.String(strings.TrimSpace(req.OSUser))}, nil
+}
+
+// underIngestRoot reports whether pth, its symbolic links resolved, is one
+// of the ingest roots or inside one.
+func (s *Server) underIngestRoot(pth string) bool {
+	resolve := func(p string) string {
+		if r, err := filepath.EvalSymlinks(p); err == nil {
+			return r
+		}
+		return filepath.Clean(p) // missing: refused later as unreadable
+	}
+	real := resolve(pth)
+	for _, root := range s.cfg.IngestRoots {
+		r := resolve(root)
+		if rel, err := filepath.Rel(r, real); err == nil && filepath.IsLocal(rel) {
+			return true
+		}
+	}
+	return false
 }
 
 // uploadJob streams a multipart upload to a folder under UploadDir. File
@@ -242,10 +268,13 @@ func (s *Server) uploadJob(r *http.Request) (*job, error) {
 		return fail(http.StatusBadRequest, "the upload holds no files")
 	}
 	return &job{Job: Job{Source: "upload", Paths: names, Status: string(d.Status), Visibility: string(d.Visibility)},
-		sources: sources, defaults: d, uploadDir: dir}, nil
+		Sources: sources, defaults: d, UploadDir: dir}, nil
 }
 
 func uploadFail(fail func(int, string) (*job, error), err error) (*job, error) {
+	if status, detail, _ := problemFor(err); status == http.StatusInsufficientStorage {
+		return fail(status, detail)
+	}
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return fail(http.StatusRequestEntityTooLarge, "the upload is larger than "+strconv.FormatInt(mbe.Limit, 10)+" bytes")
@@ -301,12 +330,75 @@ func (s *Server) handleJob() http.HandlerFunc {
 			}
 			offset = n
 		}
-		j, ok := s.jobs.get(r.PathValue("id"), offset)
+		j, ok, err := s.jobs.get(r.PathValue("id"), offset)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
 		if !ok {
 			notFound(w, r)
 			return
 		}
 		w.Header().Set("Cache-Control", "no-store")
 		writeJSON(w, r, http.StatusOK, j)
+	}
+}
+
+// handleJobs lists the jobs, newest first, without their per-file results:
+// the history of ingests and backups, for reports.
+func (s *Server) handleJobs() http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !requireCurator(w, r) {
+			return
+		}
+		kind, limit := "", 100
+		for name, vals := range r.URL.Query() {
+			switch {
+			case len(vals) != 1:
+				badParam(w, r, name, "repeated parameter")
+				return
+			case name == "kind" && (vals[0] == KindIngest || vals[0] == KindBackup):
+				kind = vals[0]
+			case name == "kind":
+				badParam(w, r, "kind", "want ingest or backup")
+				return
+			case name == "limit":
+				n, err := strconv.Atoi(vals[0])
+				if err != nil || n < 1 || n > 1000 {
+					badParam(w, r, "limit", "want a whole number from 1 to 1000")
+					return
+				}
+				limit = n
+			default:
+				badParam(w, r, name, "unknown parameter (known: kind, limit)")
+				return
+			}
+		}
+		jobs, err := s.jobs.list(kind, limit)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if jobs == nil {
+			jobs = []Job{}
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		writeJSON(w, r, http.StatusOK, map[string]any{"jobs": jobs})
+	}
+}
+
+// handleJobResume queues an interrupted job again (202, as POST /v1/ingest).
+func (s *Server) handleJobResume() http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !requireCurator(w, r) {
+			return
+		}
+		j, err := s.jobs.resume(r.PathValue("id"))
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		w.Header().Set("Location", "/v1/jobs/"+j.ID)
+		writeJSON(w, r, http.StatusAccepted, j)
 	}
 }

@@ -248,8 +248,9 @@ func (s *Server) authAndLimit(next http.Handler) http.Handler {
 	})
 }
 
-// isOpsPath reports the operational endpoints that skip auth and limits.
-func isOpsPath(p string) bool { return p == "/healthz" || p == "/readyz" || p == "/metrics" }
+// isOpsPath reports the operational endpoints that skip auth and limits
+// (/metrics is for admin keys, or on its own address: Config.MetricsAddr).
+func isOpsPath(p string) bool { return p == "/healthz" || p == "/readyz" }
 
 // limitBody bounds request bodies: MaxUpload for the ingest route, MaxBody
 // elsewhere.

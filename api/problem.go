@@ -3,8 +3,10 @@ package api
 import (
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
+	"syscall"
 
 	"github.com/haiduong/promo-archive/archive"
 	"github.com/haiduong/promo-archive/archive/collections"
@@ -43,6 +45,8 @@ func problemType(status int) string {
 		return "/v1/problems/not-found"
 	case http.StatusMethodNotAllowed:
 		return "/v1/problems/method-not-allowed"
+	case http.StatusConflict:
+		return "/v1/problems/conflict"
 	case http.StatusRequestEntityTooLarge:
 		return "/v1/problems/too-large"
 	case http.StatusUnprocessableEntity:
@@ -51,6 +55,8 @@ func problemType(status int) string {
 		return "/v1/problems/rate-limited"
 	case http.StatusServiceUnavailable:
 		return "/v1/problems/unavailable"
+	case http.StatusInsufficientStorage:
+		return "/v1/problems/insufficient-storage"
 	}
 	return "about:blank"
 }
@@ -100,9 +106,14 @@ func problemFor(err error) (status int, detail string, invalid []InvalidParam) {
 	if pe, ok := asParamError(err); ok {
 		return http.StatusBadRequest, pe.Error(), []InvalidParam{{Name: pe.name, Reason: pe.reason}}
 	}
+	if status, ok := keyProblem(err); ok {
+		return status, err.Error(), nil
+	}
 	switch {
 	case errors.As(err, &se):
 		return se.status, se.detail, nil
+	case errors.Is(err, archive.ErrAmbiguous), errors.Is(err, archive.ErrBadID):
+		return http.StatusBadRequest, err.Error(), nil
 	case errors.As(err, &mbe):
 		return http.StatusRequestEntityTooLarge, "the body is larger than " + strconv.FormatInt(mbe.Limit, 10) + " bytes", nil
 	case errors.Is(err, archive.ErrNotFound):
@@ -113,6 +124,8 @@ func problemFor(err error) (status int, detail string, invalid []InvalidParam) {
 		return http.StatusUnprocessableEntity, err.Error(), nil
 	case errors.Is(err, collections.ErrForbidden):
 		return http.StatusForbidden, err.Error(), nil
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		return http.StatusInsufficientStorage, "the server's disk is full: the request was not carried out (reads go on); free space and try again", nil
 	}
 	return http.StatusInternalServerError, "internal error; quote the request id when reporting it", nil
 }
@@ -143,6 +156,26 @@ func notFound(w http.ResponseWriter, r *http.Request) {
 func (s *Server) internalError(w http.ResponseWriter, r *http.Request, err error) {
 	s.log.ErrorContext(r.Context(), "internal error", "err", err, "path", r.URL.Path, "request_id", requestID(r.Context()))
 	writeProblem(w, r, http.StatusInternalServerError, "internal error; quote the request id when reporting it")
+}
+
+// readJSON decodes the request body (at most MaxBody bytes) into v: one
+// JSON value with known fields only and nothing after it. what names the
+// body in the problem ("an edit").
+func (s *Server) readJSON(r *http.Request, v any, what string) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, s.cfg.MaxBody))
+	dec.DisallowUnknownFields()
+	var mbe *http.MaxBytesError
+	if err := dec.Decode(v); errors.As(err, &mbe) {
+		return err
+	} else if err != nil {
+		return refuse(http.StatusBadRequest, "the body is not "+what+": "+err.Error())
+	}
+	if _, err := dec.Token(); errors.As(err, &mbe) {
+		return err
+	} else if !errors.Is(err, io.EOF) {
+		return refuse(http.StatusBadRequest, "the body is not "+what+": something follows the JSON value")
+	}
+	return nil
 }
 
 // writeJSON sends v as JSON with status.

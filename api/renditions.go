@@ -16,6 +16,10 @@ import (
 	"github.com/haiduong/promo-archive/archive"
 )
 
+// publicRenditionCache is the Cache-Control of a public rendition: a
+// withdrawn asset leaves shared caches within five minutes.
+const publicRenditionCache = "public, max-age=300, must-revalidate"
+
 func (s *Server) handleRendition() http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		name := r.PathValue("name")
@@ -62,10 +66,13 @@ func (s *Server) handleRendition() http.HandlerFunc {
 		}
 		h := w.Header()
 		// Content hash of the original plus the rendition version: the bytes
-		// behind this tag never change.
+		// behind this tag never change, but whether they may be shown does
+		// (a withdrawal, an embargo): shared caches keep a public rendition
+		// for a few minutes and then ask again, which costs a 304 while it
+		// stays public and ends at once when it does not.
 		h.Set("ETag", fmt.Sprintf(`"%s-%s-v%d"`, rec.ID, name, rd.Version))
 		if publicAsset(rec, s.now()) {
-			h.Set("Cache-Control", "public, max-age=31536000, immutable")
+			h.Set("Cache-Control", publicRenditionCache)
 		} else {
 			h.Set("Cache-Control", "private, no-cache")
 		}

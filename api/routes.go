@@ -32,8 +32,14 @@ func routeTable() []route {
 		{"GET", "/v1/categories", (*Server).handleCategories},
 		{"GET", "/v1/places", (*Server).handlePlaces},
 		{"GET", "/v1/stats", (*Server).handleStats},
+		{"GET", "/v1/export", (*Server).handleExport},
 		{"POST", "/v1/ingest", (*Server).handleIngest},
 		{"POST", "/v1/backup", (*Server).handleBackup},
+		{"GET", "/v1/keys", (*Server).handleKeys},
+		{"POST", "/v1/keys", (*Server).handleKeyCreate},
+		{"POST", "/v1/keys/{id}/revoke", (*Server).handleKeyRevoke},
+		{"POST", "/v1/keys/{id}/rotate", (*Server).handleKeyRotate},
+		{"GET", "/v1/jobs", (*Server).handleJobs},
 		{"GET", "/v1/jobs/{id}", (*Server).handleJob},
 		{"GET", "/v1/collections", (*Server).handleCollections},
 		{"POST", "/v1/collections", (*Server).handleCreateCollection},
@@ -59,6 +65,7 @@ func routeTable() []route {
 		{"GET", "/iiif/3/collections/places/{code}", (*Server).handleIIIFPlace},
 		{"GET", "/oai", (*Server).handleOAI},
 		{"POST", "/oai", (*Server).handleOAI},
+		{"POST", "/v1/jobs/{id}/resume", (*Server).handleJobResume},
 	}
 }
 
@@ -81,7 +88,27 @@ func (s *Server) handleReady() http.HandlerFunc {
 	}
 }
 
+// handleMetrics serves the Prometheus metrics to admin keys, unless they
+// have an address of their own (Config.MetricsAddr, MetricsHandler).
 func (s *Server) handleMetrics() http.HandlerFunc {
-	h := promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})
-	return h.ServeHTTP
+	h := s.MetricsHandler()
+	return func(w http.ResponseWriter, r *http.Request) {
+		p := principalFrom(r.Context())
+		switch {
+		case s.cfg.MetricsAddr != "":
+			notFound(w, r)
+		case p.Anonymous():
+			unauthorized(w, r, "the metrics need an admin key")
+		case !p.canAdmin():
+			writeProblem(w, r, http.StatusForbidden, "the metrics need an admin key")
+		default:
+			h.ServeHTTP(w, r)
+		}
+	}
+}
+
+// MetricsHandler serves the Prometheus metrics without asking who calls:
+// for the separate listen address Config.MetricsAddr.
+func (s *Server) MetricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})
 }

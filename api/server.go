@@ -61,7 +61,7 @@ type Deps struct {
 	Stats    RecordSource
 	Files    Files
 	Taxonomy *archive.Taxonomy
-	Keys     KeyVerifier
+	Keys     Keyring   // nil: only the local admin token is accepted
 	Editor   Editor    // PATCH and history; nil answers 503
 	Backup   Backupper // POST /v1/backup; nil answers 503
 	// Collections are the collections and share links; nil: their routes
@@ -76,6 +76,9 @@ type Deps struct {
 	// OnDownload, when set, is told of every download of an asset in a
 	// preset size (the purpose reports). It must not block.
 	OnDownload func(Download)
+	// Jobs keeps ingest and backup jobs across restarts (the archive.db
+	// table JobsTable); nil keeps them in memory only.
+	Jobs JobStore
 	// Now is the clock that judges embargoes; nil means time.Now.
 	Now func() time.Time
 
@@ -183,7 +186,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if deps.OAI.Source != nil {
 		s.oai = newOAIRepo(deps.OAI)
 	}
-	s.jobs = newJobManager(s)
+	if s.jobs, err = newJobManager(s, deps.Jobs); err != nil {
+		return nil, err
+	}
 	s.handler = s.buildHandler()
 	return s, nil
 }
@@ -209,10 +214,12 @@ func (s *Server) HTTPServer() *http.Server {
 	}
 }
 
-// Close stops the ingest worker: a running job is interrupted (what it
-// committed stays), queued ones are dropped. It waits for the worker.
+// Close stops the job worker: the running job is interrupted (what it
+// committed stays; it can be resumed after a restart), queued ones are
+// marked interrupted too. It waits for the worker at most the shutdown
+// timeout.
 func (s *Server) Close() error {
-	s.closeOnce.Do(s.jobs.close)
+	s.closeOnce.Do(func() { s.jobs.close(time.Duration(s.cfg.ShutdownTimeout)) })
 	return nil
 }
 

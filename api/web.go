@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -15,6 +16,9 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
+
+	"github.com/haiduong/promo-archive/archive/keys"
 )
 
 // The web pages: server-rendered HTML for people in a browser (search,
@@ -22,7 +26,10 @@ import (
 // rules, search parsing, attribution, editor and job manager as the JSON
 // API.
 //
-// Sign-in: the API key itself is the session cookie (HttpOnly,
+// Sign-in: signing in with an API key starts a server-side session
+// (keys.Keyring.StartSession: a random id, stored hashed, expiring after
+// sessionTTL or with the key, ended on sign-out or when the key is
+// revoked); the cookie holds only the session id (HttpOnly,
 // SameSite=Strict, Secure over TLS, Path=/). The auth middleware accepts
 // it, when no Authorization header is sent, for
 //
@@ -103,6 +110,7 @@ func webRoutes() []route {
 		{"POST", "/ingest", (*Server).pageIngestPaths},
 		{"POST", uploadPagePath, (*Server).pageIngestUpload},
 		{"GET", "/jobs/{id}", (*Server).pageJob},
+		{"POST", "/jobs/{id}/resume", (*Server).pageJobResume},
 		{"GET", "/signin", (*Server).pageSignin},
 		{"POST", "/signin", (*Server).pageSigninPost},
 		{"POST", "/signout", (*Server).pageSignout},
@@ -126,13 +134,27 @@ func (s *Server) registerWeb(mux *http.ServeMux) {
 	}
 }
 
-// sessionAuth lends the session cookie to the auth middleware as a Bearer
-// key for the requests that may use it (see the package comment above). An
-// unknown or revoked key in the cookie is cleared and the request goes on
-// anonymous.
+// SessionStore keeps the browser sessions; *keys.Keyring implements it.
+type SessionStore interface {
+	StartSession(token string, now time.Time, ttl time.Duration) (string, keys.APIKey, error)
+	Session(id string, now time.Time) (keys.APIKey, error)
+	EndSession(id string) error
+}
+
+// sessionTTL is how long a browser stays signed in.
+const sessionTTL = 12 * time.Hour
+
+// sessionPrincipalKey carries the caller a session cookie stands for to
+// authenticate.
+type sessionPrincipalKey struct{}
+
+// sessionAuth lends the session's key to the auth middleware for the
+// requests that may use it (see the package comment above). An unknown or
+// ended session, or one whose key was revoked, is cleared and the request
+// goes on anonymous.
 func (s *Server) sessionAuth(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "" || isOpsPath(r.URL.Path) || !sessionAllowed(r) {
+		if r.Header.Get("Authorization") != "" || isOpsPath(r.URL.Path) || !sessionAllowed(r) || s.deps.Keys == nil {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -141,9 +163,8 @@ func (s *Server) sessionAuth(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		r2 := r.Clone(r.Context())
-		r2.Header.Set("Authorization", "Bearer "+c.Value)
-		if _, err := s.authenticate(r2); err != nil {
+		p, err := keyPrincipal(s.deps.Keys.Session(c.Value, s.now()))
+		if err != nil {
 			if !errors.Is(err, errBadAuth) {
 				s.internalError(w, r, err)
 				return
@@ -152,7 +173,7 @@ func (s *Server) sessionAuth(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		next.ServeHTTP(w, r2)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), sessionPrincipalKey{}, p)))
 	})
 }
 

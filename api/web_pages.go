@@ -13,6 +13,7 @@ import (
 
 	"github.com/haiduong/promo-archive/archive"
 	"github.com/haiduong/promo-archive/archive/curation"
+	"github.com/haiduong/promo-archive/archive/keys"
 	"github.com/haiduong/promo-archive/archive/media"
 )
 
@@ -556,7 +557,7 @@ func (s *Server) pageIngestPaths() http.HandlerFunc {
 			}
 		}
 		status, vis := r.PostForm.Get("status"), r.PostForm.Get("visibility")
-		j, err := s.pathsJob(IngestRequest{Paths: paths, Status: status, Visibility: vis})
+		j, err := s.pathsJob(principalFrom(r.Context()), IngestRequest{Paths: paths, Status: status, Visibility: vis})
 		s.pageQueueIngest(w, r, j, err, r.PostForm.Get("paths"), status, vis)
 	}
 }
@@ -606,7 +607,11 @@ func (s *Server) pageJob() http.HandlerFunc {
 		if !s.needCurator(w, r) {
 			return
 		}
-		j, ok := s.jobs.get(r.PathValue("id"), 0)
+		j, ok, err := s.jobs.get(r.PathValue("id"), 0)
+		if err != nil {
+			s.internalError(w, r, err)
+			return
+		}
 		if !ok {
 			s.renderError(w, r, http.StatusNotFound, "err.notfound")
 			return
@@ -622,6 +627,27 @@ func (s *Server) pageJob() http.HandlerFunc {
 		}
 		pg.Data = jp
 		s.render(w, r, http.StatusOK, "job", pg)
+	}
+}
+
+// pageJobResume resumes an interrupted job as POST /v1/jobs/{id}/resume
+// does and shows it.
+func (s *Server) pageJobResume() http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !s.needCurator(w, r) {
+			return
+		}
+		j, err := s.jobs.resume(r.PathValue("id"))
+		if err != nil {
+			status, detail, _ := problemFor(err)
+			if status == http.StatusInternalServerError {
+				s.internalError(w, r, err)
+				return
+			}
+			s.renderError(w, r, status, "err.resume", detail)
+			return
+		}
+		http.Redirect(w, r, "/jobs/"+url.PathEscape(j.ID), http.StatusSeeOther)
 	}
 }
 
@@ -644,11 +670,12 @@ func (s *Server) pageSigninPost() http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		key := strings.TrimSpace(r.PostForm.Get("key"))
 		next := localPath(r.PostForm.Get("next"))
-		probe := r.Clone(r.Context())
-		probe.Header.Set("Authorization", "Bearer "+key)
-		p, err := s.authenticate(probe)
-		if err == nil && (key == "" || p.Anonymous() || strings.ContainsAny(key, "\r\n;, \"")) {
-			err = errBadAuth
+		var id string
+		p, err := Principal{}, errBadAuth
+		if s.deps.Keys != nil {
+			var k keys.APIKey
+			id, k, err = s.deps.Keys.StartSession(key, s.now(), sessionTTL)
+			p, err = keyPrincipal(k, err)
 		}
 		if err != nil && !errors.Is(err, errBadAuth) {
 			s.internalError(w, r, err)
@@ -662,7 +689,7 @@ func (s *Server) pageSigninPost() http.HandlerFunc {
 			s.render(w, r, http.StatusUnauthorized, "signin", pg)
 			return
 		}
-		http.SetCookie(w, sessionCookie(r, key, 12*3600))
+		http.SetCookie(w, sessionCookie(r, id, int(sessionTTL/time.Second)))
 		s.log.InfoContext(r.Context(), "web sign-in", "key", p.KeyID, "role", p.Role)
 		http.Redirect(w, r, next, http.StatusSeeOther)
 	}
@@ -670,6 +697,12 @@ func (s *Server) pageSigninPost() http.HandlerFunc {
 
 func (s *Server) pageSignout() http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		if c, err := r.Cookie(sessionCookieName); err == nil && s.deps.Keys != nil {
+			if err := s.deps.Keys.EndSession(c.Value); err != nil {
+				s.internalError(w, r, err)
+				return
+			}
+		}
 		http.SetCookie(w, sessionCookie(r, "", -1))
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 	}

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"encoding/json"
+	"errors"
 	"io"
 	"io/fs"
 	"maps"
@@ -17,6 +19,7 @@ import (
 	"time"
 
 	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/archive/keys"
 	"github.com/haiduong/promo-archive/archive/media"
 )
 
@@ -31,7 +34,13 @@ type browser struct {
 func newBrowser(f *fixture, who string) *browser {
 	b := &browser{t: f.t, f: f, jar: map[string]string{}}
 	if who != "" {
-		b.jar[sessionCookieName] = f.keys[who]
+		id, _, err := keys.New(f.a.Store()).StartSession(f.keys[who], time.Now(), time.Hour)
+		if errors.Is(err, keys.ErrKeyRevoked) {
+			id = "hds_a-session-that-ended" // what a browser of a revoked key holds
+		} else if err != nil {
+			f.t.Fatal(err)
+		}
+		b.jar[sessionCookieName] = id
 	}
 	return b
 }
@@ -270,8 +279,8 @@ func TestWebSignIn(t *testing.T) {
 			sc = c
 		}
 	}
-	if sc == nil || !sc.HttpOnly || sc.SameSite != http.SameSiteStrictMode || sc.Path != "/" || sc.Value != f.keys["agency"] {
-		t.Fatalf("session cookie %+v", sc)
+	if sc == nil || !sc.HttpOnly || sc.SameSite != http.SameSiteStrictMode || sc.Path != "/" || !strings.HasPrefix(sc.Value, "hds_") || strings.Contains(sc.Value, f.keys["agency"]) {
+		t.Fatalf("session cookie %+v: want a session id, never the key", sc)
 	}
 	if code, body := b.get("/assets/" + f.ids["internal"]); code != 200 || !strings.Contains(body, "Sở Du lịch agency") {
 		t.Errorf("after sign-in: %d", code)
@@ -283,6 +292,32 @@ func TestWebSignIn(t *testing.T) {
 	}
 	if _, ok := b.jar[sessionCookieName]; ok {
 		t.Error("sign-out kept the cookie")
+	}
+	// The session ended in the server too: the old cookie is worth nothing.
+	b.jar[sessionCookieName] = sc.Value
+	if code, _ := b.get("/assets/" + f.ids["internal"]); code != 404 {
+		t.Errorf("the signed-out session still sees internal assets: %d", code)
+	}
+	// Revoking a key ends its sessions.
+	b = newBrowser(f, "agency")
+	if code, _ := b.get("/assets/" + f.ids["internal"]); code != 200 {
+		t.Fatalf("signed in: %d", code)
+	}
+	var k struct{ ID string }
+	resp = f.do("GET", "/v1/keys", "admin", nil)
+	var list struct{ Keys []struct{ ID, Role string } }
+	json.NewDecoder(resp.Body).Decode(&list)
+	resp.Body.Close()
+	for _, key := range list.Keys {
+		if key.Role == "agency" {
+			k.ID = key.ID
+		}
+	}
+	if resp := f.do("POST", "/v1/keys/"+k.ID+"/revoke", "admin", nil); resp.StatusCode != 200 {
+		t.Fatalf("revoke: %d", resp.StatusCode)
+	}
+	if code, _ := b.get("/assets/" + f.ids["internal"]); code != 404 {
+		t.Errorf("a session of a revoked key still sees internal assets: %d", code)
 	}
 	// A wrong key, and an open redirect attempt.
 	b = newBrowser(f, "")
@@ -437,8 +472,8 @@ func TestWebLabels(t *testing.T) {
 		}
 	}
 	for _, prefix := range []string{"kind.photo", "kind.video", "kind.publication", "vis.public", "vis.internal",
-		"status.draft", "status.review", "status.published", "status.withdrawn", "role.portal", "role.agency", "role.curator",
-		"job.queued", "job.running", "job.done", "job.failed", "job.cancelled",
+		"status.draft", "status.review", "status.published", "status.withdrawn", "role.portal", "role.agency", "role.curator", "role.admin",
+		"job.queued", "job.running", "job.done", "job.failed", "job.interrupted", "err.resume",
 		"sort.relevance", "sort.newest", "sort.oldest", "sort.added", "err.csrf", "err.curator", "err.notfound", "err.slow", "err.noedit", "edit.saved"} {
 		used[prefix] = true
 	}
@@ -518,8 +553,8 @@ func TestWebHeadersAndStatic(t *testing.T) {
 }
 
 func TestWebIngest(t *testing.T) {
-	f := newFixture(t, nil)
 	src := t.TempDir()
+	f := newFixture(t, func(c *Config) { c.IngestRoots = []string{src} })
 	writeFile(t, filepath.Join(src, "a.jpg"), jpegBytes(t, 50, 40, 77))
 	writeFile(t, filepath.Join(src, "metadata.csv"), []byte("file,title_vi\na.jpg,Chùa Côn Sơn\n"))
 	b := newBrowser(f, "curator")

@@ -260,3 +260,6 @@ func (s *Store) Snapshot(each func(*Record) error, db func(io.WriterTo) error) e
 		return db(tx)
 	})
 }
+
+// ReadOnly reports whether the store was opened without write access.
+func (s *Store) ReadOnly() bool { return s.db.IsReadOnly() }

@@ -18,7 +18,7 @@
         }
         var label = el.dataset["l" + j.state.charAt(0).toUpperCase() + j.state.slice(1)];
         if (label) { state.textContent = label; }
-        if (j.state === "done" || j.state === "failed" || j.state === "cancelled") {
+        if (j.state === "done" || j.state === "failed" || j.state === "interrupted") {
           window.location.reload();
           return;
         }

@@ -8,6 +8,7 @@ package backup
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -19,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,8 +31,10 @@ import (
 const manifestFileName = "manifest.json"
 
 // Errors of backup and restore. Match them with errors.Is.
-// ErrBackupDest means a backup destination cannot be used (it lies inside
-// the archive root).
+// ErrBackupDest means a backup destination cannot be used: it lies inside
+// the archive root, or holds something other than an earlier backup of
+// this archive (a backup never deletes or overwrites what it did not
+// write).
 var ErrBackupDest = errors.New("backup: destination")
 
 var (
@@ -44,7 +48,11 @@ var (
 
 // BackupManifest describes a backup folder (DEST/manifest.json).
 type BackupManifest struct {
-	Format      int       `json:"format"` // 1
+	Format int `json:"format"` // 1
+	// ArchiveID names the archive the backup is of (the backup table of
+	// its store); a destination holding another archive's backup is
+	// refused.
+	ArchiveID   string    `json:"archive_id,omitempty"`
 	Time        time.Time `json:"time"`
 	ToolVersion string    `json:"tool_version"`
 	Records     int       `json:"records"`
@@ -55,6 +63,9 @@ type BackupManifest struct {
 	Renditions  bool      `json:"renditions"`   // renditions were copied too
 	Copied      int       `json:"copied"`       // originals copied by this run (the rest were there)
 	CopiedBytes int64     `json:"copied_bytes"` // their bytes
+	// Files are the files of the archive root the backup holds beside the
+	// database and the blobs (the taxonomy, the settings): name → SHA-256.
+	Files map[string]string `json:"files,omitempty"`
 	// Problems are originals of the archive that are missing or corrupt
 	// and so are not in the backup.
 	Problems []VerifyProblem `json:"problems"`
@@ -70,6 +81,15 @@ type BackupOptions struct {
 	// Logger receives what is worth knowing but not failing for (a
 	// rendition that could not be copied); nil discards it.
 	Logger *slog.Logger
+	// RootFiles are files of the archive root to keep beside the database
+	// when they exist (taxonomy.json, the settings): what running the
+	// archive again needs. They must hold no secrets.
+	RootFiles []string
+	// Keep, when above 0, keeps the database, manifest and root files of
+	// that many earlier backups in DEST/history/<time>/ (the originals are
+	// shared: they are never rewritten nor removed), so a mistake made
+	// before the last backup can still be undone; older ones are removed.
+	Keep int
 }
 
 // Archive is what a backup reads; *archive.Archive implements it.
@@ -104,18 +124,48 @@ func Backup(ctx context.Context, a Archive, dest string, opts BackupOptions) (*B
 	if err := checkBackupDest(root, dest); err != nil {
 		return nil, err
 	}
-	tmpDir := filepath.Join(dest, "tmp")
-	if err := os.MkdirAll(tmpDir, 0o755); err != nil {
+	archiveID, err := archiveIdentity(a.Store())
+	if err != nil {
+		return nil, err
+	}
+	if err := checkDestContents(dest, archiveID); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dest, 0o755); err != nil {
+		return nil, fmt.Errorf("backup: %w", err)
+	}
+	// The staging folder is made here under a name of its own, so removing
+	// it removes only what this run wrote.
+	tmpDir, err := os.MkdirTemp(dest, stagingPrefix+"*")
+	if err != nil {
 		return nil, fmt.Errorf("backup: %w", err)
 	}
 	defer os.RemoveAll(tmpDir)
-	m := &BackupManifest{Format: 1, Time: a.Now(), ToolVersion: toolVersion(),
+	if opts.Keep > 0 {
+		if err := keepHistory(ctx, dest, tmpDir, opts.Keep); err != nil {
+			return nil, err
+		}
+	}
+	m := &BackupManifest{Format: 1, ArchiveID: archiveID, Time: a.Now(), ToolVersion: toolVersion(),
 		Renditions: opts.WithRenditions, Problems: []VerifyProblem{}}
+	for _, name := range opts.RootFiles {
+		sum, _, err := copyVerifiedFile(ctx, filepath.Join(root, name), filepath.Join(dest, name), tmpDir, "")
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("backup: %s: %w", name, err)
+		}
+		if m.Files == nil {
+			m.Files = map[string]string{}
+		}
+		m.Files[name] = sum
+	}
 
 	// One read transaction gives the database file and the list of files
 	// it names, so the two agree.
 	var items []backupItem
-	err := a.Store().Snapshot(func(r *archive.Record) error {
+	err = a.Store().Snapshot(func(r *archive.Record) error {
 		m.Records++
 		its, err := backupItems(a, r, opts.WithRenditions)
 		items = append(items, its...)
@@ -182,19 +232,23 @@ type RestoreOptions struct {
 
 // RestoreReport says what Restore did.
 type RestoreReport struct {
-	Manifest   BackupManifest  `json:"manifest"`
-	Records    int             `json:"records"`
-	Originals  int             `json:"originals"`
-	Bytes      int64           `json:"bytes"`
-	Renditions int             `json:"renditions"` // rendition files restored (0: run rethumb --all)
-	Problems   []VerifyProblem `json:"problems"`   // originals missing or corrupt in the backup
+	Manifest   BackupManifest `json:"manifest"`
+	Records    int            `json:"records"`
+	Originals  int            `json:"originals"`
+	Bytes      int64          `json:"bytes"`
+	Renditions int            `json:"renditions"` // rendition files restored (0: run rethumb --all)
+	// Rendered counts the records whose renditions the command rendered
+	// again after restoring a backup without them.
+	Rendered int             `json:"rendered"`
+	Problems []VerifyProblem `json:"problems"` // originals missing or corrupt in the backup
 }
 
 // Restore copies the backup at src into root, which must not exist or be
-// empty: the database (checked against the manifest's SHA-256) and every
-// original its records name (each checked against its id), and the
-// renditions when the backup holds them. The search index is rebuilt by
-// `archive reindex`; missing renditions by `archive rethumb --all`. Files
+// empty: the database (checked against the manifest's SHA-256), the root
+// files of the manifest, every original its records name (each checked
+// against its id), and the renditions the backup holds. The search index
+// is rebuilt by `archive reindex`; the renditions the backup lacks must be
+// rendered again (`archive restore` does; Verify reports them missing). Files
 // that are missing or corrupt in the backup are listed in the report, and
 // the error then wraps ErrBackupCorrupt.
 func Restore(ctx context.Context, src, root string, opts RestoreOptions) (*RestoreReport, error) {
@@ -221,6 +275,14 @@ func Restore(ctx context.Context, src, root string, opts RestoreOptions) (*Resto
 	if _, _, err := copyVerifiedFile(ctx, filepath.Join(src, "archive.db"), dbPath, tmpDir, rep.Manifest.DBSHA256); err != nil {
 		return rep, fmt.Errorf("backup: restore database: %w", err)
 	}
+	for name, sum := range rep.Manifest.Files {
+		if !rootFileName(name) {
+			return rep, fmt.Errorf("%w: %s names the file %q", ErrBackupCorrupt, manifestFileName, name)
+		}
+		if _, _, err := copyVerifiedFile(ctx, filepath.Join(src, name), filepath.Join(root, name), tmpDir, sum); err != nil {
+			return rep, fmt.Errorf("backup: restore %s: %w", name, err)
+		}
+	}
 	restored, err := archive.Open(root, archive.Options{ReadOnly: true, LockTimeout: time.Second})
 	if err != nil {
 		return rep, fmt.Errorf("backup: restore: %w", err)
@@ -228,7 +290,9 @@ func Restore(ctx context.Context, src, root string, opts RestoreOptions) (*Resto
 	var items []backupItem
 	err = restored.Store().ForEach(func(r *archive.Record) error {
 		rep.Records++
-		its, err := backupItems(restored, r, rep.Manifest.Renditions)
+		// Renditions are restored wherever the backup holds them (an
+		// earlier run may have copied them); the rest are missing.
+		its, err := backupItems(restored, r, true)
 		items = append(items, its...)
 		return err
 	})
@@ -277,6 +341,151 @@ func checkBackupDest(root, dest string) error {
 		return fmt.Errorf("%w: %s is inside the archive root %s", ErrBackupDest, dest, root)
 	}
 	return nil
+}
+
+// stagingPrefix starts the name of the folder a backup stages its copies
+// in, inside the destination.
+const stagingPrefix = ".archive-backup-"
+
+// backupEntry reports whether name may be in a backup destination: what a
+// backup writes, and staging folders a killed backup left.
+func backupEntry(name string) bool {
+	switch name {
+	case manifestFileName, "archive.db", "originals", "renditions", historyDir:
+		return true
+	}
+	return rootFileName(name) || strings.HasPrefix(name, stagingPrefix)
+}
+
+// rootFileName reports whether name is a plain file name a backup may
+// keep beside the database (BackupOptions.RootFiles).
+func rootFileName(name string) bool {
+	return filepath.IsLocal(name) && !strings.ContainsAny(name, `/\`) && strings.HasSuffix(name, ".json") && name != manifestFileName
+}
+
+// checkDestContents refuses a destination that holds anything but an
+// earlier backup of the archive archiveID: it must be missing, empty, or
+// hold a manifest of that archive and only what backups write.
+func checkDestContents(dest, archiveID string) error {
+	entries, err := os.ReadDir(dest)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrBackupDest, err)
+	}
+	if len(entries) == 0 {
+		return nil
+	}
+	var m BackupManifest
+	b, err := os.ReadFile(filepath.Join(dest, manifestFileName))
+	if err != nil || json.Unmarshal(b, &m) != nil || m.Format != 1 {
+		return fmt.Errorf("%w: %s is not empty and holds no backup (no readable %s); give an empty or new folder", ErrBackupDest, dest, manifestFileName)
+	}
+	if m.ArchiveID != "" && m.ArchiveID != archiveID {
+		return fmt.Errorf("%w: %s holds a backup of another archive (%s); give an empty or new folder", ErrBackupDest, dest, m.ArchiveID)
+	}
+	for _, e := range entries {
+		if !backupEntry(e.Name()) {
+			return fmt.Errorf("%w: %s holds %q, which no backup wrote; a backup never overwrites or deletes what it did not write", ErrBackupDest, dest, e.Name())
+		}
+	}
+	return nil
+}
+
+// historyDir holds the earlier backups' databases (BackupOptions.Keep).
+const historyDir = "history"
+
+// keepHistory copies the last backup's database, manifest and root files
+// into DEST/history/<its time>/ (copies: DEST stays a whole backup should
+// this run fail) and removes the oldest entries beyond keep. Only folders
+// whose names are backup times are counted or removed.
+func keepHistory(ctx context.Context, dest, tmpDir string, keep int) error {
+	b, err := os.ReadFile(filepath.Join(dest, manifestFileName))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	var m BackupManifest
+	if err != nil || json.Unmarshal(b, &m) != nil {
+		return fmt.Errorf("%w: %s: unreadable %s", ErrBackupDest, dest, manifestFileName)
+	}
+	hist := filepath.Join(dest, historyDir)
+	to := filepath.Join(hist, m.Time.UTC().Format(historyLayout))
+	if err := os.MkdirAll(to, 0o755); err != nil {
+		return fmt.Errorf("backup: history: %w", err)
+	}
+	names := []string{"archive.db", manifestFileName}
+	for name := range m.Files {
+		names = append(names, name)
+	}
+	for _, name := range names {
+		if !backupEntry(name) {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(to, name)); err == nil {
+			continue // kept by an earlier run that failed after it
+		}
+		_, _, err := copyVerifiedFile(ctx, filepath.Join(dest, name), filepath.Join(to, name), tmpDir, "")
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("backup: history: %w", err)
+		}
+	}
+	entries, err := os.ReadDir(hist)
+	if err != nil {
+		return fmt.Errorf("backup: history: %w", err)
+	}
+	var past []string
+	for _, e := range entries {
+		if _, err := time.Parse(historyLayout, e.Name()); err == nil && e.IsDir() {
+			past = append(past, e.Name())
+		}
+	}
+	slices.Sort(past) // the layout sorts by time
+	for len(past) > keep {
+		if err := os.RemoveAll(filepath.Join(hist, past[0])); err != nil {
+			return fmt.Errorf("backup: history: %w", err)
+		}
+		past = past[1:]
+	}
+	return nil
+}
+
+// historyLayout names a history folder by its backup's time (UTC).
+const historyLayout = "20060102T150405Z"
+
+// identityTable is the archive.db table of the backup package: "id" → the
+// archive's random identity, named in every manifest.
+const identityTable = "backup"
+
+// archiveIdentity returns the archive's identity, made on first use. An
+// archive opened read-only that has none yet has the empty identity (its
+// backups then name no archive).
+func archiveIdentity(s *archive.Store) (string, error) {
+	var id string
+	t := s.Table(identityTable)
+	if found, err := t.Get("id", &id); err != nil {
+		return "", fmt.Errorf("backup: archive identity: %w", err)
+	} else if found && id != "" {
+		return id, nil
+	}
+	if s.ReadOnly() {
+		return "", nil
+	}
+	err := t.Modify("id", &id, func(found bool) (bool, error) {
+		if found && id != "" {
+			return false, nil
+		}
+		var b [16]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return false, err
+		}
+		id = hex.EncodeToString(b[:])
+		return true, nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("backup: archive identity: %w", err)
+	}
+	return id, nil
 }
 
 // copyItems copies each item from srcRoot to dstRoot unless dstRoot holds

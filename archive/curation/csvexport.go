@@ -28,7 +28,7 @@ func exportColumns() []string {
 // (starting with =, +, -, @, a tab or a carriage return) are written with a
 // leading apostrophe, and so are cells that start with one; ImportMetadata
 // removes it.
-func ExportCSV(s *archive.Store, w io.Writer) error {
+func ExportCSV(s RecordWalker, w io.Writer) error {
 	if _, err := io.WriteString(w, "\ufeff"); err != nil {
 		return fmt.Errorf("archive: export csv: %w", err)
 	}
@@ -106,4 +106,10 @@ func csvTime(t *time.Time) string {
 		return ""
 	}
 	return t.Format(time.RFC3339)
+}
+
+// RecordWalker walks every record in id order; *archive.Store implements
+// it, and so does a client of a running server.
+type RecordWalker interface {
+	ForEach(fn func(*archive.Record) error) error
 }

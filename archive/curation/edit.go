@@ -124,6 +124,9 @@ func ParseLangTag(s string) (string, error) {
 // values: metadata.csv at ingest, `archive edit`, import-metadata and the
 // API all go through it.
 func (ed Edit) normalize(tax *archive.Taxonomy, loc *time.Location) (Edit, error) {
+	if err := ed.checkLimits(); err != nil {
+		return ed, err
+	}
 	out := ed
 	var err error
 	var window archive.Record // the dates ed gives, to check their order
@@ -315,6 +318,9 @@ func applyEdit(r *archive.Record, ed Edit, tax *archive.Taxonomy) ([]archive.Fie
 		}
 	}
 	kw = slices.DeleteFunc(kw, func(k string) bool { return slices.Contains(ed.RemoveKeywords, k) })
+	if err := checkKeywordCount(kw, len(r.Keywords)); err != nil {
+		return nil, err
+	}
 	setList("keywords", &r.Keywords, kw)
 	if ed.Categories != nil {
 		setList("categories", &r.Categories, *ed.Categories)

@@ -3,6 +3,7 @@ package curation
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -167,6 +168,15 @@ func TestEditRefusedWritesNothing(t *testing.T) {
 		{"bad review state", 1, Edit{LangStatus: map[string]string{"en": "done"}}, "lang_status.en", nil},
 		{"draft straight to published", 1, Edit{Status: ptr(archive.Published)}, "status", ErrTransition},
 		{"publish without a Vietnamese title", 2, Edit{Status: ptr(archive.Published), Keywords: &[]string{"x"}}, "title.vi", ErrNeedsVietnamese},
+		{"a language outside the archive's", 1, Edit{Title: map[string]string{"fr": "Fête"}}, "title.fr", nil},
+		{"too many title languages", 1, Edit{Title: manyLangs(13)}, "title", nil},
+		{"title too long", 1, Edit{Title: map[string]string{"vi": strings.Repeat("ă", 501)}}, "title.vi", nil},
+		{"description too long", 1, Edit{Description: map[string]string{"en": strings.Repeat("a", 10_001)}}, "description.en", nil},
+		{"too many keywords", 1, Edit{Keywords: ptr(numbered(201))}, "keywords", nil},
+		{"too many keywords added", 1, Edit{AddKeywords: numbered(201)}, "add_keywords", nil},
+		{"keywords added beyond the cap", 1, Edit{Keywords: ptr(numbered(150)), AddKeywords: numbered(201)[100:]}, "keywords", nil},
+		{"keyword too long", 1, Edit{AddKeywords: []string{strings.Repeat("k", 101)}}, "add_keywords", nil},
+		{"creator too long", 1, Edit{Creator: ptr(strings.Repeat("c", 1001))}, "creator", nil},
 		{"valid text with an invalid status", 1, Edit{Title: map[string]string{"en": "ok"}, Status: ptr(archive.Withdrawn)}, "status", ErrTransition},
 	}
 	for _, tt := range tests {
@@ -321,4 +331,22 @@ func TestTaxonomyFile(t *testing.T) {
 			}
 		})
 	}
+}
+
+// numbered returns n distinct keywords.
+func numbered(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("k%d", i)
+	}
+	return out
+}
+
+// manyLangs returns a title in n distinct (valid) language tags.
+func manyLangs(n int) map[string]string {
+	m := map[string]string{}
+	for i := range n {
+		m[fmt.Sprintf("vi-x-%d", i)] = ""
+	}
+	return m
 }

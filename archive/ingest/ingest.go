@@ -21,6 +21,10 @@ import (
 // never "everything was deleted".
 var ErrNoFiles = errors.New("ingest: no files to ingest")
 
+// ErrNotRegular means a source or file is neither a regular file nor a
+// folder (a FIFO, a device, a socket); ingest never reads one.
+var ErrNotRegular = errors.New("ingest: not a regular file or folder")
+
 // FileStatus is what ingest did with one file.
 type FileStatus string
 

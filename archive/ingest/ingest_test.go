@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -253,6 +254,10 @@ func TestIngestSourceErrors(t *testing.T) {
 	defer a.Close()
 	empty := t.TempDir()
 	writeFile(t, filepath.Join(empty, ".DS_Store"), []byte("x")) // only junk: still empty
+	fifo := filepath.Join(t.TempDir(), "pipe.jpg")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skipf("cannot make a FIFO here: %v", err)
+	}
 	tests := []struct {
 		name string
 		src  string
@@ -260,6 +265,8 @@ func TestIngestSourceErrors(t *testing.T) {
 	}{
 		{"missing", filepath.Join(t.TempDir(), "no-such-folder"), os.ErrNotExist},
 		{"empty", empty, ErrNoFiles},
+		{"fifo", fifo, ErrNotRegular},
+		{"device", "/dev/zero", ErrNotRegular},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -268,6 +275,40 @@ func TestIngestSourceErrors(t *testing.T) {
 				t.Fatalf("err = %v, want %v", err, tt.is)
 			}
 		})
+	}
+}
+
+// TestIngestSkipsSpecialFiles: a FIFO inside a folder, even one named
+// metadata.csv or a sidecar, is passed over and never opened (opening a
+// FIFO without a writer would block the run for ever).
+func TestIngestSkipsSpecialFiles(t *testing.T) {
+	a, err := archive.Open(t.TempDir(), archive.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	src := t.TempDir()
+	writeJPEG(t, filepath.Join(src, "a.jpg"), 16, 16, 1)
+	for _, name := range []string{"pipe.jpg", curation.MetadataFileName, "a.jpg.xmp"} {
+		if err := syscall.Mkfifo(filepath.Join(src, name), 0o644); err != nil {
+			t.Skipf("cannot make a FIFO here: %v", err)
+		}
+	}
+	done := make(chan runResult, 1)
+	go func() { done <- ingestDir(t, a, src, Options{Renderer: &fakeRenderer{}}, RunOptions{}) }()
+	select {
+	case rr := <-done:
+		if rr.err != nil {
+			t.Fatal(rr.err)
+		}
+		if got := statuses(rr); len(got) != 1 || got["a.jpg"] != StatusAdded {
+			t.Errorf("results %v, want only a.jpg added", got)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the run blocked on a FIFO")
+	}
+	if _, err := openRegular(filepath.Join(src, "pipe.jpg")); !errors.Is(err, ErrNotRegular) {
+		t.Errorf("openRegular(FIFO) = %v, want ErrNotRegular", err)
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
 	"time"
 
 	"github.com/haiduong/promo-archive/archive"
@@ -50,7 +49,7 @@ func (r *run) process(ctx context.Context, j job) (out outcome) {
 	}
 
 	t0 := time.Now()
-	src, err := os.Open(j.path)
+	src, err := openRegular(j.path)
 	if err != nil {
 		return fail(StatusFailed, fmt.Errorf("open: %w", err))
 	}
@@ -206,7 +205,7 @@ func mergeProbe(info, got *media.Info) {
 
 // readBounded reads a whole small file, refusing one larger than limit.
 func readBounded(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := openRegular(path)
 	if err != nil {
 		return nil, err
 	}

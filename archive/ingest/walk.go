@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/haiduong/promo-archive/archive"
@@ -81,14 +82,60 @@ func findSidecar(file string) string {
 	return ""
 }
 
-// checkSources refuses a source that does not exist before anything runs.
+// CheckSource refuses a source that does not exist or is neither a
+// regular file nor a folder (a FIFO, a device, a socket: opening one could
+// block for ever or read without end), without opening it.
+func CheckSource(src string) error {
+	fi, err := os.Stat(src)
+	if err != nil {
+		return fmt.Errorf("ingest: source %s: %w", src, err)
+	}
+	if !fi.IsDir() && !fi.Mode().IsRegular() {
+		return fmt.Errorf("%w: %s is a %s", ErrNotRegular, src, modeName(fi.Mode()))
+	}
+	return nil
+}
+
+// modeName names the kind of a file that is neither regular nor a folder.
+func modeName(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "named pipe (FIFO)"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	case m&fs.ModeDevice != 0:
+		return "device"
+	}
+	return "special file"
+}
+
+// checkSources refuses, before anything runs, a source CheckSource refuses.
 func checkSources(sources []string) error {
 	for _, src := range sources {
-		if _, err := os.Stat(src); err != nil {
-			return fmt.Errorf("ingest: source %s: %w", src, err)
+		if err := CheckSource(src); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// openRegular opens path for reading without blocking on a FIFO and
+// refuses anything but a regular file: the file found by the walk may have
+// been replaced since.
+func openRegular(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err == nil && !fi.Mode().IsRegular() {
+		err = fmt.Errorf("%w: %s is a %s", ErrNotRegular, path, modeName(fi.Mode()))
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
 }
 
 // visitor receives what eachFile finds under one source.
@@ -112,6 +159,9 @@ func eachFile(ctx context.Context, src string, follow bool, v visitor) error {
 		return fmt.Errorf("ingest: source %s: %w", src, err)
 	}
 	if !fi.IsDir() {
+		if !fi.Mode().IsRegular() {
+			return fmt.Errorf("%w: %s is a %s", ErrNotRegular, src, modeName(fi.Mode()))
+		}
 		if err := v.dir(filepath.Dir(abs), filepath.Dir(src)); err != nil {
 			return err
 		}
@@ -215,7 +265,7 @@ func walkSource(ctx context.Context, src string, opts walkOptions, emit func(job
 	v := visitor{problem: problem}
 	v.dir = func(dir, display string) error {
 		f := filepath.Join(dir, curation.MetadataFileName)
-		if _, err := os.Stat(f); err != nil {
+		if fi, err := os.Stat(f); err != nil || !fi.Mode().IsRegular() {
 			return nil
 		}
 		shown := filepath.Join(display, curation.MetadataFileName)

@@ -1,7 +1,10 @@
 // Package keys owns the API keys: their roles, their creation (the key is
-// shown once and only its SHA-256 is kept), verification and revocation.
-// They live in the archive.db table "keys" (archive.Table): the hex
-// SHA-256 of a key → APIKey JSON.
+// shown once and only its SHA-256 is kept), expiry, last use, verification,
+// rotation and revocation; and the browser sessions signed in with them.
+// They live in the archive.db tables "keys" (archive.Table): the hex
+// SHA-256 of a key → APIKey JSON, and "sessions": the hex SHA-256 of a
+// session id → the session (its key's hash, expiry). A session ends on
+// sign-out, at its expiry, or when its key is revoked or expires.
 package keys
 
 import (
@@ -27,15 +30,16 @@ const (
 	RolePortal  Role = "portal"  // public, published assets and their originals
 	RoleAgency  Role = "agency"  // also internal assets
 	RoleCurator Role = "curator" // everything, and ingest
+	RoleAdmin   Role = "admin"   // what a curator may, and keys and metrics
 )
 
-// ParseRole accepts portal, agency or curator.
+// ParseRole accepts portal, agency, curator or admin.
 func ParseRole(s string) (Role, error) {
 	switch r := Role(strings.ToLower(strings.TrimSpace(s))); r {
-	case RolePortal, RoleAgency, RoleCurator:
+	case RolePortal, RoleAgency, RoleCurator, RoleAdmin:
 		return r, nil
 	}
-	return "", fmt.Errorf("%q is not portal, agency or curator", s)
+	return "", fmt.Errorf("%q is not portal, agency, curator or admin", s)
 }
 
 // keyPrefix starts every API key, so a leaked one is easy to recognise.
@@ -46,9 +50,15 @@ const table = "keys"
 
 // Errors of API keys. Match them with errors.Is.
 var (
-	ErrKeyUnknown = errors.New("keys: unknown API key")
-	ErrKeyRevoked = errors.New("keys: API key revoked")
+	ErrKeyUnknown     = errors.New("keys: unknown API key")
+	ErrKeyRevoked     = errors.New("keys: API key revoked")
+	ErrKeyExpired     = errors.New("keys: API key expired")
+	ErrSessionUnknown = errors.New("keys: unknown or ended session")
 )
+
+// lastUseStep is how stale LastUsedAt may get: Verify writes it at most
+// this often per key.
+const lastUseStep = time.Hour
 
 // APIKey describes a key. The key itself is never stored: the keys table
 // maps the hex SHA-256 of the key to this.
@@ -57,8 +67,14 @@ type APIKey struct {
 	Name      string     `json:"name"`
 	Role      Role       `json:"role"`
 	CreatedAt time.Time  `json:"created_at"`
-	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	// LastUsedAt is when the key was last accepted, to the hour.
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
 }
+
+// Expired reports whether the key has expired at now.
+func (k APIKey) Expired(now time.Time) bool { return k.ExpiresAt != nil && !now.Before(*k.ExpiresAt) }
 
 // Revoked reports whether the key was revoked.
 func (k APIKey) Revoked() bool { return k.RevokedAt != nil }
@@ -83,15 +99,19 @@ func NewToken(prefix string) (token, hash string, err error) {
 
 // Keyring is the archive's keys.
 type Keyring struct {
-	t archive.Table
+	t        archive.Table
+	sessions archive.Table
 }
 
 // New returns the keyring of the store s.
-func New(s *archive.Store) *Keyring { return &Keyring{t: s.Table(table)} }
+func New(s *archive.Store) *Keyring {
+	return &Keyring{t: s.Table(table), sessions: s.Table(sessionTable)}
+}
 
-// Create makes a new key for name (stored NFC) with role and returns the
-// key, which is shown once and never stored, and its description.
-func (r *Keyring) Create(name string, role Role, now time.Time) (string, APIKey, error) {
+// Create makes a new key for name (stored NFC) with role, valid until
+// expires (nil: until revoked), and returns the key, which is shown once
+// and never stored, and its description.
+func (r *Keyring) Create(name string, role Role, expires *time.Time, now time.Time) (string, APIKey, error) {
 	name = norm.NFC.String(strings.TrimSpace(name))
 	if name == "" {
 		return "", APIKey{}, errors.New("keys: a key needs a name")
@@ -103,7 +123,10 @@ func (r *Keyring) Create(name string, role Role, now time.Time) (string, APIKey,
 	if err != nil {
 		return "", APIKey{}, err
 	}
-	k := APIKey{ID: hash[:12], Name: name, Role: role, CreatedAt: now.Truncate(time.Second)}
+	if expires != nil && !expires.After(now) {
+		return "", APIKey{}, errors.New("keys: the expiry date has passed")
+	}
+	k := APIKey{ID: hash[:12], Name: name, Role: role, CreatedAt: now.Truncate(time.Second), ExpiresAt: expires}
 	stored := k
 	err = r.t.Modify(hash, &stored, func(found bool) (bool, error) {
 		if found { // 256 random bits: never, but never overwrite a key
@@ -117,14 +140,20 @@ func (r *Keyring) Create(name string, role Role, now time.Time) (string, APIKey,
 	return token, k, nil
 }
 
-// Verify returns the key's description, ErrKeyUnknown or ErrKeyRevoked.
-// The lookup is by hash, so timing reveals nothing about stored keys.
-func (r *Keyring) Verify(token string) (APIKey, error) {
+// Verify returns the key's description, ErrKeyUnknown, ErrKeyRevoked or
+// ErrKeyExpired, and records its use (at most once per lastUseStep). The
+// lookup is by hash, so timing reveals nothing about stored keys.
+func (r *Keyring) Verify(token string, now time.Time) (APIKey, error) {
 	if !strings.HasPrefix(token, keyPrefix) {
 		return APIKey{}, ErrKeyUnknown
 	}
+	return r.verifyHash(HashToken(token), now)
+}
+
+// verifyHash is Verify of the key stored under hash.
+func (r *Keyring) verifyHash(hash string, now time.Time) (APIKey, error) {
 	var k APIKey
-	found, err := r.t.Get(HashToken(token), &k)
+	found, err := r.t.Get(hash, &k)
 	switch {
 	case err != nil:
 		return APIKey{}, err
@@ -132,6 +161,23 @@ func (r *Keyring) Verify(token string) (APIKey, error) {
 		return APIKey{}, ErrKeyUnknown
 	case k.Revoked():
 		return k, ErrKeyRevoked
+	case k.Expired(now):
+		return k, ErrKeyExpired
+	}
+	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) >= lastUseStep {
+		var cur APIKey
+		err := r.t.Modify(hash, &cur, func(found bool) (bool, error) {
+			if !found || (cur.LastUsedAt != nil && now.Sub(*cur.LastUsedAt) < lastUseStep) {
+				return false, nil
+			}
+			t := now.Truncate(time.Second)
+			cur.LastUsedAt = &t
+			return true, nil
+		})
+		if err != nil {
+			return APIKey{}, err
+		}
+		k.LastUsedAt = cur.LastUsedAt
 	}
 	return k, nil
 }
@@ -156,12 +202,12 @@ func (r *Keyring) List() ([]APIKey, error) {
 	return keys, err
 }
 
-// Revoke revokes the key whose id is id (or starts with it, when at least
-// 6 characters and unique). Revoking twice keeps the first time.
-func (r *Keyring) Revoke(id string, now time.Time) (APIKey, error) {
+// find returns the hash of the key whose id is id (or starts with it,
+// when at least 6 characters and unique).
+func (r *Keyring) find(id string) (string, error) {
 	id = strings.ToLower(strings.TrimSpace(id))
 	if len(id) < 6 {
-		return APIKey{}, fmt.Errorf("%w: give at least 6 characters of the key id", ErrKeyUnknown)
+		return "", fmt.Errorf("%w: give at least 6 characters of the key id", ErrKeyUnknown)
 	}
 	var hash string
 	err := r.t.Scan(id, func(k string, _ func(any) error) error {
@@ -172,10 +218,48 @@ func (r *Keyring) Revoke(id string, now time.Time) (APIKey, error) {
 		return nil
 	})
 	if err != nil {
-		return APIKey{}, err
+		return "", err
 	}
 	if hash == "" {
-		return APIKey{}, fmt.Errorf("%w: %s", ErrKeyUnknown, id)
+		return "", fmt.Errorf("%w: %s", ErrKeyUnknown, id)
+	}
+	return hash, nil
+}
+
+// Rotate replaces the key id with a new one of the same name, role and
+// expiry, and revokes it: the new key is returned once, as by Create.
+func (r *Keyring) Rotate(id string, now time.Time) (string, APIKey, error) {
+	hash, err := r.find(id)
+	if err != nil {
+		return "", APIKey{}, err
+	}
+	var old APIKey
+	if _, err := r.t.Get(hash, &old); err != nil {
+		return "", APIKey{}, err
+	}
+	if old.Revoked() {
+		return "", APIKey{}, fmt.Errorf("%w: %s", ErrKeyRevoked, old.ID)
+	}
+	expires := old.ExpiresAt
+	if expires != nil && !expires.After(now) {
+		expires = nil // an expired key is rotated into one without expiry
+	}
+	token, k, err := r.Create(old.Name, old.Role, expires, now)
+	if err != nil {
+		return "", APIKey{}, err
+	}
+	if _, err := r.Revoke(old.ID, now); err != nil {
+		return "", APIKey{}, fmt.Errorf("keys: the new key %s was made but the old one %s is not revoked: %w", k.ID, old.ID, err)
+	}
+	return token, k, nil
+}
+
+// Revoke revokes the key whose id is id (or starts with it, when at least
+// 6 characters and unique). Revoking twice keeps the first time.
+func (r *Keyring) Revoke(id string, now time.Time) (APIKey, error) {
+	hash, err := r.find(id)
+	if err != nil {
+		return APIKey{}, err
 	}
 	var out APIKey
 	err = r.t.Modify(hash, &out, func(found bool) (bool, error) {

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"maps"
+	"net/http"
 	"slices"
 	"text/tabwriter"
 
+	"github.com/haiduong/promo-archive/archive"
 	"github.com/haiduong/promo-archive/archive/backup"
 	"github.com/spf13/cobra"
 )
@@ -19,19 +22,14 @@ func newStatsCommand(g *globalOptions) *cobra.Command {
 		Use:   "stats",
 		Short: "Count records by kind, type, status, visibility and title language",
 		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, args []string) error { return runStats(g, o) },
+		RunE:  func(cmd *cobra.Command, args []string) error { return runStats(cmd.Context(), g, o) },
 	}
 	c.Flags().BoolVar(&o.json, "json", false, "print JSON")
 	return c
 }
 
-func runStats(g *globalOptions, o statsOptions) error {
-	a, err := g.openArchive(true)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	st, err := a.Store().Stats()
+func runStats(ctx context.Context, g *globalOptions, o statsOptions) error {
+	st, err := g.stats(ctx)
 	if err != nil {
 		return err
 	}
@@ -69,7 +67,7 @@ func newVerifyCommand(g *globalOptions) *cobra.Command {
 	var o verifyOptions
 	c := &cobra.Command{
 		Use:   "verify",
-		Short: "Re-hash every original; report missing or corrupt ones (exit 1 if any)",
+		Short: "Re-hash every original and look for every rendition; report problems (exit 1 if any)",
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, args []string) error { return runVerify(cmd, g, o) },
 	}
@@ -91,12 +89,30 @@ func runVerify(cmd *cobra.Command, g *globalOptions, o verifyOptions) error {
 	}
 	if err := g.printReport(o.json, rep, func() {
 		g.printProblems(rep.Problems)
-		fmt.Fprintf(g.stdout, "verified %d originals (%s): %d problems\n", rep.Checked, fmtBytes(rep.Bytes), len(rep.Problems))
+		fmt.Fprintf(g.stdout, "verified %d originals (%s) and %d renditions: %d problems\n", rep.Checked, fmtBytes(rep.Bytes), rep.Renditions, len(rep.Problems))
 	}); err != nil {
 		return err
 	}
 	if len(rep.Problems) > 0 {
-		return fmt.Errorf("%s missing or corrupt", plural(len(rep.Problems), "original"))
+		return fmt.Errorf("%d originals or renditions missing or corrupt (run 'archive rethumb' for renditions)", len(rep.Problems))
 	}
 	return nil
+}
+
+// stats counts the records through the running server (the local admin
+// sees them all), or on the archive opened here.
+func (g *globalOptions) stats(ctx context.Context) (*archive.Stats, error) {
+	if c := g.serverClient(ctx, false); c != nil {
+		var st archive.Stats
+		if err := c.do(ctx, http.MethodGet, "/v1/stats", nil, &st); err != nil {
+			return nil, err
+		}
+		return &st, nil
+	}
+	a, err := g.openArchive(true)
+	if err != nil {
+		return nil, err
+	}
+	defer a.Close()
+	return a.Store().Stats()
 }

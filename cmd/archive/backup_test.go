@@ -46,6 +46,28 @@ func TestBackupRestoreCLI(t *testing.T) {
 	if r := runCLI(t, "restore", dest, newRoot); r.code != exitFatal || !strings.Contains(r.stderr, "not empty") {
 		t.Fatalf("restore into a non-empty root: %d %s", r.code, r.stderr)
 	}
+	// A backup without renditions restores into an archive that serves:
+	// the renditions are rendered again, and verify finds them.
+	bare := filepath.Join(t.TempDir(), "bare")
+	if r := runCLI(t, "--root", root, "backup", bare); r.code != 0 {
+		t.Fatalf("backup without renditions: %d %s", r.code, r.stderr)
+	}
+	third := filepath.Join(t.TempDir(), "third")
+	if r := runCLI(t, "restore", bare, third); r.code != 0 || !strings.Contains(r.stdout, "rendered the renditions of 2 records again") {
+		t.Fatalf("restore without renditions: %d %q %s", r.code, r.stdout, r.stderr)
+	}
+	if r := runCLI(t, "--root", third, "verify"); r.code != 0 || !strings.Contains(r.stdout, "and 4 renditions: 0 problems") {
+		t.Fatalf("verify after rendering: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	// A destination that holds something else is refused, untouched.
+	mine := t.TempDir()
+	os.WriteFile(filepath.Join(mine, "tmp"), []byte("mine"), 0o644)
+	if r := runCLI(t, "--root", root, "backup", mine); r.code != exitUsage || !strings.Contains(r.stderr, "holds no backup") {
+		t.Fatalf("backup into a foreign folder: %d %s", r.code, r.stderr)
+	}
+	if b, err := os.ReadFile(filepath.Join(mine, "tmp")); err != nil || string(b) != "mine" {
+		t.Errorf("the foreign file was touched: %q %v", b, err)
+	}
 }
 
 func TestIngestStateSecretCLI(t *testing.T) {

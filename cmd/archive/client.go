@@ -17,6 +17,7 @@ import (
 
 	"github.com/haiduong/promo-archive/api"
 	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/archive/curation"
 	"github.com/haiduong/promo-archive/archive/ingest"
 	"github.com/haiduong/promo-archive/indexer"
 )
@@ -24,9 +25,10 @@ import (
 // apiClient talks to a running `archive serve` of the same root, with the
 // local admin token from ROOT/server.json.
 type apiClient struct {
-	base  string
-	token string
-	hc    *http.Client
+	base   string
+	token  string
+	hc     *http.Client
+	header http.Header // extra headers of the next requests
 }
 
 // remoteError is a problem the server answered.
@@ -69,34 +71,11 @@ func (g *globalOptions) serverClient(ctx context.Context, noServer bool) *apiCli
 // do sends a request with a JSON body (when in is not nil) and decodes a
 // JSON answer into out (when not nil).
 func (c *apiClient) do(ctx context.Context, method, path string, in, out any) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return err
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
+	resp, err := c.send(ctx, method, path, in)
 	if err != nil {
 		return err
 	}
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return fmt.Errorf("archive server at %s: %w", c.base, err)
-	}
 	defer resp.Body.Close()
-	if resp.StatusCode >= 300 {
-		re := &remoteError{status: resp.StatusCode}
-		json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&re.problem)
-		return re
-	}
 	if out == nil {
 		io.Copy(io.Discard, resp.Body)
 		return nil
@@ -105,6 +84,86 @@ func (c *apiClient) do(ctx context.Context, method, path string, in, out any) er
 		return fmt.Errorf("archive server at %s: bad answer to %s: %w", c.base, path, err)
 	}
 	return nil
+}
+
+// send sends a request with a JSON body (when in is not nil) and returns
+// the answer when it is a success, a *remoteError otherwise.
+func (c *apiClient) send(ctx context.Context, method, path string, in any) (*http.Response, error) {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return nil, err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
+	if err != nil {
+		return nil, err
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	for k, v := range c.header {
+		req.Header[k] = v
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("archive server at %s: %w", c.base, err)
+	}
+	if resp.StatusCode >= 300 {
+		defer resp.Body.Close()
+		re := &remoteError{status: resp.StatusCode}
+		json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&re.problem)
+		return nil, re
+	}
+	return resp, nil
+}
+
+// remoteRecords are the records of the running server in id order, read
+// from GET /v1/export as they stream in.
+type remoteRecords struct {
+	ctx context.Context
+	c   *apiClient
+}
+
+// ForEach calls fn for each record; an error from fn stops the walk.
+func (r remoteRecords) ForEach(fn func(*archive.Record) error) error {
+	resp, err := r.c.send(r.ctx, http.MethodGet, "/v1/export", nil)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	dec := json.NewDecoder(resp.Body)
+	for {
+		var rec archive.Record
+		err := dec.Decode(&rec)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("archive server at %s: export cut short: %w", r.c.base, err)
+		}
+		if err := fn(&rec); err != nil {
+			return err
+		}
+	}
+}
+
+// records returns the records of the running server, or of the archive
+// opened here; done closes what it opened.
+func (g *globalOptions) records(ctx context.Context) (w curation.RecordWalker, done func(), err error) {
+	if c := g.serverClient(ctx, false); c != nil {
+		return remoteRecords{ctx: ctx, c: c}, func() {}, nil
+	}
+	a, err := g.openArchive(true)
+	if err != nil {
+		return nil, nil, err
+	}
+	return a.Store(), func() { a.Close() }, nil
 }
 
 // usageOr400 turns a 400 from the server into a usage error, as the local

@@ -74,7 +74,7 @@ following, not the job). --no-server opens the archive directly instead.`,
 	f.StringVar(&o.visibility, "visibility", "", "visibility of new assets: public (default) or internal")
 	f.BoolVar(&o.followSymlinks, "follow-symlinks", false, "ingest files that symbolic links point to")
 	f.BoolVar(&o.noRenditions, "no-renditions", false, "skip thumbnails and previews (make them later with rethumb)")
-	f.BoolVar(&o.noServer, "no-server", false, "open the archive directly even when 'archive serve' is running")
+	f.BoolVar(&o.noServer, "no-server", false, "never ask a running server: open the archive here (fails after 2 s while 'archive serve' holds it; for a root whose server.json is stale or another host's)")
 	f.StringVar(&o.agency, "agency", "", `contributing agency of new assets, e.g. "Sở Du lịch" (a metadata.csv agency column overrides it)`)
 	return c
 }

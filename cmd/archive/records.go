@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
+	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -33,22 +36,32 @@ func newShowCommand(g *globalOptions) *cobra.Command {
 		Use:   "show [--json] ID",
 		Short: "Show one record (a full id or a unique prefix of at least 6 hex digits)",
 		Args:  cobra.ExactArgs(1),
-		RunE:  func(cmd *cobra.Command, args []string) error { return runShow(g, o, args[0]) },
+		RunE:  func(cmd *cobra.Command, args []string) error { return runShow(cmd.Context(), g, o, args[0]) },
 	}
 	c.Flags().BoolVar(&o.json, "json", false, "print the record's JSON")
 	return c
 }
 
-func runShow(g *globalOptions, o showOptions, idArg string) error {
+func runShow(ctx context.Context, g *globalOptions, o showOptions, idArg string) error {
+	show := func(rec *archive.Record) error {
+		if o.json {
+			return newJSONEncoder(g.stdout, true).Encode(rec)
+		}
+		return printRecord(g.stdout, rec)
+	}
+	if c := g.serverClient(ctx, false); c != nil {
+		var rec archive.Record
+		if err := c.do(ctx, http.MethodGet, "/v1/assets/"+url.PathEscape(idArg), nil, &rec); err != nil {
+			return err
+		}
+		return show(&rec)
+	}
 	return g.withRecord(idArg, func(a *archive.Archive, id string) error {
 		rec, err := a.Store().Get(id)
 		if err != nil {
 			return err
 		}
-		if o.json {
-			return newJSONEncoder(g.stdout, true).Encode(rec)
-		}
-		return printRecord(g.stdout, rec)
+		return show(rec)
 	})
 }
 
@@ -125,66 +138,140 @@ func newExportCommand(g *globalOptions) *cobra.Command {
 		Use:   "export --format jsonl|csv",
 		Short: "Print every record in id order: JSON lines, or a spreadsheet for import-metadata",
 		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, args []string) error { return runExport(g, o) },
+		RunE:  func(cmd *cobra.Command, args []string) error { return runExport(cmd.Context(), g, o) },
 	}
 	c.Flags().StringVar(&o.format, "format", "jsonl", "output format: jsonl, or csv (UTF-8 with BOM, CRLF; edit and feed to import-metadata)")
 	return c
 }
 
-func runExport(g *globalOptions, o exportOptions) error {
+func runExport(ctx context.Context, g *globalOptions, o exportOptions) error {
 	if o.format != "jsonl" && o.format != "csv" {
 		return fmt.Errorf("%w: --format %q (want jsonl or csv)", errUsage, o.format)
 	}
-	a, err := g.openArchive(true)
+	recs, done, err := g.records(ctx)
 	if err != nil {
 		return err
 	}
-	defer a.Close()
+	defer done()
 	if o.format == "csv" {
-		return curation.ExportCSV(a.Store(), g.stdout)
+		return curation.ExportCSV(recs, g.stdout)
 	}
 	enc := newJSONEncoder(g.stdout, false)
-	return a.Store().ForEach(func(r *archive.Record) error { return enc.Encode(r) })
+	return recs.ForEach(func(r *archive.Record) error { return enc.Encode(r) })
 }
 
-type listOptions struct{ limit int }
+type listOptions struct {
+	limit                     int
+	json                      bool
+	kinds, visibility, status []string
+	from, to                  string
+}
 
 func newListCommand(g *globalOptions) *cobra.Command {
 	var o listOptions
 	c := &cobra.Command{
 		Use:   "list",
-		Short: "List records: id, kind, capture date, status and title",
-		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, args []string) error { return runList(g, o) },
+		Short: "List records in id order: id, kind, capture date, status and title",
+		Long: `List prints every record in id order, or those the filters keep (the
+filters of 'archive search', read from the records rather than the index).
+While 'archive serve' runs it reads the records through the server.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return runList(cmd.Context(), g, o) },
 	}
-	c.Flags().IntVar(&o.limit, "limit", 0, "show at most this many (0: all)")
+	f := c.Flags()
+	f.IntVar(&o.limit, "limit", 0, "show at most this many (0: all)")
+	f.BoolVar(&o.json, "json", false, "print one JSON object per line: id, kind, captured_at, status, visibility, title")
+	f.StringSliceVar(&o.kinds, "kind", nil, "photo, video or publication (repeatable)")
+	f.StringSliceVar(&o.visibility, "visibility", nil, "public or internal")
+	f.StringSliceVar(&o.status, "status", nil, "draft, review, published or withdrawn")
+	f.StringVar(&o.from, "from", "", "captured on or after DATE (YYYY-MM-DD or RFC 3339)")
+	f.StringVar(&o.to, "to", "", "captured on or before DATE (YYYY-MM-DD: the whole day; RFC 3339: before that instant)")
 	return c
 }
 
-func runList(g *globalOptions, o listOptions) error {
-	a, err := g.openArchive(true)
+// listLine is one line of `archive list --json`.
+type listLine struct {
+	ID         string     `json:"id"`
+	Kind       string     `json:"kind"`
+	CapturedAt *time.Time `json:"captured_at"`
+	Status     string     `json:"status"`
+	Visibility string     `json:"visibility"`
+	Title      string     `json:"title"`
+}
+
+// keep returns the filter of the flags: the search filters, on records.
+func (o listOptions) keep(loc *time.Location) (func(*archive.Record) bool, error) {
+	from, err := parseDateFlag("--from", o.from, loc, false)
+	if err != nil {
+		return nil, err
+	}
+	to, err := parseDateFlag("--to", o.to, loc, true)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range o.visibility {
+		if _, err := archive.ParseVisibility(v); err != nil {
+			return nil, fmt.Errorf("%w: --visibility: %v", errUsage, err)
+		}
+	}
+	for _, s := range o.status {
+		if _, err := archive.ParseStatus(s); err != nil {
+			return nil, fmt.Errorf("%w: --status: %v", errUsage, err)
+		}
+	}
+	in := func(set []string, v string) bool { return len(set) == 0 || slices.Contains(set, v) }
+	return func(r *archive.Record) bool {
+		if !in(o.kinds, string(r.Kind)) || !in(o.visibility, string(r.Visibility)) || !in(o.status, string(r.Status)) {
+			return false
+		}
+		if (!from.IsZero() || !to.IsZero()) && r.CapturedAt == nil {
+			return false
+		}
+		return (from.IsZero() || !r.CapturedAt.Before(from)) && (to.IsZero() || r.CapturedAt.Before(to))
+	}, nil
+}
+
+func runList(ctx context.Context, g *globalOptions, o listOptions) error {
+	loc, err := g.location()
 	if err != nil {
 		return err
 	}
-	defer a.Close()
+	keep, err := o.keep(loc)
+	if err != nil {
+		return err
+	}
+	recs, done, err := g.records(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
 	tw := tabwriter.NewWriter(g.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tKIND\tCAPTURED\tSTATUS\tTITLE")
+	enc := newJSONEncoder(g.stdout, false)
+	if !o.json {
+		fmt.Fprintln(tw, "ID\tKIND\tCAPTURED\tSTATUS\tTITLE")
+	}
 	n := 0
-	err = a.Store().ForEach(func(r *archive.Record) error {
-		if o.limit > 0 && n >= o.limit {
+	err = recs.ForEach(func(r *archive.Record) error {
+		if o.limit > 0 && n >= o.limit || !keep(r) {
 			return nil
 		}
 		n++
+		title, _ := r.DisplayTitle()
+		if o.json {
+			return enc.Encode(listLine{ID: r.ID, Kind: string(r.Kind), CapturedAt: r.CapturedAt, Status: string(r.Status), Visibility: string(r.Visibility), Title: title})
+		}
 		captured := "-"
 		if t := r.CaptureTime(); t != nil {
 			captured = t.Format("2006-01-02")
 		}
-		title, _ := r.DisplayTitle()
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.ID[:12], r.Kind, captured, r.Status, title)
 		return nil
 	})
 	if err != nil {
 		return err
+	}
+	if o.json {
+		return nil
 	}
 	return tw.Flush()
 }

@@ -67,7 +67,7 @@ archive directly instead.`,
 	f.StringVar(&o.facets, "facets", "", "comma-separated: "+strings.Join(indexer.FacetNames(), ","))
 	f.IntVar(&o.page, "page", 1, "page number, from 1")
 	f.IntVar(&o.size, "size", indexer.DefaultSize, fmt.Sprintf("hits per page, at most %d", indexer.MaxSize))
-	f.BoolVar(&o.noServer, "no-server", false, "open the archive directly even when 'archive serve' is running")
+	f.BoolVar(&o.noServer, "no-server", false, "never ask a running server: open the archive here (fails after 2 s while 'archive serve' holds it; for a root whose server.json is stale or another host's)")
 	return c
 }
 

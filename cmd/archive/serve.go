@@ -55,17 +55,31 @@ func newServeCommand(g *globalOptions) *cobra.Command {
 		Long: `Serve owns the archive (bbolt and Bleve lock their files) and answers the JSON
 API under /v1, /healthz, /readyz and Prometheus /metrics until SIGINT or
 SIGTERM, when it finishes the requests in flight (--shutdown-timeout) and
-stops the running ingest job (what it committed stays; ingest again to resume).
+stops the running job: ingest and backup jobs are kept in ROOT/archive.db,
+and one the server stopped is "interrupted" (what it committed stays;
+POST /v1/jobs/ID/resume or the job's page goes on after a restart).
 
-While it runs, 'archive ingest' and 'archive search' go through it (their
---no-server flag opens the archive directly instead, which fails while the
-server holds it). It writes ROOT/server.json (mode 0600) with its URL and a
-local admin token (curator rights, valid while it runs) and removes it on exit.
+Curators ingest server folders only under --ingest-roots (none by default:
+uploads only); a path that is not a regular file or folder is refused.
+/metrics is for admin keys, or on --metrics-addr for anyone reaching it.
+
+Scheduled backups are set in config.json only: {"backups": [{"dest":
+"/mnt/usb/archive", "at": "02:00", "keep": 7}]} backs up daily at 02:00 (in
+--tz) as a backup job, keeping the databases of the last 7 in DEST/history;
+a backup a stopped server missed runs when it starts.
+
+While it runs, 'archive ingest', 'search', 'backup', 'keys', 'list', 'show',
+'edit', 'history', 'stats' and 'export' go through it with the same output (the
+--no-server flag of ingest and search opens the archive here instead, which
+fails while the server holds it). It writes ROOT/server.json (mode 0600)
+with its URL and a local admin token (admin rights, valid while it runs)
+and removes it on exit.
 
 Access: without a key, public and published assets and their renditions;
 keys made with 'archive keys create' are sent as Authorization: Bearer KEY.
 portal keys also download originals, agency keys also see internal assets,
-curator keys see everything and ingest.
+curator keys see everything and ingest, admin keys also manage keys
+(/v1/keys) and read /metrics.
 
 Settings come from flags, then the environment, then ROOT/config.json (keys
 are the JSON names of the flags with '_' for '-', e.g. {"cors_origins":
@@ -173,8 +187,9 @@ func runServe(cmd *cobra.Command, g *globalOptions, o serveOptions) error {
 	}
 	deps := api.Deps{
 		Records: a.Store(), Search: ix, Stats: a.Store(), Files: a, Taxonomy: a.Taxonomy(), Editor: curation.New(a), Backup: func(ctx context.Context, dest string, o backup.BackupOptions) (*backup.BackupManifest, error) {
+			o.RootFiles = backupRootFiles()
 			return backup.Backup(ctx, a, dest, o)
-		}, Keys: keys.New(a.Store()), Collections: collections.New(a.Store()),
+		}, Keys: keys.New(a.Store()), Collections: collections.New(a.Store()), Jobs: a.Store().Table(api.JobsTable),
 		Indexer: ix, UploadDir: filepath.Join(a.Root(), "tmp"),
 		AdminToken: token, Location: a.Location(), Logger: log,
 		Ready: func(context.Context) error { _, err := a.Store().LastSeq(); return err },
@@ -220,8 +235,19 @@ func runServe(cmd *cobra.Command, g *globalOptions, o serveOptions) error {
 	defer os.Remove(info)
 
 	hs := srv.HTTPServer()
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(ln) }()
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			hs.Close()
+			return fmt.Errorf("listen on %s for metrics: %w", cfg.MetricsAddr, err)
+		}
+		ms := &http.Server{Handler: srv.MetricsHandler(), ReadHeaderTimeout: time.Duration(cfg.ReadHeaderTimeout)}
+		go func() { errc <- ms.Serve(mln) }()
+		defer ms.Close()
+		log.Info("serving metrics", "addr", mln.Addr().String())
+	}
 	log.Info("serving", "url", url, "root", a.Root())
 	fmt.Fprintf(g.stdout, "serving %s (search: %s/v1/assets?q=…); Ctrl-C stops\n", url, url)
 

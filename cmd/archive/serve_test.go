@@ -221,6 +221,82 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 }
 
+// TestServeStopsDuringAJob: SIGTERM stops a server while an ingest job
+// runs and frees the archive; the next server shows the job interrupted
+// and resumes it to the end.
+func TestServeStopsDuringAJob(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test skipped in -short mode")
+	}
+	root := filepath.Join(t.TempDir(), "root")
+	src := filepath.Join(t.TempDir(), "anh")
+	const files = 120
+	for i := range files {
+		writeJPEG(t, filepath.Join(src, fmt.Sprintf("img%03d.jpg", i)), 640, 480, uint8(i))
+	}
+	si := startServer(t, root, "--ingest-workers", "1")
+	type jobJSON struct {
+		ID, State, Error string
+		Resumes          int
+		Summary          *struct{ Added, Unchanged int }
+	}
+	call := func(si serverInfo, method, path string, body any) (int, jobJSON) {
+		t.Helper()
+		b, _ := json.Marshal(body)
+		req, _ := http.NewRequest(method, si.URL+path, bytes.NewReader(b))
+		req.Header.Set("Authorization", "Bearer "+si.Token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var j jobJSON
+		json.NewDecoder(resp.Body).Decode(&j)
+		return resp.StatusCode, j
+	}
+	code, j := call(si, "POST", "/v1/ingest", map[string]any{"paths": []string{src}})
+	if code != 202 {
+		t.Fatalf("ingest: %d", code)
+	}
+	for deadline := time.Now().Add(30 * time.Second); j.State == "queued" && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		_, j = call(si, "GET", "/v1/jobs/"+j.ID, nil)
+	}
+	if err := syscall.Kill(si.PID, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	// The lock is released: the archive opens.
+	var a *archive.Archive
+	var err error
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if a, err = archive.Open(root, archive.Options{ReadOnly: true}); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatalf("the archive is still locked after SIGTERM: %v", err)
+	}
+	a.Close()
+
+	si = startServer(t, root)
+	_, j = call(si, "GET", "/v1/jobs/"+j.ID, nil)
+	if j.State == "done" {
+		t.Skip("the job finished before SIGTERM arrived")
+	}
+	if j.State != "interrupted" {
+		t.Fatalf("after restart the job is %q (%s), want interrupted", j.State, j.Error)
+	}
+	if code, _ := call(si, "POST", "/v1/jobs/"+j.ID+"/resume", nil); code != 202 {
+		t.Fatalf("resume: %d", code)
+	}
+	for deadline := time.Now().Add(60 * time.Second); j.State != "done" && j.State != "failed" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		_, j = call(si, "GET", "/v1/jobs/"+j.ID, nil)
+	}
+	if j.State != "done" || j.Resumes != 1 || j.Summary == nil || j.Summary.Added+j.Summary.Unchanged != files {
+		t.Errorf("resumed job %+v", j)
+	}
+}
+
 // TestStaleServerFile: a server.json whose server is gone is ignored.
 func TestStaleServerFile(t *testing.T) {
 	root := t.TempDir()
@@ -236,9 +312,25 @@ func TestStaleServerFile(t *testing.T) {
 	}
 }
 
+// TestKeysCommands runs the keys commands on the archive and through a
+// running server: the same output and exit codes either way.
 func TestKeysCommands(t *testing.T) {
-	root := t.TempDir()
-	r := runCLI(t, "--root", root, "keys", "create", "--role", "agency", "--name", "Sở Du lịch")
+	for _, mode := range []string{"no server", "server"} {
+		t.Run(mode, func(t *testing.T) {
+			root := t.TempDir()
+			if mode == "server" {
+				if testing.Short() {
+					t.Skip("server process skipped in -short mode")
+				}
+				startServer(t, root)
+			}
+			keysSuite(t, root)
+		})
+	}
+}
+
+func keysSuite(t *testing.T, root string) {
+	r := runCLI(t, "--root", root, "keys", "create", "--role", "agency", "--name", "Sở Du lịch", "--expires", "2999-12-31")
 	if r.code != 0 {
 		t.Fatalf("create: %d %s", r.code, r.stderr)
 	}
@@ -252,9 +344,26 @@ func TestKeysCommands(t *testing.T) {
 		t.Error("the key itself is stored")
 	}
 	r = runCLI(t, "--root", root, "keys", "list", "--json")
-	var keys []struct{ ID, Name, Role string }
-	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &keys) != nil || len(keys) != 1 || keys[0].Name != "Sở Du lịch" || keys[0].Role != "agency" {
+	var keys []struct {
+		ID, Name, Role string
+		ExpiresAt      *time.Time `json:"expires_at"`
+	}
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &keys) != nil || len(keys) != 1 || keys[0].Name != "Sở Du lịch" || keys[0].Role != "agency" || keys[0].ExpiresAt == nil {
 		t.Fatalf("list: %s", r.stdout)
+	}
+	r = runCLI(t, "--root", root, "keys", "rotate", keys[0].ID)
+	lines = strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if r.code != 0 || !strings.HasPrefix(lines[len(lines)-1], "hdk_") || lines[len(lines)-1] == key {
+		t.Fatalf("rotate: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	if r := runCLI(t, "--root", root, "keys", "rotate", keys[0].ID); r.code != exitFatal || !strings.Contains(r.stderr, "revoked") {
+		t.Errorf("rotating a revoked key: %d %s", r.code, r.stderr)
+	}
+	if r := runCLI(t, "--root", root, "keys", "revoke", "ffffffffffff"); r.code != exitFatal || !strings.Contains(r.stderr, "unknown API key") {
+		t.Errorf("revoking an unknown key: %d %s", r.code, r.stderr)
+	}
+	if r := runCLI(t, "--root", root, "keys", "create", "--role", "portal", "--name", "x", "--expires", "2001-01-01"); r.code != exitUsage {
+		t.Errorf("past expiry: exit %d", r.code)
 	}
 	if r := runCLI(t, "--root", root, "keys", "revoke", keys[0].ID); r.code != 0 {
 		t.Fatalf("revoke: %s", r.stderr)
@@ -262,7 +371,7 @@ func TestKeysCommands(t *testing.T) {
 	if r := runCLI(t, "--root", root, "keys", "list"); !strings.Contains(r.stdout, keys[0].ID) {
 		t.Errorf("list after revoke: %s", r.stdout)
 	}
-	if r := runCLI(t, "--root", root, "keys", "create", "--role", "admin", "--name", "x"); r.code != exitUsage {
+	if r := runCLI(t, "--root", root, "keys", "create", "--role", "root", "--name", "x"); r.code != exitUsage {
 		t.Errorf("bad role: exit %d", r.code)
 	}
 }
@@ -271,7 +380,7 @@ func TestServeHelpListsEveryOption(t *testing.T) {
 	r := runCLI(t, "serve", "--help")
 	for _, want := range []string{"--addr", "--cors-origins", "--rate-anon", "--rate-key", "--burst-anon", "--burst-key", "--max-upload",
 		"--max-body", "--read-header-timeout", "--read-timeout", "--write-timeout", "--idle-timeout", "--shutdown-timeout",
-		"--ingest-workers", "--max-jobs", "--log-format", "ARCHIVE_ADDR", "ARCHIVE_RATE_ANON", "config.json", "--no-renditions"} {
+		"--ingest-workers", "--max-jobs", "--ingest-roots", "--log-format", "ARCHIVE_ADDR", "ARCHIVE_RATE_ANON", "config.json", "--no-renditions"} {
 		t.Run(want, func(t *testing.T) {
 			if !strings.Contains(r.stdout, want) {
 				t.Errorf("serve --help does not mention %s", want)
