@@ -57,8 +57,8 @@ type Config struct {
 	// (archive/report); the server itself only accepts it.
 	Department string `json:"department,omitempty"`
 	// Province is the province the archive promotes, named in the site
-	// title and on reports (archive.SiteTitle); "" is
-	// archive.DefaultProvince.
+	// title and on reports (report.SiteTitle); "" is
+	// report.DefaultProvince.
 	Province string `json:"province,omitempty"`
 }
 

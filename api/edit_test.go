@@ -371,7 +371,7 @@ func TestIngestOSUser(t *testing.T) {
 }
 
 // TestWebSiteTitleFromSettings: the site title names the settings'
-// province, as the reports do (archive.SiteTitle).
+// province, as the reports do (report.SiteTitle).
 func TestWebSiteTitleFromSettings(t *testing.T) {
 	f := newFixture(t, func(c *Config) { c.Province = "Hải Phòng" })
 	for lang, want := range map[string]string{"vi": "Kho ảnh quảng bá Hải Phòng", "en": "Hải Phòng promotion archive"} {

@@ -1,6 +1,6 @@
 package api
 
-import "github.com/haiduong/promo-archive/archive"
+import "github.com/haiduong/promo-archive/archive/report"
 
 // pageLangs are the languages of the pages, the default first.
 func pageLangs() []string { return []string{"vi", "en"} }
@@ -12,7 +12,7 @@ type labelSet map[string]string
 
 // labels builds the page labels in lang ("vi" or "en"; anything else is
 // Vietnamese); "app.name" is the site title of the province
-// (archive.SiteTitle). TestWebLabels checks that both languages have the same keys
+// (report.SiteTitle). TestWebLabels checks that both languages have the same keys
 // and that every key the templates use exists. Category and place names
 // come from the taxonomy, not from here.
 func labels(lang, province string) labelSet {
@@ -205,7 +205,7 @@ func labels(lang, province string) labelSet {
 		table[k] = pair{p[0], p[1]}
 	}
 	out := make(labelSet, len(table)+1)
-	out["app.name"] = archive.SiteTitle(province, lang)
+	out["app.name"] = report.SiteTitle(province, lang)
 	for k, p := range table {
 		if lang == "en" {
 			out[k] = p.en

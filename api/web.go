@@ -74,7 +74,7 @@ func pageNames() []string {
 }
 
 // newWebUI builds the pages of the archive of province (the settings'
-// "province"; "" is archive.DefaultProvince).
+// "province"; "" is report.DefaultProvince).
 func newWebUI(province string) (*webUI, error) {
 	w := &webUI{pages: map[string]*template.Template{}, labels: map[string]labelSet{}, secret: make([]byte, 32)}
 	for _, l := range pageLangs() {

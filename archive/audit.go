@@ -126,16 +126,3 @@ func (s *Store) AuditSince(after uint64, fn func(AuditEntry) error) error {
 		return nil
 	})
 }
-
-// LastAuditSeq returns the sequence number of the newest audit entry, 0
-// when none.
-func (s *Store) LastAuditSeq() (uint64, error) {
-	var seq uint64
-	err := s.db.View(func(tx *bolt.Tx) error {
-		if b := tx.Bucket([]byte(bucketAudit)); b != nil {
-			seq = b.Sequence()
-		}
-		return nil
-	})
-	return seq, err
-}

@@ -25,13 +25,13 @@ func CheckPublishable(r *Record) error {
 // are about to expire.
 const rightsExpiryWarning = 30 * 24 * time.Hour
 
-// PubliclyVisible reports whether anyone (the portal, anonymous callers) may
+// publiclyVisible reports whether anyone (the portal, anonymous callers) may
 // see r at now. It is the single rule of the publication workflow: r is
 // published and public, its embargo (PublishAt) has passed, its withdrawal
 // date (UnpublishAt) has not come, and its rights (RightsExpireAt) have not
 // expired. A nil date is open. Drafts, items under review and withdrawn
 // items are never public.
-func PubliclyVisible(r *Record, now time.Time) bool {
+func publiclyVisible(r *Record, now time.Time) bool {
 	return r.Visibility == Public && Released(r, now)
 }
 

@@ -30,8 +30,8 @@ func TestPubliclyVisible(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := PubliclyVisible(&tt.r, now); got != tt.visible {
-				t.Errorf("PubliclyVisible = %v", got)
+			if got := publiclyVisible(&tt.r, now); got != tt.visible {
+				t.Errorf("publiclyVisible = %v", got)
 			}
 			if got := embargoed(&tt.r, now); got != tt.embargoed {
 				t.Errorf("embargoed = %v", got)
@@ -66,7 +66,7 @@ func TestStatsEmbargoAndRights(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	st, err := a.Store().StatsAt(now)
+	st, err := a.Store().StatsWhere(now, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func TestStatsCaptureTimes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	st, err := a.Store().Stats()
+	st, err := a.Store().StatsWhere(time.Now(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

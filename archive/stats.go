@@ -31,15 +31,9 @@ type Stats struct {
 	RightsExpiringSoon int `json:"rights_expiring_30d"`
 }
 
-// Stats counts the records by kind, type, status, visibility and language,
-// and the embargoes and rights expiries as of now.
-func (s *Store) Stats() (*Stats, error) { return s.StatsAt(time.Now()) }
-
-// StatsAt is Stats with embargoes and rights expiries judged at now.
-func (s *Store) StatsAt(now time.Time) (*Stats, error) { return s.StatsWhere(now, nil) }
-
-// StatsWhere is StatsAt over the records keep accepts (all when nil), so an
-// audience sees counts of only what it may see.
+// StatsWhere counts the records keep accepts (all when nil) by kind, type,
+// status, visibility and language, and the embargoes and rights expiries
+// as of now, so an audience sees counts of only what it may see.
 func (s *Store) StatsWhere(now time.Time, keep func(*Record) bool) (*Stats, error) {
 	st := &Stats{
 		ByKind: map[string]int{}, ByMIME: map[string]int{}, ByStatus: map[string]int{},

@@ -72,9 +72,9 @@ func DefaultTaxonomy() (*Taxonomy, error) {
 	return parseTaxonomy("embedded taxonomy", defaultTaxonomyJSON)
 }
 
-// LoadTaxonomy reads and checks a taxonomy file. Errors name the file and
+// loadTaxonomy reads and checks a taxonomy file. Errors name the file and
 // wrap ErrTaxonomy.
-func LoadTaxonomy(path string) (*Taxonomy, error) {
+func loadTaxonomy(path string) (*Taxonomy, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrTaxonomy, err)
@@ -115,7 +115,7 @@ func parseTaxonomy(name string, b []byte) (*Taxonomy, error) {
 func openTaxonomy(root string, readOnly bool) (*Taxonomy, error) {
 	p := filepath.Join(root, taxonomyFileName)
 	if _, err := os.Stat(p); !errors.Is(err, fs.ErrNotExist) {
-		return LoadTaxonomy(p)
+		return loadTaxonomy(p)
 	}
 	if readOnly {
 		return DefaultTaxonomy()

@@ -156,10 +156,10 @@ type Archive interface {
 
 // Names are the names of the archive's settings (ROOT/config.json) a
 // report's header gives: the managing department and the province the
-// archive promotes, as the site title names it (archive.SiteTitle).
+// archive promotes, as the site title names it (SiteTitle).
 type Names struct {
 	Department string // "" is DefaultDepartment
-	Province   string // "" is archive.DefaultProvince
+	Province   string // "" is DefaultProvince
 }
 
 // Build counts what was added in the period (by ingested_at) and what was
@@ -176,7 +176,7 @@ func Build(ctx context.Context, a Archive, p Period, names Names) (*Report, erro
 		return def
 	}
 	rep := &Report{
-		Department: or(names.Department, DefaultDepartment), Province: or(names.Province, archive.DefaultProvince),
+		Department: or(names.Department, DefaultDepartment), Province: or(names.Province, DefaultProvince),
 		Period: p, GeneratedAt: a.Now(),
 		ByCategory: map[string]int{}, ByKind: map[string]int{}, ByPlace: map[string]int{}, ByAgency: map[string]int{},
 		ByStatus: map[string]int{}, Languages: map[string]LangCoverage{}, ServedByRole: map[string]ServedTotals{},
@@ -384,7 +384,7 @@ func (rep *Report) WriteCSV(w io.Writer) error {
 	}
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"section", "key", "label", "role", "count"})
-	cw.Write([]string{"archive", "", archive.SiteTitle(rep.Province, "vi"), "", ""})
+	cw.Write([]string{"archive", "", SiteTitle(rep.Province, "vi"), "", ""})
 	cw.Write([]string{"department", "", rep.Department, "", ""})
 	cw.Write([]string{"period", rep.Period.Label, rep.Period.From.Format(dayLayout) + ".." + rep.Period.To.Format(dayLayout), "", ""})
 	for _, r := range rep.rows(tax) {
@@ -411,7 +411,7 @@ func (rep *Report) WriteMarkdown(w io.Writer) error {
 	}
 	var b strings.Builder
 	p := rep.Period
-	fmt.Fprintf(&b, "# Báo cáo %s (%s report)\n\n", archive.SiteTitle(rep.Province, "vi"), archive.SiteTitle(rep.Province, "en"))
+	fmt.Fprintf(&b, "# Báo cáo %s (%s report)\n\n", SiteTitle(rep.Province, "vi"), SiteTitle(rep.Province, "en"))
 	fmt.Fprintf(&b, "- Đơn vị quản lý (Managing department): %s\n", rep.Department)
 	fmt.Fprintf(&b, "- Kỳ báo cáo (Period): %s (%s – %s)\n", p.Label, p.From.Format("02/01/2006"), p.To.Format("02/01/2006"))
 	fmt.Fprintf(&b, "- Ngày lập (Generated): %s\n", rep.GeneratedAt.Format("02/01/2006 15:04"))

@@ -203,7 +203,7 @@ func TestDefaultDepartment(t *testing.T) {
 	a, _ := reportFixture(t)
 	p, _ := ParsePeriod("2026", a.Location())
 	rep, err := Build(context.Background(), a, p, Names{Department: " "})
-	if err != nil || rep.Department != DefaultDepartment || rep.Province != archive.DefaultProvince {
+	if err != nil || rep.Department != DefaultDepartment || rep.Province != DefaultProvince {
 		t.Fatalf("%+v %v", rep, err)
 	}
 }

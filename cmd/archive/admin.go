@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"text/tabwriter"
+	"time"
 
 	"github.com/haiduong/promo-archive/archive"
 	"github.com/haiduong/promo-archive/archive/backup"
@@ -114,5 +115,5 @@ func (g *globalOptions) stats(ctx context.Context) (*archive.Stats, error) {
 		return nil, err
 	}
 	defer a.Close()
-	return a.Store().Stats()
+	return a.Store().StatsWhere(time.Now(), nil)
 }

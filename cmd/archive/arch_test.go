@@ -29,7 +29,7 @@ func TestPackageDirections(t *testing.T) {
 		"archive/report":      {"archive", "archive/media"},
 		"indexer":             {"archive", "archive/media"},
 		"thumbs":              {"archive", "archive/media"},
-		"api":                 {"archive", "archive/backup", "archive/curation", "archive/collections", "archive/ingest", "archive/keys", "archive/media", "indexer"},
+		"api":                 {"archive", "archive/backup", "archive/curation", "archive/collections", "archive/ingest", "archive/keys", "archive/media", "archive/report", "indexer"},
 		"cmd/archive":         {"api", "archive", "archive/backup", "archive/collections", "archive/curation", "archive/ingest", "archive/keys", "archive/media", "archive/report", "indexer", "thumbs"},
 	}
 	seen := 0

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/haiduong/promo-archive/archive"
 	"github.com/haiduong/promo-archive/archive/report"
 	"github.com/spf13/cobra"
 )
@@ -28,7 +27,7 @@ It counts the assets added in the period (by ingested_at) by category, kind,
 place, contributing agency and status, their language coverage, and the
 downloads of originals and rendition requests the API served, per asset and
 role. Its header names the archive as the web pages do, after "province" in
-ROOT/config.json (default: ` + archive.DefaultProvince + `), and the managing
+ROOT/config.json (default: ` + report.DefaultProvince + `), and the managing
 department, "department" there (default: ` + report.DefaultDepartment + `).
 
 --format md is for people; csv (UTF-8 with BOM, one row per count) and json

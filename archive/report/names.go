@@ -1,4 +1,4 @@
-package archive
+package report
 
 // DefaultProvince is the province the archive promotes when the settings
 // (ROOT/config.json "province") name none.
