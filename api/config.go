@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/haiduong/promo-archive/archive/similar"
 )
 
 // Config are the server's settings. cmd/archive fills it from flags, the
@@ -40,6 +42,10 @@ type Config struct {
 	// SearchCache is how many recent search results are kept; 0 turns the
 	// cache off. Any change to the archive retires every entry.
 	SearchCache int `json:"search_cache"`
+	// SimilarThreshold is the Hamming distance of perceptual hashes within
+	// which two pictures are near-duplicates (archive/similar), for ingest
+	// warnings, `archive similar` and the duplicates page.
+	SimilarThreshold int `json:"similar_threshold"`
 	// Department is the managing department's name, named on reports
 	// (archive/report); the server itself only accepts it.
 	Department string `json:"department,omitempty"`
@@ -83,6 +89,7 @@ func DefaultConfig() Config {
 		LogFormat:         "text",
 		MaxJobs:           100,
 		SearchCache:       1024,
+		SimilarThreshold:  similar.DefaultThreshold,
 	}
 }
 
@@ -206,6 +213,8 @@ func Settings() []Setting {
 	add(mk("max-jobs", "ARCHIVE_MAX_JOBS", "finished ingest jobs remembered", s, g))
 	s, g = num(func(c *Config) *int { return &c.SearchCache })
 	add(mk("search-cache", "ARCHIVE_SEARCH_CACHE", "recent search results kept (0: no cache)", s, g))
+	s, g = num(func(c *Config) *int { return &c.SimilarThreshold })
+	add(mk("similar-threshold", "ARCHIVE_SIMILAR_THRESHOLD", "perceptual-hash distance within which pictures are near-duplicates", s, g))
 	return out
 }
 
@@ -220,6 +229,8 @@ func (c *Config) Validate() error {
 		return errors.New("bursts must be at least 1")
 	case c.LogFormat != "text" && c.LogFormat != "json":
 		return fmt.Errorf("log format %q (want text or json)", c.LogFormat)
+	case c.SimilarThreshold < 0 || c.SimilarThreshold > similar.MaxThreshold:
+		return fmt.Errorf("similar-threshold %d (want 0 to %d)", c.SimilarThreshold, similar.MaxThreshold)
 	}
 	for _, d := range []Duration{c.ReadHeaderTimeout, c.ReadTimeout, c.WriteTimeout, c.IdleTimeout, c.ShutdownTimeout} {
 		if d <= 0 {

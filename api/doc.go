@@ -15,10 +15,12 @@
 //   - KeyVerifier (API keys): *keys.Keyring;
 //   - Searcher (search) and Indexer (edits reach the index): *indexer.Index;
 //   - Ingester (ingest jobs): *ingest.Pipeline, built once by the command
-//     with its renderer, prober and index.
+//     with its renderer, prober and index;
+//   - Lookalikes (GET /v1/assets/{id}/similar, the curators' duplicates
+//     page): *similar.Index.
 //
 // It imports archive, archive/backup, archive/curation, archive/ingest,
-// archive/keys and indexer for their types only.
+// archive/keys, archive/similar and indexer for their types only.
 //
 // Visibility is decided in one place, visibleTo (auth.go): anonymous callers
 // and portal keys see public, published assets; agency keys also internal,

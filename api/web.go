@@ -63,7 +63,7 @@ type webUI struct {
 
 // pageNames are the templates under templates/, each used with layout.html.
 func pageNames() []string {
-	return []string{"search", "asset", "edit", "ingest", "job", "signin", "error"}
+	return []string{"search", "asset", "edit", "ingest", "job", "signin", "error", "duplicates"}
 }
 
 func newWebUI() (*webUI, error) {
@@ -101,6 +101,8 @@ func webRoutes() []route {
 		{"POST", "/ingest", (*Server).pageIngestPaths},
 		{"POST", uploadPagePath, (*Server).pageIngestUpload},
 		{"GET", "/jobs/{id}", (*Server).pageJob},
+		{"GET", "/duplicates", (*Server).pageDuplicates},
+		{"POST", "/duplicates", (*Server).pageDuplicatesPost},
 		{"GET", "/signin", (*Server).pageSignin},
 		{"POST", "/signin", (*Server).pageSigninPost},
 		{"POST", "/signout", (*Server).pageSignout},

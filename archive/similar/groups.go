@@ -17,13 +17,29 @@ import (
 //
 // Every pair within the threshold shares a bucket in some block, so the
 // pairs of each bucket are compared; the buckets are shared among the
-// CPUs, each with its own union-find, merged at the end.
+// CPUs, each with its own union-find, merged at the end. The answer is
+// kept until a hash changes; callers must not modify it.
 func (ix *Index) Groups(ctx context.Context) ([][]string, error) {
 	if err := ix.ensure(ctx); err != nil {
 		return nil, err
 	}
+	ix.gmu.Lock()
+	defer ix.gmu.Unlock()
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
+	if ix.groups != nil && ix.gver == ix.version {
+		return ix.groups, nil
+	}
+	out, err := ix.group(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ix.groups, ix.gver = out, ix.version
+	return out, nil
+}
+
+// group computes Groups; the caller holds the read lock.
+func (ix *Index) group(ctx context.Context) ([][]string, error) {
 	n := len(ix.ids)
 	var buckets []*bucket
 	for b := range ix.blocks {

@@ -74,6 +74,12 @@ type Index struct {
 	hashes []uint64
 	pos    map[string]int32
 	blocks [][]bucket // [block][block value]
+	// version counts the changes of the hashes; Groups keeps its last
+	// answer for the version it was computed at.
+	version uint64
+	gmu     sync.Mutex
+	groups  [][]string
+	gver    uint64
 }
 
 // New returns an empty index for threshold t.
@@ -160,6 +166,7 @@ func (ix *Index) ensure(ctx context.Context) error {
 
 func (ix *Index) reset() {
 	ix.ids, ix.hashes, ix.pos = nil, nil, map[string]int32{}
+	ix.version++
 	for b := range ix.blocks {
 		clear(ix.blocks[b])
 	}
@@ -204,8 +211,10 @@ func (ix *Index) put(id string, h uint64) {
 		ix.unlink(p)
 		ix.hashes[p] = h
 		ix.link(p)
+		ix.version++
 		return
 	}
+	ix.version++
 	p := int32(len(ix.ids))
 	ix.ids, ix.hashes = append(ix.ids, id), append(ix.hashes, h)
 	ix.pos[id] = p

@@ -109,7 +109,11 @@ func runIngest(cmd *cobra.Command, g *globalOptions, o ingestOptions, args []str
 	bar := g.bar(!o.json, "ingest")
 	ro.OnProgress = bar.Update
 	ro.OnResult = g.resultPrinter(o.json, bar)
-	sum, err := newPipeline(a, ix, o.workers, true).Run(cmd.Context(), args, ro)
+	look, err := g.lookalikes(a)
+	if err != nil {
+		return err
+	}
+	sum, err := newPipeline(a, ix, look, o.workers, true).Run(cmd.Context(), args, ro)
 	bar.Finish()
 	if sum != nil && !o.json {
 		fmt.Fprintln(g.stdout, summaryLine(sum))
@@ -197,10 +201,11 @@ func runIngestRemote(ctx context.Context, g *globalOptions, o ingestOptions, c *
 }
 
 // newPipeline builds the ingest pipeline of a: thumbs renders (unless
-// render is false) and probes, ix (if not nil) indexes what is committed.
-func newPipeline(a *archive.Archive, ix ingest.Indexer, workers int, render bool) *ingest.Pipeline {
+// render is false) and probes, ix (if not nil) indexes what is committed,
+// look (if not nil) warns of near-duplicates.
+func newPipeline(a *archive.Archive, ix ingest.Indexer, look ingest.Lookalikes, workers int, render bool) *ingest.Pipeline {
 	tools := thumbs.New(thumbs.Options{})
-	opts := ingest.Options{Prober: tools, Indexer: ix, Workers: workers}
+	opts := ingest.Options{Prober: tools, Indexer: ix, Lookalikes: look, Workers: workers}
 	if render {
 		opts.Renderer = tools
 	}
