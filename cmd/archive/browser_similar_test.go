@@ -13,13 +13,7 @@ import (
 // the two copies of one picture side by side, merges the descriptions into
 // the better described one and withdraws the other.
 func TestBrowserDuplicates(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser tests skipped in -short mode")
-	}
-	chromium := chromiumPath()
-	if chromium == "" {
-		t.Skip("Chromium is not installed (apt-get install chromium chromium-driver; CI installs it): browser tests skipped")
-	}
+	chromium := needChromium(t)
 	root := filepath.Join(t.TempDir(), "root")
 	src := filepath.Join(t.TempDir(), "anh")
 	writePicture(t, filepath.Join(src, "goc.png"))
