@@ -218,6 +218,18 @@ func TestOpenFromStore(t *testing.T) {
 	if _, err := ix.Similar(ctx, idOf(3)); !errors.Is(err, ErrNoHash) {
 		t.Errorf("Similar(no hash) error = %v, want ErrNoHash", err)
 	}
+	// Groups are kept until a hash changes: a new lookalike of 5 makes a
+	// second group.
+	if _, err := ix.Add(ctx, idOf(6), 0xffffffffffffff01); err != nil {
+		t.Fatal(err)
+	}
+	groups, err = ix.Groups(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := [][]string{{idOf(1), idOf(2)}, {idOf(5), idOf(6)}}; !slices.EqualFunc(groups, want, slices.Equal) {
+		t.Errorf("Groups after Add = %v, want %v", groups, want)
+	}
 }
 
 func TestLoadFailureRetries(t *testing.T) {
