@@ -42,6 +42,7 @@ loadtest:
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 5x -timeout 30m ./thumbs ./archive/ingest ./archive/curation
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./indexer
+	$(GO) test -run '^$$' -bench IIIF -benchtime 10x -timeout 30m ./api
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./archive/similar
 
 # Runs every fuzz target for FUZZTIME each.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/haiduong/promo-archive/archive"
 	"github.com/haiduong/promo-archive/indexer"
@@ -56,8 +57,12 @@ func attribution(r *archive.Record) string {
 		}
 		who += c
 	}
+	rights, licence := strings.TrimSpace(r.Rights), licenceLabel(r.Licence)
+	if licence != "" && strings.Contains(alnumFold(rights), alnumFold(licence)) {
+		licence = "" // the rights say it already: "Apache-2.0 (…)" and apache-2.0
+	}
 	var parts []string
-	for _, p := range []string{who, strings.TrimSpace(r.Rights), licenceLabel(r.Licence)} {
+	for _, p := range []string{who, rights, licence} {
 		if p != "" {
 			parts = append(parts, p)
 		}
@@ -65,8 +70,20 @@ func attribution(r *archive.Record) string {
 	return strings.Join(parts, " · ")
 }
 
+// alnumFold is s lower-cased with only its letters and digits, to compare
+// "CC BY-SA 4.0" with "cc-by-sa-4.0".
+func alnumFold(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return unicode.ToLower(r)
+		}
+		return -1
+	}, s)
+}
+
 // licenceLabel writes a Creative Commons code as people know it
-// (cc-by-4.0 → CC BY 4.0); other licences are shown as given.
+// (cc-by-sa-4.0 → CC BY-SA 4.0, cc0-1.0 → CC0 1.0); other licences are
+// shown as given.
 func licenceLabel(code string) string {
 	code = strings.TrimSpace(code)
 	lc := strings.ToLower(code)
@@ -82,7 +99,10 @@ func licenceLabel(code string) string {
 	if last == "" || last[0] < '0' || last[0] > '9' {
 		words, last = parts, ""
 	}
-	out := strings.ToUpper(strings.Join(words, " "))
+	out := strings.ToUpper(words[0])
+	if len(words) > 1 {
+		out += " " + strings.ToUpper(strings.Join(words[1:], "-"))
+	}
 	if last != "" {
 		out += " " + last
 	}

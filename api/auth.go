@@ -85,6 +85,9 @@ func visibleTo(p Principal, rec *archive.Record, now time.Time) bool {
 // may be cached by anyone.
 func publicAsset(rec *archive.Record, now time.Time) bool { return visibleTo(Principal{}, rec, now) }
 
+// localAdminKeyID is the principal of the local admin token (ROOT/server.json).
+const localAdminKeyID = "local-admin"
+
 // errBadAuth is an Authorization header that is not a usable key.
 var errBadAuth = errors.New("api: invalid credentials")
 
@@ -101,7 +104,7 @@ func (s *Server) authenticate(r *http.Request) (Principal, error) {
 		return Principal{}, errBadAuth
 	}
 	if s.adminToken != "" && subtle.ConstantTimeCompare([]byte(token), []byte(s.adminToken)) == 1 {
-		return Principal{KeyID: "local-admin", Name: "local admin (server.json)", Role: keys.RoleCurator}, nil
+		return Principal{KeyID: localAdminKeyID, Name: "local admin (server.json)", Role: keys.RoleCurator}, nil
 	}
 	if s.deps.Keys == nil {
 		return Principal{}, errBadAuth

@@ -49,6 +49,10 @@ type Config struct {
 	// Department is the managing department's name, named on reports
 	// (archive/report); the server itself only accepts it.
 	Department string `json:"department,omitempty"`
+	// Province is the province the archive promotes, named in the site
+	// title and on reports (archive.SiteTitle); "" is
+	// archive.DefaultProvince.
+	Province string `json:"province,omitempty"`
 }
 
 // Duration is a time.Duration that reads "30s" in JSON.
@@ -115,19 +119,21 @@ func LoadConfigFile(path string, c *Config) error {
 }
 
 // Setting names one option: its flag, its environment variable and a
-// pointer into a Config, so the three sources are listed once.
+// pointer into a Config, so the three sources are listed once. Type names
+// the value's type for help texts, as pflag does: string, strings, int,
+// float, bytes (a size with an optional K, M or G) or duration.
 type Setting struct {
-	Flag, Env, Usage string
-	Set              func(c *Config, v string) error
-	Get              func(c *Config) string
+	Flag, Env, Usage, Type string
+	Set                    func(c *Config, v string) error
+	Get                    func(c *Config) string
 }
 
 // Settings lists every option of Config.
 func Settings() []Setting {
-	str := func(p func(*Config) *string) (func(*Config, string) error, func(*Config) string) {
-		return func(c *Config, v string) error { *p(c) = v; return nil }, func(c *Config) string { return *p(c) }
+	str := func(p func(*Config) *string) (func(*Config, string) error, func(*Config) string, string) {
+		return func(c *Config, v string) error { *p(c) = v; return nil }, func(c *Config) string { return *p(c) }, "string"
 	}
-	flt := func(p func(*Config) *float64) (func(*Config, string) error, func(*Config) string) {
+	flt := func(p func(*Config) *float64) (func(*Config, string) error, func(*Config) string, string) {
 		return func(c *Config, v string) error {
 				f, err := strconv.ParseFloat(v, 64)
 				if err != nil {
@@ -137,9 +143,9 @@ func Settings() []Setting {
 				return nil
 			}, func(c *Config) string {
 				return strconv.FormatFloat(*p(c), 'f', -1, 64)
-			}
+			}, "float"
 	}
-	num := func(p func(*Config) *int) (func(*Config, string) error, func(*Config) string) {
+	num := func(p func(*Config) *int) (func(*Config, string) error, func(*Config) string, string) {
 		return func(c *Config, v string) error {
 				n, err := strconv.Atoi(v)
 				if err != nil {
@@ -149,9 +155,9 @@ func Settings() []Setting {
 				return nil
 			}, func(c *Config) string {
 				return strconv.Itoa(*p(c))
-			}
+			}, "int"
 	}
-	size := func(p func(*Config) *int64) (func(*Config, string) error, func(*Config) string) {
+	size := func(p func(*Config) *int64) (func(*Config, string) error, func(*Config) string, string) {
 		return func(c *Config, v string) error {
 				n, err := ParseSize(v)
 				if err != nil {
@@ -161,9 +167,9 @@ func Settings() []Setting {
 				return nil
 			}, func(c *Config) string {
 				return strconv.FormatInt(*p(c), 10)
-			}
+			}, "bytes"
 	}
-	dur := func(p func(*Config) *Duration) (func(*Config, string) error, func(*Config) string) {
+	dur := func(p func(*Config) *Duration) (func(*Config, string) error, func(*Config) string, string) {
 		return func(c *Config, v string) error {
 				d, err := time.ParseDuration(v)
 				if err != nil {
@@ -173,48 +179,48 @@ func Settings() []Setting {
 				return nil
 			}, func(c *Config) string {
 				return time.Duration(*p(c)).String()
-			}
+			}, "duration"
 	}
-	mk := func(flag, env, usage string, set func(*Config, string) error, get func(*Config) string) Setting {
-		return Setting{Flag: flag, Env: env, Usage: usage, Set: set, Get: get}
+	mk := func(flag, env, usage string, set func(*Config, string) error, get func(*Config) string, typ string) Setting {
+		return Setting{Flag: flag, Env: env, Usage: usage, Type: typ, Set: set, Get: get}
 	}
 	var out []Setting
 	add := func(s Setting) { out = append(out, s) }
-	s, g := str(func(c *Config) *string { return &c.Addr })
-	add(mk("addr", "ARCHIVE_ADDR", "HOST:PORT to listen on (port 0 picks a free one)", s, g))
-	add(Setting{Flag: "cors-origins", Env: "ARCHIVE_CORS_ORIGINS", Usage: "comma-separated origins allowed by CORS (the portal's), or *",
+	s, g, ty := str(func(c *Config) *string { return &c.Addr })
+	add(mk("addr", "ARCHIVE_ADDR", "HOST:PORT to listen on (port 0 picks a free one)", s, g, ty))
+	add(Setting{Flag: "cors-origins", Env: "ARCHIVE_CORS_ORIGINS", Usage: "comma-separated origins allowed by CORS (the portal's), or *", Type: "strings",
 		Set: func(c *Config, v string) error { c.CORSOrigins = splitComma(v); return nil },
 		Get: func(c *Config) string { return strings.Join(c.CORSOrigins, ",") }})
-	s, g = flt(func(c *Config) *float64 { return &c.RateAnon })
-	add(mk("rate-anon", "ARCHIVE_RATE_ANON", "requests per second per client without a key (0: unlimited)", s, g))
-	s, g = num(func(c *Config) *int { return &c.BurstAnon })
-	add(mk("burst-anon", "ARCHIVE_BURST_ANON", "burst per client without a key", s, g))
-	s, g = flt(func(c *Config) *float64 { return &c.RateKey })
-	add(mk("rate-key", "ARCHIVE_RATE_KEY", "requests per second per API key (0: unlimited)", s, g))
-	s, g = num(func(c *Config) *int { return &c.BurstKey })
-	add(mk("burst-key", "ARCHIVE_BURST_KEY", "burst per API key", s, g))
-	s, g = size(func(c *Config) *int64 { return &c.MaxUpload })
-	add(mk("max-upload", "ARCHIVE_MAX_UPLOAD", "largest multipart ingest request in bytes (suffixes K, M, G)", s, g))
-	s, g = size(func(c *Config) *int64 { return &c.MaxBody })
-	add(mk("max-body", "ARCHIVE_MAX_BODY", "largest body of any other request in bytes (suffixes K, M, G)", s, g))
-	s, g = dur(func(c *Config) *Duration { return &c.ReadHeaderTimeout })
-	add(mk("read-header-timeout", "ARCHIVE_READ_HEADER_TIMEOUT", "time to read request headers", s, g))
-	s, g = dur(func(c *Config) *Duration { return &c.ReadTimeout })
-	add(mk("read-timeout", "ARCHIVE_READ_TIMEOUT", "time to read a whole request (uploads included)", s, g))
-	s, g = dur(func(c *Config) *Duration { return &c.WriteTimeout })
-	add(mk("write-timeout", "ARCHIVE_WRITE_TIMEOUT", "time to write a whole response (original downloads included)", s, g))
-	s, g = dur(func(c *Config) *Duration { return &c.IdleTimeout })
-	add(mk("idle-timeout", "ARCHIVE_IDLE_TIMEOUT", "keep-alive idle time", s, g))
-	s, g = dur(func(c *Config) *Duration { return &c.ShutdownTimeout })
-	add(mk("shutdown-timeout", "ARCHIVE_SHUTDOWN_TIMEOUT", "time to finish requests on SIGTERM/SIGINT", s, g))
-	s, g = num(func(c *Config) *int { return &c.IngestWorkers })
-	add(mk("ingest-workers", "ARCHIVE_INGEST_WORKERS", "files an ingest job processes at once (0: CPUs)", s, g))
-	s, g = num(func(c *Config) *int { return &c.MaxJobs })
-	add(mk("max-jobs", "ARCHIVE_MAX_JOBS", "finished ingest jobs remembered", s, g))
-	s, g = num(func(c *Config) *int { return &c.SearchCache })
-	add(mk("search-cache", "ARCHIVE_SEARCH_CACHE", "recent search results kept (0: no cache)", s, g))
-	s, g = num(func(c *Config) *int { return &c.SimilarThreshold })
-	add(mk("similar-threshold", "ARCHIVE_SIMILAR_THRESHOLD", "perceptual-hash distance within which pictures are near-duplicates", s, g))
+	s, g, ty = flt(func(c *Config) *float64 { return &c.RateAnon })
+	add(mk("rate-anon", "ARCHIVE_RATE_ANON", "requests per second per client without a key (0: unlimited)", s, g, ty))
+	s, g, ty = num(func(c *Config) *int { return &c.BurstAnon })
+	add(mk("burst-anon", "ARCHIVE_BURST_ANON", "burst per client without a key", s, g, ty))
+	s, g, ty = flt(func(c *Config) *float64 { return &c.RateKey })
+	add(mk("rate-key", "ARCHIVE_RATE_KEY", "requests per second per API key (0: unlimited)", s, g, ty))
+	s, g, ty = num(func(c *Config) *int { return &c.BurstKey })
+	add(mk("burst-key", "ARCHIVE_BURST_KEY", "burst per API key", s, g, ty))
+	s, g, ty = size(func(c *Config) *int64 { return &c.MaxUpload })
+	add(mk("max-upload", "ARCHIVE_MAX_UPLOAD", "largest multipart ingest request in bytes (suffixes K, M, G)", s, g, ty))
+	s, g, ty = size(func(c *Config) *int64 { return &c.MaxBody })
+	add(mk("max-body", "ARCHIVE_MAX_BODY", "largest body of any other request in bytes (suffixes K, M, G)", s, g, ty))
+	s, g, ty = dur(func(c *Config) *Duration { return &c.ReadHeaderTimeout })
+	add(mk("read-header-timeout", "ARCHIVE_READ_HEADER_TIMEOUT", "time to read request headers", s, g, ty))
+	s, g, ty = dur(func(c *Config) *Duration { return &c.ReadTimeout })
+	add(mk("read-timeout", "ARCHIVE_READ_TIMEOUT", "time to read a whole request (uploads included)", s, g, ty))
+	s, g, ty = dur(func(c *Config) *Duration { return &c.WriteTimeout })
+	add(mk("write-timeout", "ARCHIVE_WRITE_TIMEOUT", "time to write a whole response (original downloads included)", s, g, ty))
+	s, g, ty = dur(func(c *Config) *Duration { return &c.IdleTimeout })
+	add(mk("idle-timeout", "ARCHIVE_IDLE_TIMEOUT", "keep-alive idle time", s, g, ty))
+	s, g, ty = dur(func(c *Config) *Duration { return &c.ShutdownTimeout })
+	add(mk("shutdown-timeout", "ARCHIVE_SHUTDOWN_TIMEOUT", "time to finish requests on SIGTERM/SIGINT", s, g, ty))
+	s, g, ty = num(func(c *Config) *int { return &c.IngestWorkers })
+	add(mk("ingest-workers", "ARCHIVE_INGEST_WORKERS", "files an ingest job processes at once (0: CPUs)", s, g, ty))
+	s, g, ty = num(func(c *Config) *int { return &c.MaxJobs })
+	add(mk("max-jobs", "ARCHIVE_MAX_JOBS", "finished ingest jobs remembered", s, g, ty))
+	s, g, ty = num(func(c *Config) *int { return &c.SearchCache })
+	add(mk("search-cache", "ARCHIVE_SEARCH_CACHE", "recent search results kept (0: no cache)", s, g, ty))
+	s, g, ty = num(func(c *Config) *int { return &c.SimilarThreshold })
+	add(mk("similar-threshold", "ARCHIVE_SIMILAR_THRESHOLD", "perceptual-hash distance within which pictures are near-duplicates", s, g, ty))
 	return out
 }
 

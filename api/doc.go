@@ -16,6 +16,10 @@
 //   - Searcher (search) and Indexer (edits reach the index): *indexer.Index;
 //   - Ingester (ingest jobs): *ingest.Pipeline, built once by the command
 //     with its renderer, prober and index;
+//   - Pictures (IIIF images: the decoded original, poster or page):
+//     *thumbs.Renderer, the same one the pipeline renders with;
+//   - ChangeLog (the change feed) and OAISource (OAI-PMH harvests):
+//     *archive.Store;
 //   - Lookalikes (GET /v1/assets/{id}/similar, the curators' duplicates
 //     page): *similar.Index.
 //
@@ -30,6 +34,12 @@
 // Routes are declared in one table (routes.go) that the router, the metrics
 // labels and the OpenAPI test all read; the OpenAPI 3.1 document is embedded
 // from openapi.json.
+//
+// The standards: the IIIF Image and Presentation APIs 3.0 under /iiif/3
+// (iiif_*.go: the request syntax, a disk cache of derivatives, manifests
+// and collections) and OAI-PMH 2.0 with Dublin Core at /oai (oai.go). Their
+// pictures come through Pictures (thumbs) and their records through the
+// same visibility rules; harvesters see what anonymous callers see.
 //
 // Caveats: jobs live in memory (the last 100) and are lost when the server
 // stops; what an interrupted job committed stays committed and a re-run

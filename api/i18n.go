@@ -1,5 +1,7 @@
 package api
 
+import "github.com/haiduong/promo-archive/archive"
+
 // pageLangs are the languages of the pages, the default first.
 func pageLangs() []string { return []string{"vi", "en"} }
 
@@ -9,13 +11,13 @@ func pageLangs() []string { return []string{"vi", "en"} }
 type labelSet map[string]string
 
 // labels builds the page labels in lang ("vi" or "en"; anything else is
-// Vietnamese). TestWebLabels checks that both languages have the same keys
+// Vietnamese); "app.name" is the site title of the province
+// (archive.SiteTitle). TestWebLabels checks that both languages have the same keys
 // and that every key the templates use exists. Category and place names
 // come from the taxonomy, not from here.
-func labels(lang string) labelSet {
+func labels(lang, province string) labelSet {
 	type pair struct{ vi, en string }
 	table := map[string]pair{
-		"app.name":    {"Kho ảnh quảng bá Hải Dương", "Hai Duong promotion archive"},
 		"footer.text": {"Kho dữ liệu quảng bá hình ảnh của tỉnh. Khi dùng ảnh, hãy ghi nguồn như dòng ghi công.", "The province's image-promotion archive. When you use a picture, print its credit line."},
 
 		"nav.label":     {"Điều hướng chính", "Main navigation"},
@@ -54,11 +56,12 @@ func labels(lang string) labelSet {
 		"sort.oldest":    {"Cũ nhất", "Oldest first"},
 		"sort.added":     {"Mới nhập", "Recently added"},
 
-		"facet.kind":     {"Loại", "Kind"},
-		"facet.category": {"Chủ đề", "Category"},
-		"facet.place":    {"Địa danh", "Place"},
-		"facet.year":     {"Năm", "Year"},
-		"facet.keyword":  {"Từ khóa", "Keyword"},
+		"facet.kind":        {"Loại", "Kind"},
+		"facet.category":    {"Chủ đề", "Category"},
+		"facet.place":       {"Địa danh", "Place"},
+		"facet.year":        {"Năm", "Year"},
+		"facet.yearunknown": {"Không rõ ngày", "Date unknown"},
+		"facet.keyword":     {"Từ khóa", "Keyword"},
 
 		"kind.photo":       {"Ảnh", "Photo"},
 		"kind.video":       {"Video", "Video"},
@@ -74,6 +77,9 @@ func labels(lang string) labelSet {
 
 		"field.kind":       {"Loại", "Kind"},
 		"field.captured":   {"Thời điểm chụp", "Taken"},
+		"field.filedate":   {"Ngày của tệp (tệp không ghi ngày chụp)", "File date (the file gives no capture date)"},
+		"field.published":  {"Ngày xuất bản", "Publication date"},
+		"field.recorded":   {"Thời điểm quay", "Recorded"},
 		"field.place":      {"Địa danh", "Place"},
 		"field.categories": {"Chủ đề", "Categories"},
 		"field.keywords":   {"Từ khóa", "Keywords"},
@@ -88,6 +94,10 @@ func labels(lang string) labelSet {
 		"field.status":     {"Trạng thái", "Status"},
 		"field.file":       {"Tệp gốc", "Source file"},
 		"field.gps":        {"Tọa độ", "Coordinates"},
+
+		"field.publish_at":       {"Công bố từ", "Published from"},
+		"field.unpublish_at":     {"Ngừng công bố từ", "Withdrawn from"},
+		"field.rights_expire_at": {"Quyền sử dụng hết hạn", "Rights expire"},
 
 		"asset.downloads":  {"Tải về", "Download"},
 		"asset.credit":     {"Khi sử dụng, ghi nguồn như dòng dưới ảnh.", "When you use it, print the line under the picture."},
@@ -108,22 +118,43 @@ func labels(lang string) labelSet {
 		"hist.new":   {"Giá trị mới", "New value"},
 		"hist.via":   {"Qua", "Via"},
 
-		"edit.title":    {"Sửa thông tin", "Edit"},
-		"edit.ftitle":   {"Tiêu đề", "Title"},
-		"edit.fdesc":    {"Mô tả", "Description"},
-		"edit.keywords": {"Từ khóa (ngăn cách bằng dấu ;)", "Keywords (separated by ;)"},
-		"edit.rights":   {"Quyền sử dụng", "Rights"},
-		"edit.noplace":  {"(không có)", "(none)"},
-		"edit.save":     {"Lưu", "Save"},
-		"edit.cancel":   {"Hủy", "Cancel"},
-		"edit.saved":    {"Đã lưu thay đổi.", "Your changes are saved."},
-		"edit.conflict": {"Tư liệu vừa được người khác sửa. Biểu mẫu đã được nạp lại với thông tin mới nhất; hãy sửa lại.", "Someone else changed this asset meanwhile. The form now shows the latest values; make your change again."},
+		"hist.langstatus": {"Duyệt bản dịch", "Language review"},
+		"hist.ingest":     {"Nhập tư liệu", "Ingest"},
+		"hist.draft":      {"bản nháp", "draft"},
+		"hist.reviewed":   {"đã duyệt", "reviewed"},
+
+		"via.cli":    {"dòng lệnh", "command line"},
+		"via.api":    {"API", "API"},
+		"via.web":    {"trang web", "web pages"},
+		"via.csv":    {"bảng tính CSV", "CSV spreadsheet"},
+		"via.ingest": {"nhập tư liệu", "ingest"},
+
+		"edit.title":      {"Sửa thông tin", "Edit"},
+		"edit.ftitle":     {"Tiêu đề", "Title"},
+		"edit.fdesc":      {"Mô tả", "Description"},
+		"edit.keywords":   {"Từ khóa (ngăn cách bằng dấu ;)", "Keywords (separated by ;)"},
+		"edit.rights":     {"Quyền sử dụng", "Rights"},
+		"edit.noplace":    {"(không có)", "(none)"},
+		"edit.moveto":     {"Chuyển văn bản này sang ngôn ngữ", "Move this text to the language"},
+		"edit.keep":       {"(giữ nguyên, chưa rõ ngôn ngữ)", "(keep it, language not stated)"},
+		"edit.movetaken":  {"Ngôn ngữ được chọn đã có văn bản riêng; hãy xóa hoặc gộp văn bản đó trước khi chuyển.", "The language chosen has its own text; clear or merge it before moving."},
+		"edit.movebad":    {"Ngôn ngữ được chọn không hợp lệ.", "The language chosen is not valid."},
+		"edit.transition": {"không thể chuyển trạng thái như vậy. Quy trình: Bản nháp → Chờ duyệt → Đã xuất bản → Đã thu hồi; từ Chờ duyệt hoặc Đã thu hồi có thể trở về Bản nháp.", "that change of status is not allowed. The workflow: Draft → In review → Published → Withdrawn; from In review or Withdrawn back to Draft."},
+		"edit.release":    {"Thời hạn công bố", "Release window"},
+		"edit.zone":       {"Giờ theo múi giờ của kho:", "Times in the archive's time zone:"},
+		"edit.nodate":     {"Để trống nếu không giới hạn.", "Leave empty for no limit."},
+		"edit.save":       {"Lưu", "Save"},
+		"edit.cancel":     {"Hủy", "Cancel"},
+		"edit.saved":      {"Đã lưu thay đổi.", "Your changes are saved."},
+		"edit.conflict":   {"Tư liệu vừa được người khác sửa. Biểu mẫu đã được nạp lại với thông tin mới nhất; hãy sửa lại.", "Someone else changed this asset meanwhile. The form now shows the latest values; make your change again."},
 
 		"lang.vi": {"Tiếng Việt", "Vietnamese"},
 		"lang.en": {"Tiếng Anh", "English"},
 		"lang.zh": {"Tiếng Trung", "Chinese"},
 		"lang.ja": {"Tiếng Nhật", "Japanese"},
 		"lang.ko": {"Tiếng Hàn", "Korean"},
+		// x-default: text whose language the file did not state.
+		"lang.x-default": {"Chưa rõ ngôn ngữ", "Language not stated"},
 
 		"ingest.title":   {"Nhập tư liệu", "Ingest"},
 		"ingest.folder":  {"Thư mục trên máy chủ", "A folder on the server"},
@@ -180,7 +211,8 @@ func labels(lang string) labelSet {
 		"dup.failed":      {"Không sửa được", "Could not change"},
 		"dup.unavailable": {"Máy chủ này không tìm ảnh trùng lặp.", "This server does not find near-duplicates."},
 	}
-	out := make(labelSet, len(table))
+	out := make(labelSet, len(table)+1)
+	out["app.name"] = archive.SiteTitle(province, lang)
 	for k, p := range table {
 		if lang == "en" {
 			out[k] = p.en

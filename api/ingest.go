@@ -30,6 +30,10 @@ type IngestRequest struct {
 	Visibility     string   `json:"visibility,omitempty"`
 	FollowSymlinks bool     `json:"follow_symlinks,omitempty"`
 	NoRenditions   bool     `json:"no_renditions,omitempty"`
+	// OSUser is the operating-system user running `archive ingest`, which
+	// sends this with the local admin token: the audit trail then names
+	// the person, not the token. Other callers' OSUser is ignored.
+	OSUser string `json:"os_user,omitempty"`
 }
 
 // requireCurator answers 401/403 unless the caller is a curator.
@@ -92,7 +96,11 @@ func (s *Server) queueIngest(ctx context.Context, j *job) (*Job, error) {
 		return nil, refuse(http.StatusServiceUnavailable, "this server does not ingest")
 	}
 	j.ID, j.State, j.CreatedAt = newJobID(), JobQueued, time.Now()
-	j.by = principalFrom(ctx).Name
+	p := principalFrom(ctx)
+	j.by = p.Name
+	if p.KeyID == localAdminKeyID && j.osUser != "" {
+		j.by = j.osUser
+	}
 	if err := s.jobs.submit(j); err != nil {
 		if j.uploadDir != "" {
 			os.RemoveAll(j.uploadDir)
@@ -134,7 +142,8 @@ func (s *Server) pathsJob(req IngestRequest) (*job, error) {
 		return nil, err
 	}
 	return &job{Job: Job{Source: "paths", Paths: req.Paths, Status: string(d.Status), Visibility: string(d.Visibility)},
-		sources: req.Paths, defaults: d, follow: req.FollowSymlinks, noRender: req.NoRenditions}, nil
+		sources: req.Paths, defaults: d, follow: req.FollowSymlinks, noRender: req.NoRenditions,
+		osUser: norm.NFC.String(strings.TrimSpace(req.OSUser))}, nil
 }
 
 // uploadJob streams a multipart upload to a folder under UploadDir. File

@@ -80,6 +80,7 @@ type job struct {
 	noRender  bool
 	uploadDir string // removed when the job ends; its prefix is cut from result paths
 	by        string // the key's name, for the audit log
+	osUser    string // IngestRequest.OSUser, for the local admin token
 }
 
 // jobManager runs ingest jobs one at a time, in order, and remembers the

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/archive/keys"
 	"github.com/haiduong/promo-archive/indexer"
 )
 
@@ -91,7 +92,7 @@ func TestLoad(t *testing.T) {
 	if v, err := strconv.Atoi(os.Getenv("LOADTEST_SEARCH_CACHE")); err == nil && v >= 0 {
 		cfg.SearchCache = v // 0 measures the index alone
 	}
-	srv, err := New(cfg, Deps{Records: a.Store(), Search: ix, Stats: a.Store(), Files: a, Keys: a.Store()})
+	srv, err := New(cfg, Deps{Records: a.Store(), Search: ix, Stats: a.Store(), Files: a, Keys: keys.New(a.Store())})
 	if err != nil {
 		t.Fatal(err)
 	}

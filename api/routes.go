@@ -35,6 +35,15 @@ func routeTable() []route {
 		{"POST", "/v1/ingest", (*Server).handleIngest},
 		{"POST", "/v1/backup", (*Server).handleBackup},
 		{"GET", "/v1/jobs/{id}", (*Server).handleJob},
+		{"GET", "/v1/changes", (*Server).handleChanges},
+		{"GET", "/iiif/3/{id}", (*Server).handleIIIFBase},
+		{"GET", "/iiif/3/{id}/info.json", (*Server).handleIIIFInfo},
+		{"GET", "/iiif/3/{id}/{region}/{size}/{rotation}/{file}", (*Server).handleIIIFImage},
+		{"GET", "/iiif/3/{id}/manifest", (*Server).handleIIIFManifest},
+		{"GET", "/iiif/3/collections/categories/{code}", (*Server).handleIIIFCategory},
+		{"GET", "/iiif/3/collections/places/{code}", (*Server).handleIIIFPlace},
+		{"GET", "/oai", (*Server).handleOAI},
+		{"POST", "/oai", (*Server).handleOAI},
 	}
 }
 

@@ -90,6 +90,12 @@ type Deps struct {
 	// Ready reports whether the server can answer (readiness); nil means
 	// always ready.
 	Ready func(context.Context) error
+	// IIIF configures the IIIF Image API (iiif_image.go).
+	IIIF IIIFOptions
+	// OAI configures the OAI-PMH repository at /oai (oai.go).
+	OAI OAIOptions
+	// Changes feeds GET /v1/changes (changes.go); nil answers 503.
+	Changes ChangeLog
 }
 
 // Server is the HTTP API. Create it with New, serve Handler, Close it.
@@ -108,6 +114,8 @@ type Server struct {
 	handler    http.Handler
 	mux        *http.ServeMux
 	web        *webUI // the HTML pages (web.go)
+	iiif       *iiifService
+	oai        *oaiRepo // nil without OAIOptions.Source
 	closeOnce  sync.Once
 }
 
@@ -154,11 +162,17 @@ func New(cfg Config, deps Deps) (*Server, error) {
 			func() float64 { return float64(c.pick(s.searches.ratio())) }))
 	}
 	s.limiter = newRateLimiter(cfg)
-	web, err := newWebUI()
+	web, err := newWebUI(cfg.Province)
 	if err != nil {
 		return nil, err
 	}
 	s.web = web
+	if s.iiif, err = newIIIFService(deps.IIIF); err != nil {
+		return nil, err
+	}
+	if deps.OAI.Source != nil {
+		s.oai = newOAIRepo(deps.OAI)
+	}
 	s.jobs = newJobManager(s)
 	s.handler = s.buildHandler()
 	return s, nil

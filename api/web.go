@@ -66,10 +66,12 @@ func pageNames() []string {
 	return []string{"search", "asset", "edit", "ingest", "job", "signin", "error", "duplicates"}
 }
 
-func newWebUI() (*webUI, error) {
+// newWebUI builds the pages of the archive of province (the settings'
+// "province"; "" is archive.DefaultProvince).
+func newWebUI(province string) (*webUI, error) {
 	w := &webUI{pages: map[string]*template.Template{}, labels: map[string]labelSet{}, secret: make([]byte, 32)}
 	for _, l := range pageLangs() {
-		w.labels[l] = labels(l)
+		w.labels[l] = labels(l, province)
 	}
 	if _, err := rand.Read(w.secret); err != nil {
 		return nil, fmt.Errorf("api: web: secret: %w", err)

@@ -1,17 +1,19 @@
 package api
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/haiduong/promo-archive/archive"
 	"github.com/haiduong/promo-archive/archive/curation"
+	"github.com/haiduong/promo-archive/archive/media"
 )
 
 type assetPage struct {
@@ -36,8 +38,6 @@ type assetPage struct {
 type field struct{ Label, Value string }
 
 type download struct{ Label, URL string }
-
-type historyRow struct{ At, Who, Field, Old, New, Via string }
 
 // pageRecord returns the asset the path names if the caller may see it;
 // otherwise it has answered 404 (missing and hidden alike) and returns nil.
@@ -103,28 +103,11 @@ func (s *Server) pageAsset() http.HandlerFunc {
 				s.log.WarnContext(r.Context(), "history for the asset page", "id", rec.ID, "err", err)
 				ap.HistoryError = true
 			}
-			for i := len(entries) - 1; i >= 0; i-- { // newest first
-				e := entries[i]
-				ap.History = append(ap.History, historyRow{At: e.At.In(s.loc).Format("2006-01-02 15:04"), Who: e.Who,
-					Field: e.Field, Old: rawText(e.Old), New: rawText(e.New), Via: string(e.Via)})
-			}
+			ap.History = s.historyRows(entries, pg)
 		}
 		pg.Data = ap
 		s.render(w, r, http.StatusOK, "asset", pg)
 	}
-}
-
-// rawText shows an audit value: a JSON string as its text, anything else
-// as JSON.
-func rawText(b json.RawMessage) string {
-	var s string
-	if json.Unmarshal(b, &s) == nil {
-		return s
-	}
-	if string(b) == "null" || len(b) == 0 {
-		return "—"
-	}
-	return string(b)
 }
 
 func humanSize(n int64) string {
@@ -139,6 +122,21 @@ func humanSize(n int64) string {
 	return fmt.Sprintf("%d B", n)
 }
 
+// dateField names a record's date for what it is: a file's modification
+// time is the file date, not a capture time; a publication's date is when
+// it was published, a video's when it was recorded.
+func dateField(rec *archive.Record) string {
+	switch {
+	case rec.CaptureTime() == nil:
+		return "field.filedate"
+	case rec.Kind == media.KindPublication:
+		return "field.published"
+	case rec.Kind == media.KindVideo:
+		return "field.recorded"
+	}
+	return "field.captured"
+}
+
 // assetFields lists the metadata shown, in the page's language.
 func (s *Server) assetFields(rec *archive.Record, pg *page, p Principal) []field {
 	var out []field
@@ -149,24 +147,12 @@ func (s *Server) assetFields(rec *archive.Record, pg *page, p Principal) []field
 	}
 	add("field.kind", pg.T("kind."+string(rec.Kind)))
 	if rec.CapturedAt != nil {
-		add("field.captured", formatDate(*rec.CapturedAt, s.loc, pg.Lang)+" "+rec.CapturedAt.In(s.loc).Format("15:04"))
+		add(dateField(rec), formatDate(*rec.CapturedAt, s.loc, pg.Lang)+" "+rec.CapturedAt.In(s.loc).Format("15:04"))
 	}
 	if rec.Place != nil {
-		name := rec.Place.Name
-		if u, ok := s.deps.Taxonomy.Place(rec.Place.Code); ok {
-			name = taxLabel(u.VI, u.EN, pg.Lang)
-		}
-		add("field.place", name)
+		add("field.place", s.placeLabel(rec.Place.Code, rec.Place.Name, pg.Lang))
 	}
-	var cats []string
-	for _, c := range rec.Categories {
-		if cat, ok := s.deps.Taxonomy.Category(c); ok {
-			cats = append(cats, taxLabel(cat.VI, cat.EN, pg.Lang))
-		} else {
-			cats = append(cats, c)
-		}
-	}
-	add("field.categories", strings.Join(cats, "; "))
+	add("field.categories", strings.Join(s.categoryLabels(rec.Categories, pg.Lang), "; "))
 	add("field.keywords", strings.Join(rec.Keywords, "; "))
 	add("field.creator", rec.Creator)
 	add("field.credit", rec.Credit)
@@ -176,7 +162,7 @@ func (s *Server) assetFields(rec *archive.Record, pg *page, p Principal) []field
 		add("field.size", fmt.Sprintf("%d×%d px, %s", rec.Width, rec.Height, humanSize(rec.Size)))
 	}
 	if c := rec.Camera; c != nil {
-		add("field.camera", strings.TrimSpace(c.Make+" "+c.Model))
+		add("field.camera", c.Name())
 	}
 	add("field.agency", rec.Agency)
 	if !p.Anonymous() {
@@ -184,7 +170,35 @@ func (s *Server) assetFields(rec *archive.Record, pg *page, p Principal) []field
 	}
 	if p.canIngest() {
 		add("field.status", pg.T("status."+string(rec.Status)))
+		for _, d := range releaseDates(rec) {
+			if d.at != nil {
+				add("field."+d.name, formatDate(*d.at, s.loc, pg.Lang)+" "+d.at.In(s.loc).Format("15:04"))
+			}
+		}
 		add("field.file", rec.SourcePath)
+	}
+	return out
+}
+
+// placeLabel names a gazetteer unit in lang: its taxonomy name, else
+// fallback (a record's stored name, or the code).
+func (s *Server) placeLabel(code, fallback, lang string) string {
+	if u, ok := s.deps.Taxonomy.Place(code); ok {
+		return taxLabel(u.VI, u.EN, lang)
+	}
+	return fallback
+}
+
+// categoryLabels names category codes in lang; an unknown code is shown
+// as is.
+func (s *Server) categoryLabels(codes []string, lang string) []string {
+	out := make([]string, 0, len(codes))
+	for _, c := range codes {
+		if cat, ok := s.deps.Taxonomy.Category(c); ok {
+			out = append(out, taxLabel(cat.VI, cat.EN, lang))
+		} else {
+			out = append(out, c)
+		}
 	}
 	return out
 }
@@ -204,13 +218,49 @@ type editForm struct {
 	Licence      string
 	Visibilities []option
 	Statuses     []option
+	Release      []dateInput
+	Zone         string
 	Error        string
 	Cancel       string
 }
 
-type langFields struct {
-	Tag, Name, Title, Description string
+// dateInput is a date and time input of the form, in the archive's zone.
+type dateInput struct{ Name, Label, Value string }
+
+// formTimeLayout is how a datetime-local input writes a time.
+const formTimeLayout = "2006-01-02T15:04"
+
+// releaseDates are the release-window fields of the form, by their names
+// in the form and in curation.Edit, with the record's values.
+func releaseDates(rec *archive.Record) []struct {
+	name string
+	at   *time.Time
+} {
+	return []struct {
+		name string
+		at   *time.Time
+	}{{"publish_at", rec.PublishAt}, {"unpublish_at", rec.UnpublishAt}, {"rights_expire_at", rec.RightsExpireAt}}
 }
+
+// formTime is t as the form shows it in loc, "" for none.
+func formTime(t *time.Time, loc *time.Location) string {
+	if t == nil {
+		return ""
+	}
+	return t.In(loc).Format(formTimeLayout)
+}
+
+// langFields are one language's title and description in the form. The
+// texts of no stated language (x-default) can be moved to a language.
+type langFields struct {
+	Tag, HTMLLang, Name, Title, Description string
+	Unstated                                bool
+	MoveTo                                  []option
+}
+
+// moveField is the form field that names the language the texts of no
+// stated language move to.
+const moveField = "move.x-default"
 
 func (s *Server) pageEdit() http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
@@ -228,19 +278,37 @@ func (s *Server) pageEdit() http.HandlerFunc {
 	}
 }
 
-// editLangs are the languages the form offers: vi, en and any the record
-// has.
+// editLangs are the languages the form offers: the five of
+// archive.TextLanguages, then any other the record has, sorted, and last
+// x-default when the record has text in no stated language.
 func editLangs(rec *archive.Record) []string {
-	langs := []string{"vi", "en"}
+	langs := archive.TextLanguages()
+	n, unstated := len(langs), false
 	for _, m := range []map[string]string{rec.Title, rec.Description} {
 		for k := range m {
-			if !slices.Contains(langs, k) {
+			switch {
+			case k == media.XDefault:
+				unstated = true
+			case !slices.Contains(langs, k):
 				langs = append(langs, k)
 			}
 		}
 	}
-	slices.Sort(langs[2:])
+	slices.Sort(langs[n:])
+	if unstated {
+		langs = append(langs, media.XDefault)
+	}
 	return langs
+}
+
+// langName is a language's name in the page's language: the five of
+// archive.TextLanguages by name, x-default as "language not stated", any
+// other by its tag.
+func langName(pg *page, tag string) string {
+	if k := "lang." + tag; pg.T(k) != k {
+		return pg.T(k)
+	}
+	return tag
 }
 
 func (s *Server) editForm(rec *archive.Record, pg *page, posted url.Values) *editForm {
@@ -253,12 +321,17 @@ func (s *Server) editForm(rec *archive.Record, pg *page, posted url.Values) *edi
 	f := &editForm{ID: rec.ID, Updated: strconv.FormatInt(rec.UpdatedAt.UnixNano(), 10), Cancel: "/assets/" + rec.ID}
 	f.Title, _ = rec.DisplayTitle(pg.Lang)
 	for _, l := range editLangs(rec) {
-		name := l
-		if k := "lang." + l; pg.T(k) != k {
-			name = pg.T(k)
+		lf := langFields{Tag: l, HTMLLang: htmlLang(l), Name: langName(pg, l),
+			Title: get("title."+l, rec.Title[l]), Description: get("description."+l, rec.Description[l])}
+		if l == media.XDefault {
+			lf.Unstated = true
+			move := get(moveField, "")
+			lf.MoveTo = append(lf.MoveTo, option{"", pg.T("edit.keep"), move == ""})
+			for _, to := range archive.TextLanguages() {
+				lf.MoveTo = append(lf.MoveTo, option{to, langName(pg, to), move == to})
+			}
 		}
-		f.Langs = append(f.Langs, langFields{Tag: l, Name: name,
-			Title: get("title."+l, rec.Title[l]), Description: get("description."+l, rec.Description[l])})
+		f.Langs = append(f.Langs, lf)
 	}
 	f.Keywords = get("keywords", strings.Join(rec.Keywords, "; "))
 	cats := rec.Categories
@@ -291,13 +364,36 @@ func (s *Server) editForm(rec *archive.Record, pg *page, posted url.Values) *edi
 	for _, v := range []archive.Status{archive.Draft, archive.Review, archive.Published, archive.Withdrawn} {
 		f.Statuses = append(f.Statuses, option{string(v), pg.T("status." + string(v)), string(v) == st})
 	}
+	for _, d := range releaseDates(rec) {
+		f.Release = append(f.Release, dateInput{d.name, pg.T("field." + d.name), get(d.name, formTime(d.at, s.loc))})
+	}
+	f.Zone = s.loc.String()
 	return f
 }
 
 // formEdit turns the posted form into an curation.Edit of the fields that
-// differ from rec, so the audit trail records only real changes.
-func formEdit(rec *archive.Record, v url.Values) curation.Edit {
+// differ from rec, so the audit trail records only real changes. Dates are
+// read in loc, the archive's zone. A move of the texts of no stated
+// language to a language is refused (a label key) when that language has
+// its own text already.
+func formEdit(rec *archive.Record, v url.Values, loc *time.Location) (curation.Edit, string) {
 	var ed curation.Edit
+	if to := v.Get(moveField); to != "" {
+		if !slices.Contains(archive.TextLanguages(), to) {
+			return ed, "edit.movebad"
+		}
+		for _, field := range []string{"title.", "description."} {
+			text := strings.TrimSpace(v.Get(field + media.XDefault))
+			if text == "" {
+				continue
+			}
+			if strings.TrimSpace(v.Get(field+to)) != "" {
+				return ed, "edit.movetaken"
+			}
+			v.Set(field+to, text)
+			v.Set(field+media.XDefault, "")
+		}
+	}
 	for _, l := range editLangs(rec) {
 		if t, ok := v["title."+l]; ok && strings.TrimSpace(t[0]) != strings.TrimSpace(rec.Title[l]) {
 			if ed.Title == nil {
@@ -355,7 +451,14 @@ func formEdit(rec *archive.Record, v url.Values) curation.Edit {
 	if x := archive.Status(v.Get("status")); x != "" && x != rec.Status {
 		ed.Status = &x
 	}
-	return ed
+	dates := map[string]**string{"publish_at": &ed.PublishAt, "unpublish_at": &ed.UnpublishAt, "rights_expire_at": &ed.RightsExpireAt}
+	for _, d := range releaseDates(rec) {
+		if _, ok := v[d.name]; ok && strings.TrimSpace(v.Get(d.name)) != formTime(d.at, loc) {
+			x := strings.TrimSpace(v.Get(d.name))
+			*dates[d.name] = &x
+		}
+	}
+	return ed, ""
 }
 
 func (s *Server) pageEditPost() http.HandlerFunc {
@@ -386,8 +489,12 @@ func (s *Server) pageEditPost() http.HandlerFunc {
 			return
 		}
 		p := principalFrom(r.Context())
-		// curation.Edit knows no "web" path: the pages are a client of the API.
-		_, err := s.editAsset(r.Context(), rec.ID, formEdit(rec, r.PostForm), archive.ViaAPI)
+		ed, refused := formEdit(rec, maps.Clone(r.PostForm), s.loc)
+		if refused != "" {
+			fail(http.StatusUnprocessableEntity, pg.T(refused))
+			return
+		}
+		_, err := s.editAsset(r.Context(), rec.ID, ed, archive.ViaWeb)
 		switch code, msg, _ := problemFor(err); {
 		case err == nil:
 		case code == http.StatusNotFound:
@@ -397,7 +504,7 @@ func (s *Server) pageEditPost() http.HandlerFunc {
 			s.internalError(w, r, fmt.Errorf("web: edit %s: %w", rec.ID, err))
 			return
 		default:
-			fail(code, msg)
+			fail(code, editRefusal(pg, err, msg))
 			return
 		}
 		s.log.InfoContext(r.Context(), "asset edited in the web pages", "id", rec.ID, "by", p.Name)
@@ -483,7 +590,7 @@ func (s *Server) pageQueueIngest(w http.ResponseWriter, r *http.Request, j *job,
 	}
 	pg := s.newPage(w, r)
 	pg.Title = pg.T("ingest.title")
-	pg.Data = s.ingestPage(pg, paths, status, vis, msg)
+	pg.Data = s.ingestPage(pg, paths, status, vis, pg.Reason(msg))
 	s.render(w, r, code, "ingest", pg)
 }
 

@@ -168,8 +168,8 @@ func (s *Server) hitView(rec *archive.Record, pg *page) hitView {
 	if _, ok := rec.Rendition(archive.RenditionThumb); ok {
 		h.Thumb = renditionPath(rec.ID, archive.RenditionThumb)
 	}
-	if rec.CapturedAt != nil {
-		h.Date = formatDate(*rec.CapturedAt, s.loc, pg.Lang)
+	if t := rec.CaptureTime(); t != nil {
+		h.Date = formatDate(*t, s.loc, pg.Lang)
 	}
 	return h
 }
@@ -191,6 +191,10 @@ func formatDate(t time.Time, loc *time.Location, lang string) string {
 	return t.Format("02/01/2006")
 }
 
+// yearUnknownTerm selects the records of the year facet's "date unknown"
+// bucket in the query text.
+const yearUnknownTerm = "year:" + indexer.YearUnknown
+
 // facetView turns a facet's counts into links that add or remove the value
 // (paging starts over).
 func (s *Server) facetView(name string, counts []indexer.FacetCount, in url.Values, pg *page) facetView {
@@ -199,7 +203,21 @@ func (s *Server) facetView(name string, counts []indexer.FacetCount, in url.Valu
 		v := facetValue{Label: s.facetLabel(name, c, pg), Count: c.Count}
 		q := cloneValues(in)
 		q.Del("page")
-		if name == "year" {
+		switch {
+		case name == "year" && c.Value == indexer.YearUnknown:
+			// No date range holds these: filter with the query syntax.
+			words := strings.Fields(in.Get("q"))
+			v.Selected = slices.Contains(words, yearUnknownTerm)
+			if v.Selected {
+				words = slices.DeleteFunc(words, func(w string) bool { return w == yearUnknownTerm })
+			} else {
+				words = append(words, yearUnknownTerm)
+			}
+			q.Set("q", strings.Join(words, " "))
+			if len(words) == 0 {
+				q.Del("q")
+			}
+		case name == "year":
 			from, to := c.Value+"-01-01", c.Value+"-12-31"
 			v.Selected = in.Get("from") == from && in.Get("to") == to
 			if v.Selected {
@@ -209,7 +227,7 @@ func (s *Server) facetView(name string, counts []indexer.FacetCount, in url.Valu
 				q.Set("from", from)
 				q.Set("to", to)
 			}
-		} else {
+		default:
 			v.Selected = slices.Contains(in[name], c.Value)
 			if v.Selected {
 				q[name] = slices.DeleteFunc(slices.Clone(q[name]), func(x string) bool { return x == c.Value })
@@ -236,6 +254,10 @@ func (s *Server) facetLabel(name string, c indexer.FacetCount, pg *page) string 
 	case "place":
 		if u, ok := s.deps.Taxonomy.Place(c.Value); ok {
 			return taxLabel(u.VI, u.EN, pg.Lang)
+		}
+	case "year":
+		if c.Value == indexer.YearUnknown {
+			return pg.T("facet.yearunknown")
 		}
 	}
 	if c.Label != "" {

@@ -345,7 +345,7 @@ func TestWebCSRF(t *testing.T) {
 		t.Fatalf("edit: %d", code)
 	}
 	hist, _ := f.a.Store().History(id)
-	if len(hist) != 1 || hist[0].Field != "title.vi" || hist[0].Via != archive.ViaAPI || hist[0].Who != "Sở Du lịch curator" {
+	if len(hist) != 1 || hist[0].Field != "title.vi" || hist[0].Via != archive.ViaWeb || hist[0].Who != "Sở Du lịch curator" {
 		t.Errorf("audit %+v", hist)
 	}
 	_, body := newBrowser(f, "").get("/?q=" + url.QueryEscape("mùa thu"))
@@ -397,7 +397,7 @@ func TestWebLangSwitch(t *testing.T) {
 // languages have the same keys, none empty, and every key the templates use
 // exists.
 func TestWebLabels(t *testing.T) {
-	web, err := newWebUI()
+	web, err := newWebUI("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -543,12 +543,81 @@ func TestWebIngest(t *testing.T) {
 	if code, _ := b.get("/v1/jobs/" + strings.TrimPrefix(jobURL, "/jobs/")); code != 200 {
 		t.Errorf("job JSON with the cookie: %d", code)
 	}
-	// A relative path is refused with the API's reason, on the form.
+	// A relative path is refused with the API's reason, on the form, in Vietnamese.
 	code, body, _ = b.do(http.MethodPost, "/ingest", url.Values{"csrf": {tok}, "paths": {"relative/dir"}, "status": {"draft"}, "visibility": {"public"}})
-	if code != 400 || !strings.Contains(body, "is not an absolute path") {
+	if code != 400 || !strings.Contains(body, "không phải đường dẫn tuyệt đối") {
 		t.Errorf("relative path: %d", code)
 	}
 	if code, _ := newBrowser(f, "agency").get("/ingest"); code != 403 {
 		t.Errorf("ingest page as agency: %d", code)
+	}
+}
+
+// TestWebDateLabels: the asset page names a record's date for what it is,
+// and a file's modification time is neither a capture date on the cards nor
+// a year of the year facet.
+func TestWebDateLabels(t *testing.T) {
+	f := newFixture(t, nil)
+	id := f.ids["pub"]
+	for _, c := range []struct {
+		kind       media.Kind
+		source     string
+		lang, want string
+	}{
+		{media.KindPhoto, "exif", "vi", "Thời điểm chụp"},
+		{media.KindPhoto, "exif", "en", "Taken"},
+		{media.KindPhoto, archive.CapturedFromFile, "vi", "Ngày của tệp"},
+		{media.KindPhoto, archive.CapturedFromFile, "en", "File date"},
+		{media.KindVideo, "quicktime", "vi", "Thời điểm quay"},
+		{media.KindVideo, archive.CapturedFromFile, "en", "File date"},
+		{media.KindPublication, "pdf", "vi", "Ngày xuất bản"},
+		{media.KindPublication, "epub", "en", "Publication date"},
+	} {
+		t.Run(string(c.kind)+"/"+c.source+"/"+c.lang, func(t *testing.T) {
+			rec, err := f.a.Store().Get(id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec.Kind, rec.CapturedAtSource = c.kind, c.source
+			if _, err := f.a.Store().Put(rec); err != nil {
+				t.Fatal(err)
+			}
+			_, body := newBrowser(f, "").get("/assets/" + id + "?lang=" + c.lang)
+			if !strings.Contains(body, c.want) {
+				t.Errorf("page lacks %q", c.want)
+			}
+			for _, other := range []string{"Thời điểm chụp", "Taken", "Ngày của tệp", "File date", "Ngày xuất bản", "Publication date", "Thời điểm quay", "Recorded"} {
+				if other != c.want && strings.Contains(body, ">"+other) {
+					t.Errorf("page also says %q", other)
+				}
+			}
+		})
+	}
+
+	// With only a file date, the search page offers the record under
+	// "date unknown", not 2024, and that link finds it.
+	rec, err := f.a.Store().Get(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.CapturedAtSource = archive.CapturedFromFile
+	if _, err := f.a.Store().Put(rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.ix.CatchUp(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(f, "")
+	_, body := b.get("/?facets=year")
+	if strings.Contains(body, ">2024<") {
+		t.Errorf("the file date counts as a year:\n%s", body)
+	}
+	m := regexp.MustCompile(`href="(/\?[^"]*)"[^>]*>\s*(?:<[^>]+>\s*)*Không rõ ngày`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no date-unknown facet link in\n%s", body)
+	}
+	_, body = b.get(strings.ReplaceAll(m[1], "&amp;", "&"))
+	if !strings.Contains(body, `<span id="total">1</span>`) || !strings.Contains(body, "Lễ hội Côn Sơn") || strings.Contains(body, "10/02/2024") {
+		t.Errorf("date-unknown link %s:\n%s", m[1], body)
 	}
 }

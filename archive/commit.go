@@ -58,8 +58,8 @@ type Original struct {
 }
 
 // AddOriginal copies src into ROOT/tmp while hashing it (stopping when ctx
-// is cancelled), hands the copy to use, and when use returns nil fsyncs it
-// and renames it to its place under ROOT/originals (content addressing: an
+// is cancelled), hands the copy to use, and when use returns nil and ctx is
+// still live fsyncs it and renames it to its place under ROOT/originals (content addressing: an
 // original already there is kept and the copy dropped). When use returns
 // an error, the copy is removed and that error returned: nothing of the
 // file stays under ROOT. It returns the id (known even when use fails).
@@ -78,6 +78,9 @@ func (a *Archive) AddOriginal(ctx context.Context, src io.Reader, use func(Origi
 		return o.ID, err
 	}
 	final, err := a.OriginalPath(o.ID)
+	if err == nil {
+		err = ctx.Err() // a cancelled run keeps nothing of the file
+	}
 	if err != nil {
 		t.discard()
 		return o.ID, err

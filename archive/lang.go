@@ -10,6 +10,11 @@ import (
 	"github.com/haiduong/promo-archive/archive/media"
 )
 
+// TextLanguages are the languages curators describe assets in, each with
+// its own columns, form fields and reports: Vietnamese and the four the
+// regulation names for promotion.
+func TextLanguages() []string { return []string{"vi", "en", "zh", "ja", "ko"} }
+
 // fallbackLangs are the languages tried after a reader's own, in order:
 // Vietnamese, the archive's language, then English, the other language of
 // the pages.

@@ -1,6 +1,25 @@
 package archive
 
-import "time"
+import (
+	"errors"
+	"strings"
+	"time"
+)
+
+// ErrNeedsVietnamese is a published record without a Vietnamese title
+// (TAXONOMY.md: Vietnamese is required for publication).
+var ErrNeedsVietnamese = errors.New("archive: publishing needs a Vietnamese title")
+
+// CheckPublishable returns ErrNeedsVietnamese when r is published without
+// a Vietnamese title. It is the one publication check of every path: edits
+// (the CLI, the API, the web form), import-metadata and ingest (--status
+// published, a metadata.csv status column).
+func CheckPublishable(r *Record) error {
+	if r.Status == Published && strings.TrimSpace(r.Title["vi"]) == "" {
+		return ErrNeedsVietnamese
+	}
+	return nil
+}
 
 // rightsExpiryWarning is how far ahead `archive stats` warns of rights that
 // are about to expire.

@@ -74,3 +74,35 @@ func TestStatsEmbargoAndRights(t *testing.T) {
 		t.Errorf("stats %+v", st)
 	}
 }
+
+// TestStatsCaptureTimes: a file's modification time is not counted as a
+// capture time.
+func TestStatsCaptureTimes(t *testing.T) {
+	a, err := Open(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	when := time.Date(2024, 2, 10, 9, 0, 0, 0, time.UTC)
+	for i, source := range []string{"exif", "pdf", CapturedFromFile, ""} {
+		r := testRecord(idOf(byte(i + 1)))
+		if source != "" {
+			r.CapturedAt, r.CapturedAtSource = &when, source
+		}
+		t.Run("source "+source, func(t *testing.T) {
+			if got, want := r.CaptureTime() != nil, source != "" && source != CapturedFromFile; got != want {
+				t.Errorf("CaptureTime() set = %v, want %v", got, want)
+			}
+		})
+		if _, err := a.Store().Put(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := a.Store().Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Records != 4 || st.WithCaptured != 2 {
+		t.Errorf("records %d, with capture time %d; want 4 and 2", st.Records, st.WithCaptured)
+	}
+}

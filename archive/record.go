@@ -117,6 +117,26 @@ type Record struct {
 	PHash      string            `json:"phash,omitempty"`
 	Renditions []Rendition       `json:"renditions"`
 	Warnings   []string          `json:"warnings"`
+	// Damaged marks an original of a recognised type that does not decode
+	// whole (truncated, corrupt): it is kept, its renditions show what
+	// decodes or are placeholders, and `archive doctor` lists it.
+	Damaged bool `json:"damaged,omitempty"`
+}
+
+// CapturedFromFile is the CapturedAtSource of a record whose file carried
+// no date: CapturedAt is then the file's modification time, which says when
+// the file was last copied or saved, not when the picture was taken.
+const CapturedFromFile = "file_mtime"
+
+// CaptureTime is when the asset was made as the file itself says (taken,
+// recorded, published), or nil when the file carried no date and
+// CapturedAt is only the file's modification time. Stats, the year facet
+// and the web page count and name only this as a capture time.
+func (r *Record) CaptureTime() *time.Time {
+	if r.CapturedAtSource == CapturedFromFile {
+		return nil
+	}
+	return r.CapturedAt
 }
 
 // Normalize makes empty collections encode as {} and [] rather than

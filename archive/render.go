@@ -33,6 +33,11 @@ type RenderResult struct {
 	// Warnings explain renditions that were skipped or are placeholders
 	// (pixel cap exceeded, tool missing) while the record still ingests.
 	Warnings []string
+	// Damaged says the original is a damaged file of a recognised type
+	// (truncated, corrupt): the renditions show the part that decodes or
+	// are placeholders, Warnings say what is wrong, and the record goes to
+	// review.
+	Damaged bool
 	// Stages says where the time went, for benchmarks and slow-file logs.
 	Stages RenderStages
 }

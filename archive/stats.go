@@ -17,10 +17,12 @@ type Stats struct {
 	DescriptionLanguages map[string]int `json:"description_languages"`
 	ReviewedLanguages    map[string]int `json:"reviewed_languages"`
 	WithGPS              int            `json:"with_gps"`
-	WithCaptured         int            `json:"with_captured_at"`
-	WithRenditions       int            `json:"with_renditions"`
-	WithWarnings         int            `json:"with_warnings"`
-	LastChange           uint64         `json:"last_change"`
+	// WithCaptured counts records with a capture time the file itself
+	// gave (Record.CaptureTime), not a file modification time.
+	WithCaptured   int    `json:"with_captured_at"`
+	WithRenditions int    `json:"with_renditions"`
+	WithWarnings   int    `json:"with_warnings"`
+	LastChange     uint64 `json:"last_change"`
 	// Embargoed counts records whose publication date has not come;
 	// RightsExpired those whose rights have ended; RightsExpiringSoon those
 	// whose rights end within rightsExpiryWarning.
@@ -72,7 +74,7 @@ func (s *Store) StatsWhere(now time.Time, keep func(*Record) bool) (*Stats, erro
 		if r.GPS != nil {
 			st.WithGPS++
 		}
-		if r.CapturedAt != nil {
+		if r.CaptureTime() != nil {
 			st.WithCaptured++
 		}
 		if len(r.Renditions) > 0 {

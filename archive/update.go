@@ -16,6 +16,7 @@ type Via string
 const (
 	ViaCLI    Via = "cli"
 	ViaAPI    Via = "api"
+	ViaWeb    Via = "web" // the web pages' forms
 	ViaCSV    Via = "csv"
 	ViaIngest Via = "ingest"
 )
@@ -55,7 +56,7 @@ func (a *Archive) Update(ctx context.Context, id string, by Actor, dryRun bool, 
 		return nil, nil, err
 	}
 	switch by.Via {
-	case ViaCLI, ViaAPI, ViaCSV, ViaIngest:
+	case ViaCLI, ViaAPI, ViaWeb, ViaCSV, ViaIngest:
 	default:
 		return nil, nil, fmt.Errorf("archive: update: unknown path %q", by.Via)
 	}

@@ -21,6 +21,7 @@ type rec struct {
 	cats       []string
 	place      string
 	captured   string // YYYY-MM-DD
+	fileDate   bool   // captured is the file's modification time
 	gps        *media.GPS
 	camera     *media.Camera
 }
@@ -54,6 +55,9 @@ func (r rec) record() *archive.Record {
 		}
 		t = t.Add(10 * time.Hour)
 		out.CapturedAt = &t
+		if r.fileDate {
+			out.CapturedAtSource = archive.CapturedFromFile
+		}
 	}
 	return out
 }

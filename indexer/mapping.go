@@ -28,7 +28,10 @@ import (
 // 2: one combined text field pair instead of seven field pairs (queries
 // cost four term lookups per word instead of fourteen); per-field text is
 // kept folded only, without positions, for field:value queries.
-const mappingVersion = 3
+//
+// 4: a file's modification time (archive.CapturedFromFile) is no longer
+// indexed as captured_at; the year facet says YearUnknown instead.
+const mappingVersion = 4
 
 // Text fields. Free text searches four fields per word: the title in both
 // forms (ranking) and every other text of the record in both forms (text,
@@ -70,7 +73,7 @@ const (
 	fieldPlaceCodes  = "place_codes" // own code, ancestors and successors
 	fieldKeyword     = "keyword"     // each keyword whole, NFC lower-cased
 	fieldKeywordF    = "keyword_f"   // each keyword whole, folded
-	fieldYear        = "year"        // of captured_at
+	fieldYear        = "year"        // of captured_at, or YearUnknown
 	fieldCameraModel = "camera_model"
 	fieldVisibility  = "visibility"
 	fieldStatus      = "status"
@@ -89,6 +92,10 @@ const (
 	fieldWidth  = "width"
 	fieldHeight = "height"
 )
+
+// YearUnknown is the year facet's value for records without a capture
+// time (no date in the file; archive.Record.CaptureTime).
+const YearUnknown = "unknown"
 
 // facetField maps a facet name of Query.Facets to the index field its
 // filter searches; counts come from fieldFacets. ok is false for a name
@@ -332,9 +339,14 @@ func (g *gazetteer) document(r *archive.Record) map[string]any {
 	}
 	d[fieldVisibility] = string(r.Visibility)
 	d[fieldStatus] = string(r.Status)
-	if r.CapturedAt != nil {
-		d[fieldCapturedAt] = *r.CapturedAt
-		d[fieldYear] = strconv.Itoa(r.CapturedAt.Year())
+	// A file's modification time is not a capture time: such records sort
+	// after the dated ones, fall outside date ranges and count as
+	// YearUnknown in the year facet.
+	if t := r.CaptureTime(); t != nil {
+		d[fieldCapturedAt] = *t
+		d[fieldYear] = strconv.Itoa(t.Year())
+	} else {
+		d[fieldYear] = YearUnknown
 	}
 	if !r.IngestedAt.IsZero() {
 		d[fieldIngestedAt] = r.IngestedAt
@@ -380,13 +392,7 @@ func facetValues(d map[string]any) []string {
 }
 
 // cameraName is "Make Model" without the make repeated ("Canon Canon EOS").
-func cameraName(c *media.Camera) string {
-	mk, model := strings.TrimSpace(c.Make), strings.TrimSpace(c.Model)
-	if mk != "" && strings.HasPrefix(strings.ToLower(model), strings.ToLower(mk)) {
-		return model
-	}
-	return strings.TrimSpace(mk + " " + model)
-}
+func cameraName(c *media.Camera) string { return c.Name() }
 
 func nonEmpty(vals []string) []string {
 	return slices.DeleteFunc(vals, func(s string) bool { return strings.TrimSpace(s) == "" })

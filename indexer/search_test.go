@@ -3,6 +3,7 @@ package indexer
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -281,6 +282,51 @@ func TestSearchBadQueries(t *testing.T) {
 				t.Errorf("param %q, want %q (%v)", qe.Param, c.param, err)
 			}
 			t.Log(err)
+		})
+	}
+}
+
+// TestFileDateIsNoCaptureTime: a record dated only by its file's
+// modification time counts as YearUnknown in the year facet, falls outside
+// date ranges and sorts after the dated records.
+func TestFileDateIsNoCaptureTime(t *testing.T) {
+	a, path := newStore(t, []rec{
+		{id: "taken", vi: "Ảnh có ngày chụp", captured: "2021-03-03"},
+		{id: "copied", vi: "Ảnh chép hôm nay", captured: "2026-12-02", fileDate: true},
+		{id: "nodate", vi: "Ảnh không có ngày"},
+	})
+	ix := openIndex(t, path, a.Store())
+	res, err := ix.Search(context.Background(), Query{Facets: []string{"year"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, c := range res.Facets["year"] {
+		got[c.Value] = c.Count
+	}
+	if want := map[string]int{"2021": 1, YearUnknown: 2}; !maps.Equal(got, want) {
+		t.Errorf("year facet = %v, want %v", got, want)
+	}
+	if got, want := ids(res), []string{"taken", "copied", "nodate"}; !slices.Equal(got, want) {
+		t.Errorf("-captured_at order = %v, want %v", got, want)
+	}
+	for _, c := range []struct {
+		name string
+		q    Query
+		want []string
+	}{
+		{"range of the file date", Query{From: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)}, nil},
+		{"range of the capture date", Query{From: time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC)}, []string{"taken"}},
+		{"year:unknown", Query{Text: "year:" + YearUnknown, Sort: "ingested_at"}, []string{"copied", "nodate"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			res, err := ix.Search(context.Background(), c.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ids(res); !slices.Equal(got, c.want) {
+				t.Errorf("ids = %v, want %v", got, c.want)
+			}
 		})
 	}
 }

@@ -12,7 +12,7 @@ import (
 
 // epubCover is an EPUB's cover image (a JPEG, PNG or GIF inside the zip),
 // decoded like a photo. A book without a usable cover gets a placeholder.
-func (r *Renderer) epubCover(in archive.RenderInput) (image.Image, error) {
+func (r *Renderer) epubCover(ls *lease, in archive.RenderInput) (image.Image, error) {
 	f, err := os.Open(in.Path)
 	if err != nil {
 		return nil, fmt.Errorf("thumbs: %w", err)
@@ -29,5 +29,5 @@ func (r *Renderer) epubCover(in archive.RenderInput) (image.Image, error) {
 	if err != nil {
 		return nil, placeholderf("thumbs: EPUB cover: %v", err)
 	}
-	return r.decodeDerived(data, "EPUB cover ("+orUnknown(mime)+")")
+	return r.decodeDerived(ls, data, "EPUB cover ("+orUnknown(mime)+")")
 }

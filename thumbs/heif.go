@@ -1,7 +1,6 @@
 package thumbs
 
 import (
-	"context"
 	"fmt"
 	"image"
 	"os"
@@ -21,7 +20,7 @@ func isHEIF(mime string) bool {
 // orientation (which repeats them) must not be applied again. JPEG rather
 // than PNG: 3.5× faster for a 12 MP photo (1.0 s against 3.7 s here); an
 // alpha channel (rare in AVIF photos) is lost.
-func (r *Renderer) heifImage(ctx context.Context, in archive.RenderInput) (image.Image, error) {
+func (r *Renderer) heifImage(ls *lease, in archive.RenderInput) (image.Image, error) {
 	if n := int64(in.Width) * int64(in.Height); n > r.opts.MaxPixels {
 		return nil, noRenditionsf("thumbs: %s exceeds the %s cap", pixels(n), pixels(r.opts.MaxPixels))
 	}
@@ -35,14 +34,14 @@ func (r *Renderer) heifImage(ctx context.Context, in archive.RenderInput) (image
 	}
 	defer os.RemoveAll(dir)
 	dst := filepath.Join(dir, "out.jpg")
-	if _, _, err := r.run(ctx, &r.heifConvert, "-q", "92", src, dst); err != nil {
+	if _, _, err := r.run(ls.ctx, &r.heifConvert, "-q", "92", src, dst); err != nil {
 		return nil, err
 	}
 	data, err := readOutput(dst, filepath.Join(dir, "out-1.jpg"))
 	if err != nil {
 		return nil, placeholderf("thumbs: heif-convert: %v", err)
 	}
-	return r.decodeDerived(data, in.MIME)
+	return r.decodeDerived(ls, data, in.MIME)
 }
 
 // readOutput reads the first of paths that exists (heif-convert numbers

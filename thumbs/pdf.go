@@ -1,7 +1,6 @@
 package thumbs
 
 import (
-	"context"
 	"image"
 	"strconv"
 
@@ -11,13 +10,13 @@ import (
 // pdfPage is the first page of a PDF drawn by pdftoppm at PreviewSize on
 // its long side, on white. A PDF that needs a user password, or that
 // poppler cannot read, gets a placeholder with pdftoppm's message.
-func (r *Renderer) pdfPage(ctx context.Context, in archive.RenderInput) (image.Image, error) {
+func (r *Renderer) pdfPage(ls *lease, in archive.RenderInput) (image.Image, error) {
 	src, err := toolInput(in.Path)
 	if err != nil {
 		return nil, err
 	}
 	// With no output root, pdftoppm -singlefile writes the page to stdout.
-	out, _, err := r.run(ctx, &r.pdftoppm, "-f", "1", "-l", "1",
+	out, _, err := r.run(ls.ctx, &r.pdftoppm, "-f", "1", "-l", "1",
 		"-scale-to", strconv.Itoa(PreviewSize), "-png", "-singlefile", src)
 	if err != nil {
 		return nil, err
@@ -25,5 +24,5 @@ func (r *Renderer) pdfPage(ctx context.Context, in archive.RenderInput) (image.I
 	if len(out) == 0 {
 		return nil, placeholderf("thumbs: pdftoppm: no page")
 	}
-	return r.decodeDerived(out, "PDF page")
+	return r.decodeDerived(ls, out, "PDF page")
 }

@@ -11,15 +11,24 @@
 // A kind with no decoder, a missing tool, or a tool that fails on a file
 // gives a labelled placeholder card (Rendition.Placeholder) and a warning,
 // not an error: the record still ingests and `archive rethumb` can redraw
-// it later. Only photos decoded in Go return errors on corrupt data.
+// it later. A photo decoded in Go whose data is corrupt or cut short is
+// damaged: its renditions show the part that decodes (a JPEG's, the rest
+// grey), or are a "DAMAGED" placeholder card, and RenderResult.Damaged is
+// set so that the record goes to review.
 //
 // Files are hostile: the header is read and the pixel count checked against
-// Options.MaxPixels before anything is decoded, and a panic in a decoder
-// comes back as an error. An original is decoded once; a box filter working
-// straight on the decoded planes shrinks it by an integer factor to 1–3× the
-// preview size, Catmull-Rom takes it to the exact preview size, and the thumb is made
-// from the preview. Rendition bytes depend on Version: bump it whenever the
-// output changes so that the store's rendition keys change with it.
+// Options.MaxPixels before anything is decoded, the bytes the decode will
+// hold are taken from a byte budget that the Renderer's renders share
+// (Options.MemoryBudget; a picture that needs more gets a placeholder),
+// and a panic in a decoder comes back as an error. An original is decoded
+// once and small: a JPEG by the package's own decoder at 1/2, 1/4 or 1/8
+// scale straight from the DCT coefficients (jpegdec.go), a PNG box-shrunk
+// row by row as it inflates (pngstream.go), other formats whole and then
+// box-filtered by an integer factor; each stays at least 1.15× the preview
+// size, Catmull-Rom takes it to the exact preview size, orientation is applied
+// to the preview, and the thumb is made from the preview. Rendition bytes depend on Version:
+// bump it whenever the output changes so that the store's rendition keys
+// change with it.
 //
 // The package keeps no state between calls and does no logging; a Renderer
 // is safe for concurrent use. Tool paths are resolved once, by New.
@@ -32,6 +41,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	_ "image/gif" // register decoders with image.Decode
 	"image/jpeg"
 	_ "image/png"
@@ -41,7 +51,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/disintegration/imaging"
 	_ "golang.org/x/image/bmp"
 	_ "golang.org/x/image/tiff"
 	_ "golang.org/x/image/webp"
@@ -51,7 +60,7 @@ import (
 )
 
 // Version is the rendition version; the store keys rendition files by it.
-const Version = 1
+const Version = 2
 
 // The long-side sizes in pixels of the renditions archive.RenditionThumb
 // and archive.RenditionPreview. Renditions are never upscaled: an original
@@ -64,8 +73,9 @@ const (
 )
 
 // preShrinkMargin is how much larger than the preview the box-filtered
-// image stays (at least), so that Catmull-Rom does the last step.
-const preShrinkMargin = 1.5
+// image (or the scaled JPEG decode) stays, at least, so that Catmull-Rom
+// does the last step.
+const preShrinkMargin = 1.15
 
 // Options configure a Renderer. Zero values take the defaults.
 type Options struct {
@@ -82,6 +92,11 @@ type Options struct {
 	ToolTimeout time.Duration
 	// ToolConcurrency bounds the external tools running at once. Default 2.
 	ToolConcurrency int
+	// MemoryBudget bounds the bytes that the renders running at once hold
+	// for decoded pixels, worked out from each picture's header before it
+	// is decoded; a render waits for its share, and a picture that needs
+	// more than the whole budget gets a placeholder. Default 192 MiB.
+	MemoryBudget int64
 }
 
 // Renderer makes renditions; it implements ingest.Renderer (and, with
@@ -90,6 +105,7 @@ type Renderer struct {
 	opts                                   Options
 	ffmpeg, ffprobe, pdftoppm, heifConvert tool
 	sem                                    chan struct{} // one token per running tool
+	budget                                 *budget
 }
 
 // New returns a Renderer with opts, defaults filled in.
@@ -106,6 +122,9 @@ func New(opts Options) *Renderer {
 	if opts.ToolConcurrency <= 0 {
 		opts.ToolConcurrency = 2
 	}
+	if opts.MemoryBudget <= 0 {
+		opts.MemoryBudget = 192 << 20
+	}
 	return &Renderer{
 		opts: opts,
 		ffmpeg: newTool(toolInfo{"ffmpeg", "ffmpeg",
@@ -116,7 +135,8 @@ func New(opts Options) *Renderer {
 			"PDF first-page thumbnails; PDFs get a placeholder", []string{"-v"}}, opts.PDFToPPM),
 		heifConvert: newTool(toolInfo{"heif-convert", "libheif-examples",
 			"HEIC/HEIF/AVIF thumbnails; those photos get a placeholder", []string{"-h"}}, opts.HeifConvert),
-		sem: make(chan struct{}, opts.ToolConcurrency),
+		sem:    make(chan struct{}, opts.ToolConcurrency),
+		budget: newBudget(opts.MemoryBudget),
 	}
 }
 
@@ -153,7 +173,9 @@ func (r *Renderer) Render(ctx context.Context, in archive.RenderInput) (res *arc
 	}()
 	res = &archive.RenderResult{}
 	t0 := time.Now()
-	img, o, err := r.picture(ctx, in)
+	ls := r.budget.lease(ctx)
+	defer ls.release()
+	img, o, err := r.picture(ls, in)
 	res.Stages.Decode = time.Since(t0)
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -162,22 +184,27 @@ func (r *Renderer) Render(ctx context.Context, in archive.RenderInput) (res *arc
 	if errors.As(err, &s) {
 		res.Warnings = append(res.Warnings, s.warning)
 		if s.placeholder {
-			return r.placeholder(in, res)
+			return r.placeholder(placeholderLabel(in), res)
 		}
 		return res, nil
+	}
+	var d *damagedError
+	if errors.As(err, &d) {
+		res.Damaged = true
+		if img == nil {
+			res.Warnings = append(res.Warnings, d.Error()+"; damaged file, placeholder rendition")
+			return r.placeholder(damagedLabel, res)
+		}
+		res.Warnings = append(res.Warnings, d.Error()+"; damaged file, rendered the part that decodes")
+		err = nil
 	}
 	if err != nil {
 		return nil, err
 	}
 
 	t0 = time.Now()
-	b := img.Bounds()
-	pw, ph := fit(b.Dx(), b.Dy(), PreviewSize)
-	k := preShrinkFactor(max(b.Dx(), b.Dy()))
-	pre := shrink(img, max(1, (b.Dx()+k/2)/k), max(1, (b.Dy()+k/2)/k))
-	img = nil // let the full-size pixels go
-	preview := resize(pre, pw, ph)
-	preview = orient(preview, o)
+	preview := orient(previewOf(img), o)
+	img = nil // let the decoded pixels go
 	tw, th := fit(preview.Rect.Dx(), preview.Rect.Dy(), ThumbSize)
 	thumb := resize(preview, tw, th)
 	res.PHash, res.HasPHash = phash(thumb), true
@@ -205,20 +232,20 @@ func (r *Renderer) Render(ctx context.Context, in archive.RenderInput) (res *arc
 // orientation still to apply: in.Orientation for photos decoded here, 1 for
 // tool output, which comes out upright (ffmpeg applies the display matrix,
 // heif-convert the irot/imir boxes).
-func (r *Renderer) picture(ctx context.Context, in archive.RenderInput) (image.Image, int, error) {
+func (r *Renderer) picture(ls *lease, in archive.RenderInput) (image.Image, int, error) {
 	var img image.Image
 	var err error
 	switch {
 	case in.Kind == media.KindVideo || strings.HasPrefix(in.MIME, "video/"):
-		img, err = r.videoPoster(ctx, in)
+		img, err = r.videoPoster(ls, in)
 	case in.MIME == "application/pdf":
-		img, err = r.pdfPage(ctx, in)
+		img, err = r.pdfPage(ls, in)
 	case in.MIME == "application/epub+zip":
-		img, err = r.epubCover(in)
+		img, err = r.epubCover(ls, in)
 	case isHEIF(in.MIME):
-		img, err = r.heifImage(ctx, in)
+		img, err = r.heifImage(ls, in)
 	case decodable(in):
-		img, err = r.decodeFile(in.Path, in.MIME)
+		img, err = r.decodeFile(ls, in.Path, in.MIME)
 		return img, in.Orientation, err
 	default:
 		err = placeholderf("thumbs: no decoder for %s", orUnknown(in.MIME))
@@ -226,8 +253,22 @@ func (r *Renderer) picture(ctx context.Context, in archive.RenderInput) (image.I
 	return img, 1, err
 }
 
-// decodeFile decodes the photo at path; corrupt data is an error.
-func (r *Renderer) decodeFile(path, mime string) (image.Image, error) {
+// damagedError is a photo whose bytes do not decode (truncated, corrupt,
+// a TIFF with its tags out of order), with whatever part did decode. Render
+// turns it into renditions of that part, or a placeholder, and
+// RenderResult.Damaged: the original is kept for a curator to look at.
+type damagedError struct{ err error }
+
+func (e *damagedError) Error() string { return e.err.Error() }
+func (e *damagedError) Unwrap() error { return e.err }
+
+// damagedLabel is the placeholder card of a damaged photo.
+const damagedLabel = "DAMAGED"
+
+// decodeFile decodes the photo at path. Data that does not decode is a
+// *damagedError holding the decoded part, if any; a decompression bomb or
+// a picture over the byte budget is a skip, as from decodeImage.
+func (r *Renderer) decodeFile(ls *lease, path, mime string) (image.Image, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("thumbs: %w", err)
@@ -237,14 +278,19 @@ func (r *Renderer) decodeFile(path, mime string) (image.Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("thumbs: %w", err)
 	}
-	return r.decodeImage(io.NewSectionReader(f, 0, fi.Size()), mime)
+	img, err := r.decodeImage(ls, io.NewSectionReader(f, 0, fi.Size()), mime)
+	var s *skip
+	if err != nil && !errors.As(err, &s) {
+		return img, &damagedError{err}
+	}
+	return img, err
 }
 
 // decodeDerived decodes a picture that a tool made or a container held
 // (a video poster, a PDF page, an EPUB cover). The original itself is
 // fine, so a picture that does not decode is a placeholder, not an error.
-func (r *Renderer) decodeDerived(data []byte, what string) (image.Image, error) {
-	img, err := r.decodeImage(io.NewSectionReader(bytes.NewReader(data), 0, int64(len(data))), what)
+func (r *Renderer) decodeDerived(ls *lease, data []byte, what string) (image.Image, error) {
+	img, err := r.decodeImage(ls, io.NewSectionReader(bytes.NewReader(data), 0, int64(len(data))), what)
 	var s *skip
 	if err != nil && !errors.As(err, &s) {
 		return nil, placeholderf("%v", err)
@@ -252,10 +298,13 @@ func (r *Renderer) decodeDerived(data []byte, what string) (image.Image, error) 
 	return img, err
 }
 
-// decodeImage reads the header, checks the size and decodes the first
-// frame or page; what names the picture in messages. Every source goes
-// through here. Sizes that make no renditions come back as a *skip.
-func (r *Renderer) decodeImage(sr *io.SectionReader, what string) (image.Image, error) {
+// decodeImage reads the header, checks the size, takes the bytes the
+// decode will hold from the budget and decodes the first frame or page;
+// what names the picture in messages. Every source goes through here.
+// Sizes that make no renditions come back as a *skip. JPEGs are decoded
+// scaled, PNGs shrunk row by row as they inflate (both at about the size
+// the preview needs); the other formats whole (heldBytesPerPixel).
+func (r *Renderer) decodeImage(ls *lease, sr *io.SectionReader, what string) (image.Image, error) {
 	cfg, format, err := image.DecodeConfig(bufio.NewReader(sr))
 	if err != nil {
 		return nil, fmt.Errorf("thumbs: decode %s header: %w", what, err)
@@ -269,6 +318,18 @@ func (r *Renderer) decodeImage(sr *io.SectionReader, what string) (image.Image, 
 	if _, err := sr.Seek(0, io.SeekStart); err != nil {
 		return nil, fmt.Errorf("thumbs: %w", err)
 	}
+	if err := ls.take(workingSet, what); err != nil {
+		return nil, err
+	}
+	switch format {
+	case "jpeg":
+		return r.decodeJPEG(ls, sr, what)
+	case "png":
+		return r.decodePNG(ls, sr, what)
+	}
+	if err := ls.take(int64(cfg.Width)*int64(cfg.Height)*heldBytesPerPixel(cfg.ColorModel), what); err != nil {
+		return nil, err
+	}
 	br := bufio.NewReaderSize(sr, 64<<10)
 	var img image.Image
 	if anim, _ := isAnimatedWebP(br); anim && format == "webp" {
@@ -281,6 +342,98 @@ func (r *Renderer) decodeImage(sr *io.SectionReader, what string) (image.Image, 
 	}
 	if b := img.Bounds(); b.Empty() {
 		return nil, noRenditionsf("thumbs: %s is empty", what)
+	}
+	return img, nil
+}
+
+// workingSet is the renditions' own share of the budget: the
+// box-filtered image, the preview, the thumb and their JPEG bytes.
+const workingSet = 32 << 20
+
+// heldBytesPerPixel is what decoding a whole picture of colour model m
+// holds per pixel, with the NRGBA copy that shrink makes of the image
+// types it does not read directly.
+func heldBytesPerPixel(m color.Model) int64 {
+	if _, ok := m.(color.Palette); ok {
+		return 1 + 4
+	}
+	switch m {
+	case color.GrayModel:
+		return 1
+	case color.YCbCrModel:
+		return 3
+	case color.RGBAModel, color.NRGBAModel, color.CMYKModel:
+		return 4
+	case color.Gray16Model:
+		return 2 + 4
+	case color.RGBA64Model, color.NRGBA64Model:
+		return 8 + 4
+	}
+	return 8
+}
+
+// decodeJPEG decodes a JPEG with the package's decoder at the smallest
+// scale that still covers the preview, or, for what that decoder does not
+// handle, whole with image/jpeg. A damaged JPEG is an error that matches
+// ErrTruncated, returned with the part decoded (the rest grey).
+func (r *Renderer) decodeJPEG(ls *lease, sr *io.SectionReader, what string) (image.Image, error) {
+	if err := ls.take(sr.Size(), what); err != nil {
+		return nil, err
+	}
+	data := make([]byte, sr.Size())
+	if _, err := sr.ReadAt(data, 0); err != nil && err != io.EOF {
+		return nil, fmt.Errorf("thumbs: read %s: %w", what, err)
+	}
+	d, err := readJPEGHeader(data)
+	var unsupported errUnsupported
+	if errors.As(err, &unsupported) {
+		return r.decodeStdJPEG(ls, data, what)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("thumbs: decode %s: %w", what, err)
+	}
+	var shift uint
+	if !ls.full {
+		shift = jpegShift(d.width, d.height, int(preShrinkMargin*PreviewSize))
+	}
+	if err := ls.take(d.memory(shift), what); err != nil {
+		return nil, err
+	}
+	img, err := d.decode(shift)
+	if errors.As(err, &unsupported) {
+		return r.decodeStdJPEG(ls, data, what)
+	}
+	if err != nil && (img == nil || !errors.Is(err, ErrTruncated)) {
+		return nil, fmt.Errorf("thumbs: decode %s: %w", what, err)
+	}
+	if shift > 0 {
+		img = &scaled{img, d.width, d.height}
+	}
+	if err != nil { // the part decoded, the rest grey
+		return img, fmt.Errorf("thumbs: decode %s: %w", what, err)
+	}
+	return img, nil
+}
+
+// decodeStdJPEG decodes a JPEG whole with image/jpeg, which holds up to
+// 4 bytes per sample for the coefficients of a progressive image, and 4
+// per pixel for an RGB or CMYK result. What neither decoder handles
+// (arithmetic coding, 12-bit samples) gets a placeholder.
+func (r *Renderer) decodeStdJPEG(ls *lease, data []byte, what string) (image.Image, error) {
+	cfg, err := jpeg.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return nil, placeholderf("thumbs: %s: %v", what, err)
+	}
+	if err := ls.take(int64(cfg.Width)*int64(cfg.Height)*4*6, what); err != nil {
+		return nil, err
+	}
+	img, err := jpeg.Decode(bytes.NewReader(data))
+	var unsupported jpeg.UnsupportedError
+	if errors.As(err, &unsupported) {
+		return nil, placeholderf("thumbs: %s: %v", what, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("thumbs: decode %s: %w", what, err)
 	}
 	return img, nil
 }
@@ -302,16 +455,33 @@ func pixels(n int64) string {
 	return strconv.FormatFloat(float64(n/100_000)/10, 'f', -1, 64) + " MP"
 }
 
-// preShrinkFactor is the integer box-filter factor for an original whose
-// long side is long: as large as keeps the result preShrinkMargin × the
-// preview size, or failing that 2 when that still keeps it as large as the
-// preview (so that an 8 MP phone photo does not go to Catmull-Rom whole).
-func preShrinkFactor(long int) int {
-	k := int(float64(long) / (preShrinkMargin * PreviewSize))
-	if k < 2 {
-		k = max(1, min(2, long/PreviewSize))
+// previewOf is the preview of a decoded picture, before orientation:
+// box-filtered by an integer factor, then Catmull-Rom to the exact size.
+func previewOf(img image.Image) *image.NRGBA {
+	b := img.Bounds()
+	pw, ph := fit(b.Dx(), b.Dy(), PreviewSize)
+	if s, ok := img.(*scaled); ok { // the size follows the original's
+		pw, ph = fit(s.w, s.h, PreviewSize)
+		pw, ph = min(pw, b.Dx()), min(ph, b.Dy())
+		img = s.Image
 	}
-	return k
+	k := preShrinkFactor(max(b.Dx(), b.Dy()))
+	return resize(shrink(img, max(1, (b.Dx()+k/2)/k), max(1, (b.Dy()+k/2)/k)), pw, ph)
+}
+
+// scaled is a picture decoded smaller than its original, w×h.
+type scaled struct {
+	image.Image
+	w, h int
+}
+
+// preShrinkFactor is the integer box-filter factor for a picture whose
+// long side is long: as large as keeps the result preShrinkMargin × the
+// preview size. A box shrink attenuates the finest detail the preview can
+// show, so Catmull-Rom (sharp, and costly on big images) does at least
+// the last 1.15×; JPEGs come out of the decoder already that small.
+func preShrinkFactor(long int) int {
+	return max(1, int(float64(long)/(preShrinkMargin*PreviewSize)))
 }
 
 // fit is the size of a w×h image scaled so that its long side is at most
@@ -326,13 +496,14 @@ func fit(w, h, size int) (int, int) {
 	return max(1, (w*size+h/2)/h), size
 }
 
-// resize scales img to w×h with Catmull-Rom (as sharp as Lanczos here, at
-// two thirds of its taps), or returns img when it is that size already.
+// resize scales img to w×h with Catmull-Rom (within 0.5–2 dB of Lanczos
+// here, at two thirds of its taps), or returns img when it is that size
+// already.
 func resize(img *image.NRGBA, w, h int) *image.NRGBA {
 	if img.Rect.Dx() == w && img.Rect.Dy() == h {
 		return img
 	}
-	return imaging.Resize(img, w, h, imaging.CatmullRom)
+	return resample(img, w, h)
 }
 
 // encode makes one rendition of an opaque image.
@@ -353,11 +524,12 @@ func (r *Renderer) encode(name string, img *image.NRGBA) (archive.RenderedImage,
 	}, nil
 }
 
-// placeholder adds the card renditions to res, for an original Render
-// cannot draw; res already carries the warning that says why.
-func (r *Renderer) placeholder(in archive.RenderInput, res *archive.RenderResult) (*archive.RenderResult, error) {
+// placeholder adds the card renditions, labelled label, to res for an
+// original Render cannot draw; res already carries the warning that says
+// why.
+func (r *Renderer) placeholder(label string, res *archive.RenderResult) (*archive.RenderResult, error) {
 	t0 := time.Now()
-	card := placeholderCard(placeholderLabel(in))
+	card := placeholderCard(label)
 	var buf bytes.Buffer
 	if err := jpeg.Encode(&buf, card, &jpeg.Options{Quality: r.opts.Quality}); err != nil {
 		return nil, fmt.Errorf("thumbs: encode placeholder: %w", err)

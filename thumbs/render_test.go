@@ -3,6 +3,7 @@ package thumbs
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"image"
 	"image/color"
@@ -14,6 +15,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -358,11 +360,6 @@ func TestCorruptAndHostile(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := New(Options{})
-	_, err := r.Render(context.Background(), archive.RenderInput{
-		Path: writeBytes(t, good.Bytes()[:good.Len()*2/3], "jpg"), MIME: "image/jpeg", Kind: media.KindPhoto})
-	if err == nil || !strings.HasPrefix(err.Error(), "thumbs: decode image/jpeg: ") {
-		t.Errorf("truncated JPEG: err = %v", err)
-	}
 
 	// Random bytes, truncations and bit flips of every format: an error or a
 	// result, never a panic.
@@ -397,6 +394,80 @@ func TestCorruptAndHostile(t *testing.T) {
 			t.Fatalf("case %d: nil result and nil error", i)
 		}
 	}
+}
+
+// unorderedTIFF encodes img as a little-endian TIFF and swaps the first
+// two entries of its IFD, as some scanners write them.
+func unorderedTIFF(t *testing.T, img image.Image) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := tiff.Encode(&buf, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	b := buf.Bytes()
+	ifd := int(binary.LittleEndian.Uint32(b[4:8]))
+	first, second := b[ifd+2:ifd+14], b[ifd+14:ifd+26]
+	swapped := append(slices.Clone(second), first...)
+	copy(b[ifd+2:ifd+26], swapped)
+	return b
+}
+
+// TestDamaged: a photo of a recognised type that does not decode is kept:
+// a "DAMAGED" placeholder card, a warning saying what is wrong, and
+// RenderResult.Damaged; a decompression bomb stays a bomb.
+func TestDamaged(t *testing.T) {
+	img := scene(300, 200, 1)
+	encode := func(format string) []byte {
+		b, err := os.ReadFile(write(t, img, format))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	jpg, pngb := encode("jpeg"), encode("png")
+	for _, c := range []struct {
+		name, mime string
+		data       []byte
+		warning    string
+		partial    bool // the decoder gives the part decoded, the rest grey
+	}{
+		{"truncated JPEG", "image/jpeg", jpg[:len(jpg)*2/3], "thumbs: decode image/jpeg: ", true},
+		{"truncated PNG", "image/png", pngb[:len(pngb)/2], "thumbs: decode image/png: ", false},
+		{"TIFF tags out of order", "image/tiff", unorderedTIFF(t, img), "thumbs: decode image/tiff header: tiff: invalid format: tags are not sorted", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			res := render(t, New(Options{}), archive.RenderInput{Path: writeBytes(t, c.data, "img"), MIME: c.mime})
+			if !res.Damaged {
+				t.Error("Damaged false")
+			}
+			suffix := "; damaged file, placeholder rendition"
+			if c.partial {
+				suffix = "; damaged file, rendered the part that decodes"
+			}
+			if len(res.Warnings) != 1 || !strings.HasPrefix(res.Warnings[0], c.warning) || !strings.HasSuffix(res.Warnings[0], suffix) {
+				t.Errorf("warnings %q", res.Warnings)
+			}
+			if !c.partial {
+				checkPlaceholder(t, c.name, res)
+				return
+			}
+			if len(res.Images) != 2 || res.Images[0].Placeholder || !res.HasPHash {
+				t.Errorf("partial picture: %d images, placeholder %v, phash %v", len(res.Images), len(res.Images) > 0 && res.Images[0].Placeholder, res.HasPHash)
+			}
+		})
+	}
+	t.Run("bomb", func(t *testing.T) {
+		res := render(t, New(Options{MaxPixels: 1000}), archive.RenderInput{Path: writeBytes(t, jpg[:len(jpg)/2], "jpg"), MIME: "image/jpeg"})
+		if res.Damaged || len(res.Images) != 0 {
+			t.Errorf("over the pixel cap: damaged %v, %d images", res.Damaged, len(res.Images))
+		}
+	})
+	t.Run("missing file", func(t *testing.T) {
+		_, err := New(Options{}).Render(context.Background(), archive.RenderInput{Path: filepath.Join(t.TempDir(), "gone.jpg"), MIME: "image/jpeg", Kind: media.KindPhoto})
+		if err == nil {
+			t.Error("a file that cannot be opened is not damaged: want an error")
+		}
+	})
 }
 
 func TestContextCancelled(t *testing.T) {

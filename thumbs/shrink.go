@@ -20,6 +20,15 @@ type plane struct {
 // so any sizes work; a box is at least one sample wide, which makes a dst
 // larger than src (a subsampled chroma plane) a nearest-neighbour stretch.
 func shrinkPlane(dst, src plane) {
+	if dst.w == src.w && dst.h == src.h { // a copy (a decode already scaled)
+		for y := range dst.h {
+			in, out := src.pix[src.off+y*src.stride:], dst.pix[dst.off+y*dst.stride:]
+			for x := range dst.w {
+				out[x*dst.step] = in[x*src.step]
+			}
+		}
+		return
+	}
 	lo, hi := make([]int, dst.w), make([]int, dst.w) // box i is [lo[i], hi[i])
 	for i := range lo {
 		lo[i] = i * src.w / dst.w
@@ -70,6 +79,10 @@ func shrink(img image.Image, dw, dh int) *image.NRGBA {
 	var convert func(p []uint8)
 	switch m := img.(type) {
 	case *image.YCbCr:
+		if dw == b.Dx() && dh == b.Dy() { // only converting (a scaled decode)
+			ycbcrToNRGBA(dst, m)
+			return dst
+		}
 		cw, ch := chromaSize(b, m.SubsampleRatio)
 		co := m.COffset(b.Min.X, b.Min.Y)
 		shrinkPlane(out(0), plane{m.Y, m.YOffset(b.Min.X, b.Min.Y), m.YStride, 1, b.Dx(), b.Dy()})
@@ -157,4 +170,20 @@ func opaque(img image.Image) *image.NRGBA {
 		}
 	}
 	return n
+}
+
+// ycbcrToNRGBA converts m into dst, which has its size, taking the chroma
+// sample of each pixel's box (nearest), as shrink does.
+func ycbcrToNRGBA(dst *image.NRGBA, m *image.YCbCr) {
+	b := m.Rect
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		out := dst.Pix[(y-b.Min.Y)*dst.Stride : (y-b.Min.Y)*dst.Stride+4*b.Dx()]
+		yi := m.YOffset(b.Min.X, y)
+		for x := b.Min.X; x < b.Max.X; x++ {
+			ci := m.COffset(x, y)
+			p := out[4*(x-b.Min.X) : 4*(x-b.Min.X)+4 : 4*(x-b.Min.X)+4]
+			p[0], p[1], p[2] = color.YCbCrToRGB(m.Y[yi+x-b.Min.X], m.Cb[ci], m.Cr[ci])
+			p[3] = 0xff
+		}
+	}
 }

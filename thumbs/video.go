@@ -1,7 +1,6 @@
 package thumbs
 
 import (
-	"context"
 	"image"
 	"strconv"
 
@@ -31,7 +30,7 @@ func videoDemuxer(mime string) (demuxer string, ok bool) {
 // duration is unknown or nothing is there), upright, at most PreviewSize
 // on its long side. ffmpeg rotates by the display matrix itself (its
 // autorotate default), so in.Rotation is not applied again.
-func (r *Renderer) videoPoster(ctx context.Context, in archive.RenderInput) (image.Image, error) {
+func (r *Renderer) videoPoster(ls *lease, in archive.RenderInput) (image.Image, error) {
 	demuxer, ok := videoDemuxer(in.MIME)
 	if !ok {
 		return nil, placeholderf("thumbs: no decoder for %s", orUnknown(in.MIME))
@@ -42,12 +41,12 @@ func (r *Renderer) videoPoster(ctx context.Context, in archive.RenderInput) (ima
 	}
 	at := max(in.DurationS/10, 0)
 	for {
-		out, _, err := r.run(ctx, &r.ffmpeg, ffmpegPosterArgs(demuxer, src, at)...)
+		out, _, err := r.run(ls.ctx, &r.ffmpeg, ffmpegPosterArgs(demuxer, src, at)...)
 		if err != nil {
 			return nil, err
 		}
 		if len(out) > 0 {
-			return r.decodeDerived(out, "video poster")
+			return r.decodeDerived(ls, out, "video poster")
 		}
 		if at == 0 {
 			return nil, placeholderf("thumbs: ffmpeg: no video frame")

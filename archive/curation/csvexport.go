@@ -17,7 +17,7 @@ import (
 // metadata.csv "classification" column is left out: it only gates ingest
 // and is never stored.
 func exportColumns() []string {
-	cols := append([]string{"id"}, csvColumns()...)
+	cols := append([]string{"id"}, MetadataColumns()...)
 	return slices.DeleteFunc(cols, func(c string) bool { return c == "classification" })
 }
 
@@ -94,10 +94,16 @@ func recordCSVCell(r *archive.Record, col string) string {
 		return string(r.Visibility)
 	case "status":
 		return string(r.Status)
-	case "captured_at":
-		if r.CapturedAt != nil {
-			return r.CapturedAt.Format(time.RFC3339)
-		}
 	}
-	return ""
+	times := map[string]*time.Time{"captured_at": r.CapturedAt, "publish_at": r.PublishAt,
+		"unpublish_at": r.UnpublishAt, "rights_expire_at": r.RightsExpireAt}
+	return csvTime(times[col])
+}
+
+// csvTime is a time's cell: RFC 3339 with its offset, or "" for none.
+func csvTime(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.Format(time.RFC3339)
 }

@@ -39,22 +39,18 @@ const (
 	MaxImportCSVRows    = 1000000
 )
 
-// csvColumns returns the columns a metadata.csv may have, in export order.
-// Title and description have one column per language of csvLanguages.
-func csvColumns() []string {
+// MetadataColumns returns the columns a metadata.csv may have, in export order.
+// Title and description have one column per language of archive.TextLanguages.
+func MetadataColumns() []string {
 	cols := []string{"file"}
 	for _, f := range []string{"title", "description"} {
-		for _, lang := range csvLanguages() {
+		for _, lang := range archive.TextLanguages() {
 			cols = append(cols, f+"_"+lang)
 		}
 	}
 	return append(cols, "keywords", "categories", "place", "creator", "credit", "rights", "licence",
-		"visibility", "status", "captured_at", "agency", "classification")
+		"visibility", "status", "captured_at", "agency", "publish_at", "unpublish_at", "rights_expire_at", "classification")
 }
-
-// csvLanguages are the languages with their own title_ and description_
-// columns: Vietnamese and the four the regulation names for promotion.
-func csvLanguages() []string { return []string{"vi", "en", "zh", "ja", "ko"} }
 
 // CuratorMeta is what a curator said about one file. Empty strings and nil
 // slices mean "not given".
@@ -74,6 +70,8 @@ type CuratorMeta struct {
 	TZInferred  bool
 	// Agency is the contributing agency; it overrides the run's --agency.
 	Agency string
+	// PublishAt, UnpublishAt and RightsExpireAt are the release window.
+	PublishAt, UnpublishAt, RightsExpireAt *time.Time
 	// Classification is the file's security marking as the curator states
 	// it; a state-secret marking (archive.SecretMarking) rejects the file unread.
 	// It is never stored in the record.
@@ -108,7 +106,7 @@ func (e *RowError) Unwrap() error { return ErrMetadataCSV }
 // is reported in its row's Err and the other rows still apply. name is used
 // in messages.
 func parseMetadataCSV(name string, r io.Reader, tax *archive.Taxonomy, loc *time.Location) ([]CSVRow, error) {
-	sh, err := openCSVSheet(name, r, csvColumns(), "file", MaxMetadataCSVBytes, MaxMetadataCSVRows)
+	sh, err := openCSVSheet(name, r, MetadataColumns(), "file", MaxMetadataCSVBytes, MaxMetadataCSVRows)
 	if err != nil {
 		return nil, err
 	}
@@ -339,7 +337,7 @@ func splitList(s string) []string {
 func parseCSVMeta(cells csvCells, tax *archive.Taxonomy, loc *time.Location) (CuratorMeta, error) {
 	ed, err := parseCSVEdit(cells, loc, false)
 	if err == nil {
-		ed, err = ed.normalize(tax)
+		ed, err = ed.normalize(tax, loc)
 	}
 	if err != nil {
 		return CuratorMeta{}, csvFieldError(err)
@@ -362,7 +360,7 @@ func parseCSVEdit(cells csvCells, loc *time.Location, clearing bool) (Edit, erro
 		v := get(col)
 		return v, v != ""
 	}
-	for _, lang := range csvLanguages() {
+	for _, lang := range archive.TextLanguages() {
 		for prefix, dst := range map[string]*map[string]string{"title": &ed.Title, "description": &ed.Description} {
 			if v, ok := cell(prefix + "_" + lang); ok {
 				if *dst == nil {
@@ -389,6 +387,7 @@ func parseCSVEdit(cells csvCells, loc *time.Location, clearing bool) (Edit, erro
 	}
 	ed.Place, ed.Creator, ed.Credit = str("place"), str("creator"), str("credit")
 	ed.Rights, ed.Licence, ed.Agency = str("rights"), str("licence"), str("agency")
+	ed.PublishAt, ed.UnpublishAt, ed.RightsExpireAt = str("publish_at"), str("unpublish_at"), str("rights_expire_at")
 	if v := get("visibility"); v != "" {
 		vis := archive.Visibility(v)
 		ed.Visibility = &vis
@@ -448,6 +447,15 @@ func (ed Edit) curatorMeta() CuratorMeta {
 	if ed.Status != nil {
 		m.Status = *ed.Status
 	}
+	var window archive.Record
+	for _, f := range ed.releaseFields(&window) {
+		if *f.val != nil && **f.val != "" {
+			if t, err := time.Parse(time.RFC3339, **f.val); err == nil { // normalize wrote it
+				*f.dst = &t
+			}
+		}
+	}
+	m.PublishAt, m.UnpublishAt, m.RightsExpireAt = window.PublishAt, window.UnpublishAt, window.RightsExpireAt
 	return m
 }
 
@@ -457,7 +465,7 @@ func parseCuratorTime(s string, loc *time.Location) (time.Time, bool, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t, false, nil
 	}
-	for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02", "02/01/2006"} {
+	for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02", "02/01/2006"} {
 		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
 			return t, true, nil
 		}

@@ -22,8 +22,8 @@ var (
 	// ErrTransition is a status change the workflow does not allow.
 	ErrTransition = errors.New("curation: status change not allowed")
 	// ErrNeedsVietnamese refuses a published record without a Vietnamese
-	// title (TAXONOMY.md: Vietnamese is required for publication).
-	ErrNeedsVietnamese = errors.New("curation: publishing needs a Vietnamese title")
+	// title: archive.CheckPublishable's error.
+	ErrNeedsVietnamese = archive.ErrNeedsVietnamese
 )
 
 // FieldError is a refused change of one field. Field is named as in the
@@ -75,6 +75,30 @@ type Edit struct {
 	CapturedAtInferred bool `json:"-"`
 	// LangStatus sets languages' review state: draft or reviewed.
 	LangStatus map[string]string `json:"lang_status,omitempty"`
+	// PublishAt, UnpublishAt and RightsExpireAt set the release window
+	// (archive.Released): RFC 3339, or "2006-01-02[ 15:04[:05]]" in the
+	// archive's time zone; "" clears.
+	PublishAt      *string `json:"publish_at,omitempty"`
+	UnpublishAt    *string `json:"unpublish_at,omitempty"`
+	RightsExpireAt *string `json:"rights_expire_at,omitempty"`
+}
+
+// releaseFields are the Edit's release-window fields by their audit and
+// CSV names, with the record field each sets.
+func (ed *Edit) releaseFields(r *archive.Record) []struct {
+	name string
+	val  **string
+	dst  **time.Time
+} {
+	return []struct {
+		name string
+		val  **string
+		dst  **time.Time
+	}{
+		{"publish_at", &ed.PublishAt, &r.PublishAt},
+		{"unpublish_at", &ed.UnpublishAt, &r.UnpublishAt},
+		{"rights_expire_at", &ed.RightsExpireAt, &r.RightsExpireAt},
+	}
 }
 
 // ParseLangTag canonicalises a BCP 47 language tag ("zh-hant" → "zh-Hant");
@@ -95,12 +119,28 @@ func ParseLangTag(s string) (string, error) {
 }
 
 // normalize validates ed against the taxonomy and the value sets, and
-// returns it with canonical language tags, NFC text and de-duplicated
-// lists. It is the one validation of field values: metadata.csv at ingest,
-// `archive edit`, import-metadata and the API all go through it.
-func (ed Edit) normalize(tax *archive.Taxonomy) (Edit, error) {
+// returns it with canonical language tags, NFC text, de-duplicated lists
+// and release dates as RFC 3339 in loc. It is the one validation of field
+// values: metadata.csv at ingest, `archive edit`, import-metadata and the
+// API all go through it.
+func (ed Edit) normalize(tax *archive.Taxonomy, loc *time.Location) (Edit, error) {
 	out := ed
 	var err error
+	var window archive.Record // the dates ed gives, to check their order
+	for _, f := range out.releaseFields(&window) {
+		if *f.val == nil || **f.val == "" {
+			continue
+		}
+		t, _, err := parseCuratorTime(cleanText(**f.val), loc)
+		if err != nil {
+			return ed, &FieldError{Field: f.name, Msg: err.Error()}
+		}
+		v := t.In(loc).Format(time.RFC3339)
+		*f.val, *f.dst = &v, &t
+	}
+	if err := checkWindow(&window); err != nil {
+		return ed, err
+	}
 	if out.Title, err = normLangText("title", ed.Title); err != nil {
 		return ed, err
 	}
@@ -319,6 +359,26 @@ func applyEdit(r *archive.Record, ed Edit, tax *archive.Taxonomy) ([]archive.Fie
 		ch = append(ch, archive.FieldChange{Field: "captured_at", Old: old, New: t.Format(time.RFC3339)})
 		mark("captured_at", false)
 	}
+	for _, f := range ed.releaseFields(r) {
+		if *f.val == nil {
+			continue
+		}
+		var t *time.Time
+		if **f.val != "" {
+			v, err := time.Parse(time.RFC3339, **f.val)
+			if err != nil {
+				return nil, &FieldError{Field: f.name, Msg: err.Error()}
+			}
+			t = &v
+		}
+		if old := *f.dst; (old == nil) != (t == nil) || old != nil && !old.Equal(*t) {
+			ch = append(ch, archive.FieldChange{Field: f.name, Old: timeValue(old), New: timeValue(t)})
+			*f.dst = t
+		}
+	}
+	if err := checkWindow(r); err != nil {
+		return nil, err
+	}
 	if ed.Visibility != nil && *ed.Visibility != r.Visibility {
 		ch = append(ch, archive.FieldChange{Field: "visibility", Old: nullIfEmpty(string(r.Visibility)), New: string(*ed.Visibility)})
 		r.Visibility = *ed.Visibility
@@ -364,8 +424,8 @@ func applyEdit(r *archive.Record, ed Edit, tax *archive.Taxonomy) ([]archive.Fie
 		r.Status = *ed.Status
 	}
 	// Publishing, or taking the Vietnamese title off a published record.
-	if r.Status == archive.Published && r.Title["vi"] == "" && (statusChanged || viBefore) {
-		return nil, &FieldError{Field: "title.vi", Err: ErrNeedsVietnamese,
+	if err := archive.CheckPublishable(r); err != nil && (statusChanged || viBefore) {
+		return nil, &FieldError{Field: "title.vi", Err: err,
 			Msg: "a published record needs a Vietnamese title (set title.vi first)"}
 	}
 	r.Normalize()
@@ -377,6 +437,23 @@ func langState(m map[string]string, lang string) string {
 		return archive.LangReviewed
 	}
 	return archive.LangDraft
+}
+
+// checkWindow refuses a release window that ends before it starts.
+func checkWindow(r *archive.Record) error {
+	if r.PublishAt != nil && r.UnpublishAt != nil && !r.UnpublishAt.After(*r.PublishAt) {
+		return &FieldError{Field: "unpublish_at", Msg: fmt.Sprintf("%s is not after publish_at %s",
+			r.UnpublishAt.Format(time.RFC3339), r.PublishAt.Format(time.RFC3339))}
+	}
+	return nil
+}
+
+// timeValue is a release date as the audit log keeps it: RFC 3339, or nil.
+func timeValue(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.Format(time.RFC3339)
 }
 
 func nullIfEmpty(s string) any {
@@ -424,7 +501,7 @@ func (c *Curator) edit(ctx context.Context, id string, ed Edit, by archive.Actor
 		return nil, nil, err
 	}
 	tax := c.a.Taxonomy()
-	ed, err = ed.normalize(tax)
+	ed, err = ed.normalize(tax, c.a.Location())
 	if err != nil {
 		return nil, nil, err
 	}

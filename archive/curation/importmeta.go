@@ -43,8 +43,9 @@ type ImportReport struct {
 // as formulas, and before values that start with one). An empty cell leaves
 // the field unchanged; clearValue ("-") clears it (an escaped "'-" is the
 // text "-") (a title or description language,
-// keywords, categories, place, creator, credit, rights, licence, agency;
-// not visibility, status or captured_at). The "file" column is ignored.
+// keywords, categories, place, creator, credit, rights, licence, agency,
+// publish_at, unpublish_at, rights_expire_at; not visibility, status or
+// captured_at). The "file" column is ignored.
 // The returned error is for what stops the whole import: a bad header, an
 // unreadable file, the store failing, ctx cancelled.
 func (c *Curator) ImportMetadata(ctx context.Context, name string, r io.Reader, opts ImportOptions) (*ImportReport, error) {

@@ -29,6 +29,8 @@ func csvArchive(t *testing.T) *archive.Archive {
 	r.Place = &archive.Place{Code: "290", Name: "Thành phố Chí Linh"}
 	r.Creator, r.Rights, r.Licence, r.Agency = "Nguyễn Thị Ánh", "© 2024", "cc-by-4.0", "Sở VHTTDL"
 	r.Status, r.Visibility = archive.Published, archive.Public
+	pub, exp := ts.AddDate(15, 0, 0), time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC) // one in the archive's zone, one in UTC
+	r.PublishAt, r.RightsExpireAt = &pub, &exp
 	if _, err := a.Store().Put(r); err != nil {
 		t.Fatal(err)
 	}
@@ -65,6 +67,9 @@ func TestCSVRoundTripIsStable(t *testing.T) {
 	if !bytes.HasPrefix(first, []byte("\xef\xbb\xbfid,file,title_vi,")) || !bytes.Contains(first, []byte("\r\n")) ||
 		bytes.Count(first, []byte("\r\n")) != 6 { // header + 4 records, one holding a line break
 		t.Fatalf("export:\n%q", first)
+	}
+	if !bytes.Contains(first, []byte(",2026-01-13T14:33:39+07:00,,2030-01-01T00:00:00Z\r\n")) {
+		t.Errorf("export lacks the release window:\n%q", first)
 	}
 	// No cell starts with what a spreadsheet runs; the guard is there.
 	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(first, []byte("\xef\xbb\xbf")))).ReadAll()
@@ -247,5 +252,79 @@ func TestStatsLanguageCoverage(t *testing.T) {
 	if st.TitleLanguages["vi"] != 2 || st.DescriptionLanguages["en"] != 1 || st.DescriptionLanguages["ja"] != 1 ||
 		st.ReviewedLanguages["vi"] != 1 || st.ReviewedLanguages["ko"] != 1 {
 		t.Errorf("stats %+v", st)
+	}
+}
+
+// TestImportPublishNeedsVietnamese: a row that publishes a record without a
+// Vietnamese title, or takes the title off a published record, is refused
+// naming title_vi; with the title in the same row it goes through.
+func TestImportPublishNeedsVietnamese(t *testing.T) {
+	id2 := idOf(2) // under review, English title only
+	tests := []struct {
+		name, csv string
+		failed    int
+	}{
+		{"publish without title_vi", "id,status\n" + id2 + ",published\n", 1},
+		{"publish with title_vi", "id,title_vi,status\n" + id2 + ",Chợ nổi,published\n", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, _, _ := editArchive(t)
+			rep, err := New(a).ImportMetadata(context.Background(), "edits.csv", strings.NewReader(tt.csv), ImportOptions{Who: "tester"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec, _ := a.Store().Get(id2)
+			if rep.Failed != tt.failed || (rec.Status == archive.Published) != (tt.failed == 0) {
+				t.Fatalf("report %+v, status %s", rep, rec.Status)
+			}
+			if tt.failed > 0 && (!errors.Is(rep.Rows[0].Err, ErrMetadataCSV) || !strings.Contains(rep.Rows[0].Error, "column title_vi")) {
+				t.Errorf("row error %v, want one naming column title_vi", rep.Rows[0].Err)
+			}
+		})
+	}
+}
+
+// TestImportReleaseWindow: the release-window columns are read in the
+// archive's time zone, audited, and cleared with "-".
+func TestImportReleaseWindow(t *testing.T) {
+	a := csvArchive(t)
+	id := idOf(3)
+	steps := []struct {
+		name, row   string
+		publish     string // the record's publish_at after the row, RFC 3339 or ""
+		unpublish   string
+		fields      string // audit fields written
+		failedInCol string
+	}{
+		{"dates in the archive's zone", id + ",2027-01-01,2027-06-30 17:00,", "2027-01-01T00:00:00+07:00", "2027-06-30T17:00:00+07:00", "publish_at unpublish_at", ""},
+		{"same instant in UTC is no change", id + ",2026-12-31T17:00:00Z,,", "2027-01-01T00:00:00+07:00", "2027-06-30T17:00:00+07:00", "", ""},
+		{"window ending before it starts", id + ",,2026-06-01,", "2027-01-01T00:00:00+07:00", "2027-06-30T17:00:00+07:00", "", "unpublish_at"},
+		{"not a date", id + ",,,soon", "2027-01-01T00:00:00+07:00", "2027-06-30T17:00:00+07:00", "", "rights_expire_at"},
+		{"cleared", id + ",-,-,", "", "", "publish_at unpublish_at", ""},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			rep, err := New(a).ImportMetadata(t.Context(), "w.csv", strings.NewReader("id,publish_at,unpublish_at,rights_expire_at\n"+st.row+"\n"), ImportOptions{Who: "tester"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			row := rep.Rows[0]
+			if st.failedInCol != "" {
+				if row.Err == nil || !strings.Contains(row.Error, "column "+st.failedInCol) {
+					t.Errorf("row error %v, want one naming column %s", row.Err, st.failedInCol)
+				}
+			} else if row.Err != nil {
+				t.Fatal(row.Err)
+			}
+			var fields []string
+			for _, e := range row.Changes {
+				fields = append(fields, e.Field)
+			}
+			rec, _ := a.Store().Get(id)
+			if got := strings.Join(fields, " "); got != st.fields || csvTime(rec.PublishAt) != st.publish || csvTime(rec.UnpublishAt) != st.unpublish {
+				t.Errorf("fields %q, publish_at %q, unpublish_at %q; want %q, %q, %q", got, csvTime(rec.PublishAt), csvTime(rec.UnpublishAt), st.fields, st.publish, st.unpublish)
+			}
+		})
 	}
 }

@@ -35,6 +35,11 @@ type Defaults struct {
 	Agency string
 }
 
+// WarnNotPublished is the warning of a file that was to be published
+// (ingest --status published, a metadata.csv status column) but has no
+// Vietnamese title: it is added as review instead.
+const WarnNotPublished = "status: added as review, not published: publishing needs a Vietnamese title (title_vi)"
+
 // buildRecord makes a new record from extracted metadata, then lays the
 // curator's values over it.
 func buildRecord(in recordInput) *archive.Record {
@@ -91,13 +96,17 @@ func buildRecord(in recordInput) *archive.Record {
 		r.CapturedAt, r.CapturedAtSource, r.TZInferred = &t, info.CapturedAtSource, info.TZInferred
 	case !in.mtime.IsZero():
 		t := in.mtime.In(in.loc).Truncate(time.Second)
-		r.CapturedAt, r.CapturedAtSource = &t, "file_mtime"
+		r.CapturedAt, r.CapturedAtSource = &t, archive.CapturedFromFile
 	}
 	if r.CapturedAt != nil {
 		r.Provenance["captured_at"] = r.CapturedAtSource
 	}
 	if in.curator != nil {
 		applyCurator(r, in.curator, in.tax)
+	}
+	if archive.CheckPublishable(r) != nil {
+		r.Status = archive.Review
+		r.Warnings = append(r.Warnings, WarnNotPublished)
 	}
 	r.Normalize()
 	return r
@@ -149,6 +158,11 @@ func applyCurator(r *archive.Record, m *curation.CuratorMeta, tax *archive.Taxon
 	}
 	if m.Status != "" {
 		r.Status = m.Status
+	}
+	for dst, v := range map[**time.Time]*time.Time{&r.PublishAt: m.PublishAt, &r.UnpublishAt: m.UnpublishAt, &r.RightsExpireAt: m.RightsExpireAt} {
+		if v != nil {
+			*dst = v
+		}
 	}
 	if m.CapturedAt != nil {
 		t := *m.CapturedAt

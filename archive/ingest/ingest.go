@@ -60,8 +60,9 @@ type Archive interface {
 }
 
 // Renderer makes the thumb and preview renditions of an original. An error
-// means the file's picture cannot be decoded at all; reasons to skip a
-// rendition while keeping the record go in RenderResult.Warnings.
+// fails the file; reasons to skip a rendition while keeping the record go in
+// RenderResult.Warnings, and a damaged original that is kept anyway (added
+// with status review) is RenderResult.Damaged.
 type Renderer interface {
 	Render(ctx context.Context, in archive.RenderInput) (*archive.RenderResult, error)
 }
@@ -204,6 +205,9 @@ type run struct {
 	sum    Summary
 	prog   archive.Progress
 	totals atomic.Pointer[archive.Progress] // from the concurrent count
+	// inflight counts the files being processed, also those a stopping run
+	// has abandoned (unlessCancelled).
+	inflight sync.WaitGroup
 }
 
 // Run walks the sources, stores new originals, extracts their metadata,
@@ -277,7 +281,8 @@ func (p *Pipeline) Run(ctx context.Context, sources []string, ro RunOptions) (*S
 		g.Go(func() error {
 			defer producers.Done()
 			for j := range jobs {
-				if send(r.process(gctx, j)) != nil {
+				o, ok := r.processOrAbandon(gctx, j)
+				if !ok || send(o) != nil {
 					return nil // the run is stopping; its cause is reported once
 				}
 			}
@@ -289,6 +294,7 @@ func (p *Pipeline) Run(ctx context.Context, sources []string, ro RunOptions) (*S
 	// workers stop at once instead of copying and rendering the rest.
 	g.Go(func() error { return r.commitLoop(gctx, outs) })
 	err := g.Wait()
+	waitAtMost(&r.inflight, abandonGrace)
 	r.sum.Elapsed = time.Since(start)
 	p.log.Info("ingest done", "added", r.sum.Added, "failed", r.sum.Failed, "elapsed", r.sum.Elapsed)
 	switch {
@@ -298,6 +304,48 @@ func (p *Pipeline) Run(ctx context.Context, sources []string, ro RunOptions) (*S
 		return &r.sum, err
 	}
 	return &r.sum, nil
+}
+
+// processOrAbandon is process, given up when ctx is done (see
+// unlessCancelled): the run ends without the file, which was not committed
+// (AddOriginal keeps nothing of a cancelled file), and the next run takes it
+// again.
+func (r *run) processOrAbandon(ctx context.Context, j job) (outcome, bool) {
+	return unlessCancelled(ctx, &r.inflight, func() outcome { return r.process(ctx, j) })
+}
+
+// abandonGrace is how long a stopping run still waits for the work it
+// abandoned: the copies and tools that stop with ctx end well within it, so
+// usually nothing outlives the run; a library stuck in a file does.
+const abandonGrace = time.Second
+
+// unlessCancelled runs f in a goroutine of its own, counted in inflight,
+// and returns its result, or ok false as soon as ctx is done. Copying and
+// external tools stop with ctx, but a library that never looks at it (a PDF
+// parser loading its objects, an image decoder) may hold a file for
+// minutes: a cancelled run stops waiting (see waitAtMost), and f finishes
+// alone, its result unread.
+func unlessCancelled[T any](ctx context.Context, inflight *sync.WaitGroup, f func() T) (v T, ok bool) {
+	done := make(chan T, 1)
+	inflight.Go(func() { done <- f() })
+	select {
+	case v = <-done:
+		return v, true
+	case <-ctx.Done():
+		return v, false
+	}
+}
+
+// waitAtMost waits for wg, or for d at most.
+func waitAtMost(wg *sync.WaitGroup, d time.Duration) {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+	}
 }
 
 // report makes one file's result final: it counts it and hands it on.

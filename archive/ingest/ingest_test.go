@@ -282,7 +282,7 @@ func TestIngestMetadataCSV(t *testing.T) {
 		"bad-row.jpg;;;;;;secret;;;\n"+
 		"sub/nested.jpg;Ảnh lồng;;;;;;;;\n"+
 		"missing.jpg;Không có;;;;;;;;\n"))
-	writeFile(t, filepath.Join(src, "sub", curation.MetadataFileName), []byte("file,title_vi\nown.jpg,Ảnh riêng\n"))
+	writeFile(t, filepath.Join(src, "sub", curation.MetadataFileName), []byte("file,title_vi,publish_at,rights_expire_at\nown.jpg,Ảnh riêng,2027-01-01,2030-12-31 17:00\n"))
 
 	a, err := archive.Open(t.TempDir(), archive.Options{})
 	if err != nil {
@@ -317,6 +317,10 @@ func TestIngestMetadataCSV(t *testing.T) {
 		if err != nil || rec.Title["vi"] != title || rec.Status != archive.Published {
 			t.Errorf("%s: %+v %v", name, rec, err)
 		}
+	}
+	if own, _ := a.Store().Get(rr.results["sub/own.jpg"].ID); own.PublishAt == nil || own.PublishAt.Format(time.RFC3339) != "2027-01-01T00:00:00+07:00" ||
+		own.RightsExpireAt == nil || own.RightsExpireAt.Format(time.RFC3339) != "2030-12-31T17:00:00+07:00" || own.UnpublishAt != nil {
+		t.Errorf("release window from metadata.csv: %v %v %v", own.PublishAt, own.UnpublishAt, own.RightsExpireAt)
 	}
 
 	// Unknown columns stop the run before anything is ingested.
@@ -445,13 +449,7 @@ func TestRethumbRepairsPlaceholders(t *testing.T) {
 }
 
 func TestIngestAuditsAddedRecords(t *testing.T) {
-	src := t.TempDir()
-	writeJPEG(t, filepath.Join(src, "a.jpg"), 16, 16, 1)
-	a, err := archive.Open(t.TempDir(), archive.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	src, a := newArchiveWithJPEG(t, "a.jpg")
 	rr := ingestDir(t, a, src, Options{}, RunOptions{By: "Nguyễn Văn A"})
 	h, err := a.Store().History(rr.results["a.jpg"].ID)
 	if err != nil || len(h) != 1 || h[0].Who != "Nguyễn Văn A" || h[0].Via != archive.ViaIngest || h[0].Field != "ingest" {
@@ -565,10 +563,175 @@ func TestIngestStopsWhenTheStoreFails(t *testing.T) {
 	// Beyond the committed files, only the files in flight were rendered:
 	// one per worker, one waiting in each worker's slot of the queue to the
 	// committer, and the one whose commit failed.
-	if max := failAt + 2*workers + 1; r.calls > max {
-		t.Errorf("%d files rendered, want at most %d after the store failed", r.calls, max)
+	// (A worker the run stopped waiting for may still be rendering.)
+	r.mu.Lock()
+	calls := r.calls
+	r.mu.Unlock()
+	if max := failAt + 2*workers + 1; calls > max {
+		t.Errorf("%d files rendered, want at most %d after the store failed", calls, max)
 	}
 	if got, _ := a.Store().Count(); got != failAt-1 {
 		t.Errorf("%d records in the store, want %d", got, failAt-1)
+	}
+}
+
+// damagedRenderer draws a placeholder and says the original is damaged, as
+// thumbs does for a truncated photo.
+type damagedRenderer struct{}
+
+func (damagedRenderer) Render(ctx context.Context, in archive.RenderInput) (*archive.RenderResult, error) {
+	return &archive.RenderResult{
+		Images:   []archive.RenderedImage{{Rendition: archive.Rendition{Name: "thumb", Width: 2, Height: 2, MIME: "image/jpeg", Version: 1, Placeholder: true}, Data: []byte("ph")}},
+		Warnings: []string{"thumbs: decode image/jpeg: short Huffman data; damaged file, placeholder rendition"},
+		Damaged:  true,
+	}, nil
+}
+
+// TestDamagedKeptForReview: a damaged original is stored with its metadata
+// and renditions, marked damaged and put to review whatever status the run
+// asked for.
+func TestDamagedKeptForReview(t *testing.T) {
+	src, a := newArchiveWithJPEG(t, "cut.jpg")
+	rr := ingestDir(t, a, src, Options{Renderer: damagedRenderer{}}, RunOptions{Defaults: Defaults{Status: archive.Published}})
+	res := rr.results["cut.jpg"]
+	if res.Status != StatusAdded || !slices.Contains(res.Warnings, "ingest: the file is damaged; kept as it is, with status review") {
+		t.Fatalf("result %+v", res)
+	}
+	rec, err := a.Store().Get(res.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rec.Damaged || rec.Status != archive.Review || rec.Width != 16 || len(rec.Renditions) != 1 {
+		t.Errorf("record: damaged %v, status %s, width %d, renditions %v", rec.Damaged, rec.Status, rec.Width, rec.Renditions)
+	}
+	if p, _ := a.OriginalPath(res.ID); !fileExists(p) {
+		t.Error("the original was not stored")
+	}
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// stuckRenderer blocks until released, ignoring ctx, as a decoder deep in a
+// hostile file does.
+type stuckRenderer struct {
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (s *stuckRenderer) Render(ctx context.Context, in archive.RenderInput) (*archive.RenderResult, error) {
+	s.entered <- struct{}{}
+	<-s.release
+	return &archive.RenderResult{}, nil
+}
+
+// cancelWhileStuck runs f with a renderer that blocks, ignoring ctx, as a
+// decoder deep in a hostile file does; cancels ctx once it is stuck; and
+// expects f to return context.Canceled without waiting for it. The
+// renderer is released when f has returned.
+func cancelWhileStuck(t *testing.T, f func(ctx context.Context, r Renderer) error) {
+	t.Helper()
+	r := &stuckRenderer{entered: make(chan struct{}, 1), release: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- f(ctx, r) }()
+	<-r.entered
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("err = %v, want context.Canceled", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("no return while the worker was stuck")
+	}
+	close(r.release) // the abandoned worker finishes alone
+}
+
+// TestStuckWorkerAbandoned: a cancelled run or rethumb returns although its
+// worker is stuck in a library that ignores ctx, and writes nothing of the
+// abandoned file.
+func TestStuckWorkerAbandoned(t *testing.T) {
+	src, a := newArchiveWithJPEG(t, "a.jpg")
+	t.Run("ingest", func(t *testing.T) {
+		cancelWhileStuck(t, func(ctx context.Context, r Renderer) error {
+			_, err := New(a, Options{Renderer: r, Workers: 1}).Run(ctx, []string{src}, RunOptions{})
+			return err
+		})
+		if seq, _ := a.Store().LastSeq(); seq != 0 {
+			t.Errorf("the store changed (seq %d)", seq)
+		}
+	})
+	t.Run("rethumb", func(t *testing.T) {
+		ingestDir(t, a, src, Options{}, RunOptions{NoRenditions: true})
+		seq, _ := a.Store().LastSeq()
+		cancelWhileStuck(t, func(ctx context.Context, r Renderer) error {
+			_, err := New(a, Options{Renderer: r, Workers: 1}).Rethumb(ctx, RethumbOptions{})
+			return err
+		})
+		time.Sleep(50 * time.Millisecond) // let the released worker try to write
+		if now, _ := a.Store().LastSeq(); now != seq {
+			t.Errorf("the store changed (seq %d → %d) after the rethumb was abandoned", seq, now)
+		}
+	})
+}
+
+// newArchiveWithJPEG opens an empty archive in a temp folder (closed when
+// the test ends) and writes one small JPEG called name into a source folder.
+func newArchiveWithJPEG(t *testing.T, name string) (src string, a *archive.Archive) {
+	t.Helper()
+	src = t.TempDir()
+	writeJPEG(t, filepath.Join(src, name), 16, 16, 1)
+	a, err := archive.Open(t.TempDir(), archive.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	return src, a
+}
+
+// TestIngestPublishNeedsVietnamese: a file to be published (the run's
+// --status or its metadata.csv row) without a Vietnamese title is added as
+// review, with a warning that says why.
+func TestIngestPublishNeedsVietnamese(t *testing.T) {
+	tests := []struct {
+		name     string
+		csv      string // metadata.csv of the folder, "" for none
+		defaults Defaults
+		want     archive.Status
+	}{
+		{"--status published, no title", "", Defaults{Status: archive.Published}, archive.Review},
+		{"metadata.csv status=published, English title only", "file,title_en,status\nx.jpg,Floating market,published\n", Defaults{}, archive.Review},
+		{"metadata.csv status=published with title_vi", "file,title_vi,status\nx.jpg,Chợ nổi,published\n", Defaults{}, archive.Published},
+		{"--status published with title_vi", "file,title_vi\nx.jpg,Chợ nổi\n", Defaults{Status: archive.Published}, archive.Published},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := t.TempDir()
+			writeJPEG(t, filepath.Join(src, "x.jpg"), 8, 8, 7)
+			if tt.csv != "" {
+				writeFile(t, filepath.Join(src, curation.MetadataFileName), []byte(tt.csv))
+			}
+			a, err := archive.Open(t.TempDir(), archive.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.Close()
+			rr := ingestDir(t, a, src, Options{}, RunOptions{Defaults: tt.defaults})
+			res := rr.results["x.jpg"]
+			if rr.err != nil || res.Status != StatusAdded {
+				t.Fatalf("ingest: %v %+v", rr.err, res)
+			}
+			rec, err := a.Store().Get(res.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			warned := slices.Contains(rec.Warnings, WarnNotPublished) && slices.Contains(res.Warnings, WarnNotPublished)
+			if rec.Status != tt.want || warned != (tt.want == archive.Review) {
+				t.Errorf("status %s, warnings %q (result %q); want %s, warned %v", rec.Status, rec.Warnings, res.Warnings, tt.want, tt.want == archive.Review)
+			}
+		})
 	}
 }

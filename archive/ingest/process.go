@@ -111,7 +111,13 @@ func (r *run) process(ctx context.Context, j job) (out outcome) {
 			info: info, curator: j.meta, defaults: r.ro.Defaults, now: a.Now(), loc: r.loc, tax: r.tax,
 		})
 		if rd := r.p.opts.Renderer; rd != nil && !r.ro.NoRenditions {
-			return render(ctx, a, rd, o.Path, rec, &out.stages)
+			if err := render(ctx, a, rd, o.Path, rec, &out.stages); err != nil {
+				return err
+			}
+			if rec.Damaged {
+				rec.Status = archive.Review
+				rec.Warnings = append(rec.Warnings, "ingest: the file is damaged; kept as it is, with status review")
+			}
 		}
 		return nil
 	})
@@ -140,6 +146,7 @@ func render(ctx context.Context, a Archive, r Renderer, path string, rec *archiv
 	}
 	st.Decode, st.Resize, st.Encode = res.Stages.Decode, res.Stages.Resize, res.Stages.Encode
 	rec.Warnings = append(rec.Warnings, res.Warnings...)
+	rec.Damaged = res.Damaged
 	if res.HasPHash {
 		rec.PHash = fmt.Sprintf("%016x", res.PHash)
 	}

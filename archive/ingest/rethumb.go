@@ -74,13 +74,16 @@ func (p *Pipeline) Rethumb(ctx context.Context, opts RethumbOptions) (*RethumbRe
 	prog := archive.Progress{FilesTotal: len(todo), BytesTotal: total}
 	var mu sync.Mutex
 	work := make(chan *archive.Record)
-	var wg sync.WaitGroup
+	var wg, inflight sync.WaitGroup
 	for range opts.Workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for rec := range work {
-				err := rethumbOne(ctx, a, r, rec)
+				err, finished := unlessCancelled(ctx, &inflight, func() error { return rethumbOne(ctx, a, r, rec) })
+				if !finished {
+					return // stuck in the renderer: abandoned
+				}
 				mu.Lock()
 				switch {
 				case err != nil && ctx.Err() != nil:
@@ -112,6 +115,7 @@ func (p *Pipeline) Rethumb(ctx context.Context, opts RethumbOptions) (*RethumbRe
 	}
 	close(work)
 	wg.Wait()
+	waitAtMost(&inflight, abandonGrace)
 	if err := ctx.Err(); err != nil {
 		return rep, fmt.Errorf("ingest: rethumb interrupted after %d of %d: %w", prog.FilesDone, len(todo), err)
 	}
@@ -134,6 +138,9 @@ func rethumbOne(ctx context.Context, a Archive, r Renderer, rec *archive.Record)
 	rec.PHash = ""
 	if err := render(ctx, a, r, orig, rec, &st); err != nil {
 		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err // abandoned: the record may have changed since
 	}
 	rec.UpdatedAt = a.Now()
 	if _, err := a.Store().Put(rec); err != nil {

@@ -35,6 +35,8 @@
 // beyond the io.ReaderAt it is handed.
 package media
 
+import "strings"
+
 import (
 	"errors"
 	"fmt"
@@ -90,6 +92,17 @@ type Camera struct {
 
 // IsZero reports whether nothing is known about the camera.
 func (c Camera) IsZero() bool { return c == Camera{} }
+
+// Name is "Make Model" as people read it: without the make repeated when
+// the model starts with it ("Canon PowerShot G9", not "Canon Canon
+// PowerShot G9").
+func (c Camera) Name() string {
+	mk, model := strings.TrimSpace(c.Make), strings.TrimSpace(c.Model)
+	if mk != "" && strings.HasPrefix(strings.ToLower(model), strings.ToLower(mk)) {
+		return model
+	}
+	return strings.TrimSpace(mk + " " + model)
+}
 
 // Exposure holds the shot's exposure settings.
 type Exposure struct {

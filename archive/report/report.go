@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/haiduong/promo-archive/archive"
+	"golang.org/x/text/collate"
+	"golang.org/x/text/language"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -120,6 +122,7 @@ type AssetServed struct {
 // to the archive in a period and what it served.
 type Report struct {
 	Department  string    `json:"department"`
+	Province    string    `json:"province"`
 	Period      Period    `json:"period"`
 	GeneratedAt time.Time `json:"generated_at"`
 	Records     int       `json:"records"` // in the archive at the time of the report
@@ -148,19 +151,30 @@ type Archive interface {
 	Now() time.Time
 }
 
+// Names are the names of the archive's settings (ROOT/config.json) a
+// report's header gives: the managing department and the province the
+// archive promotes, as the site title names it (archive.SiteTitle).
+type Names struct {
+	Department string // "" is DefaultDepartment
+	Province   string // "" is archive.DefaultProvince
+}
+
 // Build counts what was added in the period (by ingested_at) and what was
-// served in it. department names the managing department (empty:
-// DefaultDepartment).
-func Build(ctx context.Context, a Archive, p Period, department string) (*Report, error) {
+// served in it, under the names of the settings.
+func Build(ctx context.Context, a Archive, p Period, names Names) (*Report, error) {
 	tax, err := archive.DefaultTaxonomy()
 	if err != nil {
 		return nil, err
 	}
-	if department = strings.TrimSpace(norm.NFC.String(department)); department == "" {
-		department = DefaultDepartment
+	or := func(s, def string) string {
+		if s = strings.TrimSpace(norm.NFC.String(s)); s != "" {
+			return s
+		}
+		return def
 	}
 	rep := &Report{
-		Department: department, Period: p, GeneratedAt: a.Now(),
+		Department: or(names.Department, DefaultDepartment), Province: or(names.Province, archive.DefaultProvince),
+		Period: p, GeneratedAt: a.Now(),
 		ByCategory: map[string]int{}, ByKind: map[string]int{}, ByPlace: map[string]int{}, ByAgency: map[string]int{},
 		ByStatus: map[string]int{}, Languages: map[string]LangCoverage{}, ServedByRole: map[string]ServedTotals{},
 		ServedAssets: []AssetServed{},
@@ -256,6 +270,33 @@ func (rep *Report) addRecord(r *archive.Record, tax *archive.Taxonomy) {
 	}
 }
 
+// langNames are the Vietnamese names of the text languages; x-default is
+// text whose language the file did not state.
+func langNames() map[string]string {
+	return map[string]string{"vi": "Tiếng Việt", "en": "Tiếng Anh", "zh": "Tiếng Trung", "ja": "Tiếng Nhật", "ko": "Tiếng Hàn",
+		"x-default": "Chưa rõ ngôn ngữ"}
+}
+
+// kindNames are the Vietnamese names of the kinds of asset.
+func kindNames() map[string]string {
+	return map[string]string{"photo": "Ảnh", "video": "Video", "publication": "Ấn phẩm"}
+}
+
+// statusNames are the Vietnamese names of the workflow statuses.
+func statusNames() map[string]string {
+	return map[string]string{string(archive.Draft): "Bản nháp", string(archive.Review): "Chờ duyệt",
+		string(archive.Published): "Đã xuất bản", string(archive.Withdrawn): "Đã thu hồi"}
+}
+
+// bilingual labels a code as the report's headings do: the Vietnamese name
+// with the English code in parentheses; an unknown code as is.
+func bilingual(names map[string]string, k string) string {
+	if vi, ok := names[k]; ok {
+		return vi + " (" + k + ")"
+	}
+	return k
+}
+
 // reportRow is one line of the machine-readable report: a section, a key,
 // its label and the count (for served rows, per role).
 type reportRow struct {
@@ -271,19 +312,33 @@ func (rep *Report) rows(tax *archive.Taxonomy) []reportRow {
 			out = append(out, reportRow{Section: section, Key: k, Label: label(k), Count: uint64(m[k])})
 		}
 	}
+	// byLabel lists a section in the order of its labels (Vietnamese
+	// collation), the empty key ("none") last.
+	byLabel := func(section string, m map[string]int, label func(string) string) {
+		coll := collate.New(language.Vietnamese)
+		keys := slices.SortedFunc(maps.Keys(m), func(x, y string) int {
+			if (x == "") != (y == "") {
+				return cmp.Compare(y, x) // "" last
+			}
+			return cmp.Or(coll.CompareString(label(x), label(y)), cmp.Compare(x, y))
+		})
+		for _, k := range keys {
+			out = append(out, reportRow{Section: section, Key: k, Label: label(k), Count: uint64(m[k])})
+		}
+	}
 	none := func(k string) string { return k }
 	out = append(out, reportRow{Section: "added", Label: "Tài sản mới (assets added)", Count: uint64(rep.Added)},
 		reportRow{Section: "added_bytes", Label: "Dung lượng (bytes)", Count: uint64(rep.AddedBytes)})
-	counts("category", rep.ByCategory, func(k string) string {
+	byLabel("category", rep.ByCategory, func(k string) string {
 		if c, ok := tax.Category(k); ok {
 			return c.VI + " (" + c.EN + ")"
 		}
 		return k
 	})
-	counts("kind", rep.ByKind, none)
+	counts("kind", rep.ByKind, func(k string) string { return bilingual(kindNames(), k) })
 	counts("place", rep.ByPlace, none)
 	counts("agency", rep.ByAgency, none)
-	counts("status", rep.ByStatus, none)
+	counts("status", rep.ByStatus, func(k string) string { return bilingual(statusNames(), k) })
 	for _, l := range slices.Sorted(maps.Keys(rep.Languages)) {
 		c := rep.Languages[l]
 		out = append(out, reportRow{Section: "language_title", Key: l, Count: uint64(c.Title)},
@@ -320,6 +375,7 @@ func (rep *Report) WriteCSV(w io.Writer) error {
 	}
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"section", "key", "label", "role", "count"})
+	cw.Write([]string{"archive", "", archive.SiteTitle(rep.Province, "vi"), "", ""})
 	cw.Write([]string{"department", "", rep.Department, "", ""})
 	cw.Write([]string{"period", rep.Period.Label, rep.Period.From.Format(dayLayout) + ".." + rep.Period.To.Format(dayLayout), "", ""})
 	for _, r := range rep.rows(tax) {
@@ -346,7 +402,7 @@ func (rep *Report) WriteMarkdown(w io.Writer) error {
 	}
 	var b strings.Builder
 	p := rep.Period
-	fmt.Fprintf(&b, "# Báo cáo kho dữ liệu hình ảnh quảng bá (Image-promotion archive report)\n\n")
+	fmt.Fprintf(&b, "# Báo cáo %s (%s report)\n\n", archive.SiteTitle(rep.Province, "vi"), archive.SiteTitle(rep.Province, "en"))
 	fmt.Fprintf(&b, "- Đơn vị quản lý (Managing department): %s\n", rep.Department)
 	fmt.Fprintf(&b, "- Kỳ báo cáo (Period): %s (%s – %s)\n", p.Label, p.From.Format("02/01/2006"), p.To.Format("02/01/2006"))
 	fmt.Fprintf(&b, "- Ngày lập (Generated): %s\n", rep.GeneratedAt.Format("02/01/2006 15:04"))
@@ -376,7 +432,7 @@ func (rep *Report) WriteMarkdown(w io.Writer) error {
 	fmt.Fprintf(&b, "\n## Ngôn ngữ (Language coverage)\n\n| Ngôn ngữ (language) | Tiêu đề (title) | Mô tả (description) | Đã duyệt (reviewed) |\n|---|---:|---:|---:|\n")
 	for _, l := range slices.Sorted(maps.Keys(rep.Languages)) {
 		c := rep.Languages[l]
-		fmt.Fprintf(&b, "| %s | %d | %d | %d |\n", l, c.Title, c.Description, c.Reviewed)
+		fmt.Fprintf(&b, "| %s | %d | %d | %d |\n", bilingual(langNames(), l), c.Title, c.Description, c.Reviewed)
 	}
 	fmt.Fprintf(&b, "\nChưa có tiếng Việt (without Vietnamese): %d\n", rep.WithoutVietnamese)
 	fmt.Fprintf(&b, "\n## Lượt phục vụ (Served)\n\n| Vai trò (role) | Tải bản gốc (downloads) | Ảnh hiển thị (rendition requests) |\n|---|---:|---:|\n")

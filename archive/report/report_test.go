@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -129,7 +130,7 @@ func TestReportCounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := Build(context.Background(), a, p, "Sở Văn hóa, Thể thao và Du lịch")
+	rep, err := Build(context.Background(), a, p, Names{Department: "Sở Văn hóa, Thể thao và Du lịch"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,8 +202,55 @@ func TestReportCounts(t *testing.T) {
 func TestDefaultDepartment(t *testing.T) {
 	a, _ := reportFixture(t)
 	p, _ := ParsePeriod("2026", a.Location())
-	rep, err := Build(context.Background(), a, p, " ")
-	if err != nil || rep.Department != DefaultDepartment {
+	rep, err := Build(context.Background(), a, p, Names{Department: " "})
+	if err != nil || rep.Department != DefaultDepartment || rep.Province != archive.DefaultProvince {
 		t.Fatalf("%+v %v", rep, err)
+	}
+}
+
+// TestReportReadsWell: the heading names the archive as the site title
+// does, with the settings' province and department; kinds, statuses and
+// languages are named in Vietnamese; categories come in the order of their
+// names, the uncategorised last.
+func TestReportReadsWell(t *testing.T) {
+	a, _ := reportFixture(t)
+	p, _ := ParsePeriod("2026-H1", a.Location())
+	rep, err := Build(context.Background(), a, p, Names{Department: "Sở Văn hóa, Thể thao và Du lịch thành phố Hải Phòng", Province: "Hải Phòng"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var md bytes.Buffer
+	if err := rep.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	out := md.String()
+	for _, want := range []string{"# Báo cáo Kho ảnh quảng bá Hải Phòng (Hải Phòng promotion archive report)",
+		"Đơn vị quản lý (Managing department): Sở Văn hóa, Thể thao và Du lịch thành phố Hải Phòng",
+		"| Ảnh (photo) | 1 |", "| Ấn phẩm (publication) | 1 |", "| Đã xuất bản (published) | 1 |", "| Chờ duyệt (review) | 1 |",
+		"| Tiếng Việt (vi) |",
+		"| Danh lam thắng cảnh (Landscapes and landmarks) | 1 |\n| Du lịch (Tourism) | 2 |\n| (không có / none) | 1 |"} {
+		t.Run(want, func(t *testing.T) {
+			if !strings.Contains(out, want) {
+				t.Errorf("markdown lacks %q:\n%s", want, out)
+			}
+		})
+	}
+}
+
+func TestCategoriesSortedByLabel(t *testing.T) {
+	tax, err := archive.DefaultTaxonomy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := &Report{ByCategory: map[string]int{"con-nguoi": 1, "doi-ngoai-su-kien": 1, "": 1, "danh-thang": 1, "lang-nghe-dac-san": 1}}
+	var keys []string
+	for _, r := range rep.rows(tax) {
+		if r.Section == "category" {
+			keys = append(keys, r.Key)
+		}
+	}
+	// Danh lam …, Danh nhân …, Hoạt động …, Làng nghề …, then none.
+	if want := []string{"danh-thang", "con-nguoi", "doi-ngoai-su-kien", "lang-nghe-dac-san", ""}; !slices.Equal(keys, want) {
+		t.Errorf("categories in the order %q, want %q", keys, want)
 	}
 }

@@ -96,7 +96,7 @@ func runVerify(cmd *cobra.Command, g *globalOptions, o verifyOptions) error {
 		return err
 	}
 	if len(rep.Problems) > 0 {
-		return fmt.Errorf("%d originals missing or corrupt", len(rep.Problems))
+		return fmt.Errorf("%s missing or corrupt", plural(len(rep.Problems), "original"))
 	}
 	return nil
 }

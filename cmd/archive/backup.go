@@ -54,7 +54,7 @@ func runBackup(cmd *cobra.Command, g *globalOptions, o backupOptions, dest strin
 		return err
 	}
 	if len(m.Problems) > 0 {
-		return fmt.Errorf("%d originals missing or corrupt in the archive, not backed up", len(m.Problems))
+		return fmt.Errorf("%s missing or corrupt in the archive, not backed up", plural(len(m.Problems), "original"))
 	}
 	return nil
 }

@@ -28,6 +28,9 @@ type editOptions struct {
 	agency         string
 	visibility     string
 	status         string
+	publishAt      string
+	unpublishAt    string
+	rightsExpireAt string
 	json           bool
 	changed        func(flag string) bool
 }
@@ -37,14 +40,19 @@ func newEditCommand(g *globalOptions) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "edit ID [flags]",
 		Short: "Change a record's descriptive fields, status or visibility (every change is audited)",
-		Long: `edit changes one record (a full id or a unique prefix) and records each changed
+		Long: `Edit changes one record (a full id or a unique prefix) and records each changed
 field in the audit log (see 'archive history'). An empty value clears a field:
 --set title.en= removes the English title, --place "" the place, --category ""
 the categories. --category replaces the list and may be repeated.
 
 Status moves: draft → review → published → withdrawn, and back to draft from
 review or withdrawn. Publishing needs a Vietnamese title. Changing a language's
-text sets it back to draft unless --lang-status says otherwise.`,
+text sets it back to draft unless --lang-status says otherwise.
+
+--publish-at, --unpublish-at and --rights-expire-at set the release window: a
+published asset is hidden from everyone but curators before publish_at, from
+unpublish_at and once its rights expire. Give 2026-12-01, "2026-12-01 08:00"
+(the archive's time zone, --tz) or RFC 3339; "" clears.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.changed = cmd.Flags().Changed
@@ -65,6 +73,9 @@ text sets it back to draft unless --lang-status says otherwise.`,
 	f.StringVar(&o.agency, "agency", "", "contributing agency")
 	f.StringVar(&o.visibility, "visibility", "", "public or internal")
 	f.StringVar(&o.status, "status", "", "draft, review, published or withdrawn")
+	f.StringVar(&o.publishAt, "publish-at", "", "publish from this time (embargo), in the archive's time zone")
+	f.StringVar(&o.unpublishAt, "unpublish-at", "", "hide again from this time, in the archive's time zone")
+	f.StringVar(&o.rightsExpireAt, "rights-expire-at", "", "when the licence to use the asset ends, in the archive's time zone")
 	f.BoolVar(&o.json, "json", false, "print the audit entries written, as JSON")
 	return c
 }
@@ -116,6 +127,8 @@ func (o editOptions) buildEdit() (curation.Edit, error) {
 	}
 	ed.Place, ed.Creator, ed.Credit = str("place", o.place), str("creator", o.creator), str("credit", o.credit)
 	ed.Rights, ed.Licence, ed.Agency = str("rights", o.rights), str("licence", o.licence), str("agency", o.agency)
+	ed.PublishAt, ed.UnpublishAt = str("publish-at", o.publishAt), str("unpublish-at", o.unpublishAt)
+	ed.RightsExpireAt = str("rights-expire-at", o.rightsExpireAt)
 	if o.changed("visibility") {
 		v := archive.Visibility(o.visibility)
 		ed.Visibility = &v

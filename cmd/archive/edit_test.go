@@ -6,8 +6,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/archive/ingest"
 )
 
 // ingestOne makes a root with one ingested photo and returns its id.
@@ -56,6 +58,9 @@ func TestEditAndHistory(t *testing.T) {
 		{"publish", []string{"--status", "published"}, exitOK, 1, ""},
 		{"remove the vi title of a published record", []string{"--set", "title.vi="}, exitFatal, 0, "needs a Vietnamese title"},
 		{"clear the place", []string{"--place", ""}, exitOK, 1, ""},
+		{"release window", []string{"--publish-at", "2027-01-01", "--unpublish-at", "2027-06-30 17:00", "--rights-expire-at", "2030-01-01T00:00:00Z"}, exitOK, 3, ""},
+		{"clear the withdrawal date", []string{"--unpublish-at", ""}, exitOK, 1, ""},
+		{"bad date refused", []string{"--rights-expire-at", "soon"}, exitFatal, 0, `"soon" is not a date`},
 	}
 	total := 0
 	for _, tt := range tests {
@@ -83,6 +88,10 @@ func TestEditAndHistory(t *testing.T) {
 	}
 	if rec.Status != archive.Published || rec.Place != nil || rec.Provenance["title.en"] != "curator" || rec.LangStatus["vi"] != "reviewed" {
 		t.Errorf("record %+v", rec)
+	}
+	if rec.PublishAt == nil || rec.PublishAt.Format(time.RFC3339) != "2027-01-01T00:00:00+07:00" || rec.UnpublishAt != nil ||
+		rec.RightsExpireAt == nil || rec.RightsExpireAt.Format(time.RFC3339) != "2030-01-01T07:00:00+07:00" {
+		t.Errorf("release window %v – %v, rights until %v", rec.PublishAt, rec.UnpublishAt, rec.RightsExpireAt)
 	}
 	human := runCLI(t, "--root", root, "history", id)
 	if !strings.Contains(human.stdout, `status: "review" → "published"`) || !strings.Contains(human.stdout, "(cli)") {
@@ -156,5 +165,25 @@ func TestTaxonomyFileEditedByHand(t *testing.T) {
 	}
 	if r := runCLI(t, "--root", root, "show", id); r.code != exitFatal || !strings.Contains(r.stderr, p) {
 		t.Errorf("corrupt taxonomy: exit %d %q", r.code, r.stderr)
+	}
+}
+
+// TestPublishNeedsVietnameseCLI: `ingest --status published` adds a file
+// without a Vietnamese title as review, saying why; `edit --status
+// published` refuses it until it has one.
+func TestPublishNeedsVietnameseCLI(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "root")
+	src := t.TempDir()
+	writeJPEG(t, filepath.Join(src, "a.jpg"), 32, 24, 6)
+	r := runCLI(t, "--root", root, "ingest", "--no-server", "--json", "--status", "published", src)
+	if r.code != 0 || !strings.Contains(r.stdout, ingest.WarnNotPublished) {
+		t.Fatalf("ingest: %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	id := parseIngest(t, r.stdout)["a.jpg"].ID
+	if r := runCLI(t, "--root", root, "edit", id, "--status", "published"); r.code != exitFatal || !strings.Contains(r.stderr, "needs a Vietnamese title") {
+		t.Errorf("publish without title.vi: exit %d\n%s", r.code, r.stderr)
+	}
+	if r := runCLI(t, "--root", root, "edit", id, "--set", "title.vi=Chợ nổi", "--status", "published"); r.code != exitOK {
+		t.Errorf("publish with title.vi: exit %d\n%s", r.code, r.stderr)
 	}
 }

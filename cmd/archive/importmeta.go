@@ -19,11 +19,12 @@ func newImportMetaCommand(g *globalOptions) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "import-metadata [--dry-run] [--json] FILE.csv",
 		Short: "Apply a spreadsheet of edits (the layout of 'archive export --format csv'), row by row",
-		Long: `import-metadata reads a CSV in the layout of 'archive export --format csv' (any
+		Long: `Import-metadata reads a CSV in the layout of 'archive export --format csv' (any
 subset of its columns; "id" required: a full id or a unique prefix) and applies
 each valid row as one audited edit: a row is applied whole or not at all. An
 empty cell leaves the field unchanged; "-" clears it (text in one language,
-keywords, categories, place, creator, credit, rights, licence, agency). The
+keywords, categories, place, creator, credit, rights, licence, agency and the
+release dates publish_at, unpublish_at, rights_expire_at). The
 "file" column is for people and is ignored. --dry-run prints what would change
 and writes nothing. Exit 3 when some rows were refused.`,
 		Args: cobra.ExactArgs(1),
@@ -55,7 +56,7 @@ func runImportMeta(cmd *cobra.Command, g *globalOptions, o importMetaOptions, fi
 		return err
 	}
 	if rep.Failed > 0 {
-		return fmt.Errorf("%w: %d rows refused", errPartial, rep.Failed)
+		return fmt.Errorf("%w: %s refused", errPartial, plural(rep.Failed, "row"))
 	}
 	return nil
 }
@@ -79,6 +80,14 @@ func printImport(g *globalOptions, o importMetaOptions, rep *curation.ImportRepo
 	if o.dryRun {
 		verb = "would change (dry run: nothing written)"
 	}
-	fmt.Fprintf(g.stderr, "%d rows %s, %d unchanged, %d refused\n", rep.Changed, verb, rep.Unchanged, rep.Failed)
+	fmt.Fprintf(g.stderr, "%s %s, %d unchanged, %d refused\n", plural(rep.Changed, "row"), verb, rep.Unchanged, rep.Failed)
 	return nil
+}
+
+// plural is "1 row", "2 rows", "0 rows".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -38,11 +38,16 @@ unless --follow-symlinks), skips hidden files and operating-system junk, and sto
 every new file under its SHA-256 with its metadata and renditions. The source
 is never modified.
 
-A metadata.csv in any folder describes its files (columns: file, title_vi,
-title_en, description_vi, description_en, keywords, categories, place, creator,
-credit, rights, licence, visibility, status, captured_at, agency,
-classification; lists are ';'-separated). Curator values win over embedded
-ones; an agency column wins over --agency.
+A metadata.csv in any folder describes its files. Its columns: file,
+title_vi, title_en, title_zh, title_ja, title_ko, description_vi,
+description_en, description_zh, description_ja, description_ko, keywords,
+categories, place, creator, credit, rights, licence, visibility, status,
+captured_at, agency, publish_at, unpublish_at, rights_expire_at,
+classification; lists are ';'-separated, times 2024-03-01, 2024-03-01 14:30
+(the archive's time zone) or RFC 3339. Curator values win over embedded ones;
+an agency column wins over --agency. A file to be published (--status
+published, a status column) without a Vietnamese title is added as review,
+with a warning.
 
 A file marked as a state secret (Mật, Tối mật, Tuyệt mật, secret, top secret,
 confidential) in the classification column or in its own classification
@@ -52,7 +57,9 @@ or subject) is rejected and nothing of it is stored.
 Each file ends as added, duplicate (same bytes already archived), unchanged
 (same path, size and mtime as last time), rejected (not a supported file) or
 failed. Exit status: 0 when every file was added, duplicate or unchanged; 3
-when some were rejected or failed; 1 on a fatal error. Interrupted runs resume.
+when some were rejected or failed; 1 on a fatal error or when Ctrl-C or SIGTERM
+stopped it (within seconds; committed files stay; a second one quits at once
+with 130). Interrupted runs resume.
 
 While 'archive serve' runs on this root, ingest submits a job to it and follows
 its progress (the server's workers and renderer do the work; Ctrl-C stops
@@ -113,7 +120,7 @@ func runIngest(cmd *cobra.Command, g *globalOptions, o ingestOptions, args []str
 	if err != nil {
 		return err
 	}
-	sum, err := newPipeline(a, ix, look, o.workers, true).Run(cmd.Context(), args, ro)
+	sum, err := newPipeline(a, thumbs.New(thumbs.Options{}), ix, look, o.workers, true).Run(cmd.Context(), args, ro)
 	bar.Finish()
 	if sum != nil && !o.json {
 		fmt.Fprintln(g.stdout, summaryLine(sum))
@@ -157,7 +164,8 @@ func summaryLine(s *ingest.Summary) string {
 // runIngestRemote ingests through the running server: the paths go as
 // absolute paths, results come back with the paths as given here.
 func runIngestRemote(ctx context.Context, g *globalOptions, o ingestOptions, c *apiClient, status archive.Status, vis archive.Visibility, args []string) error {
-	req := api.IngestRequest{Status: string(status), Visibility: string(vis), FollowSymlinks: o.followSymlinks, NoRenditions: o.noRenditions}
+	req := api.IngestRequest{Status: string(status), Visibility: string(vis), FollowSymlinks: o.followSymlinks, NoRenditions: o.noRenditions,
+		OSUser: osUser()}
 	shown := map[string]string{} // absolute → as given
 	for _, p := range args {
 		abs, err := filepath.Abs(p)
@@ -200,11 +208,10 @@ func runIngestRemote(ctx context.Context, g *globalOptions, o ingestOptions, c *
 	return nil
 }
 
-// newPipeline builds the ingest pipeline of a: thumbs renders (unless
+// newPipeline builds the ingest pipeline of a: tools renders (unless
 // render is false) and probes, ix (if not nil) indexes what is committed,
 // look (if not nil) warns of near-duplicates.
-func newPipeline(a *archive.Archive, ix ingest.Indexer, look ingest.Lookalikes, workers int, render bool) *ingest.Pipeline {
-	tools := thumbs.New(thumbs.Options{})
+func newPipeline(a *archive.Archive, tools *thumbs.Renderer, ix ingest.Indexer, look ingest.Lookalikes, workers int, render bool) *ingest.Pipeline {
 	opts := ingest.Options{Prober: tools, Indexer: ix, Lookalikes: look, Workers: workers}
 	if render {
 		opts.Renderer = tools

@@ -29,6 +29,10 @@ const (
 	exitFatal   = 1
 	exitUsage   = 2
 	exitPartial = 3 // the run finished but some files were rejected or failed
+	// exitInterrupted: a second Ctrl-C or SIGTERM ended the process at once
+	// (128 + SIGINT, as shells report it). The first one stops the command
+	// cleanly (exit 1, saying so).
+	exitInterrupted = 130
 )
 
 // Errors commands return for exit statuses other than 1. exitCode is the
@@ -55,10 +59,46 @@ type globalOptions struct {
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, isTerminal(os.Stderr))
-	stop()
-	os.Exit(code)
+	os.Exit(runProcess(os.Args[1:], isTerminal(os.Stderr)))
+}
+
+// runProcess runs the command line as the process does, with Ctrl-C and
+// SIGTERM handled (see interruptible), and returns the exit code.
+func runProcess(args []string, interactive bool) int {
+	ctx, stop := interruptible(os.Stderr, os.Exit)
+	defer stop()
+	return run(ctx, args, os.Stdout, os.Stderr, interactive)
+}
+
+// interruptible returns a context cancelled by the first SIGINT or SIGTERM:
+// the command stops cleanly (an ingest keeps what it committed and abandons
+// the files in flight). A second signal calls exit(exitInterrupted) at
+// once, whatever is still running. stop ends the handling.
+func interruptible(stderr io.Writer, exit func(int)) (ctx context.Context, stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-sig:
+			fmt.Fprintf(stderr, "archive: %v: stopping (again to quit at once)\n", s)
+			cancel()
+		case <-done:
+			return
+		}
+		select {
+		case s := <-sig:
+			fmt.Fprintf(stderr, "archive: %v again: quitting at once\n", s)
+			exit(exitInterrupted)
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sig)
+		close(done)
+		cancel()
+	}
 }
 
 // run executes the command line and returns the exit code.
@@ -100,7 +140,7 @@ func newRootCommand(g *globalOptions) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "archive",
 		Short:         "The provincial image-promotion archive",
-		Long:          "archive keeps the province's promotional photos, videos and publications:\noriginals byte for byte under their SHA-256, records in bbolt, renditions and a search index derived from them.",
+		Long:          "The archive keeps the province's promotional photos, videos and publications:\noriginals byte for byte under their SHA-256, records in bbolt, renditions and a search index derived from them.",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

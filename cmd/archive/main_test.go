@@ -9,6 +9,8 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
+	"image/png"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,7 +30,7 @@ func TestMain(m *testing.M) {
 		if err := json.Unmarshal([]byte(args), &argv); err != nil {
 			os.Exit(99)
 		}
-		os.Exit(run(context.Background(), argv, os.Stdout, os.Stderr, false))
+		os.Exit(runProcess(argv, false))
 	}
 	os.Exit(m.Run())
 }
@@ -82,14 +84,32 @@ func parseIngest(t *testing.T, out string) map[string]ingestLine {
 
 func writeJPEG(t testing.TB, path string, w, h int, seed uint8) {
 	t.Helper()
+	writePicture(t, path, func(out io.Writer) error {
+		return jpeg.Encode(out, testPicture(w, h, seed), &jpeg.Options{Quality: 85})
+	})
+}
+
+func writePNG(t testing.TB, path string, w, h int, seed uint8) {
+	t.Helper()
+	writePicture(t, path, func(out io.Writer) error { return png.Encode(out, testPicture(w, h, seed)) })
+}
+
+// testPicture is a w×h gradient that differs with seed.
+func testPicture(w, h int, seed uint8) image.Image {
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	for y := range h {
 		for x := range w {
 			img.Set(x, y, color.RGBA{uint8(x*3) + seed, uint8(y * 2), seed * 5, 255})
 		}
 	}
+	return img
+}
+
+// writePicture writes what encode makes to path, creating its folder.
+func writePicture(t testing.TB, path string, encode func(io.Writer) error) {
+	t.Helper()
 	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 85}); err != nil {
+	if err := encode(&buf); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {

@@ -100,7 +100,7 @@ func printRecord(w io.Writer, r *archive.Record) error {
 	line("rights", r.Rights)
 	line("licence", r.Licence)
 	if r.Camera != nil {
-		line("camera", strings.TrimSpace(r.Camera.Make+" "+r.Camera.Model+" "+r.Camera.Lens))
+		line("camera", strings.TrimSpace(r.Camera.Name()+" "+r.Camera.Lens))
 	}
 	if r.GPS != nil {
 		line("gps", fmt.Sprintf("%.6f, %.6f", r.GPS.Lat, r.GPS.Lon))
@@ -176,8 +176,8 @@ func runList(g *globalOptions, o listOptions) error {
 		}
 		n++
 		captured := "-"
-		if r.CapturedAt != nil {
-			captured = r.CapturedAt.Format("2006-01-02")
+		if t := r.CaptureTime(); t != nil {
+			captured = t.Format("2006-01-02")
 		}
 		title, _ := r.DisplayTitle()
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.ID[:12], r.Kind, captured, r.Status, title)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/haiduong/promo-archive/archive"
 	"github.com/haiduong/promo-archive/archive/report"
 	"github.com/spf13/cobra"
 )
@@ -26,8 +27,9 @@ a year (2026), a half year (2026-H1, 2026-H2), a quarter (2026-Q1) or days
 It counts the assets added in the period (by ingested_at) by category, kind,
 place, contributing agency and status, their language coverage, and the
 downloads of originals and rendition requests the API served, per asset and
-role. The managing department in the header is "department" in
-ROOT/config.json (default: ` + report.DefaultDepartment + `).
+role. Its header names the archive as the web pages do, after "province" in
+ROOT/config.json (default: ` + archive.DefaultProvince + `), and the managing
+department, "department" there (default: ` + report.DefaultDepartment + `).
 
 --format md is for people; csv (UTF-8 with BOM, one row per count) and json
 are for machines.`,
@@ -69,15 +71,15 @@ func runReport(cmd *cobra.Command, g *globalOptions, o reportOptions) error {
 		return err
 	}
 	defer a.Close()
-	dept := o.department
-	if dept == "" {
-		cfg, err := g.fileConfig()
-		if err != nil {
-			return err
-		}
-		dept = cfg.Department
+	cfg, err := g.fileConfig()
+	if err != nil {
+		return err
 	}
-	rep, err := report.Build(cmd.Context(), a, p, dept)
+	names := report.Names{Department: cfg.Department, Province: cfg.Province}
+	if o.department != "" {
+		names.Department = o.department
+	}
+	rep, err := report.Build(cmd.Context(), a, p, names)
 	if err != nil {
 		return err
 	}

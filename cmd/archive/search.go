@@ -187,8 +187,8 @@ func printSearchResult(g *globalOptions, res *indexer.Result, facets []string) e
 		if r := h.Record; r != nil {
 			kind = string(r.Kind)
 			title, _ = r.DisplayTitle()
-			if r.CapturedAt != nil {
-				captured = r.CapturedAt.Format("2006-01-02")
+			if t := r.CaptureTime(); t != nil {
+				captured = t.Format("2006-01-02")
 			}
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", id, kind, captured, title)
@@ -196,9 +196,15 @@ func printSearchResult(g *globalOptions, res *indexer.Result, facets []string) e
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	first := (res.Page - 1) * res.Size
-	fmt.Fprintf(g.stdout, "%d–%d of %d (took %.1f ms)\n", min(first+1, first+len(res.Hits)), first+len(res.Hits), res.Total,
-		float64(res.Took.Microseconds())/1000)
+	first, took := (res.Page-1)*res.Size, float64(res.Took.Microseconds())/1000
+	switch {
+	case res.Total == 0:
+		fmt.Fprintf(g.stdout, "no results (took %.1f ms)\n", took)
+	case len(res.Hits) == 0:
+		fmt.Fprintf(g.stdout, "page %d is past the last result: %s (took %.1f ms)\n", res.Page, plural(int(res.Total), "result"), took)
+	default:
+		fmt.Fprintf(g.stdout, "%d–%d of %d (took %.1f ms)\n", first+1, first+len(res.Hits), res.Total, took)
+	}
 	for _, name := range facets {
 		name = strings.TrimSpace(name)
 		var parts []string

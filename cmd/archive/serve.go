@@ -23,6 +23,7 @@ import (
 	"github.com/haiduong/promo-archive/archive/curation"
 	"github.com/haiduong/promo-archive/archive/keys"
 	"github.com/haiduong/promo-archive/archive/report"
+	"github.com/haiduong/promo-archive/thumbs"
 )
 
 type serveOptions struct {
@@ -74,12 +75,25 @@ defaults shown below. Environment variables:
 		RunE: func(cmd *cobra.Command, args []string) error { return runServe(cmd, g, o) },
 	}
 	f := c.Flags()
+	flagged := def // what the flags parse into; serveConfig reads them back by name
 	for _, s := range api.Settings() {
-		f.String(s.Flag, s.Get(&def), s.Usage)
+		f.Var(settingFlag{s, &flagged}, s.Flag, s.Usage)
 	}
 	f.BoolVar(&o.noRenditions, "no-renditions", false, "ingest jobs make no thumbnails or previews")
 	return c
 }
+
+// settingFlag is a setting as a flag of its own type (pflag.Value): help
+// shows "--rate-anon float", and a malformed value is a usage error when
+// the flags are parsed.
+type settingFlag struct {
+	s   api.Setting
+	cfg *api.Config
+}
+
+func (f settingFlag) String() string     { return f.s.Get(f.cfg) }
+func (f settingFlag) Set(v string) error { return f.s.Set(f.cfg, v) }
+func (f settingFlag) Type() string       { return f.s.Type }
 
 // fileConfig reads ROOT/config.json over the defaults: the one reader of
 // the settings file, for the server and the reports.
@@ -172,10 +186,17 @@ func runServe(cmd *cobra.Command, g *globalOptions, o serveOptions) error {
 		Records: a.Store(), Search: ix, Stats: a.Store(), Files: a, Taxonomy: a.Taxonomy(), Editor: curation.New(a), Backup: func(ctx context.Context, dest string, o backup.BackupOptions) (*backup.BackupManifest, error) {
 			return backup.Backup(ctx, a, dest, o)
 		}, Keys: keys.New(a.Store()),
-		Ingester: newPipeline(a, ix, look, cfg.IngestWorkers, !o.noRenditions), Indexer: ix, Similar: look, UploadDir: filepath.Join(a.Root(), "tmp"),
+		Indexer: ix, Similar: look, UploadDir: filepath.Join(a.Root(), "tmp"),
 		AdminToken: token, Location: a.Location(), Logger: log,
 		Ready: func(context.Context) error { _, err := a.Store().LastSeq(); return err },
 	}
+	// One renderer for ingest jobs and IIIF images: its tool semaphore
+	// bounds the external tools of both.
+	tools := thumbs.New(thumbs.Options{})
+	deps.Ingester = newPipeline(a, tools, ix, look, cfg.IngestWorkers, !o.noRenditions)
+	deps.IIIF = api.IIIFOptions{Pictures: tools, CacheDir: filepath.Join(a.Root(), "cache", "iiif")}
+	deps.OAI = api.OAIOptions{Source: a.Store()}
+	deps.Changes = a.Store()
 	// Downloads and rendition requests, counted for the reports.
 	served := report.NewServedCounter(a, 5*time.Second, log)
 	defer served.Close() // before the archive

@@ -205,6 +205,20 @@ func TestServeEndToEnd(t *testing.T) {
 	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &m) != nil || m.Records != files || m.Originals != files {
 		t.Errorf("backup through the server: exit %d, %s %s", r.code, r.stdout, r.stderr)
 	}
+	// A new file ingested through the server is recorded under the OS
+	// user who ran the CLI, not the local admin token.
+	src2 := t.TempDir()
+	writeJPEG(t, filepath.Join(src2, "new.jpg"), 16, 16, 99)
+	r = runCLI(t, "--root", root, "ingest", "--json", src2)
+	newID := parseIngest(t, r.stdout)["new.jpg"].ID
+	req, _ = http.NewRequest("GET", si.URL+"/v1/assets/"+newID+"/history", nil)
+	req.Header.Set("Authorization", "Bearer "+si.Token)
+	var h struct{ History []archive.AuditEntry }
+	if resp, err := http.DefaultClient.Do(req); err != nil || json.NewDecoder(resp.Body).Decode(&h) != nil || len(h.History) != 1 || h.History[0].Who != osUser() {
+		t.Errorf("ingest through the server recorded as %+v (want %q): %v", h.History, osUser(), err)
+	} else {
+		resp.Body.Close()
+	}
 }
 
 // TestStaleServerFile: a server.json whose server is gone is ignored.

@@ -1,12 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"image"
 	"image/color"
 	"image/jpeg"
 	"image/png"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,9 +15,9 @@ import (
 	"github.com/haiduong/promo-archive/archive/similar"
 )
 
-// writePicture writes one picture as JPEG or PNG: other bytes (another
-// asset), the same pixels, so the same perceptual hash.
-func writePicture(t *testing.T, path string) {
+// writeLookalike writes one picture as JPEG or PNG: other bytes (another
+// asset), the same pixels, so the same or a near perceptual hash.
+func writeLookalike(t *testing.T, path string) {
 	t.Helper()
 	img := image.NewRGBA(image.Rect(0, 0, 192, 128))
 	for y := range 128 {
@@ -32,27 +32,18 @@ func writePicture(t *testing.T, path string) {
 			img.Set(x, y, color.RGBA{v, v / 2, 255 - v, 255})
 		}
 	}
-	var buf bytes.Buffer
-	enc := func() error { return png.Encode(&buf, img) }
+	enc := func(w io.Writer) error { return png.Encode(w, img) }
 	if filepath.Ext(path) == ".jpg" {
-		enc = func() error { return jpeg.Encode(&buf, img, &jpeg.Options{Quality: 100}) }
+		enc = func(w io.Writer) error { return jpeg.Encode(w, img, &jpeg.Options{Quality: 100}) }
 	}
-	if err := enc(); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writePicture(t, path, enc)
 }
 
 func TestSimilarCommand(t *testing.T) {
 	root := filepath.Join(t.TempDir(), "root")
 	first, second := t.TempDir(), t.TempDir()
-	writePicture(t, filepath.Join(first, "goc.png"))
-	writePicture(t, filepath.Join(second, "ban-sao.jpg"))
+	writeLookalike(t, filepath.Join(first, "goc.png"))
+	writeLookalike(t, filepath.Join(second, "ban-sao.jpg"))
 	r := runCLI(t, "--root", root, "ingest", "--json", first)
 	if r.code != 0 {
 		t.Fatalf("ingest: %d %s", r.code, r.stderr)
