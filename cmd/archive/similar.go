@@ -19,7 +19,7 @@ func newSimilarCommand(g *globalOptions) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "similar [--json] ID",
 		Short: "List the near-duplicates of a photo or video poster (an id or a unique prefix), nearest first",
-		Long: `similar lists the assets whose 64-bit perceptual hashes differ from ID's by
+		Long: `Lists the assets whose 64-bit perceptual hashes differ from ID's by
 at most similar_threshold bits (ROOT/config.json; default 6), nearest first:
 the distance, the id, the status and the title. A publication has no
 perceptual hash, so no near-duplicates. Ingest warns "looks like ID" when a
