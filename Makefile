@@ -39,9 +39,13 @@ loadtest:
 	$(GO) test -tags loadtest -run '^TestLoad$$' -count=1 -timeout 10m -v ./api
 
 # Benchmarks print their figures (images/s, MB/s, ms per stage, peak RSS).
+# BENCH_N=1000000 runs the search benchmarks at a million records (the index
+# is cached under the temp dir); BENCH_DUMP=DIR writes the records and queries
+# for ../shared/tools/peer_fts5.py.
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 5x -timeout 30m ./thumbs ./archive/ingest ./archive/curation
-	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./indexer
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 180m ./indexer
+	$(GO) test -run '^$$' -bench CollectionZip -benchtime 3x -timeout 30m ./api
 	$(GO) test -run '^$$' -bench IIIF -benchtime 10x -timeout 30m ./api
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./archive/similar
 

@@ -93,8 +93,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 					wantN++
 				}
 			}
-			for _, q := range []string{"", "q=" + url.QueryEscape("lễ hội"), "q=status:draft", "status=draft", "visibility=internal",
-				"q=" + url.QueryEscape("keyword:mật"), "sort=-ingested_at&status=draft,published,review,withdrawn&visibility=public,internal"} {
+			for _, q := range []string{"", "q=" + url.QueryEscape("lễ hội"), "q=status:draft&syntax=query", "status=draft", "visibility=internal",
+				"syntax=query&q=" + url.QueryEscape("keyword:mật"), "sort=-ingested_at&status=draft,published,review,withdrawn&visibility=public,internal"} {
 				t.Run("search "+q, func(t *testing.T) {
 					code, body, _ := f.get("/v1/assets?facets=kind,category,place,keyword,year&"+q, who)
 					if who == "revoked" {
@@ -205,9 +205,9 @@ func TestMalformedRequests(t *testing.T) {
 		{"GET", "/v1/assets?size=1000000000", "", "", "", 400},
 		{"GET", "/v1/assets?size=0", "", "", "", 400},
 		{"GET", "/v1/assets?size=201", "", "", "", 400},
-		{"GET", "/v1/assets?q=" + url.QueryEscape(`"unbalanced`), "", "", "", 400},
-		{"GET", "/v1/assets?q=" + url.QueryEscape("nofield:x"), "", "", "", 400},
-		{"GET", "/v1/assets?q=" + url.QueryEscape("width:>abc"), "", "", "", 400},
+		{"GET", "/v1/assets?syntax=query&q=" + url.QueryEscape(`"unbalanced`), "", "", "", 400},
+		{"GET", "/v1/assets?syntax=query&q=" + url.QueryEscape("nofield:x"), "", "", "", 400},
+		{"GET", "/v1/assets?syntax=query&q=" + url.QueryEscape("width:>abc"), "", "", "", 400},
 		{"GET", "/v1/assets?q=" + strings.Repeat("a", 1001), "", "", "", 400},
 		{"GET", "/v1/assets?foo=bar", "", "", "", 400},
 		{"GET", "/v1/assets?q=a&q=b", "", "", "", 400},

@@ -117,6 +117,8 @@ type searchOut struct {
 	TookMS float64                         `json:"took"`
 	Hits   []hitOut                        `json:"hits"`
 	Facets map[string][]indexer.FacetCount `json:"facets,omitempty"`
+	// Corrected: the words found nothing; these near spellings did.
+	Corrected string `json:"corrected,omitempty"`
 }
 
 type hitOut struct {
@@ -164,12 +166,14 @@ func restrict(p Principal, q *indexer.Query, now time.Time) bool {
 	return ok1 && ok2
 }
 
-// cachedSearch runs q through the search cache. The release instant is
-// judged to the minute so that repeated searches share an entry.
-func (s *Server) cachedSearch(ctx context.Context, q indexer.Query) (*indexer.Result, error) {
+// cachedSearch runs q through the search cache, limited per client
+// (clientIP). The release instant is judged to the second: repeated
+// searches within a second share an entry.
+func (s *Server) cachedSearch(ctx context.Context, r *http.Request, q indexer.Query) (*indexer.Result, error) {
 	if !q.ReleasedAt.IsZero() {
-		q.ReleasedAt = q.ReleasedAt.Truncate(time.Minute)
+		q.ReleasedAt = q.ReleasedAt.Truncate(time.Second)
 	}
+	q.Client = clientIP(r)
 	seq, err := s.deps.Stats.LastSeq()
 	if err != nil {
 		return nil, err
@@ -223,12 +227,12 @@ func (s *Server) handleSearch() http.HandlerFunc {
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), 20*time.Second)
 		defer cancel()
-		res, err := s.cachedSearch(ctx, q)
+		res, err := s.cachedSearch(ctx, r, q)
 		if err != nil {
 			s.searchError(w, r, err)
 			return
 		}
-		out.Total, out.Page, out.Size, out.Facets = res.Total, res.Page, res.Size, res.Facets
+		out.Total, out.Page, out.Size, out.Facets, out.Corrected = res.Total, res.Page, res.Size, res.Facets, res.Corrected
 		out.TookMS = float64(res.Took.Microseconds()) / 1000
 		for _, h := range res.Hits {
 			// The index may lag the store: the record decides.
@@ -321,7 +325,7 @@ func (s *Server) handlePlaces() http.HandlerFunc {
 }
 
 // statsCache remembers the statistics of each audience until the store
-// changes or the minute turns (embargoes lift with time).
+// changes or the second turns (embargoes lift with time).
 type statsCache struct {
 	mu      sync.Mutex
 	entries map[int]statsEntry
@@ -329,7 +333,7 @@ type statsCache struct {
 
 type statsEntry struct {
 	seq    uint64
-	minute time.Time
+	second time.Time
 	stats  *archive.Stats
 }
 
@@ -356,10 +360,10 @@ func (s *Server) statsFor(p Principal) (*archive.Stats, error) {
 		class = 0 // portal keys see what anonymous clients see
 	}
 	now := s.now()
-	minute := now.Truncate(time.Minute)
+	second := now.Truncate(time.Second) // release windows, to the second
 	s.stats.mu.Lock()
 	defer s.stats.mu.Unlock()
-	if e, ok := s.stats.entries[class]; ok && e.seq == seq && e.minute.Equal(minute) {
+	if e, ok := s.stats.entries[class]; ok && e.seq == seq && e.second.Equal(second) {
 		return e.stats, nil
 	}
 	st, err := s.deps.Stats.StatsWhere(now, func(r *archive.Record) bool { return visibleTo(p, r, now) })
@@ -369,6 +373,6 @@ func (s *Server) statsFor(p Principal) (*archive.Stats, error) {
 	if s.stats.entries == nil {
 		s.stats.entries = map[int]statsEntry{}
 	}
-	s.stats.entries[class] = statsEntry{seq: seq, minute: minute, stats: st}
+	s.stats.entries[class] = statsEntry{seq: seq, second: second, stats: st}
 	return st, nil
 }

@@ -20,11 +20,21 @@
 //     *thumbs.Renderer, the same one the pipeline renders with;
 //   - ChangeLog (the change feed) and OAISource (OAI-PMH harvests):
 //     *archive.Store;
+//   - Collections (collections and share links): *collections.Store;
+//     SizeRenderer (download sizes above the preview, drawn on demand and
+//     cached on disk): *thumbs.Renderer;
 //   - Lookalikes (GET /v1/assets/{id}/similar, the curators' duplicates
 //     page): *similar.Index.
 //
-// It imports archive, archive/backup, archive/curation, archive/ingest,
-// archive/keys, archive/similar and indexer for their types only.
+// It imports archive, archive/backup, archive/collections, archive/curation,
+// archive/ingest, archive/keys, archive/similar and indexer for their
+// types only.
+//
+// Collections (collections.go) show each caller only the assets it may see
+// on their own; a share link's holder sees what the link's maker's role
+// sees (never more than an agency), and the link's token is kept out of the
+// access log. A collection's ZIP (collection_zip.go) is streamed straight
+// to the client with CREDITS.txt and credits.csv.
 //
 // Visibility is decided in one place, visibleTo (auth.go): anonymous callers
 // and portal keys see public, published assets; agency keys also internal,

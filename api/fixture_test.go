@@ -20,6 +20,7 @@ import (
 
 	"github.com/haiduong/promo-archive/archive"
 	"github.com/haiduong/promo-archive/archive/backup"
+	"github.com/haiduong/promo-archive/archive/collections"
 	"github.com/haiduong/promo-archive/archive/curation"
 	"github.com/haiduong/promo-archive/archive/ingest"
 	"github.com/haiduong/promo-archive/archive/keys"
@@ -160,7 +161,7 @@ func newFixture(t *testing.T, mod func(*Config)) *fixture {
 		mod(&cfg)
 	}
 	srv, err := New(cfg, Deps{
-		Records: a.Store(), Search: ix, Stats: a.Store(), Files: a, Keys: keys.New(a.Store()), Editor: curation.New(a), Backup: func(ctx context.Context, dest string, o backup.BackupOptions) (*backup.BackupManifest, error) {
+		Records: a.Store(), Search: ix, Stats: a.Store(), Files: a, Keys: keys.New(a.Store()), Collections: collections.New(a.Store()), Editor: curation.New(a), Backup: func(ctx context.Context, dest string, o backup.BackupOptions) (*backup.BackupManifest, error) {
 			return backup.Backup(ctx, a, dest, o)
 		},
 		Ingester: ingest.New(a, ingest.Options{Indexer: ix}), Indexer: ix, UploadDir: filepath.Join(root, "tmp"), Location: a.Location(),

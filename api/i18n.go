@@ -36,6 +36,8 @@ func labels(lang, province string) labelSet {
 		"search.title":       {"Tìm kiếm tư liệu", "Search the archive"},
 		"search.label":       {"Từ khóa tìm kiếm", "Search words"},
 		"search.placeholder": {"Ví dụ: lễ hội Côn Sơn", "For example: Con Son festival"},
+		"search.advanced":    {"Cú pháp nâng cao (trường:giá trị, \"cụm từ\", *)", "Advanced syntax (field:value, \"phrase\", *)"},
+		"search.corrected":   {"Không có kết quả cho từ đã gõ; hiển thị kết quả cho:", "Nothing matched the words as typed; showing results for:"},
 		"search.submit":      {"Tìm", "Search"},
 		"search.from":        {"Từ ngày", "From"},
 		"search.to":          {"Đến ngày", "To"},
@@ -210,6 +212,9 @@ func labels(lang, province string) labelSet {
 		"dup.bad":         {"Yêu cầu không hợp lệ: hãy chọn một bản để giữ trong nhóm.", "Not a valid request: choose one asset of the group to keep."},
 		"dup.failed":      {"Không sửa được", "Could not change"},
 		"dup.unavailable": {"Máy chủ này không tìm ảnh trùng lặp.", "This server does not find near-duplicates."},
+	}
+	for k, p := range collectionLabels() {
+		table[k] = pair{p[0], p[1]}
 	}
 	out := make(labelSet, len(table)+1)
 	out["app.name"] = archive.SiteTitle(province, lang)

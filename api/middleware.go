@@ -159,7 +159,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			}
 			s.log.LogAttrs(r.Context(), lvl, "request",
 				slog.String("request_id", info.id), slog.String("method", r.Method),
-				slog.String("path", r.URL.Path), slog.String("route", route), slog.Int("status", code),
+				slog.String("path", redactPath(r.URL.Path)), slog.String("route", route), slog.Int("status", code),
 				slog.Int64("bytes", sw.bytes), slog.Duration("elapsed", elapsed),
 				slog.String("client", clientIP(r)), slog.String("key", info.principal.KeyID))
 		}()

@@ -16,7 +16,7 @@ import (
 // The query parameters of GET /v1/assets: singleParams take one value;
 // listParams may repeat, and the ones in commaParams also split on commas.
 func singleParams() []string {
-	return []string{"q", "camera", "from", "to", "near", "bbox", "sort", "page", "size", "facet_size", "lang"}
+	return []string{"q", "syntax", "camera", "from", "to", "near", "bbox", "sort", "page", "size", "facet_size", "lang"}
 }
 
 func listParams() []string {
@@ -76,7 +76,7 @@ func parseSearch(v url.Values, loc *time.Location) (searchRequest, error) {
 		return out
 	}
 	q := indexer.Query{
-		Text: strings.TrimSpace(v.Get("q")), Kinds: list("kind"), Categories: list("category"),
+		Text: strings.TrimSpace(v.Get("q")), Syntax: v.Get("syntax"), Kinds: list("kind"), Categories: list("category"),
 		Places: list("place"), Keywords: list("keyword"), Camera: strings.TrimSpace(v.Get("camera")),
 		Visibility: list("visibility"), Status: list("status"), Facets: list("facets"), Sort: v.Get("sort"),
 	}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/archive/collections"
 	"github.com/haiduong/promo-archive/archive/curation"
 )
 
@@ -108,8 +109,10 @@ func problemFor(err error) (status int, detail string, invalid []InvalidParam) {
 		return http.StatusNotFound, "no such resource", nil
 	case errors.As(err, &fe):
 		return http.StatusUnprocessableEntity, fe.Error(), []InvalidParam{{Name: fe.Field, Reason: fe.Msg}}
-	case errors.Is(err, curation.ErrInvalidEdit):
+	case errors.Is(err, curation.ErrInvalidEdit), errors.Is(err, collections.ErrInvalid):
 		return http.StatusUnprocessableEntity, err.Error(), nil
+	case errors.Is(err, collections.ErrForbidden):
+		return http.StatusForbidden, err.Error(), nil
 	}
 	return http.StatusInternalServerError, "internal error; quote the request id when reporting it", nil
 }

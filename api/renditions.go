@@ -213,10 +213,6 @@ func (w *countWriter) ok() bool {
 func (s *Server) served(r *http.Request, id, what string) {
 	s.metrics.downloads.WithLabelValues(what).Inc()
 	if s.deps.OnServed != nil {
-		role := string(principalFrom(r.Context()).Role)
-		if role == "" {
-			role = "anonymous"
-		}
-		s.deps.OnServed(id, role, what)
+		s.deps.OnServed(id, servedRole(principalFrom(r.Context())), what)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/archive/collections"
 	"github.com/haiduong/promo-archive/archive/ingest"
 	"github.com/haiduong/promo-archive/indexer"
 )
@@ -63,6 +64,18 @@ type Deps struct {
 	Keys     KeyVerifier
 	Editor   Editor    // PATCH and history; nil answers 503
 	Backup   Backupper // POST /v1/backup; nil answers 503
+	// Collections are the collections and share links; nil: their routes
+	// answer 503.
+	Collections *collections.Store
+	// Sizes draws the download presets above the preview on demand, into
+	// the directory SizeCache (ROOT/cache/sizes), which holds at most
+	// SizeCacheBytes; nil or "": the preview stands in.
+	Sizes          SizeRenderer
+	SizeCache      string
+	SizeCacheBytes int64
+	// OnDownload, when set, is told of every download of an asset in a
+	// preset size (the purpose reports). It must not block.
+	OnDownload func(Download)
 	// Now is the clock that judges embargoes; nil means time.Now.
 	Now func() time.Time
 
@@ -84,8 +97,8 @@ type Deps struct {
 	Logger   *slog.Logger
 	// OnServed, when set, is told of every original or rendition served
 	// (status 200 or 206 to a GET), for the half-yearly download reports:
-	// role is the caller's ("anonymous" without a key), what is "original"
-	// or "rendition". It must not block.
+	// role is the caller's ("anonymous" without a key, "share" through a
+	// share link), what is "original" or "rendition". It must not block.
 	OnServed func(id, role, what string)
 	// Ready reports whether the server can answer (readiness); nil means
 	// always ready.

@@ -63,7 +63,7 @@ type webUI struct {
 
 // pageNames are the templates under templates/, each used with layout.html.
 func pageNames() []string {
-	return []string{"search", "asset", "edit", "ingest", "job", "signin", "error", "duplicates"}
+	return []string{"search", "asset", "edit", "ingest", "job", "signin", "error", "collections", "collection", "collection_add", "duplicates"}
 }
 
 // newWebUI builds the pages of the archive of province (the settings'
@@ -94,7 +94,7 @@ func newWebUI(province string) (*webUI, error) {
 // webRoutes are the pages. They are not part of the JSON API, so not in
 // routeTable and not in openapi.json.
 func webRoutes() []route {
-	return []route{
+	return append([]route{
 		{"GET", "/{$}", (*Server).pageSearch},
 		{"GET", "/assets/{id}", (*Server).pageAsset},
 		{"GET", "/assets/{id}/edit", (*Server).pageEdit},
@@ -109,7 +109,7 @@ func webRoutes() []route {
 		{"POST", "/signin", (*Server).pageSigninPost},
 		{"POST", "/signout", (*Server).pageSignout},
 		{"GET", "/static/{name}", (*Server).pageStatic},
-	}
+	}, collectionPageRoutes()...)
 }
 
 // uploadPagePath takes the upload form: its body may be as large as
@@ -160,7 +160,7 @@ func (s *Server) sessionAuth(next http.Handler) http.Handler {
 
 // sessionAllowed reports whether r may authenticate by the session cookie:
 // pages (any method; their POSTs check CSRF), and reads of renditions,
-// originals and jobs under /v1.
+// originals, downloads (of assets and collections) and jobs under /v1.
 func sessionAllowed(r *http.Request) bool {
 	p := r.URL.Path
 	if p != "/v1" && !strings.HasPrefix(p, "/v1/") {
@@ -176,6 +176,8 @@ func sessionAllowed(r *http.Request) bool {
 	case len(parts) == 3 && parts[0] == "assets" && parts[2] == "original":
 		return true
 	case len(parts) == 4 && parts[0] == "assets" && parts[2] == "renditions":
+		return true
+	case len(parts) == 3 && (parts[0] == "assets" || parts[0] == "collections") && parts[2] == "download":
 		return true
 	}
 	return false

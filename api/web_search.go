@@ -22,21 +22,23 @@ func pageFacets() []string { return []string{"kind", "category", "place", "year"
 const pageSize = 24
 
 type searchPage struct {
-	Query    string
-	From, To string
-	Sort     string
-	Sorts    []option
-	Total    uint64
-	Hits     []hitView
-	Facets   []facetView
-	Page     int
-	Pages    int
-	PrevURL  string
-	NextURL  string
-	Error    string
-	Filtered bool
-	ClearURL string
-	Hidden   []option // filters the form keeps (facet selections)
+	Query     string
+	Advanced  bool   // syntax=query
+	Corrected string // the near spellings the results are for
+	From, To  string
+	Sort      string
+	Sorts     []option
+	Total     uint64
+	Hits      []hitView
+	Facets    []facetView
+	Page      int
+	Pages     int
+	PrevURL   string
+	NextURL   string
+	Error     string
+	Filtered  bool
+	ClearURL  string
+	Hidden    []option // filters the form keeps (facet selections)
 }
 
 type option struct {
@@ -45,7 +47,7 @@ type option struct {
 }
 
 type hitView struct {
-	URL, Title, TitleLang, Thumb, Kind, Date, Attribution string
+	ID, URL, Title, TitleLang, Thumb, Kind, Date, Attribution string
 }
 
 type facetView struct {
@@ -86,7 +88,7 @@ func (s *Server) pageSearch() http.HandlerFunc {
 		pg := s.newPage(w, r)
 		pg.Title = pg.T("search.title")
 		in := r.URL.Query()
-		sp := &searchPage{Query: in.Get("q"), From: in.Get("from"), To: in.Get("to"), Sort: in.Get("sort"), Page: 1}
+		sp := &searchPage{Query: in.Get("q"), Advanced: in.Get("syntax") == indexer.SyntaxQuery, From: in.Get("from"), To: in.Get("to"), Sort: in.Get("sort"), Page: 1}
 		pg.Data = sp
 		for _, o := range []string{"", "-captured_at", "captured_at", "-ingested_at"} {
 			sp.Sorts = append(sp.Sorts, option{Value: o, Label: pg.T("sort." + sortKey(o)), Selected: o == sp.Sort})
@@ -113,7 +115,7 @@ func (s *Server) pageSearch() http.HandlerFunc {
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), 20*time.Second)
 		defer cancel()
-		res, err := s.cachedSearch(ctx, q)
+		res, err := s.cachedSearch(ctx, r, q)
 		if pe, ok := asParamError(err); ok {
 			sp.Error = pe.Error()
 			s.render(w, r, http.StatusBadRequest, "search", pg)
@@ -127,7 +129,7 @@ func (s *Server) pageSearch() http.HandlerFunc {
 			s.internalError(w, r, err)
 			return
 		}
-		sp.Total, sp.Page = res.Total, res.Page
+		sp.Total, sp.Page, sp.Corrected = res.Total, res.Page, res.Corrected
 		sp.Pages = int((res.Total + uint64(res.Size) - 1) / uint64(max(res.Size, 1)))
 		for _, h := range res.Hits {
 			if !visibleTo(p, h.Record, now) { // the index may lag the store
@@ -163,7 +165,7 @@ func sortKey(o string) string {
 // hitView is one card of the grid, in the page's language.
 func (s *Server) hitView(rec *archive.Record, pg *page) hitView {
 	title, lang := rec.DisplayTitle(pg.Lang)
-	h := hitView{URL: "/assets/" + rec.ID, Title: title, TitleLang: htmlLang(lang), Kind: pg.T("kind." + string(rec.Kind)),
+	h := hitView{ID: rec.ID, URL: "/assets/" + rec.ID, Title: title, TitleLang: htmlLang(lang), Kind: pg.T("kind." + string(rec.Kind)),
 		Attribution: attribution(rec)}
 	if _, ok := rec.Rendition(archive.RenditionThumb); ok {
 		h.Thumb = renditionPath(rec.ID, archive.RenditionThumb)
@@ -214,8 +216,10 @@ func (s *Server) facetView(name string, counts []indexer.FacetCount, in url.Valu
 				words = append(words, yearUnknownTerm)
 			}
 			q.Set("q", strings.Join(words, " "))
+			q.Set("syntax", indexer.SyntaxQuery) // a field term, not a word
 			if len(words) == 0 {
 				q.Del("q")
+				q.Del("syntax")
 			}
 		case name == "year":
 			from, to := c.Value+"-01-01", c.Value+"-12-31"

@@ -89,3 +89,30 @@ func (t Table) Modify(key string, v any, change func(found bool) (write bool, er
 	}
 	return nil
 }
+
+// Delete reads key's value into v (when there is one), calls check with
+// whether there was, and deletes the key when check says so, in one write
+// transaction.
+func (t Table) Delete(key string, v any, check func(found bool) (del bool, err error)) error {
+	err := t.s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte(t.name))
+		var raw []byte
+		if b != nil {
+			raw = b.Get([]byte(key))
+		}
+		if raw != nil {
+			if err := decodeValue(raw, v); err != nil {
+				return err
+			}
+		}
+		del, err := check(raw != nil)
+		if err != nil || !del || raw == nil {
+			return err
+		}
+		return b.Delete([]byte(key))
+	})
+	if err != nil {
+		return fmt.Errorf("archive: %s %q: %w", t.name, key, err)
+	}
+	return nil
+}

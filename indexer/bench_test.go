@@ -1,7 +1,9 @@
 package indexer
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"math/rand/v2"
@@ -18,44 +20,56 @@ import (
 	"github.com/haiduong/promo-archive/archive/media"
 )
 
-// memSource is an in-memory Source for benchmarks: indexing throughput is
-// measured without bbolt.
-type memSource struct {
-	recs []*archive.Record
-	byID map[string]*archive.Record
-}
+// genSource is a Source of n generated records (benchRecord): nothing is
+// held in memory, so a build of a million records streams, and Get
+// regenerates a record from its id.
+type genSource struct{ n int }
 
-func newMemSource(recs []*archive.Record) *memSource {
-	m := &memSource{recs: recs, byID: make(map[string]*archive.Record, len(recs))}
-	for _, r := range recs {
-		m.byID[r.ID] = r
-	}
-	return m
-}
-
-func (m *memSource) LastSeq() (uint64, error) { return uint64(len(m.recs)), nil }
-func (m *memSource) Count() (int, error)      { return len(m.recs), nil }
-func (m *memSource) ChangesSince(after uint64, fn func(archive.Change) error) error {
-	for i := after; i < uint64(len(m.recs)); i++ {
-		if err := fn(archive.Change{Seq: i + 1, ID: m.recs[i].ID, Op: "create"}); err != nil {
+func (g genSource) LastSeq() (uint64, error) { return uint64(g.n), nil }
+func (g genSource) Count() (int, error)      { return g.n, nil }
+func (g genSource) ChangesSince(after uint64, fn func(archive.Change) error) error {
+	for i := after; i < uint64(g.n); i++ {
+		if err := fn(archive.Change{Seq: i + 1, ID: benchID(int(i)), Op: "create"}); err != nil {
 			return err
 		}
 	}
 	return nil
 }
-func (m *memSource) Get(id string) (*archive.Record, error) {
-	if r, ok := m.byID[id]; ok {
-		return r, nil
+func (g genSource) Get(id string) (*archive.Record, error) {
+	i, ok := benchIndexOf(id)
+	if !ok || i >= g.n {
+		return nil, archive.ErrNotFound
 	}
-	return nil, archive.ErrNotFound
+	return benchRecord(i), nil
 }
-func (m *memSource) ForEach(fn func(*archive.Record) error) error {
-	for _, r := range m.recs {
-		if err := fn(r); err != nil {
+func (g genSource) ForEach(fn func(*archive.Record) error) error {
+	for i := range g.n {
+		if err := fn(benchRecord(i)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// benchIDMul spreads record numbers over the id space; ids are invertible
+// (benchIndexOf) because it is odd.
+const benchIDMul = 0x9E3779B97F4A7C15
+
+func benchID(i int) string { return fmt.Sprintf("%064x", uint64(i)*benchIDMul) }
+
+func benchIndexOf(id string) (int, bool) {
+	if len(id) != 64 || strings.TrimLeft(id[:48], "0") != "" {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(id[48:], 16, 64)
+	if err != nil {
+		return 0, false
+	}
+	inv := uint64(benchIDMul) // Newton's iteration for the inverse mod 2^64
+	for range 6 {
+		inv *= 2 - benchIDMul*inv
+	}
+	return int(v * inv), true
 }
 
 var (
@@ -78,12 +92,12 @@ var (
 
 func pick[T any](r *rand.Rand, s []T) T { return s[r.IntN(len(s))] }
 
-// benchRecords generates n records deterministically.
-func benchRecords(n int) []*archive.Record {
-	r := rand.New(rand.NewPCG(2026, 30))
+// benchRecord generates record i deterministically, from its own random
+// stream: a million records need not be held to be indexed or read back.
+func benchRecord(i int) *archive.Record {
+	r := rand.New(rand.NewPCG(2026, uint64(i)))
 	kinds := []media.Kind{media.KindPhoto, media.KindPhoto, media.KindPhoto, media.KindPhoto, media.KindVideo, media.KindPublication}
-	out := make([]*archive.Record, n)
-	for i := range out {
+	{
 		year := 2000 + r.IntN(26)
 		captured := time.Date(year, time.Month(1+r.IntN(12)), 1+r.IntN(28), r.IntN(24), 0, 0, 0, time.UTC)
 		vi := fmt.Sprintf("%s %s %s", pick(r, benchSubjects), pick(r, benchPlaces), pick(r, benchTails))
@@ -94,7 +108,7 @@ func benchRecords(n int) []*archive.Record {
 			vi = Fold(vi) // typed without diacritics
 		}
 		rec := &archive.Record{
-			ID: fmt.Sprintf("%064x", uint64(i)*0x9E3779B97F4A7C15), Kind: pick(r, kinds), MIME: "image/jpeg",
+			ID: benchID(i), Kind: pick(r, kinds), MIME: "image/jpeg",
 			IngestedAt: time.Date(2026, 1, 1, 0, 0, i, 0, time.UTC), CapturedAt: &captured,
 			Title:       map[string]string{"vi": vi},
 			Description: map[string]string{},
@@ -118,12 +132,23 @@ func benchRecords(n int) []*archive.Record {
 		if r.IntN(2) == 0 {
 			rec.GPS = &media.GPS{Lat: 20.8 + r.Float64()*0.5, Lon: 106.1 + r.Float64()*0.6}
 		}
-		out[i] = rec
+		return rec
 	}
-	return out
 }
 
-const benchN = 100_000
+// benchSize is the number of records of the benchmarks: BENCH_N, or
+// 100,000.
+func benchSize(b testing.TB) int {
+	v := os.Getenv("BENCH_N")
+	if v == "" {
+		return 100_000
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		b.Fatalf("BENCH_N=%q is not a positive number", v)
+	}
+	return n
+}
 
 func dirSize(dir string) int64 {
 	var n int64
@@ -138,10 +163,12 @@ func dirSize(dir string) int64 {
 	return n
 }
 
-// BenchmarkIndex100k builds a 100 k index from scratch (once, whatever b.N)
-// in b.TempDir and reports records/s and the size on disk.
-func BenchmarkIndex100k(b *testing.B) {
-	src := newMemSource(benchRecords(benchN))
+// BenchmarkIndex builds an index of benchSize records from scratch (once,
+// whatever b.N) in b.TempDir and reports records/s, the size on disk and
+// the peak RSS of the process.
+func BenchmarkIndex(b *testing.B) {
+	n := benchSize(b)
+	src := genSource{n: n}
 	path := filepath.Join(b.TempDir(), "index.bleve")
 	b.ResetTimer()
 	cpu0 := cpuTime()
@@ -154,10 +181,13 @@ func BenchmarkIndex100k(b *testing.B) {
 	cpu := cpuTime() - cpu0
 	b.StopTimer()
 	ix.Close()
-	b.ReportMetric(float64(benchN)/elapsed.Seconds(), "records/s")
-	b.ReportMetric(float64(dirSize(path))/(1<<20), "MB_on_disk")
+	size := dirSize(path)
+	b.ReportMetric(float64(n)/elapsed.Seconds(), "records/s")
+	b.ReportMetric(float64(size)/(1<<20), "MB_on_disk")
+	b.ReportMetric(float64(size)/float64(n), "B/record")
 	// The machine is shared: CPU seconds per record vary less than records/s.
-	b.ReportMetric(float64(benchN)/cpu.Seconds(), "records/cpu_s")
+	b.ReportMetric(float64(n)/cpu.Seconds(), "records/cpu_s")
+	b.ReportMetric(float64(procStatus("VmHWM"))/(1<<20), "peak_RSS_MiB")
 }
 
 // cpuTime is the process's user and system CPU time so far.
@@ -169,17 +199,33 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// benchIndex opens the shared 100 k index, building it on first use. It is
-// cached under os.TempDir keyed by the mapping version and record count, so
-// repeated runs reuse it.
-func benchIndex(b *testing.B) *Index {
-	src := newMemSource(benchRecords(benchN))
+// procStatus reads a size in bytes from /proc/self/status (VmRSS, VmHWM);
+// 0 where there is no /proc.
+func procStatus(name string) int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, name+":"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// benchIndex opens the shared index of benchSize records, building it on
+// first use. It is cached under os.TempDir keyed by the mapping version and
+// record count, so repeated runs reuse it.
+func benchIndex(b *testing.B, n int) *Index {
 	gaz, _ := newGazetteer(mustTaxonomy(b))
-	dir := filepath.Join(os.TempDir(), fmt.Sprintf("promo-archive-bench-v%d-%s-%d", mappingVersion, gaz.version, benchN))
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("promo-archive-bench-gen2-v%d-%s-%d", mappingVersion, gaz.version, n))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		b.Fatal(err)
 	}
-	ix, err := Open(context.Background(), filepath.Join(dir, "index.bleve"), src, Options{})
+	// Latency is what is measured: no search deadline cuts a slow one short.
+	ix, err := Open(context.Background(), filepath.Join(dir, "index.bleve"), genSource{n: n}, Options{SearchTimeout: time.Hour})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -221,11 +267,20 @@ func benchQueries(n int) []string {
 	return out
 }
 
-// BenchmarkQuery100k measures each query's latency over 500 varied queries
-// (once, whatever b.N) and reports p50 and p99 in milliseconds.
-func BenchmarkQuery100k(b *testing.B) {
-	ix := benchIndex(b)
+// BenchmarkQuery measures each query's latency over 500 varied queries
+// (once, whatever b.N) on the index of benchSize records and reports p50
+// and p99 in milliseconds, and the RSS of the process after answering.
+// With BENCH_DUMP=DIR it first writes DIR/records.jsonl and
+// DIR/queries.json for ../shared/tools/peer_fts5.py.
+func BenchmarkQuery(b *testing.B) {
+	n := benchSize(b)
 	texts := benchQueries(500)
+	if dir := os.Getenv("BENCH_DUMP"); dir != "" {
+		if err := dumpBench(b, dir, n, texts); err != nil {
+			b.Fatal(err)
+		}
+	}
+	ix := benchIndex(b, n)
 	for _, c := range []struct {
 		name string
 		q    func(text string, i int) Query
@@ -242,6 +297,7 @@ func BenchmarkQuery100k(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			lat := make([]time.Duration, len(texts))
 			var matched uint64
+			cpu0 := cpuTime()
 			for i, t := range texts {
 				start := time.Now()
 				res, err := ix.Search(context.Background(), c.q(t, i))
@@ -256,6 +312,61 @@ func BenchmarkQuery100k(b *testing.B) {
 			b.ReportMetric(ms(lat[len(lat)/2]), "p50_ms")
 			b.ReportMetric(ms(lat[len(lat)*99/100]), "p99_ms")
 			b.ReportMetric(float64(matched)/float64(len(texts)), "matches/query")
+			// The machine is shared: CPU per query varies less than latency.
+			b.ReportMetric(ms((cpuTime()-cpu0)/time.Duration(len(texts))), "cpu_ms/query")
+			b.ReportMetric(float64(procStatus("VmRSS"))/(1<<20), "RSS_MiB")
 		})
 	}
+}
+
+// dumpBench writes the benchmark's records and queries in the format of
+// ../shared/tools/peer_fts5.py: a record's text is everything free text
+// searches in it (titles, description, keywords, creator, camera, and the
+// names of its place's units), folded.
+func dumpBench(b testing.TB, dir string, n int, texts []string) error {
+	gaz, err := newGazetteer(mustTaxonomy(b))
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(filepath.Join(dir, "records.jsonl"))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	w := bufio.NewWriter(f)
+	enc := json.NewEncoder(w)
+	for i := range n {
+		r := benchRecord(i)
+		d := gaz.document(r)
+		var text []string
+		for _, field := range []string{fieldTitle, fieldText} {
+			if v, ok := d[field].([]string); ok {
+				text = append(text, v...)
+			}
+		}
+		for _, code := range gaz.related(r.Place.Code) {
+			text = append(text, gaz.units[code].VI, gaz.units[code].EN)
+		}
+		if err := enc.Encode(map[string]any{
+			"id": r.ID, "text": Fold(strings.Join(text, " ")), "kind": string(r.Kind), "category": r.Categories[0],
+			"year": r.CapturedAt.Year(), "place": r.Place.Code, "captured": r.CapturedAt.Unix(),
+		}); err != nil {
+			return err
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	folded := make([]string, len(texts))
+	for i, t := range texts {
+		folded[i] = Fold(t)
+	}
+	q, err := json.Marshal(folded)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "queries.json"), q, 0o644)
 }

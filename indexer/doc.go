@@ -17,11 +17,18 @@
 //     sequence and the mapping version live in the index's internal storage,
 //     written in the same batch as the documents. Open catches up from the
 //     store's change sequence and rebuilds an index whose version differs;
-//     Rebuild builds a fresh index beside the live one and swaps it in only
-//     when complete;
+//     writers after a commit make the index catch up from the store's
+//     change log in order, never from the records they hold (they may be
+//     stale); Rebuild builds a fresh index beside the live one with Bleve's
+//     offline builder and swaps it in only when complete;
 //   - queries and facets (query.go, search.go): one structured Query type
-//     shared by the CLI and the HTTP API. Facets are counted from one
-//     doc-values field holding every facet value as name:value.
+//     shared by the CLI and the HTTP API; its text is search-box words
+//     unless it asks for query-string syntax. Facets are counted from one
+//     doc-values field holding every facet value as name:value. When words
+//     find nothing, near spellings are tried once;
+//   - the bounds of a search (guard.go): a deadline, a term and memory
+//     budget, caps on wildcards and regexps, and a gate on concurrent
+//     searches, in all and per client.
 //
 // Caveats:
 //   - Bleve holds an exclusive lock on the index: one process owns it. Open

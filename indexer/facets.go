@@ -3,11 +3,14 @@ package indexer
 import (
 	"cmp"
 	"context"
+	"math"
 	"slices"
 	"strings"
 	"sync"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/numeric"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
@@ -28,6 +31,24 @@ type facetColumn struct {
 	start  []uint32
 	vals   []uint32
 	terms  []facetTerm
+	// dates holds captured_at of every document in Unix nanoseconds,
+	// noDate where there is none (or the document is deleted): date
+	// filters are a scan of it (filter.go).
+	dates []int64
+}
+
+// noDate marks a document without captured_at in facetColumn.dates.
+const noDate = math.MinInt64
+
+// dateRange is the documents captured from (inclusive) to (exclusive).
+func (c *facetColumn) dateRange(from, to int64) *roaring.Bitmap {
+	bm := roaring.New()
+	for n, d := range c.dates {
+		if d != noDate && d >= from && d < to {
+			bm.Add(uint32(n))
+		}
+	}
+	return bm
 }
 
 // facetTerm is one name:value of fieldFacets.
@@ -74,6 +95,7 @@ func buildFacetColumn(r index.IndexReader) (*facetColumn, error) {
 	type docVals struct {
 		doc      uint64
 		from, to uint32
+		date     int64
 	}
 	var docs []docVals
 	ir, err := r.DocIDReaderAll()
@@ -81,12 +103,24 @@ func buildFacetColumn(r index.IndexReader) (*facetColumn, error) {
 		return nil, err
 	}
 	defer ir.Close()
-	dvr, err := r.DocValueReader([]string{fieldFacets})
+	dvr, err := r.DocValueReader([]string{fieldFacets, fieldCapturedAt})
 	if err != nil {
 		return nil, err
 	}
 	var vals []uint32
+	date := int64(noDate)
 	visit := func(field string, term []byte) {
+		if field == fieldCapturedAt {
+			// Dates are indexed at several precisions; shift 0 is exact.
+			if pc := numeric.PrefixCoded(term); len(term) > 0 {
+				if shift, err := pc.Shift(); err == nil && shift == 0 {
+					if v, err := pc.Int64(); err == nil {
+						date = v
+					}
+				}
+			}
+			return
+		}
 		if field != fieldFacets {
 			return
 		}
@@ -110,13 +144,14 @@ func buildFacetColumn(r index.IndexReader) (*facetColumn, error) {
 		}
 		n := iid.Value()
 		from := uint32(len(vals))
+		date = noDate
 		if err := dvr.VisitDocValues(iid, visit); err != nil {
 			return nil, err
 		}
 		if len(docs) > 0 && docs[len(docs)-1].doc >= n {
 			sorted = false
 		}
-		docs = append(docs, docVals{doc: n, from: from, to: uint32(len(vals))})
+		docs = append(docs, docVals{doc: n, from: from, to: uint32(len(vals)), date: date})
 	}
 	if !sorted { // scorch yields documents in order; be safe anyway
 		slices.SortStableFunc(docs, func(a, b docVals) int { return cmp.Compare(a.doc, b.doc) })
@@ -127,11 +162,14 @@ func buildFacetColumn(r index.IndexReader) (*facetColumn, error) {
 	}
 	col.start = make([]uint32, size+1)
 	col.vals = make([]uint32, 0, len(vals))
+	col.dates = make([]int64, size)
 	d := 0
 	for n := range size {
 		col.start[n] = uint32(len(col.vals))
+		col.dates[n] = noDate
 		for ; d < len(docs) && docs[d].doc == n; d++ {
 			col.vals = append(col.vals, vals[docs[d].from:docs[d].to]...)
+			col.dates[n] = docs[d].date
 		}
 	}
 	col.start[size] = uint32(len(col.vals))

@@ -10,7 +10,7 @@ import (
 	"github.com/blevesearch/bleve/v2"
 )
 
-// referenceFacets counts facet f of the query p.query(without f's filter
+// referenceFacets counts facet f of the query p.referenceQuery(without f's filter
 // when set) with Bleve's facet builder, the way Search used to.
 func referenceFacets(t *testing.T, ix *Index, q Query, f string) map[string]int {
 	t.Helper()
@@ -22,7 +22,7 @@ func referenceFacets(t *testing.T, ix *Index, q Query, f string) map[string]int 
 	if _, ok := p.filters[facetFilterKey(f)]; ok {
 		without = facetFilterKey(f)
 	}
-	req := bleve.NewSearchRequestOptions(p.query(without), 0, 0, false)
+	req := bleve.NewSearchRequestOptions(p.referenceQuery(without), 0, 0, false)
 	req.AddFacet(fieldFacets, bleve.NewFacetRequest(fieldFacets, 1<<20))
 	res, err := ix.idx.SearchInContext(context.Background(), req)
 	if err != nil {

@@ -131,3 +131,52 @@ func ids(r *Result) []string {
 	}
 	return out
 }
+
+// memSource is an in-memory Source whose records tests may change: a
+// record appended with the id of an earlier one replaces it.
+type memSource struct {
+	recs []*archive.Record
+	byID map[string]*archive.Record
+}
+
+func newMemSource(recs []*archive.Record) *memSource {
+	m := &memSource{recs: recs, byID: make(map[string]*archive.Record, len(recs))}
+	for _, r := range recs {
+		m.byID[r.ID] = r
+	}
+	return m
+}
+
+func (m *memSource) LastSeq() (uint64, error) { return uint64(len(m.recs)), nil }
+func (m *memSource) Count() (int, error)      { return len(m.byID), nil }
+func (m *memSource) ChangesSince(after uint64, fn func(archive.Change) error) error {
+	for i := after; i < uint64(len(m.recs)); i++ {
+		if err := fn(archive.Change{Seq: i + 1, ID: m.recs[i].ID, Op: "create"}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+func (m *memSource) Get(id string) (*archive.Record, error) {
+	if r, ok := m.byID[id]; ok {
+		return r, nil
+	}
+	return nil, archive.ErrNotFound
+}
+func (m *memSource) ForEach(fn func(*archive.Record) error) error {
+	for _, r := range m.byID {
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// benchRecords is the first n records of the benchmark.
+func benchRecords(n int) []*archive.Record {
+	out := make([]*archive.Record, n)
+	for i := range out {
+		out[i] = benchRecord(i)
+	}
+	return out
+}

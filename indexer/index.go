@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -56,6 +57,16 @@ type Options struct {
 	// OnRebuild, when set, receives progress while Open rebuilds (a missing
 	// index or one of another version).
 	OnRebuild func(done, total int)
+	// SearchTimeout bounds each search, its wait for a slot included; 0
+	// means 10 s.
+	SearchTimeout time.Duration
+	// MaxSearches bounds the searches running at once; 0 means four per
+	// CPU. MaxClientSearches bounds them per Query.Client; 0 means 2.
+	// Searches beyond either wait for a slot.
+	MaxSearches, MaxClientSearches int
+	// SearchMemory bounds the memory Bleve estimates one search needs;
+	// 0 means 256 MiB.
+	SearchMemory uint64
 }
 
 // Index is the open search index. It is safe for concurrent use.
@@ -74,6 +85,8 @@ type Index struct {
 	// exclusively.
 	mu  sync.RWMutex
 	idx bleve.Index
+
+	gate *gate // bounds concurrent searches
 
 	// facets caches the facet column of the snapshot faceted searches
 	// last ran on (see facets.go); writes drop it.
@@ -94,6 +107,18 @@ func Open(ctx context.Context, path string, src Source, opts Options) (*Index, e
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 500
 	}
+	if opts.SearchTimeout <= 0 {
+		opts.SearchTimeout = 10 * time.Second
+	}
+	if opts.MaxSearches <= 0 {
+		opts.MaxSearches = 4 * runtime.GOMAXPROCS(0)
+	}
+	if opts.MaxClientSearches <= 0 {
+		opts.MaxClientSearches = 2
+	}
+	if opts.SearchMemory == 0 {
+		opts.SearchMemory = 256 << 20
+	}
 	if opts.Taxonomy == nil {
 		t, err := archive.DefaultTaxonomy()
 		if err != nil {
@@ -105,7 +130,8 @@ func Open(ctx context.Context, path string, src Source, opts Options) (*Index, e
 	if err != nil {
 		return nil, err
 	}
-	ix := &Index{path: path, src: src, gaz: gaz, log: opts.Logger, opts: opts}
+	ix := &Index{path: path, src: src, gaz: gaz, log: opts.Logger, opts: opts,
+		gate: newGate(opts.MaxSearches, opts.MaxClientSearches)}
 	ix.removeLeftovers()
 
 	idx, err := ix.openExisting()
@@ -220,40 +246,23 @@ func (ix *Index) Close() error {
 	return nil
 }
 
-// Index adds or replaces recs, committed to the store with seq the change
-// sequence of the last of them; it implements archive.Indexer. When seq
-// shows changes the index has not seen besides recs (an earlier update was
-// lost, or another writer committed), it catches up from the store
-// instead, so the applied sequence never skips a change.
+// Index brings the index up to the store after recs were committed with
+// seq the change sequence of the last of them; it implements
+// archive.Indexer. The records are read back from the store rather than
+// taken from recs: concurrent writers call Index in any order, and a
+// record passed by a late caller may already be stale (two edits of one
+// record: the second's Index may run first). Reading the store's changes
+// after the applied sequence, in order, and each changed record as it is
+// now, the index never marks a change applied before the state it
+// describes is in the index, and never goes back to an older state. A seq
+// the index has already passed needs nothing.
 func (ix *Index) Index(ctx context.Context, recs []*archive.Record, seq uint64) error {
 	ix.wmu.Lock()
 	defer ix.wmu.Unlock()
-	if seq <= ix.applied && len(recs) > 0 {
-		// Already applied (a catch-up got there first): re-index anyway,
-		// it is idempotent, but keep the sequence.
-		seq = ix.applied
+	if seq <= ix.applied {
+		return nil
 	}
-	if ix.applied+uint64(len(recs)) < seq {
-		return ix.catchUpLocked(ctx)
-	}
-	ix.mu.RLock()
-	defer ix.mu.RUnlock()
-	if ix.idx == nil {
-		return ErrClosed
-	}
-	b := ix.idx.NewBatch()
-	for _, r := range recs {
-		if err := b.Index(r.ID, ix.gaz.document(r)); err != nil {
-			return fmt.Errorf("indexer: index %s: %w", r.ID, err)
-		}
-	}
-	b.SetInternal([]byte(keySeq), seqBytes(seq))
-	if err := ix.idx.Batch(b); err != nil {
-		return fmt.Errorf("indexer: write batch of %d: %w", len(recs), err)
-	}
-	ix.applied = seq
-	ix.facets.reset()
-	return nil
+	return ix.catchUpLocked(ctx)
 }
 
 // CatchUp applies the changes the store committed after the index's
@@ -409,29 +418,40 @@ func (ix *Index) build(ctx context.Context, path string, progress func(done, tot
 	if err != nil {
 		return 0, fmt.Errorf("indexer: rebuild: %w", err)
 	}
-	idx, err := bleve.NewUsing(path, newMapping(), scorch.Name, scorch.Name, nil)
+	// Bleve's offline builder writes segments of buildBatch documents and
+	// merges them into one when closed: no live index, no background
+	// merges racing the writes, and only one batch in memory.
+	// Its segments are written beside path (not in os.TempDir, which may
+	// be another file system), where removeLeftovers finds them after a
+	// kill.
+	bld, err := bleve.NewBuilder(path, newMapping(), map[string]any{
+		"batchSize": buildBatch, "mergeMax": buildMergeMax, "buildPathPrefix": filepath.Dir(path)})
 	if err != nil {
 		return 0, fmt.Errorf("indexer: create %s: %w", path, err)
 	}
-	w := batchWriter{idx: idx, size: ix.opts.BatchSize}
 	start := time.Now()
 	n := 0
 	err = ix.src.ForEach(func(r *archive.Record) error {
-		if err := w.b().Index(r.ID, ix.gaz.document(r)); err != nil {
+		if err := bld.Index(r.ID, ix.gaz.document(r)); err != nil {
 			return fmt.Errorf("indexer: index %s: %w", r.ID, err)
 		}
-		if n++; n%w.size == 0 {
+		if n++; n%ix.opts.BatchSize == 0 {
 			progress(n, total)
+			return ctx.Err()
 		}
-		return w.maybeFlush(ctx)
+		return nil
 	})
-	if err == nil {
-		w.b().SetInternal([]byte(keySeq), seqBytes(seq))
-		w.b().SetInternal([]byte(keyVersion), []byte(ix.version()))
-		err = w.flush()
+	switch {
+	case err == nil && n == 0:
+		// The builder cannot close without a segment; nothing is open.
+		err = emptyIndex(path)
+	default:
+		if cerr := bld.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("indexer: merge new index: %w", cerr)
+		}
 	}
-	if cerr := idx.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("indexer: close new index: %w", cerr)
+	if err == nil {
+		err = ix.stamp(path, seq)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("indexer: rebuild: %w", err)
@@ -439,6 +459,44 @@ func (ix *Index) build(ctx context.Context, path string, progress func(done, tot
 	progress(n, total)
 	ix.log.Info("search index built", "records", n, "elapsed", time.Since(start))
 	return seq, nil
+}
+
+// Batches of the offline build: documents per segment, and segments merged
+// at once.
+const (
+	buildBatch    = 5000
+	buildMergeMax = 10
+)
+
+// emptyIndex replaces what is at path with an empty index.
+func emptyIndex(path string) error {
+	if err := os.RemoveAll(path); err != nil {
+		return err
+	}
+	idx, err := bleve.NewUsing(path, newMapping(), scorch.Name, scorch.Name, nil)
+	if err != nil {
+		return fmt.Errorf("indexer: create %s: %w", path, err)
+	}
+	return idx.Close()
+}
+
+// stamp writes the applied sequence and the version into a built index.
+func (ix *Index) stamp(path string, seq uint64) error {
+	idx, err := bleve.OpenUsing(path, map[string]any{"bolt_timeout": ix.opts.LockTimeout.String()})
+	if err != nil {
+		return fmt.Errorf("indexer: open new index: %w", err)
+	}
+	b := idx.NewBatch()
+	b.SetInternal([]byte(keySeq), seqBytes(seq))
+	b.SetInternal([]byte(keyVersion), []byte(ix.version()))
+	err = idx.Batch(b)
+	if cerr := idx.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("indexer: stamp new index: %w", err)
+	}
+	return nil
 }
 
 // swap replaces the live index with the complete one at built. Called with

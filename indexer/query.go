@@ -13,15 +13,22 @@ import (
 	"github.com/blevesearch/bleve/v2/search/query"
 )
 
-// Query is one search: optional free text (Bleve's query-string syntax,
-// terms ANDed) narrowed by filters. The CLI and the HTTP API both build it.
+// Query is one search: optional free text narrowed by filters. The CLI and
+// the HTTP API both build it.
 type Query struct {
-	// Text is free text or query-string syntax: words (all must match, with
-	// or without diacritics), "quoted phrases", field:value
+	// Text is what was typed in a search box: its words, all of which must
+	// match, with or without diacritics; punctuation separates words and is
+	// otherwise ignored, so no text is an error. With Syntax SyntaxQuery it
+	// is Bleve's query-string syntax instead: "quoted phrases", field:value
 	// (title, description, keyword, place, creator, credit, camera, kind,
 	// category, mime, year, status, visibility), +must, -mustnot,
 	// wildcards, ranges such as width:>1000 or captured_at:>="2020-01-01".
 	Text string `json:"text,omitempty"`
+	// Syntax is SyntaxWords (or "") or SyntaxQuery.
+	Syntax string `json:"syntax,omitempty"`
+	// Client identifies who asks (an address, a key): concurrent searches
+	// are limited per client. Empty means one shared anonymous client.
+	Client string `json:"-"`
 
 	Kinds      []string `json:"kinds,omitempty"`      // photo | video | publication
 	Categories []string `json:"categories,omitempty"` // taxonomy codes
@@ -67,12 +74,26 @@ type BBox struct {
 	MaxLon float64 `json:"max_lon"`
 }
 
-// Paging limits.
+// Syntaxes of Query.Text.
+const (
+	SyntaxWords = "words"
+	SyntaxQuery = "query"
+)
+
+// Paging limits and the bounds that keep one query from hurting the
+// server.
 const (
 	DefaultSize = 20
 	MaxSize     = 200
 	maxWindow   = 10000 // page*size
 	maxFacet    = 100
+	// maxWords bounds the words of a search box taken into account; more
+	// are ignored.
+	maxWords = 32
+	// maxPatterns bounds the wildcard, regexp and fuzzy terms of one
+	// query; maxExpansion the index terms one of them may stand for.
+	maxPatterns  = 4
+	maxExpansion = 1000
 )
 
 // ErrBadQuery matches every *QueryError.
@@ -101,13 +122,20 @@ func badQuery(param, format string, args ...any) *QueryError {
 
 // plan is a validated Query turned into Bleve terms.
 type plan struct {
-	text    query.Query            // nil: no text
-	filters map[string]query.Query // by facet name or another key
-	sort    []string
-	from    int
-	size    int
-	facets  []string
-	fsize   int
+	text     query.Query            // nil: no text
+	words    []string               // the words of a search box (SyntaxWords)
+	patterns []pattern              // wildcards and regexps, checked against the index
+	filters  map[string]query.Query // by facet name or another key
+	// parts are the filters a bitmap can stand for (filter.go), by the
+	// same keys; each also has its query in filters.
+	parts map[string]*filterPart
+	// reference: run the filters as Bleve would (tests compare).
+	reference bool
+	sort      []string
+	from      int
+	size      int
+	facets    []string
+	fsize     int
 }
 
 // filterKeys orders filters deterministically; every key addFilters sets
@@ -117,7 +145,7 @@ func filterKeys() []string {
 }
 
 func (g *gazetteer) plan(q Query) (*plan, error) {
-	p := &plan{filters: map[string]query.Query{}}
+	p := &plan{filters: map[string]query.Query{}, parts: map[string]*filterPart{}}
 	if q.Page == 0 {
 		q.Page = 1
 	}
@@ -135,8 +163,16 @@ func (g *gazetteer) plan(q Query) (*plan, error) {
 	p.from, p.size = (q.Page-1)*q.Size, q.Size
 
 	var err error
-	if p.text, err = g.textQuery(q.Text); err != nil {
-		return nil, err
+	switch q.Syntax {
+	case "", SyntaxWords:
+		p.words = searchWords(q.Text)
+		p.text = g.wordsQuery(p.words)
+	case SyntaxQuery:
+		if p.text, p.patterns, err = g.textQuery(q.Text); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, badQuery("syntax", "%q is not %s or %s", q.Syntax, SyntaxWords, SyntaxQuery)
 	}
 	if err := g.addFilters(p, q); err != nil {
 		return nil, err
@@ -212,6 +248,33 @@ func (g *gazetteer) addFilters(p *plan, q Query) error {
 	set("keyword", anyOf(q.Keywords, keywordQuery))
 	set("visibility", anyOf(q.Visibility, func(v string) query.Query { return term(fieldVisibility, v) }))
 	set("status", anyOf(q.Status, func(v string) query.Query { return term(fieldStatus, v) }))
+	termPart := func(key string, vals []string, terms func(string) []fieldTerm) {
+		if _, ok := p.filters[key]; !ok {
+			return
+		}
+		var all []fieldTerm
+		for _, v := range vals {
+			if v = strings.TrimSpace(v); v != "" {
+				ts := terms(v)
+				if ts == nil {
+					return // not terms: Bleve filters it
+				}
+				all = append(all, ts...)
+			}
+		}
+		p.parts[key] = termsPart(all...)
+	}
+	one := func(field string) func(string) []fieldTerm {
+		return func(v string) []fieldTerm { return []fieldTerm{{field, v}} }
+	}
+	termPart("kind", q.Kinds, one(fieldKind))
+	termPart("category", q.Categories, one(fieldCategory))
+	termPart("place", q.Places, g.placeCodeTerms)
+	termPart("keyword", q.Keywords, func(v string) []fieldTerm {
+		return []fieldTerm{{fieldKeyword, ExactForm(v)}, {fieldKeywordF, Fold(v)}}
+	})
+	termPart("visibility", q.Visibility, one(fieldVisibility))
+	termPart("status", q.Status, one(fieldStatus))
 	if at := q.ReleasedAt; !at.IsZero() {
 		t, f := true, false
 		from := query.NewDateRangeInclusiveQuery(time.Time{}, at, &f, &t)
@@ -233,6 +296,7 @@ func (g *gazetteer) addFilters(p *plan, q Query) error {
 		dq := query.NewDateRangeInclusiveQuery(q.From, q.To, &t, &f)
 		dq.SetField(fieldCapturedAt)
 		p.filters["year"] = dq
+		p.parts["year"] = datePart(q.From, q.To)
 	}
 	if n := q.Near; n != nil {
 		if err := checkLatLon("near", n.Lat, n.Lon); err != nil {
@@ -292,14 +356,28 @@ func term(field, v string) query.Query {
 // the units that hold it today (Thanh Hà 294 ↔ Hải Phòng 31). A name is
 // matched as a phrase, with or without diacritics.
 func (g *gazetteer) placeQuery(v string) query.Query {
-	if _, known := g.units[v]; !known {
+	ts := g.placeCodeTerms(v)
+	if ts == nil {
 		return g.textPair("place_name", v, true, 1)
 	}
-	qs := []query.Query{term(fieldPlaceCodes, v)}
-	for _, s := range g.successors(v) {
-		qs = append(qs, term(fieldPlace, s))
+	qs := make([]query.Query, len(ts))
+	for i, t := range ts {
+		qs[i] = term(t.field, t.term)
 	}
 	return query.NewDisjunctionQuery(qs)
+}
+
+// placeCodeTerms are the terms placeQuery searches for a place code; nil
+// for a name.
+func (g *gazetteer) placeCodeTerms(v string) []fieldTerm {
+	if _, known := g.units[v]; !known {
+		return nil
+	}
+	out := []fieldTerm{{fieldPlaceCodes, v}}
+	for _, s := range g.successors(v) {
+		out = append(out, fieldTerm{fieldPlace, s})
+	}
+	return out
 }
 
 // keywordQuery matches a whole keyword, with or without diacritics.
@@ -377,42 +455,85 @@ func termFields() []string {
 	}
 }
 
-// textQuery parses free text in Bleve's query-string syntax and rewrites it
-// for this index: unfielded words search every text field in both forms,
-// words are ANDed, and plain multi-word text also scores as a title phrase.
-func (g *gazetteer) textQuery(text string) (query.Query, error) {
+// searchWords splits search-box text into its words as the text analyzers
+// do (punctuation separates words), in their exact form, each once, at
+// most maxWords.
+func searchWords(text string) []string {
+	var out []string
+	for _, w := range tokens(text, ExactForm) {
+		if !slices.Contains(out, w) && len(out) < maxWords {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// wordsQuery matches records holding every word in any text field, in
+// either form; several words also score as a folded title phrase, so names
+// of several syllables ("Côn Sơn Kiếp Bạc") rank first when they appear as
+// a phrase (the exact form is already scored per word).
+func (g *gazetteer) wordsQuery(words []string) query.Query {
+	if len(words) == 0 {
+		return nil
+	}
+	must := make([]query.Query, len(words))
+	for i, w := range words {
+		must[i] = g.crossFields(w, false)
+	}
+	q := query.NewBooleanQuery(must, nil, nil)
+	if len(words) < 2 {
+		return q
+	}
+	bq := query.NewBooleanQuery([]query.Query{q}, []query.Query{
+		match(fieldTitleF, strings.Join(words, " "), true, titleBoost*exactBoost),
+	}, nil)
+	bq.Should = stayQuery{bq.Should}
+	return bq
+}
+
+// textQuery parses text in Bleve's query-string syntax and rewrites it for
+// this index: unfielded words search every text field in both forms, words
+// are ANDed, and plain multi-word text is searched as wordsQuery searches
+// it. It also returns the wildcards and regexps to check against the index.
+func (g *gazetteer) textQuery(text string) (query.Query, []pattern, error) {
 	text = strings.TrimSpace(text)
 	if text == "" {
-		return nil, nil
+		return nil, nil, nil
 	}
 	parsed, err := query.NewQueryStringQuery(text).Parse()
 	if err != nil {
-		return nil, &QueryError{Param: "text", Err: err, Msg: fmt.Sprintf(
+		return nil, nil, &QueryError{Param: "text", Err: err, Msg: fmt.Sprintf(
 			"cannot parse %q: %v; quote phrases (\"chợ nổi\"), write fields as field:value, and escape + - ! ( ) { } [ ] ^ \" ~ * ? : \\ / with a backslash", text, err)}
 	}
 	rw := rewriter{g: g, plain: true}
 	q := rw.rewrite(parsed)
-	if rw.err != nil {
-		return nil, rw.err
+	switch {
+	case rw.err != nil:
+		return nil, nil, rw.err
+	case rw.fuzzy+len(rw.patterns) > maxPatterns:
+		return nil, nil, badQuery("text", "%d wildcard, regexp or fuzzy terms; at most %d in one query", rw.fuzzy+len(rw.patterns), maxPatterns)
+	case rw.plain && rw.words >= 2:
+		return g.wordsQuery(searchWords(text)), nil, nil
 	}
-	if rw.plain && rw.words >= 2 {
-		// Names of several syllables ("Côn Sơn Kiếp Bạc") rank first when
-		// they appear as a phrase.
-		// One folded title phrase: the exact form is already scored per word.
-		bq := query.NewBooleanQuery([]query.Query{q}, []query.Query{
-			match(fieldTitleF, text, true, titleBoost*exactBoost),
-		}, nil)
-		return bq, nil
-	}
-	return q, nil
+	return q, rw.patterns, nil
 }
 
 // rewriter walks a parsed query-string query.
 type rewriter struct {
-	g     *gazetteer
-	err   error
-	words int  // unfielded match terms
-	plain bool // only unfielded words, no operators or fields
+	g        *gazetteer
+	err      error
+	words    int  // unfielded match terms
+	plain    bool // only unfielded words, no operators or fields
+	fuzzy    int  // fuzzy terms
+	patterns []pattern
+}
+
+// pattern is a wildcard or regexp term of a query: the index terms it
+// stands for are counted before the search runs (checkPatterns).
+type pattern struct {
+	text   string   // as written, for the error message
+	re     string   // the regexp Bleve matches whole terms against
+	fields []string // the fields it searches
 }
 
 func (rw *rewriter) rewrite(q query.Query) query.Query {
@@ -450,6 +571,9 @@ func (rw *rewriter) rewrite(q query.Query) query.Query {
 		}
 		return query.NewDisjunctionQuery(qs)
 	case *query.MatchQuery:
+		if q.Fuzziness > 0 {
+			rw.fuzzy++
+		}
 		if q.FieldVal == "" {
 			rw.words++
 			if q.Fuzziness > 0 || q.BoostVal != nil {
@@ -467,13 +591,17 @@ func (rw *rewriter) rewrite(q query.Query) query.Query {
 	case *query.WildcardQuery:
 		rw.plain = false
 		if q.FieldVal != "" {
-			return rw.checkField(q.FieldVal, q)
+			out := rw.checkField(q.FieldVal, q)
+			rw.patterns = append(rw.patterns, pattern{text: q.Wildcard, re: wildcardRegexp(q.Wildcard), fields: []string{q.Field()}})
+			return out
 		}
 		return rw.foldedPattern(Fold(q.Wildcard), wildcardRegexp(Fold(q.Wildcard)), func(p string) query.FieldableQuery { return query.NewWildcardQuery(p) })
 	case *query.RegexpQuery:
 		rw.plain = false
 		if q.FieldVal != "" {
-			return rw.checkField(q.FieldVal, q)
+			out := rw.checkField(q.FieldVal, q)
+			rw.patterns = append(rw.patterns, pattern{text: q.Regexp, re: q.Regexp, fields: []string{q.Field()}})
+			return out
 		}
 		return rw.foldedPattern(Fold(q.Regexp), Fold(q.Regexp), func(p string) query.FieldableQuery { return query.NewRegexpQuery(p) })
 	case query.FieldableQuery:
@@ -504,18 +632,20 @@ func (rw *rewriter) boosted(q query.Query, b *query.Boost) query.Query {
 
 // foldedPattern searches a wildcard or regexp against the folded title and
 // text.
-func (rw *rewriter) foldedPattern(pattern, re string, mk func(string) query.FieldableQuery) query.Query {
+func (rw *rewriter) foldedPattern(pat, re string, mk func(string) query.FieldableQuery) query.Query {
 	qs := make([]query.Query, 0, 3)
 	if r, err := regexp.Compile("^(?:" + re + ")$"); err == nil {
 		if pq := rw.g.placePattern(r); pq != nil {
 			qs = append(qs, pq)
 		}
 	}
-	for _, f := range []string{fieldTitleF, fieldTextF} {
-		q := mk(pattern)
+	fields := []string{fieldTitleF, fieldTextF}
+	for _, f := range fields {
+		q := mk(pat)
 		q.SetField(f)
 		qs = append(qs, q)
 	}
+	rw.patterns = append(rw.patterns, pattern{text: pat, re: re, fields: fields})
 	return query.NewDisjunctionQuery(qs)
 }
 

@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
 
 	"github.com/haiduong/promo-archive/archive"
 )
@@ -20,7 +23,11 @@ type Result struct {
 	Size   int                     `json:"size"`
 	Hits   []Hit                   `json:"hits"`
 	Facets map[string][]FacetCount `json:"facets,omitempty"`
-	Took   time.Duration           `json:"-"`
+	// Corrected is set when the words as typed found nothing and the
+	// result is for these near spellings instead (folded, one edit on
+	// words of five letters or more).
+	Corrected string        `json:"corrected,omitempty"`
+	Took      time.Duration `json:"-"`
 }
 
 // MarshalJSON adds "took" in milliseconds.
@@ -48,17 +55,95 @@ type FacetCount struct {
 	Count int    `json:"count"`
 }
 
-// Search runs q. Errors in q are *QueryError (errors.Is ErrBadQuery).
+// Search runs q under the index's search deadline, after waiting for a
+// slot of q.Client's (see guard.go). When the words of a search box find
+// nothing, it retries once with near spellings (Result.Corrected). Errors
+// in q are *QueryError (errors.Is ErrBadQuery); a search that runs out of
+// time returns an error matching context.DeadlineExceeded.
 func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 	start := time.Now()
 	p, err := ix.gaz.plan(q)
 	if err != nil {
 		return nil, err
 	}
+	ctx, cancel := context.WithTimeout(ctx, ix.opts.SearchTimeout)
+	defer cancel()
+	release, err := ix.gate.enter(ctx, q.Client)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	if ix.idx == nil {
 		return nil, ErrClosed
+	}
+	out, err := ix.search(ctx, p)
+	if err != nil || out.Total > 0 || len(p.words) == 0 {
+		out = withTook(out, start)
+		return out, err
+	}
+	words, changed, err := ix.correction(ctx, p.words)
+	if err != nil || !changed {
+		return withTook(out, start), err
+	}
+	q.Text, q.Syntax = strings.Join(words, " "), SyntaxWords
+	p2, err := ix.gaz.plan(q)
+	if err != nil {
+		return nil, err
+	}
+	fixed, err := ix.search(ctx, p2)
+	if err != nil || fixed.Total == 0 {
+		return withTook(out, start), err
+	}
+	fixed.Corrected = q.Text
+	return withTook(fixed, start), nil
+}
+
+func withTook(r *Result, start time.Time) *Result {
+	if r != nil {
+		r.Took = time.Since(start)
+	}
+	return r
+}
+
+// correction proposes near spellings of words (see correct).
+func (ix *Index) correction(ctx context.Context, words []string) (out []string, changed bool, err error) {
+	err = ix.withReader(func(r index.IndexReader) error {
+		out, changed, err = correct(ctx, r, words)
+		return err
+	})
+	return out, changed, err
+}
+
+// withReader calls fn with a reader of the index's current snapshot;
+// ix.mu is held.
+func (ix *Index) withReader(fn func(index.IndexReader) error) error {
+	adv, err := ix.idx.Advanced()
+	if err != nil {
+		return fmt.Errorf("indexer: read the index: %w", err)
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return fmt.Errorf("indexer: read the index: %w", err)
+	}
+	defer r.Close()
+	return fn(r)
+}
+
+// search runs a plan on the open index; ix.mu is held.
+func (ix *Index) search(ctx context.Context, p *plan) (*Result, error) {
+	ctx = context.WithValue(ctx, search.MaxTermSearchersKey, maxTermSearchers)
+	ctx = context.WithValue(ctx, bleve.SearchQueryStartCallbackKey, bleve.SearchQueryStartCallbackFn(func(size uint64) error {
+		if size > ix.opts.SearchMemory {
+			return badQuery("text", "the query needs more memory than a search may use (%d MiB); narrow it", ix.opts.SearchMemory>>20)
+		}
+		return nil
+	}))
+	if len(p.patterns) > 0 {
+		if err := ix.checkPatterns(p.patterns); err != nil {
+			return nil, err
+		}
 	}
 
 	// Facets whose own filter is set are counted in a second search without
@@ -72,7 +157,7 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 		riding = append(riding, f)
 	}
 	var tally *facetTally
-	bq := p.query("")
+	bq := p.query("", &ix.facets)
 	if len(riding) > 0 {
 		tally = &facetTally{cols: &ix.facets}
 		bq = &countingQuery{q: bq, tally: tally}
@@ -95,7 +180,7 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 	}
 	for _, f := range separate {
 		ft := &facetTally{cols: &ix.facets}
-		freq := bleve.NewSearchRequestOptions(&countingQuery{q: p.query(facetFilterKey(f)), tally: ft}, 0, 0, false)
+		freq := bleve.NewSearchRequestOptions(&countingQuery{q: p.query(facetFilterKey(f), &ix.facets), tally: ft}, 0, 0, false)
 		freq.Score = bleve.ScoreNone
 		if _, err := ix.idx.SearchInContext(ctx, freq); err != nil {
 			return nil, searchError(err)
@@ -109,8 +194,13 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 		}
 		out.Hits = append(out.Hits, Hit{ID: h.ID, Score: h.Score, Record: rec})
 	}
-	out.Took = time.Since(start)
 	return out, nil
+}
+
+// checkPatterns checks the wildcards and regexps of a query against the
+// index's terms (see checkPatterns in guard.go).
+func (ix *Index) checkPatterns(pats []pattern) error {
+	return ix.withReader(func(r index.IndexReader) error { return checkPatterns(r, pats) })
 }
 
 // facetFilterKey is the filter a facet excludes from its own counts.
@@ -118,30 +208,50 @@ func facetFilterKey(facet string) string {
 	return facet // the filter keys of addFilters are the facet names
 }
 
-// query is the text and every filter except the one keyed without.
-func (p *plan) query(without string) query.Query {
-	var qs []query.Query
-	if p.text != nil {
-		qs = append(qs, p.text)
-	}
+// reference is the text narrowed by every filter but the one keyed
+// without, in Bleve's own terms: the filters, which do not score, in a
+// BooleanQuery's Filter clause.
+func (p *plan) referenceQuery(without string) query.Query {
+	var fs []query.Query
 	for _, k := range filterKeys() {
 		if f, ok := p.filters[k]; ok && k != without {
-			qs = append(qs, f)
+			fs = append(fs, f)
 		}
 	}
-	switch len(qs) {
-	case 0:
-		return query.NewMatchAllQuery()
-	case 1:
-		return qs[0]
+	return filtered(p.text, nil, fs)
+}
+
+// query is what Search runs: reference, with the filters a bitmap can
+// stand for searched as one conjunct (filter.go). With reference set it is
+// reference itself.
+func (p *plan) query(without string, cols *facetColumns) query.Query {
+	if p.reference {
+		return p.referenceQuery(without)
 	}
-	return query.NewConjunctionQuery(qs)
+	var parts []*filterPart
+	var others []query.Query
+	for _, k := range filterKeys() {
+		f, ok := p.filters[k]
+		if !ok || k == without {
+			continue
+		}
+		if part, ok := p.parts[k]; ok {
+			parts = append(parts, part)
+		} else {
+			others = append(others, f)
+		}
+	}
+	var bq *bitmapFilterQuery
+	if len(parts) > 0 {
+		bq = &bitmapFilterQuery{parts: parts, cols: cols}
+	}
+	return filtered(p.text, bq, others)
 }
 
 // searchError classifies a Bleve search error: cancellation passes through,
 // the rest are query problems found late (a range on a text field…).
 func searchError(err error) error {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrBadQuery) {
 		return err
 	}
 	return &QueryError{Param: "text", Msg: err.Error(), Err: err}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -46,6 +47,7 @@ func TestSearchText(t *testing.T) {
 		want  []string // must all be present
 		none  []string // must be absent
 		first string   // expected top hit
+		query bool     // SyntaxQuery
 	}{
 		{name: "no diacritics finds Vietnamese", text: "hai duong", want: []string{"hd2", "hd3"}, none: []string{"hue1"}},
 		{name: "diacritics find English", text: "Hải Dương", want: []string{"hd2", "hd3"}},
@@ -56,7 +58,7 @@ func TestSearchText(t *testing.T) {
 		{name: "other tone ranks first", text: "huệ", want: []string{"hue1", "hue2", "hue3"}, first: "hue2"},
 		{name: "multi-syllable name", text: "Côn Sơn Kiếp Bạc", first: "hd1"},
 		{name: "multi-syllable unaccented", text: "con son kiep bac", first: "hd1"},
-		{name: "quoted phrase", text: `"chợ nổi"`, want: []string{"cho1"}, none: []string{"cho2"}},
+		{name: "quoted phrase", text: `"chợ nổi"`, want: []string{"cho1"}, none: []string{"cho2"}, query: true},
 		{name: "plain phrase ranks phrase first", text: "chợ nổi", want: []string{"cho1", "cho2"}, first: "cho1"},
 		{name: "words are ANDed", text: "chợ Huế", none: []string{"cho1", "cho2", "hue1"}},
 		{name: "English title", text: "floating market", first: "cho1"},
@@ -66,16 +68,20 @@ func TestSearchText(t *testing.T) {
 		{name: "historical place name", text: "Thanh Hà", want: []string{"th"}},
 		{name: "current place name finds historical", text: "hai phong", want: []string{"hp", "th", "hd1", "hd2"}},
 		{name: "Korean", text: "관광객", first: "ko"},
-		{name: "query string", text: `keyword:"chợ nổi" kind:photo`, want: []string{"cho1"}, none: []string{"cho2", "hd3"}},
-		{name: "query string folded", text: `keyword:"cho noi"`, want: []string{"cho1"}, none: []string{"cho2"}},
-		{name: "query string exclusion", text: `hai duong -kind:video`, want: []string{"hd2"}, none: []string{"hd3"}},
-		{name: "query string place code", text: `place:294`, want: []string{"th", "hp"}, none: []string{"hd1"}},
-		{name: "wildcard", text: `thie*`, want: []string{"th"}},
+		{name: "query string", text: `keyword:"chợ nổi" kind:photo`, want: []string{"cho1"}, none: []string{"cho2", "hd3"}, query: true},
+		{name: "query string folded", text: `keyword:"cho noi"`, want: []string{"cho1"}, none: []string{"cho2"}, query: true},
+		{name: "query string exclusion", text: `hai duong -kind:video`, want: []string{"hd2"}, none: []string{"hd3"}, query: true},
+		{name: "query string place code", text: `place:294`, want: []string{"th", "hp"}, none: []string{"hd1"}, query: true},
+		{name: "wildcard", text: `thie*`, want: []string{"th"}, query: true},
 		{name: "number word", text: "Ảnh số 7", want: []string{"f024"}, none: []string{"hd1"}},
-		{name: "numeric range", text: "kind:photo width:>100", none: []string{"hd1"}},
+		{name: "numeric range", text: "kind:photo width:>100", none: []string{"hd1"}, query: true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			res, err := ix.Search(context.Background(), Query{Text: c.text, Size: 50})
+			q := Query{Text: c.text, Size: 50}
+			if c.query {
+				q.Syntax = SyntaxQuery
+			}
+			res, err := ix.Search(context.Background(), q)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -255,12 +261,12 @@ func TestSearchBadQueries(t *testing.T) {
 		q     Query
 		param string
 	}{
-		{"unclosed phrase", Query{Text: `title:"chợ nổi`}, "text"},
-		{"dangling field", Query{Text: `kind:`}, "text"},
-		{"two colons", Query{Text: `hai:duong:x`}, "text"},
-		{"bad date", Query{Text: `captured_at:>"yesterday"`}, "text"},
-		{"bad fuzziness", Query{Text: `hue~x`}, "text"},
-		{"unknown field", Query{Text: `colour:red`}, "text"},
+		{"unclosed phrase", Query{Text: `title:"chợ nổi`, Syntax: SyntaxQuery}, "text"},
+		{"dangling field", Query{Text: `kind:`, Syntax: SyntaxQuery}, "text"},
+		{"two colons", Query{Text: `hai:duong:x`, Syntax: SyntaxQuery}, "text"},
+		{"bad date", Query{Text: `captured_at:>"yesterday"`, Syntax: SyntaxQuery}, "text"},
+		{"bad fuzziness", Query{Text: `hue~x`, Syntax: SyntaxQuery}, "text"},
+		{"unknown field", Query{Text: `colour:red`, Syntax: SyntaxQuery}, "text"},
 		{"size too big", Query{Size: 500}, "size"},
 		{"page zero or less", Query{Page: -1}, "page"},
 		{"deep page", Query{Page: 1000, Size: 100}, "page"},
@@ -271,6 +277,9 @@ func TestSearchBadQueries(t *testing.T) {
 		{"near distance", Query{Near: &Near{Lat: 21, Lon: 106, Km: 0}}, "near"},
 		{"bbox", Query{BBox: &BBox{MinLat: 22, MaxLat: 21}}, "bbox"},
 		{"dates", Query{From: date("2020-01-01"), To: date("2019-01-01")}, "from/to"},
+		{"syntax", Query{Text: "x", Syntax: "lucene"}, "syntax"},
+		{"twenty *a* terms", Query{Text: strings.Repeat("*a* ", 20), Syntax: SyntaxQuery}, "text"},
+		{"five patterns", Query{Text: "a* b* c* d~1 /e.*/", Syntax: SyntaxQuery}, "text"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := ix.Search(context.Background(), c.q)
@@ -317,7 +326,7 @@ func TestFileDateIsNoCaptureTime(t *testing.T) {
 	}{
 		{"range of the file date", Query{From: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)}, nil},
 		{"range of the capture date", Query{From: time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC)}, []string{"taken"}},
-		{"year:unknown", Query{Text: "year:" + YearUnknown, Sort: "ingested_at"}, []string{"copied", "nodate"}},
+		{"year:unknown", Query{Text: "year:" + YearUnknown, Syntax: SyntaxQuery, Sort: "ingested_at"}, []string{"copied", "nodate"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			res, err := ix.Search(context.Background(), c.q)

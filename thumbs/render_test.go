@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -501,5 +502,37 @@ func TestPHash(t *testing.T) {
 	}
 	if d := bits.OnesCount64(big ^ hash(imaging.FlipV(a), 1)); d < 16 {
 		t.Errorf("picture and its mirror: distance %d", d)
+	}
+}
+
+func TestRenderSize(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "big.jpg")
+	img := image.NewRGBA(image.Rect(0, 0, 3000, 1500))
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := New(Options{})
+	for _, tc := range []struct {
+		name       string
+		size, w, h int
+	}{{"large", 2560, 2560, 1280}, {"small", 640, 640, 320}, {"never upscaled", 4000, 3000, 1500}} {
+		t.Run(tc.name, func(t *testing.T) {
+			ri, err := r.RenderSize(t.Context(), archive.RenderInput{Path: p, MIME: "image/jpeg", Kind: "photo", Orientation: 1}, tc.name, tc.size)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := jpeg.DecodeConfig(bytes.NewReader(ri.Data))
+			if err != nil || cfg.Width != tc.w || cfg.Height != tc.h || ri.Width != tc.w {
+				t.Errorf("got %d×%d (%v), want %d×%d", cfg.Width, cfg.Height, err, tc.w, tc.h)
+			}
+		})
+	}
+	if _, err := r.RenderSize(t.Context(), archive.RenderInput{Path: p, MIME: "application/x-unknown"}, "x", 640); !errors.Is(err, ErrNoPicture) {
+		t.Errorf("undrawable: %v, want ErrNoPicture", err)
 	}
 }

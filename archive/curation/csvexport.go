@@ -55,7 +55,7 @@ func ExportCSV(s *archive.Store, w io.Writer) error {
 func recordCSVRow(r *archive.Record, cols []string) []string {
 	row := make([]string, len(cols))
 	for i, c := range cols {
-		row[i] = guardCSVCell(recordCSVCell(r, c))
+		row[i] = GuardCSVCell(recordCSVCell(r, c))
 	}
 	return row
 }

@@ -266,9 +266,9 @@ func (c csvCells) raw(name string) string {
 	return cleanText(c.rec[i])
 }
 
-// get returns the cell's value: raw without the apostrophe guardCSVCell
+// get returns the cell's value: raw without the apostrophe GuardCSVCell
 // puts before a value a spreadsheet would run as a formula.
-func (c csvCells) get(name string) string { return unguardCSVCell(c.raw(name)) }
+func (c csvCells) get(name string) string { return unGuardCSVCell(c.raw(name)) }
 
 // cleared reports whether the cell is clearValue as written; "'-" is the
 // text "-".
@@ -284,20 +284,20 @@ func (c csvCells) blank() bool {
 	return true
 }
 
-// guardCSVCell neutralises a cell a spreadsheet would run as a formula (CSV
+// GuardCSVCell neutralises a cell a spreadsheet would run as a formula (CSV
 // injection): one that starts with =, +, -, @, a tab or a carriage return
 // gets a leading apostrophe, as OWASP recommends. A cell that starts with an
-// apostrophe gets one too, so that unguardCSVCell, which removes one, gives
+// apostrophe gets one too, so that unGuardCSVCell, which removes one, gives
 // back every value unchanged.
-func guardCSVCell(s string) string {
+func GuardCSVCell(s string) string {
 	if s != "" && strings.IndexByte("=+-@\t\r'", s[0]) >= 0 {
 		return "'" + s
 	}
 	return s
 }
 
-// unguardCSVCell removes the apostrophe guardCSVCell adds.
-func unguardCSVCell(s string) string { return strings.TrimPrefix(s, "'") }
+// unGuardCSVCell removes the apostrophe GuardCSVCell adds.
+func unGuardCSVCell(s string) string { return strings.TrimPrefix(s, "'") }
 
 // sniffSeparator picks ';' when the header line has more semicolons than
 // commas, as Excel writes CSV in locales with a decimal comma.

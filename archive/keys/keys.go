@@ -63,20 +63,22 @@ type APIKey struct {
 // Revoked reports whether the key was revoked.
 func (k APIKey) Revoked() bool { return k.RevokedAt != nil }
 
-// hashKey returns the stored form of a key: its SHA-256 in hex.
-func hashKey(token string) string {
+// HashToken returns the stored form of a secret token (an API key, a
+// share link): its SHA-256 in hex. Only this is ever stored.
+func HashToken(token string) string {
 	h := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(h[:])
 }
 
-// newKeyToken returns a new random key: keyPrefix and 32 random bytes in
-// unpadded base64url.
-func newKeyToken() (string, error) {
+// NewToken returns a new random secret token, prefix and 32 random bytes
+// in unpadded base64url, and its HashToken.
+func NewToken(prefix string) (token, hash string, err error) {
 	var b [32]byte
 	if _, err := rand.Read(b[:]); err != nil {
-		return "", fmt.Errorf("keys: random key: %w", err)
+		return "", "", fmt.Errorf("keys: random token: %w", err)
 	}
-	return keyPrefix + base64.RawURLEncoding.EncodeToString(b[:]), nil
+	token = prefix + base64.RawURLEncoding.EncodeToString(b[:])
+	return token, HashToken(token), nil
 }
 
 // Keyring is the archive's keys.
@@ -97,11 +99,10 @@ func (r *Keyring) Create(name string, role Role, now time.Time) (string, APIKey,
 	if _, err := ParseRole(string(role)); err != nil {
 		return "", APIKey{}, fmt.Errorf("keys: %w", err)
 	}
-	token, err := newKeyToken()
+	token, hash, err := NewToken(keyPrefix)
 	if err != nil {
 		return "", APIKey{}, err
 	}
-	hash := hashKey(token)
 	k := APIKey{ID: hash[:12], Name: name, Role: role, CreatedAt: now.Truncate(time.Second)}
 	stored := k
 	err = r.t.Modify(hash, &stored, func(found bool) (bool, error) {
@@ -123,7 +124,7 @@ func (r *Keyring) Verify(token string) (APIKey, error) {
 		return APIKey{}, ErrKeyUnknown
 	}
 	var k APIKey
-	found, err := r.t.Get(hashKey(token), &k)
+	found, err := r.t.Get(HashToken(token), &k)
 	switch {
 	case err != nil:
 		return APIKey{}, err

@@ -26,14 +26,14 @@ func TestKeysCreateVerifyRevoke(t *testing.T) {
 	if !strings.HasPrefix(token, keyPrefix) || len(token) != len(keyPrefix)+43 {
 		t.Fatalf("token %q", token)
 	}
-	if k.Name != "Sở Du lịch" || k.Role != RoleAgency || k.ID != hashKey(token)[:12] {
+	if k.Name != "Sở Du lịch" || k.Role != RoleAgency || k.ID != HashToken(token)[:12] {
 		t.Fatalf("key %+v", k)
 	}
 	got, err := s.Verify(token)
 	if err != nil || got.ID != k.ID {
 		t.Fatalf("VerifyKey = %+v, %v", got, err)
 	}
-	for _, bad := range []string{"", "hdk_", token + "x", strings.TrimPrefix(token, keyPrefix), hashKey(token)} {
+	for _, bad := range []string{"", "hdk_", token + "x", strings.TrimPrefix(token, keyPrefix), HashToken(token)} {
 		t.Run(strconv.Quote(bad), func(t *testing.T) {
 			if _, err := s.Verify(bad); !errors.Is(err, ErrKeyUnknown) {
 				t.Errorf("VerifyKey(%q) err = %v, want ErrKeyUnknown", bad, err)

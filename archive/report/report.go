@@ -143,6 +143,9 @@ type Report struct {
 	Served       ServedTotals            `json:"served"`
 	ServedByRole map[string]ServedTotals `json:"served_by_role"`
 	ServedAssets []AssetServed           `json:"served_assets"` // most served first
+	// DownloadsByPurpose are the downloads in a preset size by agency (the
+	// key's name) and purpose, most first.
+	DownloadsByPurpose []PurposeCount `json:"downloads_by_purpose"`
 }
 
 // Archive is what a report reads; *archive.Archive implements it.
@@ -220,6 +223,9 @@ func Build(ctx context.Context, a Archive, p Period, names Names) (*Report, erro
 	slices.SortFunc(rep.ServedAssets, func(x, y AssetServed) int {
 		return cmp.Or(cmp.Compare(y.Total.Originals+y.Total.Renditions, x.Total.Originals+x.Total.Renditions), cmp.Compare(x.ID, y.ID))
 	})
+	if rep.DownloadsByPurpose, err = purposeCounts(a.Store(), p); err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
 	return rep, nil
 }
 
@@ -359,6 +365,9 @@ func (rep *Report) rows(tax *archive.Taxonomy) []reportRow {
 			served(as.ID, as.Title, role, as.ByRole[role])
 		}
 	}
+	for _, c := range rep.DownloadsByPurpose {
+		out = append(out, reportRow{Section: "downloads_by_purpose", Key: c.Purpose, Label: c.Agency, Count: c.Count})
+	}
 	return out
 }
 
@@ -448,6 +457,12 @@ func (rep *Report) WriteMarkdown(w io.Writer) error {
 				t := as.ByRole[role]
 				fmt.Fprintf(&b, "| %s | %s | %s | %d | %d |\n", as.ID[:12], mdCell(as.Title), mdCell(role), t.Originals, t.Renditions)
 			}
+		}
+	}
+	if len(rep.DownloadsByPurpose) > 0 {
+		fmt.Fprintf(&b, "\n### Tải theo đơn vị và mục đích (Downloads by agency and purpose)\n\n| Đơn vị (agency) | Mục đích (purpose) | Lượt tải (downloads) |\n|---|---|---:|\n")
+		for _, c := range rep.DownloadsByPurpose {
+			fmt.Fprintf(&b, "| %s | %s | %d |\n", mdCell(c.Agency), mdCell(c.Purpose), c.Count)
 		}
 	}
 	_, err = io.WriteString(w, b.String())

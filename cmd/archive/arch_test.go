@@ -19,18 +19,19 @@ func TestPackageDirections(t *testing.T) {
 		t.Skipf("go list: %v", err)
 	}
 	allowed := map[string][]string{
-		"archive/media":    {},
-		"archive":          {"archive/media"},
-		"archive/backup":   {"archive", "archive/media"},
-		"archive/curation": {"archive", "archive/media"},
-		"archive/ingest":   {"archive", "archive/curation", "archive/media"},
-		"archive/keys":     {"archive", "archive/media"},
-		"archive/report":   {"archive", "archive/media"},
-		"archive/similar":  {"archive", "archive/media"},
-		"indexer":          {"archive", "archive/media"},
-		"thumbs":           {"archive", "archive/media"},
-		"api":              {"archive", "archive/backup", "archive/curation", "archive/ingest", "archive/keys", "archive/media", "archive/similar", "indexer"},
-		"cmd/archive":      {"api", "archive", "archive/backup", "archive/curation", "archive/ingest", "archive/keys", "archive/media", "archive/report", "archive/similar", "indexer", "thumbs"},
+		"archive/media":       {},
+		"archive":             {"archive/media"},
+		"archive/backup":      {"archive", "archive/media"},
+		"archive/curation":    {"archive", "archive/media"},
+		"archive/ingest":      {"archive", "archive/curation", "archive/media"},
+		"archive/keys":        {"archive", "archive/media"},
+		"archive/collections": {"archive", "archive/keys", "archive/media"},
+		"archive/report":      {"archive", "archive/media"},
+		"archive/similar":     {"archive", "archive/media"},
+		"indexer":             {"archive", "archive/media"},
+		"thumbs":              {"archive", "archive/media"},
+		"api":                 {"archive", "archive/backup", "archive/curation", "archive/collections", "archive/ingest", "archive/keys", "archive/media", "archive/similar", "indexer"},
+		"cmd/archive":         {"api", "archive", "archive/backup", "archive/collections", "archive/curation", "archive/ingest", "archive/keys", "archive/media", "archive/report", "archive/similar", "indexer", "thumbs"},
 	}
 	seen := 0
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {

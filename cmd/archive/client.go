@@ -159,7 +159,9 @@ type remoteSearch struct {
 	Size   int                             `json:"size"`
 	Took   float64                         `json:"took"`
 	Facets map[string][]indexer.FacetCount `json:"facets"`
-	Hits   []struct {
+	// Corrected: the near spellings the hits are for.
+	Corrected string `json:"corrected"`
+	Hits      []struct {
 		ID     string          `json:"id"`
 		Score  float64         `json:"score"`
 		Record *archive.Record `json:"record"`
@@ -172,7 +174,7 @@ func (c *apiClient) search(ctx context.Context, params url.Values) (*indexer.Res
 	if err := c.do(ctx, http.MethodGet, "/v1/assets?"+params.Encode(), nil, &rs); err != nil {
 		return nil, usageOr400(err)
 	}
-	res := &indexer.Result{Total: rs.Total, Page: rs.Page, Size: rs.Size, Facets: rs.Facets,
+	res := &indexer.Result{Total: rs.Total, Page: rs.Page, Size: rs.Size, Facets: rs.Facets, Corrected: rs.Corrected,
 		Took: time.Duration(rs.Took * float64(time.Millisecond)), Hits: make([]indexer.Hit, 0, len(rs.Hits))}
 	for _, h := range rs.Hits {
 		res.Hits = append(res.Hits, indexer.Hit{ID: h.ID, Score: h.Score, Record: h.Record})

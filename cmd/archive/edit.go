@@ -80,29 +80,40 @@ unpublish_at and once its rights expire. Give 2026-12-01, "2026-12-01 08:00"
 	return c
 }
 
-// buildEdit turns the flags into an curation.Edit; malformed flags are usage
-// errors (the values themselves are checked by curation.Edit).
-func (o editOptions) buildEdit() (curation.Edit, error) {
-	var ed curation.Edit
-	for _, s := range o.sets {
+// parseTextSets reads --set flags, title.LANG=TEXT or
+// description.LANG=TEXT, into title and description maps (nil when none
+// given); malformed ones are usage errors.
+func parseTextSets(sets []string) (title, description map[string]string, err error) {
+	for _, s := range sets {
 		field, val, ok := strings.Cut(s, "=")
 		kind, lang, ok2 := strings.Cut(field, ".")
 		if !ok || !ok2 || lang == "" {
-			return ed, fmt.Errorf("%w: --set %q: want title.LANG=TEXT or description.LANG=TEXT", errUsage, s)
+			return nil, nil, fmt.Errorf("%w: --set %q: want title.LANG=TEXT or description.LANG=TEXT", errUsage, s)
 		}
 		var dst *map[string]string
 		switch kind {
 		case "title":
-			dst = &ed.Title
+			dst = &title
 		case "description":
-			dst = &ed.Description
+			dst = &description
 		default:
-			return ed, fmt.Errorf("%w: --set %q: only title.LANG and description.LANG (other fields have their own flags)", errUsage, s)
+			return nil, nil, fmt.Errorf("%w: --set %q: only title.LANG and description.LANG (other fields have their own flags)", errUsage, s)
 		}
 		if *dst == nil {
 			*dst = map[string]string{}
 		}
 		(*dst)[lang] = val
+	}
+	return title, description, nil
+}
+
+// buildEdit turns the flags into an curation.Edit; malformed flags are usage
+// errors (the values themselves are checked by curation.Edit).
+func (o editOptions) buildEdit() (curation.Edit, error) {
+	var ed curation.Edit
+	var err error
+	if ed.Title, ed.Description, err = parseTextSets(o.sets); err != nil {
+		return ed, err
 	}
 	for _, s := range o.langStatus {
 		lang, st, ok := strings.Cut(s, "=")

@@ -169,6 +169,7 @@ func newRootCommand(g *globalOptions) *cobra.Command {
 		newDoctorCommand(g),
 		newServeCommand(g),
 		newKeysCommand(g),
+		newCollectionCommand(g),
 		newReportCommand(g),
 		newBackupCommand(g),
 		newRestoreCommand(g),

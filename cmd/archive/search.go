@@ -25,6 +25,7 @@ type searchOptions struct {
 	page, size                     int
 	visibility, status             []string
 	noServer                       bool
+	query                          bool // QUERY is Bleve query-string syntax
 }
 
 func newSearchCommand(g *globalOptions) *cobra.Command {
@@ -33,10 +34,12 @@ func newSearchCommand(g *globalOptions) *cobra.Command {
 		Use:   "search [flags] [QUERY]",
 		Short: "Search the archive by words (with or without diacritics) and filters",
 		Long: `Search finds records by words in Vietnamese or English, typed with or without
-diacritics; all words must match. "Quoted phrases" match in order. Power users
-can write Bleve query strings: keyword:"chợ nổi" kind:photo -status:draft,
-title:hue*, width:>2000, captured_at:>="2020-01-01". Without a QUERY the
-filters alone list what matches.
+diacritics; all words must match, and punctuation only separates them. When
+the words find nothing, near spellings are tried and the output says so. With
+--query, QUERY is a Bleve query string: "quoted phrases" match in order,
+keyword:"chợ nổi" kind:photo -status:draft, title:hue*, width:>2000,
+captured_at:>="2020-01-01". Without a QUERY the filters alone list what
+matches.
 
 While 'archive serve' runs on this root, search asks it (with curator rights,
 so drafts and internal assets are found as here); --no-server opens the
@@ -48,6 +51,7 @@ archive directly instead.`,
 	}
 	f := c.Flags()
 	f.BoolVar(&o.json, "json", false, "print hits, total, facets and took as JSON")
+	f.BoolVar(&o.query, "query", false, "read QUERY as Bleve query-string syntax (fields, phrases, operators, wildcards)")
 	f.StringSliceVar(&o.kinds, "kind", nil, "photo, video or publication (repeatable)")
 	f.StringSliceVar(&o.categories, "category", nil, "category code (repeatable)")
 	f.StringSliceVar(&o.places, "place", nil, "place code or name; historical and current units match each other (repeatable)")
@@ -72,6 +76,9 @@ func (o searchOptions) searchQuery(text string, loc *time.Location) (indexer.Que
 	q := indexer.Query{
 		Text: text, Kinds: o.kinds, Categories: o.categories, Places: o.places, Keywords: o.kws,
 		Camera: o.camera, Visibility: o.visibility, Status: o.status, Sort: o.sort, Page: o.page, Size: o.size,
+	}
+	if o.query {
+		q.Syntax = indexer.SyntaxQuery
 	}
 	if o.facets != "" {
 		q.Facets = strings.Split(o.facets, ",")
@@ -196,6 +203,9 @@ func printSearchResult(g *globalOptions, res *indexer.Result, facets []string) e
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	if res.Corrected != "" {
+		fmt.Fprintf(g.stdout, "nothing matched the words as typed; showing results for: %s\n", res.Corrected)
+	}
 	first, took := (res.Page-1)*res.Size, float64(res.Took.Microseconds())/1000
 	switch {
 	case res.Total == 0:
@@ -248,6 +258,9 @@ func (o searchOptions) params(text string) url.Values {
 		}
 	}
 	set("q", text)
+	if o.query {
+		set("syntax", indexer.SyntaxQuery)
+	}
 	for k, list := range map[string][]string{"kind": o.kinds, "category": o.categories, "place": o.places,
 		"keyword": o.kws, "visibility": o.visibility, "status": o.status} {
 		for _, s := range list {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/haiduong/promo-archive/api"
 	"github.com/haiduong/promo-archive/archive/backup"
+	"github.com/haiduong/promo-archive/archive/collections"
 	"github.com/haiduong/promo-archive/archive/curation"
 	"github.com/haiduong/promo-archive/archive/keys"
 	"github.com/haiduong/promo-archive/archive/report"
@@ -185,7 +186,7 @@ func runServe(cmd *cobra.Command, g *globalOptions, o serveOptions) error {
 	deps := api.Deps{
 		Records: a.Store(), Search: ix, Stats: a.Store(), Files: a, Taxonomy: a.Taxonomy(), Editor: curation.New(a), Backup: func(ctx context.Context, dest string, o backup.BackupOptions) (*backup.BackupManifest, error) {
 			return backup.Backup(ctx, a, dest, o)
-		}, Keys: keys.New(a.Store()),
+		}, Keys: keys.New(a.Store()), Collections: collections.New(a.Store()),
 		Indexer: ix, Similar: look, UploadDir: filepath.Join(a.Root(), "tmp"),
 		AdminToken: token, Location: a.Location(), Logger: log,
 		Ready: func(context.Context) error { _, err := a.Store().LastSeq(); return err },
@@ -203,6 +204,13 @@ func runServe(cmd *cobra.Command, g *globalOptions, o serveOptions) error {
 	deps.OnServed = func(id, role, what string) {
 		if err := served.CountServed(time.Now(), id, role, what); err != nil {
 			log.Warn("count download", "id", id, "err", err)
+		}
+	}
+	// Download presets above the preview, drawn on demand and cached.
+	deps.Sizes, deps.SizeCache, deps.SizeCacheBytes = tools, filepath.Join(a.Root(), "cache", "sizes"), sizeCacheBytes
+	deps.OnDownload = func(d api.Download) {
+		if err := report.CountDownload(a.Store(), time.Now().In(a.Location()), d.Who, d.Purpose); err != nil {
+			log.Warn("count download purpose", "id", d.ID, "err", err)
 		}
 	}
 	srv, err := api.New(cfg, deps)
@@ -250,6 +258,10 @@ func runServe(cmd *cobra.Command, g *globalOptions, o serveOptions) error {
 	log.Info("stopped")
 	return nil
 }
+
+// sizeCacheBytes bounds ROOT/cache/sizes, the download sizes drawn on
+// demand.
+const sizeCacheBytes = 2 << 30
 
 // adminToken is a random token for ROOT/server.json.
 func adminToken() (string, error) {

@@ -1,0 +1,334 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/haiduong/promo-archive/archive"
+)
+
+// SizeRenderer draws an original (or a rendition) at a long side on
+// demand; *thumbs.Renderer implements it.
+type SizeRenderer interface {
+	RenderSize(ctx context.Context, in archive.RenderInput, name string, size int) (archive.RenderedImage, error)
+}
+
+// Download presets: the sizes an asset is downloaded in. Their long sides
+// in pixels; original is the stored file.
+const (
+	PresetSmall    = "small"
+	PresetMedium   = "medium"
+	PresetLarge    = "large"
+	PresetOriginal = "original"
+)
+
+// presetSize is the long side of a preset; 0 for the original.
+func presetSize(name string) (int, bool) {
+	switch name {
+	case PresetSmall:
+		return 640, true
+	case PresetMedium:
+		return 1280, true
+	case PresetLarge:
+		return 2560, true
+	case PresetOriginal:
+		return 0, true
+	}
+	return 0, false
+}
+
+// Presets lists the download presets, smallest first.
+func Presets() []string { return []string{PresetSmall, PresetMedium, PresetLarge, PresetOriginal} }
+
+// presetAllowed reports whether p may download the preset: everyone the
+// sizes up to the preview, key holders (and share links that allow
+// downloads) the large size and the original too.
+func presetAllowed(p Principal, preset string) bool {
+	return preset == PresetSmall || preset == PresetMedium || p.canDownloadOriginals()
+}
+
+// Purposes are what a download is for (the optional purpose parameter).
+func Purposes() []string { return []string{"print", "press", "web", "exhibition", "other"} }
+
+// downloadParams reads size (default def) and purpose from the query.
+func downloadParams(r *http.Request, def string) (preset, purpose string, err error) {
+	q := r.URL.Query()
+	preset = strings.ToLower(q.Get("size"))
+	if preset == "" {
+		preset = def
+	}
+	if _, ok := presetSize(preset); !ok {
+		return "", "", perr("size", "small, medium, large or original, not %q", preset)
+	}
+	purpose = strings.ToLower(q.Get("purpose"))
+	if purpose != "" && !slices.Contains(Purposes(), purpose) {
+		return "", "", perr("purpose", "%s, not %q", strings.Join(Purposes(), ", "), purpose)
+	}
+	return preset, purpose, nil
+}
+
+// sizedFile is a file to send for a preset.
+type sizedFile struct {
+	path, ext string
+	what      string // archive.ServedOriginal | archive.ServedRendition
+}
+
+// fileFor returns the file of rec at preset: the original; the preview for
+// medium; small and large drawn on demand (small from the preview, large
+// from the original) and cached on disk. When a size cannot be drawn, the
+// preview stands in; ok is false when there is nothing at all.
+func (s *Server) fileFor(ctx context.Context, rec *archive.Record, preset string) (sizedFile, bool, error) {
+	if preset == PresetOriginal {
+		p, err := s.deps.Files.OriginalPath(rec.ID)
+		return sizedFile{p, path.Ext(rec.OriginalName), archive.ServedOriginal}, err == nil, err
+	}
+	rd, found := rec.Rendition(archive.RenditionPreview)
+	if !found || rd.Placeholder {
+		return sizedFile{}, false, nil
+	}
+	preview, err := s.deps.Files.RenditionPath(rec.ID, rd)
+	if err != nil {
+		return sizedFile{}, false, err
+	}
+	ext := ".jpg"
+	if rd.MIME == "image/png" {
+		ext = ".png"
+	}
+	previewFile := sizedFile{preview, ext, archive.ServedRendition}
+	size, _ := presetSize(preset)
+	if preset == PresetMedium || s.deps.Sizes == nil || s.deps.SizeCache == "" ||
+		preset == PresetSmall && max(rd.Width, rd.Height) <= size {
+		return previewFile, true, nil
+	}
+	cached := filepath.Join(s.deps.SizeCache, rec.ID[:2], fmt.Sprintf("%s-%s-v%d.jpg", rec.ID, preset, rd.Version))
+	if _, err := os.Stat(cached); err == nil {
+		now := time.Now()
+		os.Chtimes(cached, now, now) // the cache drops the least recently used first
+		return sizedFile{cached, ".jpg", archive.ServedRendition}, true, nil
+	}
+	in := archive.RenderInput{Path: preview, MIME: rd.MIME, Kind: rec.Kind, Orientation: 1}
+	if preset == PresetLarge {
+		if in.Path, err = s.deps.Files.OriginalPath(rec.ID); err != nil {
+			return sizedFile{}, false, err
+		}
+		in = archive.RenderInput{Path: in.Path, MIME: rec.MIME, Kind: rec.Kind, Width: rec.Width, Height: rec.Height,
+			Orientation: rec.Orientation, Rotation: rec.Rotation}
+		if rec.DurationS != nil {
+			in.DurationS = *rec.DurationS
+		}
+	}
+	ri, err := s.deps.Sizes.RenderSize(ctx, in, preset, size)
+	if err != nil {
+		if ctx.Err() != nil {
+			return sizedFile{}, false, ctx.Err()
+		}
+		s.log.WarnContext(ctx, "download size: serving the preview", "id", rec.ID, "size", preset, "err", err)
+		return previewFile, true, nil
+	}
+	if err := writeCached(cached, withXMP(ri.Data, rec)); err != nil {
+		return sizedFile{}, false, err
+	}
+	s.pruneSizeCache(ctx, cached)
+	return sizedFile{cached, ".jpg", archive.ServedRendition}, true, nil
+}
+
+// writeCached writes b to p through a temp file in its directory.
+func writeCached(p string, b []byte) error {
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return fmt.Errorf("size cache: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
+	if err != nil {
+		return fmt.Errorf("size cache: %w", err)
+	}
+	_, err = tmp.Write(b)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), p)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("size cache: %w", err)
+	}
+	return nil
+}
+
+// pruneSizeCache deletes the least recently used files of the size cache,
+// but never keep (the file just made), until it holds at most
+// Deps.SizeCacheBytes.
+func (s *Server) pruneSizeCache(ctx context.Context, keep string) {
+	type entry struct {
+		path string
+		size int64
+		at   time.Time
+	}
+	var files []entry
+	var total int64
+	filepath.WalkDir(s.deps.SizeCache, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		if fi, err := d.Info(); err == nil {
+			files = append(files, entry{p, fi.Size(), fi.ModTime()})
+			total += fi.Size()
+		}
+		return nil
+	})
+	if total <= s.deps.SizeCacheBytes {
+		return
+	}
+	slices.SortFunc(files, func(a, b entry) int { return a.at.Compare(b.at) })
+	for _, f := range files {
+		if total <= s.deps.SizeCacheBytes {
+			break
+		}
+		if f.path == keep {
+			continue
+		}
+		if err := os.Remove(f.path); err != nil {
+			s.log.WarnContext(ctx, "size cache: prune", "err", err)
+			continue
+		}
+		total -= f.size
+	}
+}
+
+// withXMP puts rec's rights (title, creator, credit line, rights notice,
+// licence) into the JPEG b as an XMP packet after its first segment.
+func withXMP(b []byte, rec *archive.Record) []byte {
+	if len(b) < 4 || b[0] != 0xFF || b[1] != 0xD8 {
+		return b
+	}
+	esc := func(s string) string {
+		var w bytes.Buffer
+		xml.EscapeText(&w, []byte(s))
+		return w.String()
+	}
+	title, _ := rec.DisplayTitle("vi")
+	packet := `<?xpacket begin="` + "\ufeff" + `" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">` +
+		`<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/" xmlns:xmpRights="http://ns.adobe.com/xap/1.0/rights/"` +
+		` photoshop:Credit="` + esc(rec.Credit) + `">` +
+		`<dc:title><rdf:Alt><rdf:li xml:lang="x-default">` + esc(title) + `</rdf:li></rdf:Alt></dc:title>` +
+		`<dc:creator><rdf:Seq><rdf:li>` + esc(rec.Creator) + `</rdf:li></rdf:Seq></dc:creator>` +
+		`<dc:rights><rdf:Alt><rdf:li xml:lang="x-default">` + esc(rec.Rights) + `</rdf:li></rdf:Alt></dc:rights>` +
+		`<xmpRights:UsageTerms><rdf:Alt><rdf:li xml:lang="x-default">` + esc(licenceLabel(rec.Licence)) + `</rdf:li></rdf:Alt></xmpRights:UsageTerms>` +
+		`</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="r"?>`
+	payload := append([]byte("http://ns.adobe.com/xap/1.0/\x00"), packet...)
+	if len(payload)+2 > 0xFFFF {
+		return b
+	}
+	at := 2 // after SOI, or after a JFIF APP0 segment
+	if b[2] == 0xFF && b[3] == 0xE0 && len(b) >= 6 {
+		at = min(4+(int(b[4])<<8|int(b[5])), len(b))
+	}
+	seg := []byte{0xFF, 0xE1, byte((len(payload) + 2) >> 8), byte(len(payload) + 2)}
+	out := make([]byte, 0, len(b)+len(seg)+len(payload))
+	out = append(out, b[:at]...)
+	out = append(out, seg...)
+	out = append(out, payload...)
+	return append(out, b[at:]...)
+}
+
+// handleDownload sends an asset at a preset size (?size=, default
+// medium), for the purpose given (?purpose=, recorded with the key).
+func (s *Server) handleDownload() http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		preset, purpose, err := downloadParams(r, PresetMedium)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		p := principalFrom(r.Context())
+		if !presetAllowed(p, preset) {
+			unauthorized(w, r, "the "+preset+" size needs an API key (Authorization: Bearer hdk_…)")
+			return
+		}
+		rec := s.visibleRecord(w, r)
+		if rec == nil {
+			return
+		}
+		s.sendSized(w, r, rec, preset, purpose)
+	}
+}
+
+// sendSized sends rec at preset as an attachment and counts it.
+func (s *Server) sendSized(w http.ResponseWriter, r *http.Request, rec *archive.Record, preset, purpose string) {
+	sf, ok, err := s.fileFor(r.Context(), rec, preset)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if !ok {
+		notFound(w, r)
+		return
+	}
+	f, err := os.Open(sf.path)
+	if errors.Is(err, fs.ErrNotExist) { // pruned from the cache meanwhile: draw it again
+		if sf, _, err = s.fileFor(r.Context(), rec, preset); err == nil {
+			f, err = os.Open(sf.path)
+		}
+	}
+	if err != nil {
+		s.internalError(w, r, fmt.Errorf("download %s: %w", rec.ID, err))
+		return
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	base := strings.TrimSuffix(rec.OriginalName, path.Ext(rec.OriginalName))
+	h := w.Header()
+	h.Set("Content-Disposition", contentDisposition(base+"-"+preset+strings.ToLower(sf.ext), rec.ID))
+	h.Set("Cache-Control", "private, max-age=3600")
+	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	mime := "image/jpeg"
+	if sf.what == archive.ServedOriginal && rec.MIME != "" {
+		mime = rec.MIME
+	} else if sf.ext == ".png" {
+		mime = "image/png"
+	}
+	h.Set("Content-Type", mime)
+	sw := &countWriter{ResponseWriter: w}
+	http.ServeContent(sw, r, "", fi.ModTime(), f)
+	if sw.ok() && r.Method == http.MethodGet {
+		s.served(r, rec.ID, sf.what)
+		s.downloaded(r, rec.ID, preset, purpose)
+	}
+}
+
+// downloaded tells Deps.OnDownload of a download.
+func (s *Server) downloaded(r *http.Request, id, preset, purpose string) {
+	if s.deps.OnDownload == nil {
+		return
+	}
+	p := principalFrom(r.Context())
+	who := p.Name
+	if who == "" {
+		who = "anonymous"
+	}
+	if purpose == "" {
+		purpose = "unspecified"
+	}
+	s.deps.OnDownload(Download{ID: id, Who: who, Role: servedRole(p), Size: preset, Purpose: purpose})
+}
+
+// Download is one download, for Deps.OnDownload: who is the key's name
+// (the agency; "anonymous" without a key, "share link …" through one).
+type Download struct {
+	ID, Who, Role, Size, Purpose string
+}
