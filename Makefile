@@ -47,6 +47,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 180m ./indexer
 	$(GO) test -run '^$$' -bench CollectionZip -benchtime 3x -timeout 30m ./api
 	$(GO) test -run '^$$' -bench IIIF -benchtime 10x -timeout 30m ./api
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./archive/similar
 
 # Runs every fuzz target for FUZZTIME each.
 fuzz:

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/haiduong/promo-archive/archive/similar"
 )
 
 // Config are the server's settings. cmd/archive fills it from flags, the
@@ -53,6 +55,10 @@ type Config struct {
 	// Backups are backups the server makes by itself, each daily at its
 	// time (only from config.json).
 	Backups []ScheduledBackup `json:"backups,omitempty"`
+	// SimilarThreshold is the Hamming distance of perceptual hashes within
+	// which two pictures are near-duplicates (archive/similar), for ingest
+	// warnings, `archive similar` and the duplicates page.
+	SimilarThreshold int `json:"similar_threshold"`
 	// Department is the managing department's name, named on reports
 	// (archive/report); the server itself only accepts it.
 	Department string `json:"department,omitempty"`
@@ -119,6 +125,7 @@ func DefaultConfig() Config {
 		LogFormat:         "text",
 		MaxJobs:           100,
 		SearchCache:       1024,
+		SimilarThreshold:  similar.DefaultThreshold,
 	}
 }
 
@@ -249,6 +256,8 @@ func Settings() []Setting {
 		Get: func(c *Config) string { return strings.Join(c.IngestRoots, ",") }})
 	s, g, ty = num(func(c *Config) *int { return &c.SearchCache })
 	add(mk("search-cache", "ARCHIVE_SEARCH_CACHE", "recent search results kept (0: no cache)", s, g, ty))
+	s, g, ty = num(func(c *Config) *int { return &c.SimilarThreshold })
+	add(mk("similar-threshold", "ARCHIVE_SIMILAR_THRESHOLD", "perceptual-hash distance within which pictures are near-duplicates", s, g, ty))
 	return out
 }
 
@@ -263,6 +272,8 @@ func (c *Config) Validate() error {
 		return errors.New("bursts must be at least 1")
 	case c.LogFormat != "text" && c.LogFormat != "json":
 		return fmt.Errorf("log format %q (want text or json)", c.LogFormat)
+	case c.SimilarThreshold < 0 || c.SimilarThreshold > similar.MaxThreshold:
+		return fmt.Errorf("similar-threshold %d (want 0 to %d)", c.SimilarThreshold, similar.MaxThreshold)
 	}
 	for _, b := range c.Backups {
 		if !filepath.IsAbs(b.Dest) {

@@ -25,10 +25,13 @@
 //     *archive.Store;
 //   - Collections (collections and share links): *collections.Store;
 //     SizeRenderer (download sizes above the preview, drawn on demand and
-//     cached on disk): *thumbs.Renderer.
+//     cached on disk): *thumbs.Renderer;
+//   - Lookalikes (GET /v1/assets/{id}/similar, the curators' duplicates
+//     page): *similar.Index.
 //
 // It imports archive, archive/backup, archive/collections, archive/curation,
-// archive/ingest, archive/keys and indexer for their types only.
+// archive/ingest, archive/keys, archive/similar and indexer for their
+// types only.
 //
 // Collections (collections.go) show each caller only the assets it may see
 // on their own; a share link's holder sees what the link's maker's role

@@ -200,6 +200,21 @@ func labels(lang, province string) labelSet {
 		"err.curator":  {"Việc này cần khóa của biên tập viên.", "This needs a curator's key."},
 		"err.noedit":   {"Máy chủ này không cho phép sửa.", "This server does not edit."},
 		"err.slow":     {"Tìm kiếm quá lâu; hãy thu hẹp điều kiện.", "The search took too long; narrow it."},
+
+		"nav.duplicates":  {"Ảnh trùng lặp", "Near-duplicates"},
+		"dup.title":       {"Ảnh gần trùng lặp", "Near-duplicate pictures"},
+		"dup.intro":       {"Các nhóm ảnh và video có dấu vân ảnh khác nhau không quá", "Groups of photos and video posters whose perceptual hashes differ by at most"},
+		"dup.bits":        {"bit. Chọn bản giữ lại; các bản khác được rút (trạng thái đã rút, có ghi nhật ký).", "bits. Choose the one to keep; the others are withdrawn (status withdrawn, in the audit trail)."},
+		"dup.none":        {"Không còn nhóm ảnh trùng lặp nào.", "No near-duplicates left."},
+		"dup.group":       {"Nhóm", "Group"},
+		"dup.keep":        {"Giữ bản này", "Keep this one"},
+		"dup.withdraw":    {"Giữ bản đã chọn, rút các bản khác", "Keep the chosen one, withdraw the others"},
+		"dup.merge":       {"Gộp mô tả vào bản đã chọn, rút các bản khác", "Merge the descriptions into the chosen one, withdraw the others"},
+		"dup.complete":    {"Mô tả đầy đủ", "Metadata complete"},
+		"dup.done":        {"Đã xử lý nhóm ảnh trùng lặp.", "The group was resolved."},
+		"dup.bad":         {"Yêu cầu không hợp lệ: hãy chọn một bản để giữ trong nhóm.", "Not a valid request: choose one asset of the group to keep."},
+		"dup.failed":      {"Không sửa được", "Could not change"},
+		"dup.unavailable": {"Máy chủ này không tìm ảnh trùng lặp.", "This server does not find near-duplicates."},
 	}
 	for k, p := range collectionLabels() {
 		table[k] = pair{p[0], p[1]}

@@ -26,6 +26,7 @@ func routeTable() []route {
 		{"GET", "/v1/assets/{id}", (*Server).handleAsset},
 		{"PATCH", "/v1/assets/{id}", (*Server).handlePatch},
 		{"GET", "/v1/assets/{id}/history", (*Server).handleHistory},
+		{"GET", "/v1/assets/{id}/similar", (*Server).handleSimilar},
 		{"GET", "/v1/assets/{id}/renditions/{name}", (*Server).handleRendition},
 		{"GET", "/v1/assets/{id}/original", (*Server).handleOriginal},
 		{"GET", "/v1/assets/{id}/download", (*Server).handleDownload},

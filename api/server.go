@@ -84,6 +84,9 @@ type Deps struct {
 
 	Ingester Ingester // nil: the ingest routes answer 503
 	Indexer  Indexer  // told of edits; nil: the index catches up when it next opens
+	// Similar finds near-duplicates (GET /v1/assets/{id}/similar, the
+	// duplicates page); nil answers 503.
+	Similar Lookalikes
 	// UploadDir is where multipart uploads are written before they are
 	// ingested (ROOT/tmp); it must exist.
 	UploadDir string

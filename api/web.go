@@ -70,7 +70,7 @@ type webUI struct {
 
 // pageNames are the templates under templates/, each used with layout.html.
 func pageNames() []string {
-	return []string{"search", "asset", "edit", "ingest", "job", "signin", "error", "collections", "collection", "collection_add"}
+	return []string{"search", "asset", "edit", "ingest", "job", "signin", "error", "collections", "collection", "collection_add", "duplicates"}
 }
 
 // newWebUI builds the pages of the archive of province (the settings'
@@ -111,6 +111,8 @@ func webRoutes() []route {
 		{"POST", uploadPagePath, (*Server).pageIngestUpload},
 		{"GET", "/jobs/{id}", (*Server).pageJob},
 		{"POST", "/jobs/{id}/resume", (*Server).pageJobResume},
+		{"GET", "/duplicates", (*Server).pageDuplicates},
+		{"POST", "/duplicates", (*Server).pageDuplicatesPost},
 		{"GET", "/signin", (*Server).pageSignin},
 		{"POST", "/signin", (*Server).pageSigninPost},
 		{"POST", "/signout", (*Server).pageSignout},

@@ -11,8 +11,10 @@
 // one transaction a batch), archive/curation (edits and the curator's CSV;
 // they write through Archive.Update, one transaction an edit),
 // archive/report (the periodic reports and the served counter),
-// archive/keys (API keys, in a Table) and archive/backup (backup, restore
-// and verify; it copies the database through Store.Snapshot).
+// archive/keys (API keys, in a Table), archive/backup (backup, restore
+// and verify; it copies the database through Store.Snapshot) and
+// archive/similar (near-duplicates: an index of the perceptual hashes held
+// in memory and built from the records, nothing in archive.db).
 //
 // # Layout of ROOT
 //

@@ -2,6 +2,8 @@ package ingest
 
 import (
 	"context"
+	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/haiduong/promo-archive/archive"
@@ -61,10 +63,12 @@ func (r *run) commitLoop(ctx context.Context, outs <-chan outcome) error {
 func (r *run) commit(ctx context.Context, batch []outcome) error {
 	t0 := time.Now()
 	items := make([]archive.IngestItem, len(batch))
-	for i, o := range batch {
+	for i := range batch {
+		o := &batch[i]
 		j := o.job
 		items[i] = archive.IngestItem{PathKey: j.key, Path: archive.PathEntry{ID: o.result.ID, Size: j.size, MtimeNs: j.mtime.UnixNano()}}
 		if o.result.Status == StatusAdded {
+			r.warnLookalikes(ctx, o)
 			items[i].Record = o.rec
 		}
 	}
@@ -94,4 +98,32 @@ func (r *run) commit(ctx context.Context, batch []outcome) error {
 		r.report(o.result)
 	}
 	return nil
+}
+
+// warnLookalikes adds "looks like ID" to an added record whose picture is
+// within the threshold of an archived one (or of one earlier in the run).
+// The hashes are derived data: a failure is logged, the record kept.
+func (r *run) warnLookalikes(ctx context.Context, o *outcome) {
+	l := r.p.opts.Lookalikes
+	if l == nil || o.rec.PHash == "" {
+		return
+	}
+	h, err := strconv.ParseUint(o.rec.PHash, 16, 64)
+	if err != nil {
+		return
+	}
+	ids, err := l.Add(context.WithoutCancel(ctx), o.rec.ID, h)
+	if err != nil {
+		r.p.log.Warn("near-duplicate check failed", "id", o.rec.ID, "err", err)
+		return
+	}
+	if len(ids) == 0 {
+		return
+	}
+	w := "looks like " + ids[0]
+	if len(ids) > 1 {
+		w += fmt.Sprintf(" (and %d more)", len(ids)-1)
+	}
+	o.rec.Warnings = append(o.rec.Warnings, w)
+	o.result.Warnings = o.rec.Warnings
 }

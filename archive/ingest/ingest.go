@@ -84,12 +84,22 @@ type Indexer interface {
 	Index(ctx context.Context, recs []*archive.Record, seq uint64) error
 }
 
+// Lookalikes holds the perceptual hashes of the archive (archive/similar).
+// Add names the assets already held within its threshold of phash,
+// nearest first, and then holds id's hash; the pipeline calls it for each
+// new record just before committing it and warns "looks like ID".
+type Lookalikes interface {
+	Add(ctx context.Context, id string, phash uint64) ([]string, error)
+}
+
 // Options are the pipeline's collaborators and sizes, fixed when it is
 // built.
 type Options struct {
 	Renderer Renderer // nil: no renditions
 	Prober   Prober   // nil: Matroska, AVI and MPEG-TS videos are rejected
 	Indexer  Indexer  // nil: no index updates
+	// Lookalikes: nil means no near-duplicate warnings.
+	Lookalikes Lookalikes
 	// Workers is the number of files processed at once; 0 means GOMAXPROCS.
 	Workers int
 	// BatchSize bounds the records in one bbolt transaction; 0 means 64.

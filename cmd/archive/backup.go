@@ -158,7 +158,7 @@ func (g *globalOptions) renderRestored(ctx context.Context, root string, quiet b
 	}
 	defer a.Close()
 	bar := g.bar(!quiet, "renditions")
-	rep, err := newPipeline(a, thumbs.New(thumbs.Options{}), nil, 0, true).Rethumb(ctx, ingest.RethumbOptions{
+	rep, err := newPipeline(a, thumbs.New(thumbs.Options{}), nil, nil, 0, true).Rethumb(ctx, ingest.RethumbOptions{
 		Select: func(r *archive.Record) bool { return renditionMissing(a, r) }, OnProgress: bar.Update})
 	bar.Finish()
 	if err != nil {

@@ -33,6 +33,20 @@ func chromiumPath() string {
 	return ""
 }
 
+// needChromium returns the browser, or skips the test in -short mode or
+// when none is installed.
+func needChromium(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("browser tests skipped in -short mode")
+	}
+	chromium := chromiumPath()
+	if chromium == "" {
+		t.Skip("Chromium is not installed (apt-get install chromium chromium-driver; CI installs it): browser tests skipped")
+	}
+	return chromium
+}
+
 // webSite is an archive served by a real process, with keys.
 type webSite struct {
 	url             string
@@ -46,13 +60,7 @@ type webSite struct {
 // and internal, published) and starts `archive serve`.
 func newWebSite(t *testing.T) *webSite {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("browser tests skipped in -short mode")
-	}
-	chromium := chromiumPath()
-	if chromium == "" {
-		t.Skip("Chromium is not installed (apt-get install chromium chromium-driver; CI installs it): browser tests skipped")
-	}
+	chromium := needChromium(t)
 	root := filepath.Join(t.TempDir(), "root")
 	src := filepath.Join(t.TempDir(), "anh")
 	files := []struct{ name, vi, en, cats, place, vis string }{

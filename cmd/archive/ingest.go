@@ -116,7 +116,11 @@ func runIngest(cmd *cobra.Command, g *globalOptions, o ingestOptions, args []str
 	bar := g.bar(!o.json, "ingest")
 	ro.OnProgress = bar.Update
 	ro.OnResult = g.resultPrinter(o.json, bar)
-	sum, err := newPipeline(a, thumbs.New(thumbs.Options{}), ix, o.workers, true).Run(cmd.Context(), args, ro)
+	look, err := g.lookalikes(a)
+	if err != nil {
+		return err
+	}
+	sum, err := newPipeline(a, thumbs.New(thumbs.Options{}), ix, look, o.workers, true).Run(cmd.Context(), args, ro)
 	bar.Finish()
 	if sum != nil && !o.json {
 		fmt.Fprintln(g.stdout, summaryLine(sum))
@@ -205,9 +209,10 @@ func runIngestRemote(ctx context.Context, g *globalOptions, o ingestOptions, c *
 }
 
 // newPipeline builds the ingest pipeline of a: tools renders (unless
-// render is false) and probes, ix (if not nil) indexes what is committed.
-func newPipeline(a *archive.Archive, tools *thumbs.Renderer, ix ingest.Indexer, workers int, render bool) *ingest.Pipeline {
-	opts := ingest.Options{Prober: tools, Indexer: ix, Workers: workers}
+// render is false) and probes, ix (if not nil) indexes what is committed,
+// look (if not nil) warns of near-duplicates.
+func newPipeline(a *archive.Archive, tools *thumbs.Renderer, ix ingest.Indexer, look ingest.Lookalikes, workers int, render bool) *ingest.Pipeline {
+	opts := ingest.Options{Prober: tools, Indexer: ix, Lookalikes: look, Workers: workers}
 	if render {
 		opts.Renderer = tools
 	}

@@ -175,6 +175,7 @@ func newRootCommand(g *globalOptions) *cobra.Command {
 		newRestoreCommand(g),
 		newEditCommand(g),
 		newHistoryCommand(g),
+		newSimilarCommand(g),
 		newImportMetaCommand(g),
 	)
 	usageArgs(root)

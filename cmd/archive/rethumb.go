@@ -45,7 +45,7 @@ func runRethumb(cmd *cobra.Command, g *globalOptions, o rethumbOptions) error {
 	}
 	bar := g.bar(!o.json, "rethumb")
 	opts.OnProgress = bar.Update
-	rep, err := newPipeline(a, thumbs.New(thumbs.Options{}), nil, o.workers, true).Rethumb(cmd.Context(), opts)
+	rep, err := newPipeline(a, thumbs.New(thumbs.Options{}), nil, nil, o.workers, true).Rethumb(cmd.Context(), opts)
 	bar.Finish()
 	if err != nil {
 		return err

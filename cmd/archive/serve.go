@@ -185,19 +185,31 @@ func runServe(cmd *cobra.Command, g *globalOptions, o serveOptions) error {
 	if err != nil {
 		return err
 	}
+	look, err := newLookalikes(a, cfg.SimilarThreshold)
+	if err != nil {
+		return err
+	}
+	warm, stopWarm := context.WithCancel(ctx)
+	defer stopWarm() // before the archive closes
+	// Filled now rather than at the first request that needs it.
+	go func() {
+		if _, err := look.Len(warm); err != nil && warm.Err() == nil {
+			log.Warn("near-duplicate index", "err", err)
+		}
+	}()
 	deps := api.Deps{
 		Records: a.Store(), Search: ix, Stats: a.Store(), Files: a, Taxonomy: a.Taxonomy(), Editor: curation.New(a), Backup: func(ctx context.Context, dest string, o backup.BackupOptions) (*backup.BackupManifest, error) {
 			o.RootFiles = backupRootFiles()
 			return backup.Backup(ctx, a, dest, o)
 		}, Keys: keys.New(a.Store()), Collections: collections.New(a.Store()), Jobs: a.Store().Table(api.JobsTable),
-		Indexer: ix, UploadDir: filepath.Join(a.Root(), "tmp"),
+		Indexer: ix, Similar: look, UploadDir: filepath.Join(a.Root(), "tmp"),
 		AdminToken: token, Location: a.Location(), Logger: log,
 		Ready: func(context.Context) error { _, err := a.Store().LastSeq(); return err },
 	}
 	// One renderer for ingest jobs and IIIF images: its tool semaphore
 	// bounds the external tools of both.
 	tools := thumbs.New(thumbs.Options{})
-	deps.Ingester = newPipeline(a, tools, ix, cfg.IngestWorkers, !o.noRenditions)
+	deps.Ingester = newPipeline(a, tools, ix, look, cfg.IngestWorkers, !o.noRenditions)
 	deps.IIIF = api.IIIFOptions{Pictures: tools, CacheDir: filepath.Join(a.Root(), "cache", "iiif")}
 	deps.OAI = api.OAIOptions{Source: a.Store()}
 	deps.Changes = a.Store()
