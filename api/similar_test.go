@@ -120,8 +120,8 @@ func TestWebDuplicates(t *testing.T) {
 	tok := csrfRE.FindStringSubmatch(body)[1]
 
 	// Keep the public one, merge the internal one's categories and keywords
-	// into it and withdraw the internal one; the draft stays in the group
-	// (a draft cannot be withdrawn: the workflow goes draft → review first).
+	// into it and withdraw the internal one; the draft, not chosen, stays in
+	// the group.
 	form := url.Values{"csrf": {tok}, "keep": {f.ids["pub"]}, "id": {f.ids["pub"], f.ids["internal"]}, "action": {"merge"}}
 	code, body, resp := b.do(http.MethodPost, "/duplicates", form)
 	if code != http.StatusSeeOther || resp.Header.Get("Location") != "/duplicates?done=1" {
@@ -155,11 +155,13 @@ func TestWebDuplicates(t *testing.T) {
 	if strings.Contains(body, f.ids["internal"]) || !strings.Contains(body, f.ids["draft"]) {
 		t.Errorf("after the merge the page still lists the withdrawn asset or lost the draft")
 	}
-	// Withdrawing a draft is refused by the workflow, with its reason.
+	// A draft duplicate can be set aside too: withdrawn from the draft.
 	form = url.Values{"csrf": {tok}, "keep": {f.ids["pub"]}, "id": {f.ids["pub"], f.ids["draft"]}, "action": {"withdraw"}}
-	code, body, _ = b.do(http.MethodPost, "/duplicates", form)
-	if code != http.StatusUnprocessableEntity || !strings.Contains(body, `id="dup-error"`) {
-		t.Errorf("withdrawing a draft: %d, want 422 with the error", code)
+	if code, body, _ = b.do(http.MethodPost, "/duplicates", form); code != http.StatusSeeOther {
+		t.Errorf("withdrawing a draft: %d, want 303\n%s", code, body)
+	}
+	if rec, _ := f.a.Store().Get(f.ids["draft"]); rec.Status != archive.Withdrawn {
+		t.Errorf("the draft duplicate is %s, want withdrawn", rec.Status)
 	}
 	// A keep that is not one of the group is a bad request.
 	form = url.Values{"csrf": {tok}, "keep": {f.ids["internal"]}, "id": {f.ids["pub"], f.ids["draft"]}, "action": {"withdraw"}}

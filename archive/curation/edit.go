@@ -248,12 +248,13 @@ func cleanList(l []string) []string {
 }
 
 // statusMoves are the workflow's allowed status changes: draft → review →
-// published → withdrawn, and back to draft from review or withdrawn.
+// published → withdrawn, back to draft from review or withdrawn, and
+// withdrawn from anywhere (a duplicate or an unusable draft is set aside).
 // Anything else (draft → published, withdrawn → published) goes the long way.
 func statusMoves() map[archive.Status][]archive.Status {
 	return map[archive.Status][]archive.Status{
-		archive.Draft:     {archive.Review},
-		archive.Review:    {archive.Published, archive.Draft},
+		archive.Draft:     {archive.Review, archive.Withdrawn},
+		archive.Review:    {archive.Published, archive.Draft, archive.Withdrawn},
 		archive.Published: {archive.Withdrawn},
 		archive.Withdrawn: {archive.Draft},
 	}

@@ -184,7 +184,7 @@ func TestEditRefusedWritesNothing(t *testing.T) {
 		{"keywords added beyond the cap", 1, Edit{Keywords: ptr(numbered(150)), AddKeywords: numbered(201)[100:]}, "keywords", nil},
 		{"keyword too long", 1, Edit{AddKeywords: []string{strings.Repeat("k", 101)}}, "add_keywords", nil},
 		{"creator too long", 1, Edit{Creator: ptr(strings.Repeat("c", 1001))}, "creator", nil},
-		{"valid text with an invalid status", 1, Edit{Title: map[string]string{"en": "ok"}, Status: ptr(archive.Withdrawn)}, "status", ErrTransition},
+		{"valid text with an invalid status", 1, Edit{Title: map[string]string{"en": "ok"}, Status: ptr(archive.Published)}, "status", ErrTransition},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

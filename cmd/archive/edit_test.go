@@ -51,9 +51,9 @@ func TestEditAndHistory(t *testing.T) {
 	}{
 		{"texts and lists", []string{"--set", "title.vi=Đền Kiếp Bạc", "--set", "title.en=Kiep Bac temple", "--add-keyword", "đền",
 			"--category", "lich-su", "--category", "du-lich", "--place", "293", "--credit", "Sở VHTTDL", "--lang-status", "vi=reviewed"}, exitOK, 7, ""},
+		{"skipping review refused", []string{"--status", "published"}, exitFatal, 0, "is not allowed"},
 		{"to review", []string{"--status", "review"}, exitOK, 1, ""},
 		{"unknown place refused", []string{"--place", "999", "--creator", "X"}, exitFatal, 0, `unknown place code "999"`},
-		{"skipping review refused", []string{"--status", "withdrawn"}, exitFatal, 0, "is not allowed"},
 		{"bad --set", []string{"--set", "titleen=x"}, exitUsage, 0, "title.LANG=TEXT"},
 		{"publish", []string{"--status", "published"}, exitOK, 1, ""},
 		{"remove the vi title of a published record", []string{"--set", "title.vi="}, exitFatal, 0, "needs a Vietnamese title"},
