@@ -75,13 +75,7 @@ func (st *Store) CreateShare(id string, expires time.Time, download bool, by Cal
 		return "", Share{}, err
 	}
 	stored := sh
-	err = st.s.Modify(hash, &stored, func(found bool) (bool, error) {
-		if found {
-			return false, errors.New("collections: the new share token collides with a stored one")
-		}
-		return true, nil
-	})
-	if err != nil {
+	if err := keys.StoreNew(st.s, hash, &stored); err != nil {
 		return "", Share{}, err
 	}
 	return token, sh, nil

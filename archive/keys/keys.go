@@ -97,6 +97,18 @@ func NewToken(prefix string) (token, hash string, err error) {
 	return token, HashToken(token), nil
 }
 
+// StoreNew stores v under the hash of a new secret token in t, refusing to
+// overwrite anything (with 256 random bits a collision never happens, but
+// a stored secret is never replaced).
+func StoreNew(t archive.Table, hash string, v any) error {
+	return t.Modify(hash, v, func(found bool) (bool, error) {
+		if found {
+			return false, errors.New("keys: a new token collides with a stored one")
+		}
+		return true, nil
+	})
+}
+
 // Keyring is the archive's keys.
 type Keyring struct {
 	t        archive.Table
@@ -128,13 +140,7 @@ func (r *Keyring) Create(name string, role Role, expires *time.Time, now time.Ti
 	}
 	k := APIKey{ID: hash[:12], Name: name, Role: role, CreatedAt: now.Truncate(time.Second), ExpiresAt: expires}
 	stored := k
-	err = r.t.Modify(hash, &stored, func(found bool) (bool, error) {
-		if found { // 256 random bits: never, but never overwrite a key
-			return false, errors.New("keys: the new key collides with a stored one")
-		}
-		return true, nil
-	})
-	if err != nil {
+	if err := StoreNew(r.t, hash, &stored); err != nil {
 		return "", APIKey{}, err
 	}
 	return token, k, nil
