@@ -10,10 +10,8 @@ import (
 	"net/http"
 	"os"
 	"path"
-	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/haiduong/promo-archive/archive"
 )
@@ -111,11 +109,13 @@ func (s *Server) fileFor(ctx context.Context, rec *archive.Record, preset string
 		preset == PresetSmall && max(rd.Width, rd.Height) <= size {
 		return previewFile, true, nil
 	}
-	cached := filepath.Join(s.deps.SizeCache, rec.ID[:2], fmt.Sprintf("%s-%s-v%d.jpg", rec.ID, preset, rd.Version))
-	if _, err := os.Stat(cached); err == nil {
-		now := time.Now()
-		os.Chtimes(cached, now, now) // the cache drops the least recently used first
-		return sizedFile{cached, ".jpg", archive.ServedRendition}, true, nil
+	cache, err := s.sizeCache()
+	if err != nil {
+		return sizedFile{}, false, err
+	}
+	key := fmt.Sprintf("%s-%s-v%d", rec.ID, preset, rd.Version)
+	if p, ok := cache.file(key); ok {
+		return sizedFile{p, ".jpg", archive.ServedRendition}, true, nil
 	}
 	in := archive.RenderInput{Path: preview, MIME: rd.MIME, Kind: rec.Kind, Orientation: 1}
 	if preset == PresetLarge {
@@ -136,74 +136,21 @@ func (s *Server) fileFor(ctx context.Context, rec *archive.Record, preset string
 		s.log.WarnContext(ctx, "download size: serving the preview", "id", rec.ID, "size", preset, "err", err)
 		return previewFile, true, nil
 	}
-	if err := writeCached(cached, withXMP(ri.Data, rec)); err != nil {
+	if err := cache.put(key, withXMP(ri.Data, rec)); err != nil {
 		return sizedFile{}, false, err
 	}
-	s.pruneSizeCache(ctx, cached)
-	return sizedFile{cached, ".jpg", archive.ServedRendition}, true, nil
+	p, ok := cache.file(key)
+	if !ok {
+		return previewFile, true, nil
+	}
+	return sizedFile{p, ".jpg", archive.ServedRendition}, true, nil
 }
 
-// writeCached writes b to p through a temp file in its directory.
-func writeCached(p string, b []byte) error {
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return fmt.Errorf("size cache: %w", err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
-	if err != nil {
-		return fmt.Errorf("size cache: %w", err)
-	}
-	_, err = tmp.Write(b)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), p)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("size cache: %w", err)
-	}
-	return nil
-}
-
-// pruneSizeCache deletes the least recently used files of the size cache,
-// but never keep (the file just made), until it holds at most
-// Deps.SizeCacheBytes.
-func (s *Server) pruneSizeCache(ctx context.Context, keep string) {
-	type entry struct {
-		path string
-		size int64
-		at   time.Time
-	}
-	var files []entry
-	var total int64
-	filepath.WalkDir(s.deps.SizeCache, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return nil
-		}
-		if fi, err := d.Info(); err == nil {
-			files = append(files, entry{p, fi.Size(), fi.ModTime()})
-			total += fi.Size()
-		}
-		return nil
-	})
-	if total <= s.deps.SizeCacheBytes {
-		return
-	}
-	slices.SortFunc(files, func(a, b entry) int { return a.at.Compare(b.at) })
-	for _, f := range files {
-		if total <= s.deps.SizeCacheBytes {
-			break
-		}
-		if f.path == keep {
-			continue
-		}
-		if err := os.Remove(f.path); err != nil {
-			s.log.WarnContext(ctx, "size cache: prune", "err", err)
-			continue
-		}
-		total -= f.size
-	}
+// sizeCache is the disk cache of drawn download sizes (Deps.SizeCache,
+// bounded by Deps.SizeCacheBytes), opened on first use.
+func (s *Server) sizeCache() (*derivCache, error) {
+	s.sizesOnce.Do(func() { s.sizes, s.sizesErr = openDerivCache(s.deps.SizeCache, s.deps.SizeCacheBytes) })
+	return s.sizes, s.sizesErr
 }
 
 // withXMP puts rec's rights (title, creator, credit line, rights notice,

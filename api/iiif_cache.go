@@ -17,7 +17,8 @@ import (
 	"time"
 )
 
-// derivCache is a disk cache of IIIF derivatives bounded in bytes: files
+// derivCache is a disk cache bounded in bytes (IIIF derivatives, download
+// sizes): files
 // under dir named by the SHA-256 of their key, evicted least recently used
 // first. It survives restarts: opening it reads the files back, the oldest
 // modification time first (a hit touches the file). Safe for concurrent use.
@@ -85,6 +86,20 @@ func derivName(key string) string {
 
 // get returns the bytes cached under key.
 func (c *derivCache) get(key string) ([]byte, bool) {
+	p, ok := c.file(key)
+	if !ok {
+		return nil, false
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, false // evicted meanwhile
+	}
+	return b, true
+}
+
+// file returns the path of the file cached under key and marks it used,
+// for callers that send the file itself.
+func (c *derivCache) file(key string) (string, bool) {
 	name := derivName(key)
 	c.mu.Lock()
 	el, ok := c.items[name]
@@ -93,24 +108,18 @@ func (c *derivCache) get(key string) ([]byte, bool) {
 	}
 	c.mu.Unlock()
 	if !ok {
-		return nil, false
+		return "", false
 	}
 	p := c.path(name)
-	b, err := os.ReadFile(p)
-	if err != nil {
-		return nil, false // evicted meanwhile
-	}
 	now := time.Now()
 	os.Chtimes(p, now, now) // the order after a restart; best effort
-	return b, true
+	return p, true
 }
 
 // put stores data under key (written to a temp file and renamed) and
-// evicts the least recently used files beyond the limit.
+// evicts the least recently used files beyond the limit, never the one just
+// stored.
 func (c *derivCache) put(key string, data []byte) error {
-	if int64(len(data)) > c.limit {
-		return nil
-	}
 	name := derivName(key)
 	p := c.path(name)
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -144,7 +153,7 @@ func (c *derivCache) put(key string, data []byte) error {
 }
 
 func (c *derivCache) evictLocked() {
-	for c.size > c.limit {
+	for c.size > c.limit && c.order.Len() > 1 {
 		el := c.order.Back()
 		if el == nil {
 			return

@@ -133,6 +133,10 @@ type Server struct {
 	iiif       *iiifService
 	oai        *oaiRepo // nil without OAIOptions.Source
 	closeOnce  sync.Once
+	// sizes is the disk cache of download sizes, opened on first use.
+	sizesOnce sync.Once
+	sizes     *derivCache
+	sizesErr  error
 }
 
 // New builds a server. It starts the ingest worker; Close stops it.
