@@ -3,11 +3,11 @@ package api
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"encoding/csv"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path"
 	"strings"
 	"time"
@@ -123,7 +123,7 @@ func (s *Server) writeCollectionZip(w http.ResponseWriter, r *http.Request, c *c
 		if s.cfg.WriteTimeout > 0 { // each file gets the whole write timeout
 			rc.SetWriteDeadline(time.Now().Add(time.Duration(s.cfg.WriteTimeout)))
 		}
-		if err := zipCopy(zw, e, sf.path, buf); err != nil {
+		if err := s.zipCopy(r.Context(), zw, e, sf, buf); err != nil {
 			s.log.WarnContext(r.Context(), "collection zip: file left out", "id", rec.ID, "err", err)
 			if r.Context().Err() != nil {
 				return
@@ -152,13 +152,13 @@ func (s *Server) writeCollectionZip(w http.ResponseWriter, r *http.Request, c *c
 	}
 }
 
-// zipCopy adds the file at path to zw as e, copying through buf.
-func zipCopy(zw *zip.Writer, e zipEntry, file string, buf []byte) error {
-	f, err := os.Open(file)
+// zipCopy adds the file of sf to zw as e, copying through buf.
+func (s *Server) zipCopy(ctx context.Context, zw *zip.Writer, e zipEntry, sf sizedFile, buf []byte) error {
+	f, _, done, err := s.openSized(ctx, sf, e.rec)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
+	defer done()
 	modified := e.rec.IngestedAt
 	if e.rec.CapturedAt != nil {
 		modified = *e.rec.CapturedAt

@@ -3,15 +3,16 @@ package api
 import (
 	"bytes"
 	"context"
-	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
 	"os"
 	"path"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/haiduong/promo-archive/archive"
 )
@@ -80,6 +81,9 @@ func downloadParams(r *http.Request, def string) (preset, purpose string, err er
 type sizedFile struct {
 	path, ext string
 	what      string // archive.ServedOriginal | archive.ServedRendition
+	// bare is a rendition file without the record's rights, which are
+	// written in as it is sent (openSized); cached sizes carry them.
+	bare bool
 }
 
 // fileFor returns the file of rec at preset: the original; the preview for
@@ -89,7 +93,7 @@ type sizedFile struct {
 func (s *Server) fileFor(ctx context.Context, rec *archive.Record, preset string) (sizedFile, bool, error) {
 	if preset == PresetOriginal {
 		p, err := s.deps.Files.OriginalPath(rec.ID)
-		return sizedFile{p, path.Ext(rec.OriginalName), archive.ServedOriginal}, err == nil, err
+		return sizedFile{p, path.Ext(rec.OriginalName), archive.ServedOriginal, false}, err == nil, err
 	}
 	rd, found := rec.Rendition(archive.RenditionPreview)
 	if !found || rd.Placeholder {
@@ -103,7 +107,7 @@ func (s *Server) fileFor(ctx context.Context, rec *archive.Record, preset string
 	if rd.MIME == "image/png" {
 		ext = ".png"
 	}
-	previewFile := sizedFile{preview, ext, archive.ServedRendition}
+	previewFile := sizedFile{preview, ext, archive.ServedRendition, true}
 	size, _ := presetSize(preset)
 	if preset == PresetMedium || s.deps.Sizes == nil || s.deps.SizeCache == "" ||
 		preset == PresetSmall && max(rd.Width, rd.Height) <= size {
@@ -113,9 +117,11 @@ func (s *Server) fileFor(ctx context.Context, rec *archive.Record, preset string
 	if err != nil {
 		return sizedFile{}, false, err
 	}
-	key := fmt.Sprintf("%s-%s-v%d", rec.ID, preset, rd.Version)
+	// The rights are written into the cached file: an edit of them is a
+	// new key, and the old file ages out of the cache.
+	key := fmt.Sprintf("%s-%s-v%d-r%s", rec.ID, preset, rd.Version, rightsOf(rec).Hash())
 	if p, ok := cache.file(key); ok {
-		return sizedFile{p, ".jpg", archive.ServedRendition}, true, nil
+		return sizedFile{p, ".jpg", archive.ServedRendition, false}, true, nil
 	}
 	in := archive.RenderInput{Path: preview, MIME: rd.MIME, Kind: rec.Kind, Orientation: 1}
 	if preset == PresetLarge {
@@ -136,14 +142,18 @@ func (s *Server) fileFor(ctx context.Context, rec *archive.Record, preset string
 		s.log.WarnContext(ctx, "download size: serving the preview", "id", rec.ID, "size", preset, "err", err)
 		return previewFile, true, nil
 	}
-	if err := cache.put(key, withXMP(ri.Data, rec)); err != nil {
+	mime := ri.MIME
+	if mime == "" {
+		mime = "image/jpeg"
+	}
+	if err := cache.put(key, s.withRights(ctx, ri.Data, mime, rec)); err != nil {
 		return sizedFile{}, false, err
 	}
 	p, ok := cache.file(key)
 	if !ok {
 		return previewFile, true, nil
 	}
-	return sizedFile{p, ".jpg", archive.ServedRendition}, true, nil
+	return sizedFile{p, ".jpg", archive.ServedRendition, false}, true, nil
 }
 
 // sizeCache is the disk cache of drawn download sizes (Deps.SizeCache,
@@ -151,42 +161,6 @@ func (s *Server) fileFor(ctx context.Context, rec *archive.Record, preset string
 func (s *Server) sizeCache() (*derivCache, error) {
 	s.sizesOnce.Do(func() { s.sizes, s.sizesErr = openDerivCache(s.deps.SizeCache, s.deps.SizeCacheBytes) })
 	return s.sizes, s.sizesErr
-}
-
-// withXMP puts rec's rights (title, creator, credit line, rights notice,
-// licence) into the JPEG b as an XMP packet after its first segment.
-func withXMP(b []byte, rec *archive.Record) []byte {
-	if len(b) < 4 || b[0] != 0xFF || b[1] != 0xD8 {
-		return b
-	}
-	esc := func(s string) string {
-		var w bytes.Buffer
-		xml.EscapeText(&w, []byte(s))
-		return w.String()
-	}
-	title, _ := rec.DisplayTitle("vi")
-	packet := `<?xpacket begin="` + "\ufeff" + `" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">` +
-		`<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/" xmlns:xmpRights="http://ns.adobe.com/xap/1.0/rights/"` +
-		` photoshop:Credit="` + esc(rec.Credit) + `">` +
-		`<dc:title><rdf:Alt><rdf:li xml:lang="x-default">` + esc(title) + `</rdf:li></rdf:Alt></dc:title>` +
-		`<dc:creator><rdf:Seq><rdf:li>` + esc(rec.Creator) + `</rdf:li></rdf:Seq></dc:creator>` +
-		`<dc:rights><rdf:Alt><rdf:li xml:lang="x-default">` + esc(rec.Rights) + `</rdf:li></rdf:Alt></dc:rights>` +
-		`<xmpRights:UsageTerms><rdf:Alt><rdf:li xml:lang="x-default">` + esc(licenceLabel(rec.Licence)) + `</rdf:li></rdf:Alt></xmpRights:UsageTerms>` +
-		`</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="r"?>`
-	payload := append([]byte("http://ns.adobe.com/xap/1.0/\x00"), packet...)
-	if len(payload)+2 > 0xFFFF {
-		return b
-	}
-	at := 2 // after SOI, or after a JFIF APP0 segment
-	if b[2] == 0xFF && b[3] == 0xE0 && len(b) >= 6 {
-		at = min(4+(int(b[4])<<8|int(b[5])), len(b))
-	}
-	seg := []byte{0xFF, 0xE1, byte((len(payload) + 2) >> 8), byte(len(payload) + 2)}
-	out := make([]byte, 0, len(b)+len(seg)+len(payload))
-	out = append(out, b[:at]...)
-	out = append(out, seg...)
-	out = append(out, payload...)
-	return append(out, b[at:]...)
 }
 
 // handleDownload sends an asset at a preset size (?size=, default
@@ -222,22 +196,17 @@ func (s *Server) sendSized(w http.ResponseWriter, r *http.Request, rec *archive.
 		notFound(w, r)
 		return
 	}
-	f, err := os.Open(sf.path)
+	content, modified, done, err := s.openSized(r.Context(), sf, rec)
 	if errors.Is(err, fs.ErrNotExist) { // pruned from the cache meanwhile: draw it again
 		if sf, _, err = s.fileFor(r.Context(), rec, preset); err == nil {
-			f, err = os.Open(sf.path)
+			content, modified, done, err = s.openSized(r.Context(), sf, rec)
 		}
 	}
 	if err != nil {
 		s.internalError(w, r, fmt.Errorf("download %s: %w", rec.ID, err))
 		return
 	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		s.internalError(w, r, err)
-		return
-	}
+	defer done()
 	base := strings.TrimSuffix(rec.OriginalName, path.Ext(rec.OriginalName))
 	h := w.Header()
 	h.Set("Content-Disposition", contentDisposition(base+"-"+preset+strings.ToLower(sf.ext), rec.ID))
@@ -251,11 +220,34 @@ func (s *Server) sendSized(w http.ResponseWriter, r *http.Request, rec *archive.
 	}
 	h.Set("Content-Type", mime)
 	sw := &countWriter{ResponseWriter: w}
-	http.ServeContent(sw, r, "", fi.ModTime(), f)
+	http.ServeContent(sw, r, "", modified, content)
 	if sw.ok() && r.Method == http.MethodGet {
 		s.served(r, rec.ID, sf.what)
 		s.downloaded(r, rec.ID, preset, purpose)
 	}
+}
+
+// openSized opens the file of sf: the file itself (done closes it), or
+// the bytes of a bare rendition with rec's rights written in.
+func (s *Server) openSized(ctx context.Context, sf sizedFile, rec *archive.Record) (content io.ReadSeeker, modified time.Time, done func(), err error) {
+	if sf.bare {
+		mime := "image/jpeg"
+		if sf.ext == ".png" {
+			mime = "image/png"
+		}
+		data, modified, err := s.readWithRights(ctx, sf.path, mime, rec)
+		return bytes.NewReader(data), modified, func() {}, err
+	}
+	f, err := os.Open(sf.path)
+	if err != nil {
+		return nil, time.Time{}, nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, time.Time{}, nil, fmt.Errorf("api: %s: %w", sf.path, err)
+	}
+	return f, fi.ModTime(), func() { f.Close() }, nil
 }
 
 // downloaded tells Deps.OnDownload of a download.

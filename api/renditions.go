@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -48,7 +49,11 @@ func (s *Server) handleRendition() http.HandlerFunc {
 			s.internalError(w, r, err)
 			return
 		}
-		f, err := os.Open(path)
+		mime := rd.MIME
+		if mime == "" {
+			mime = "image/jpeg"
+		}
+		data, modified, err := s.readWithRights(r.Context(), path, mime, rec)
 		if errors.Is(err, fs.ErrNotExist) {
 			s.log.WarnContext(r.Context(), "rendition file missing; run archive rethumb", "id", rec.ID, "name", name)
 			notFound(w, r)
@@ -58,32 +63,23 @@ func (s *Server) handleRendition() http.HandlerFunc {
 			s.internalError(w, r, err)
 			return
 		}
-		defer f.Close()
-		fi, err := f.Stat()
-		if err != nil {
-			s.internalError(w, r, err)
-			return
-		}
 		h := w.Header()
-		// Content hash of the original plus the rendition version: the bytes
-		// behind this tag never change, but whether they may be shown does
-		// (a withdrawal, an embargo): shared caches keep a public rendition
-		// for a few minutes and then ask again, which costs a 304 while it
-		// stays public and ends at once when it does not.
-		h.Set("ETag", fmt.Sprintf(`"%s-%s-v%d"`, rec.ID, name, rd.Version))
+		// Content hash of the original, the rendition version and a hash of
+		// the rights written into it: the bytes behind this tag never
+		// change, but whether they may be shown does (a withdrawal, an
+		// embargo): shared caches keep a public rendition for a few minutes
+		// and then ask again, which costs a 304 while it stays public and
+		// ends at once when it does not.
+		h.Set("ETag", fmt.Sprintf(`"%s-%s-v%d-r%s"`, rec.ID, name, rd.Version, rightsOf(rec).Hash()))
 		if publicAsset(rec, s.now()) {
 			h.Set("Cache-Control", publicRenditionCache)
 		} else {
 			h.Set("Cache-Control", "private, no-cache")
 		}
-		mime := rd.MIME
-		if mime == "" {
-			mime = "image/jpeg"
-		}
 		h.Set("Content-Type", mime)
 		h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
 		sw := &countWriter{ResponseWriter: w}
-		http.ServeContent(sw, r, "", fi.ModTime(), f)
+		http.ServeContent(sw, r, "", modified, bytes.NewReader(data))
 		if sw.ok() && r.Method == http.MethodGet {
 			s.served(r, rec.ID, "rendition")
 		}
