@@ -108,4 +108,3 @@ func TestSizeCacheBound(t *testing.T) {
 		t.Errorf("a cache bounded to 1 byte keeps %d files, want the last one", n)
 	}
 }
-
