@@ -34,6 +34,8 @@ type assetPage struct {
 	EditURL      string
 	ShowHistory  bool
 	HistoryError bool
+	// LD is the page's schema.org JSON-LD (jsonld.go).
+	LD *assetLD
 }
 
 type field struct{ Label, Value string }
@@ -106,6 +108,7 @@ func (s *Server) pageAsset() http.HandlerFunc {
 			}
 			ap.History = s.historyRows(entries, pg)
 		}
+		ap.LD = newAssetLD(origin(r), rec, ap, p)
 		pg.Data = ap
 		s.render(w, r, http.StatusOK, "asset", pg)
 	}
