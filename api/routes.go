@@ -66,6 +66,8 @@ func routeTable() []route {
 		{"GET", "/iiif/3/collections/places/{code}", (*Server).handleIIIFPlace},
 		{"GET", "/oai", (*Server).handleOAI},
 		{"POST", "/oai", (*Server).handleOAI},
+		{"GET", "/sitemap.xml", (*Server).handleSitemap},
+		{"GET", "/robots.txt", (*Server).handleRobots},
 		{"POST", "/v1/jobs/{id}/resume", (*Server).handleJobResume},
 	}
 }

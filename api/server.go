@@ -110,6 +110,9 @@ type Deps struct {
 	IIIF IIIFOptions
 	// OAI configures the OAI-PMH repository at /oai (oai.go).
 	OAI OAIOptions
+	// Sitemap configures /sitemap.xml (sitemap.go), which lists what /oai
+	// exposes.
+	Sitemap SitemapOptions
 	// Changes feeds GET /v1/changes (changes.go); nil answers 503.
 	Changes ChangeLog
 }
