@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/haiduong/promo-archive/archive"
 	"github.com/haiduong/promo-archive/archive/media"
@@ -92,8 +93,10 @@ func newAssetLD(base string, rec *archive.Record, ap *assetPage, p Principal) *a
 		Context: schemaContext, Type: "ImageObject", URL: page, Name: ap.Title, Description: ap.Description,
 		InLanguage: ap.TitleLang, License: licenceURI(rec.Licence), AcquireLicensePage: page,
 		Creator: agentOf(rec.Creator), CopyrightNotice: strings.TrimSpace(rec.Rights),
-		Keywords: strings.Join(rec.Keywords, ", "), DateModified: rec.UpdatedAt.Format("2006-01-02T15:04:05Z07:00"),
-		Identifier: rec.ID,
+		Keywords: strings.Join(rec.Keywords, ", "), Identifier: rec.ID,
+	}
+	if !rec.UpdatedAt.IsZero() {
+		ld.DateModified = rec.UpdatedAt.Format(time.RFC3339)
 	}
 	ld.CreditText = strings.TrimSpace(rec.Credit)
 	if ld.CreditText == "" {
@@ -123,7 +126,7 @@ func newAssetLD(base string, rec *archive.Record, ap *assetPage, p Principal) *a
 	}
 	made := ""
 	if t := rec.CaptureTime(); t != nil {
-		made = t.Format("2006-01-02T15:04:05Z07:00")
+		made = t.Format(time.RFC3339)
 	}
 	switch rec.Kind {
 	case media.KindVideo:
@@ -131,7 +134,7 @@ func newAssetLD(base string, rec *archive.Record, ap *assetPage, p Principal) *a
 		if p.canDownloadOriginals() {
 			ld.ContentURL, ld.EncodingFormat = base+assetPath(rec.ID)+"/original", rec.MIME
 		}
-		ld.DateCreated, ld.UploadDate = made, rec.IngestedAt.Format("2006-01-02T15:04:05Z07:00")
+		ld.DateCreated, ld.UploadDate = made, rec.IngestedAt.Format(time.RFC3339)
 		if rec.DurationS != nil && *rec.DurationS > 0 {
 			ld.Duration = fmt.Sprintf("PT%.0fS", *rec.DurationS)
 		}
