@@ -354,7 +354,7 @@ func TestRenditionCaching(t *testing.T) {
 		t.Fatalf("thumb: %d %v", code, h)
 	}
 	etag := h.Get("ETag")
-	if etag != fmt.Sprintf(`"%s-thumb-v2-r%s"`, pub, rightsOf(f.rec(pub)).Hash()) {
+	if etag != fmt.Sprintf(`"%s-thumb-v2-r%s"`, pub, rightsOf(f.rec(pub), f.ts.URL).Hash()) {
 		t.Errorf("ETag %q", etag)
 	}
 	if cc := h.Get("Cache-Control"); cc != "public, max-age=300, must-revalidate" {

@@ -112,7 +112,7 @@ func (s *Server) writeCollectionZip(w http.ResponseWriter, r *http.Request, c *c
 		if r.Context().Err() != nil {
 			return // the client went away
 		}
-		sf, ok, err := s.fileFor(r.Context(), rec, preset)
+		sf, ok, err := s.fileFor(r.Context(), rec, preset, origin(r))
 		if err != nil {
 			s.log.WarnContext(r.Context(), "collection zip: file left out", "id", rec.ID, "err", err)
 		}
@@ -123,7 +123,7 @@ func (s *Server) writeCollectionZip(w http.ResponseWriter, r *http.Request, c *c
 		if s.cfg.WriteTimeout > 0 { // each file gets the whole write timeout
 			rc.SetWriteDeadline(time.Now().Add(time.Duration(s.cfg.WriteTimeout)))
 		}
-		if err := s.zipCopy(r.Context(), zw, e, sf, buf); err != nil {
+		if err := s.zipCopy(r.Context(), zw, e, sf, origin(r), buf); err != nil {
 			s.log.WarnContext(r.Context(), "collection zip: file left out", "id", rec.ID, "err", err)
 			if r.Context().Err() != nil {
 				return
@@ -153,8 +153,8 @@ func (s *Server) writeCollectionZip(w http.ResponseWriter, r *http.Request, c *c
 }
 
 // zipCopy adds the file of sf to zw as e, copying through buf.
-func (s *Server) zipCopy(ctx context.Context, zw *zip.Writer, e zipEntry, sf sizedFile, buf []byte) error {
-	f, _, done, err := s.openSized(ctx, sf, e.rec)
+func (s *Server) zipCopy(ctx context.Context, zw *zip.Writer, e zipEntry, sf sizedFile, base string, buf []byte) error {
+	f, _, done, err := s.openSized(ctx, sf, e.rec, base)
 	if err != nil {
 		return err
 	}

@@ -157,7 +157,7 @@ func readZip(t *testing.T, body []byte) ([]string, map[string][]byte) {
 func TestCollectionZip(t *testing.T) {
 	f := newFixture(t, nil)
 	c := f.newCollection("public")
-	rend := f.srv.withRights(t.Context(), jpegBytes(t, 32, 24, 1), "image/jpeg", f.rec(f.ids["pub"])) // the preview as sent
+	rend := f.srv.withRights(t.Context(), jpegBytes(t, 32, 24, 1), "image/jpeg", f.rec(f.ids["pub"]), f.ts.URL) // the preview as sent
 	for _, tc := range []struct {
 		name, who string
 		files     []string

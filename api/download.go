@@ -90,7 +90,7 @@ type sizedFile struct {
 // medium; small and large drawn on demand (small from the preview, large
 // from the original) and cached on disk. When a size cannot be drawn, the
 // preview stands in; ok is false when there is nothing at all.
-func (s *Server) fileFor(ctx context.Context, rec *archive.Record, preset string) (sizedFile, bool, error) {
+func (s *Server) fileFor(ctx context.Context, rec *archive.Record, preset, base string) (sizedFile, bool, error) {
 	if preset == PresetOriginal {
 		p, err := s.deps.Files.OriginalPath(rec.ID)
 		return sizedFile{p, path.Ext(rec.OriginalName), archive.ServedOriginal, false}, err == nil, err
@@ -119,7 +119,7 @@ func (s *Server) fileFor(ctx context.Context, rec *archive.Record, preset string
 	}
 	// The rights are written into the cached file: an edit of them is a
 	// new key, and the old file ages out of the cache.
-	key := fmt.Sprintf("%s-%s-v%d-r%s", rec.ID, preset, rd.Version, rightsOf(rec).Hash())
+	key := fmt.Sprintf("%s-%s-v%d-r%s", rec.ID, preset, rd.Version, rightsOf(rec, base).Hash())
 	if p, ok := cache.file(key); ok {
 		return sizedFile{p, ".jpg", archive.ServedRendition, false}, true, nil
 	}
@@ -146,7 +146,7 @@ func (s *Server) fileFor(ctx context.Context, rec *archive.Record, preset string
 	if mime == "" {
 		mime = "image/jpeg"
 	}
-	if err := cache.put(key, s.withRights(ctx, ri.Data, mime, rec)); err != nil {
+	if err := cache.put(key, s.withRights(ctx, ri.Data, mime, rec, base)); err != nil {
 		return sizedFile{}, false, err
 	}
 	p, ok := cache.file(key)
@@ -187,7 +187,8 @@ func (s *Server) handleDownload() http.HandlerFunc {
 
 // sendSized sends rec at preset as an attachment and counts it.
 func (s *Server) sendSized(w http.ResponseWriter, r *http.Request, rec *archive.Record, preset, purpose string) {
-	sf, ok, err := s.fileFor(r.Context(), rec, preset)
+	base := origin(r)
+	sf, ok, err := s.fileFor(r.Context(), rec, preset, base)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -196,10 +197,10 @@ func (s *Server) sendSized(w http.ResponseWriter, r *http.Request, rec *archive.
 		notFound(w, r)
 		return
 	}
-	content, modified, done, err := s.openSized(r.Context(), sf, rec)
+	content, modified, done, err := s.openSized(r.Context(), sf, rec, base)
 	if errors.Is(err, fs.ErrNotExist) { // pruned from the cache meanwhile: draw it again
-		if sf, _, err = s.fileFor(r.Context(), rec, preset); err == nil {
-			content, modified, done, err = s.openSized(r.Context(), sf, rec)
+		if sf, _, err = s.fileFor(r.Context(), rec, preset, base); err == nil {
+			content, modified, done, err = s.openSized(r.Context(), sf, rec, base)
 		}
 	}
 	if err != nil {
@@ -207,9 +208,9 @@ func (s *Server) sendSized(w http.ResponseWriter, r *http.Request, rec *archive.
 		return
 	}
 	defer done()
-	base := strings.TrimSuffix(rec.OriginalName, path.Ext(rec.OriginalName))
+	stem := strings.TrimSuffix(rec.OriginalName, path.Ext(rec.OriginalName))
 	h := w.Header()
-	h.Set("Content-Disposition", contentDisposition(base+"-"+preset+strings.ToLower(sf.ext), rec.ID))
+	h.Set("Content-Disposition", contentDisposition(stem+"-"+preset+strings.ToLower(sf.ext), rec.ID))
 	h.Set("Cache-Control", "private, max-age=3600")
 	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
 	mime := "image/jpeg"
@@ -229,13 +230,13 @@ func (s *Server) sendSized(w http.ResponseWriter, r *http.Request, rec *archive.
 
 // openSized opens the file of sf: the file itself (done closes it), or
 // the bytes of a bare rendition with rec's rights written in.
-func (s *Server) openSized(ctx context.Context, sf sizedFile, rec *archive.Record) (content io.ReadSeeker, modified time.Time, done func(), err error) {
+func (s *Server) openSized(ctx context.Context, sf sizedFile, rec *archive.Record, base string) (content io.ReadSeeker, modified time.Time, done func(), err error) {
 	if sf.bare {
 		mime := "image/jpeg"
 		if sf.ext == ".png" {
 			mime = "image/png"
 		}
-		data, modified, err := s.readWithRights(ctx, sf.path, mime, rec)
+		data, modified, err := s.readWithRights(ctx, sf.path, mime, rec, base)
 		return bytes.NewReader(data), modified, func() {}, err
 	}
 	f, err := os.Open(sf.path)

@@ -40,7 +40,7 @@ func TestDownloadPresets(t *testing.T) {
 	}
 	pub := "/v1/assets/" + f.ids["pub"] + "/download"
 	// The preview as sent: with the record's rights written in.
-	rend := f.srv.withRights(t.Context(), jpegBytes(t, 32, 24, 1), "image/jpeg", f.rec(f.ids["pub"]))
+	rend := f.srv.withRights(t.Context(), jpegBytes(t, 32, 24, 1), "image/jpeg", f.rec(f.ids["pub"]), f.ts.URL)
 	for _, tc := range []struct {
 		name, query, who string
 		want             int

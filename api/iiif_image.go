@@ -374,11 +374,11 @@ func (s *Server) handleIIIFImage() http.HandlerFunc {
 		// image is sent, so an edit of them needs no new drawing, only a
 		// new ETag.
 		mime, _ := iiifFormatMIME(plan.format)
-		data = s.withRights(r.Context(), data, mime, v.rec)
+		data = s.withRights(r.Context(), data, mime, v.rec, origin(r))
 		h := w.Header()
 		h.Set("Content-Type", mime)
 		h.Set("Link", `<`+iiifLevel2+`>;rel="profile", <`+iiifBase(r, v.rec.ID)+"/"+canon+`>;rel="canonical"`)
-		h.Set("ETag", `"`+derivName(key)[:32]+"-r"+rightsOf(v.rec).Hash()+`"`)
+		h.Set("ETag", `"`+derivName(key)[:32]+"-r"+rightsOf(v.rec, origin(r)).Hash()+`"`)
 		h.Set("Cache-Control", iiifCacheControl(v.rec, s))
 		h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
 		http.ServeContent(w, r, "", v.rec.UpdatedAt, bytes.NewReader(data))

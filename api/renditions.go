@@ -53,7 +53,7 @@ func (s *Server) handleRendition() http.HandlerFunc {
 		if mime == "" {
 			mime = "image/jpeg"
 		}
-		data, modified, err := s.readWithRights(r.Context(), path, mime, rec)
+		data, modified, err := s.readWithRights(r.Context(), path, mime, rec, origin(r))
 		if errors.Is(err, fs.ErrNotExist) {
 			s.log.WarnContext(r.Context(), "rendition file missing; run archive rethumb", "id", rec.ID, "name", name)
 			notFound(w, r)
@@ -70,7 +70,7 @@ func (s *Server) handleRendition() http.HandlerFunc {
 		// embargo): shared caches keep a public rendition for a few minutes
 		// and then ask again, which costs a 304 while it stays public and
 		// ends at once when it does not.
-		h.Set("ETag", fmt.Sprintf(`"%s-%s-v%d-r%s"`, rec.ID, name, rd.Version, rightsOf(rec).Hash()))
+		h.Set("ETag", fmt.Sprintf(`"%s-%s-v%d-r%s"`, rec.ID, name, rd.Version, rightsOf(rec, origin(r)).Hash()))
 		if publicAsset(rec, s.now()) {
 			h.Set("Cache-Control", publicRenditionCache)
 		} else {

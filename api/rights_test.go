@@ -46,11 +46,12 @@ func TestRightsOf(t *testing.T) {
 		t.Run(tc.licence, func(t *testing.T) {
 			rec := baseRecord("a.jpg", archive.Public, archive.Published, map[string]string{"vi": "Đền Kiếp Bạc"})
 			rec.Licence, rec.Agency = tc.licence, "Phòng Văn hoá"
-			m := rightsOf(rec)
+			m := rightsOf(rec, "https://anh.example")
 			if m.UsageTerms != tc.terms || m.WebStatement != tc.url || m.PublicDomain != tc.publicDomain {
 				t.Errorf("licence %q: terms %q, statement %q, public domain %v", tc.licence, m.UsageTerms, m.WebStatement, m.PublicDomain)
 			}
-			if m.Creator != rec.Creator || m.Credit != rec.Credit || m.Copyright != rec.Rights || m.Source != "Phòng Văn hoá" || m.Title["vi"] != "Đền Kiếp Bạc" {
+			if m.Creator != rec.Creator || m.Credit != rec.Credit || m.Copyright != rec.Rights || m.Source != "Phòng Văn hoá" || m.Title["vi"] != "Đền Kiếp Bạc" ||
+				m.LicensorURL != "https://anh.example/assets/"+rec.ID {
 				t.Errorf("rights %+v", m)
 			}
 		})
@@ -190,6 +191,8 @@ func TestRightsExifTool(t *testing.T) {
 				"XMP:Title-vi":       "Bốn góc",
 				"XMP:Description-vi": "Bốn góc màu: đỏ, xanh lá, xanh dương và trắng",
 				"XMP:Description-en": "Four coloured corners",
+				"XMP:LicensorURL":    f.ts.URL + "/assets/" + id,
+				"XMP:LicensorName":   rec.Credit,
 			}
 			if filepath.Ext(c.name) == ".jpg" {
 				want["IPTC:By-line"] = rec.Creator

@@ -30,12 +30,15 @@ const MainLang = "vi"
 // by BCP 47 language tags ("vi", "en"; "x-default" for text of unknown
 // language).
 type Meta struct {
-	Creator      string            `json:"creator,omitempty"`       // dc:creator, IIM By-line
-	Credit       string            `json:"credit,omitempty"`        // photoshop:Credit, IIM Credit
-	Copyright    string            `json:"copyright,omitempty"`     // dc:rights, IIM CopyrightNotice
-	UsageTerms   string            `json:"usage_terms,omitempty"`   // xmpRights:UsageTerms: the licence as people name it
-	WebStatement string            `json:"web_statement,omitempty"` // xmpRights:WebStatement: the licence URL
-	Source       string            `json:"source,omitempty"`        // photoshop:Source, IIM Source
+	Creator      string `json:"creator,omitempty"`       // dc:creator, IIM By-line
+	Credit       string `json:"credit,omitempty"`        // photoshop:Credit, IIM Credit
+	Copyright    string `json:"copyright,omitempty"`     // dc:rights, IIM CopyrightNotice
+	UsageTerms   string `json:"usage_terms,omitempty"`   // xmpRights:UsageTerms: the licence as people name it
+	WebStatement string `json:"web_statement,omitempty"` // xmpRights:WebStatement: the licence URL
+	Source       string `json:"source,omitempty"`        // photoshop:Source, IIM Source
+	// LicensorURL is where to ask for a licence (the asset's page):
+	// plus:Licensor, with Credit (else Creator) as the licensor's name.
+	LicensorURL  string            `json:"licensor_url,omitempty"`
 	PublicDomain bool              `json:"public_domain,omitempty"` // xmpRights:Marked False (CC0)
 	Title        map[string]string `json:"title,omitempty"`         // dc:title, IIM ObjectName
 	Description  map[string]string `json:"description,omitempty"`   // dc:description, IIM Caption-Abstract
@@ -44,7 +47,7 @@ type Meta struct {
 // Empty reports whether m says nothing: such an image is left as it is.
 func (m Meta) Empty() bool {
 	return m.Creator == "" && m.Credit == "" && m.Copyright == "" && m.UsageTerms == "" &&
-		m.WebStatement == "" && m.Source == "" && !m.PublicDomain && len(m.Title) == 0 && len(m.Description) == 0
+		m.WebStatement == "" && m.Source == "" && m.LicensorURL == "" && !m.PublicDomain && len(m.Title) == 0 && len(m.Description) == 0
 }
 
 // Hash is a short digest of m, for cache keys and ETags: an edit of the

@@ -30,6 +30,7 @@ func sample() rights.Meta {
 		UsageTerms:   "CC BY 4.0",
 		WebStatement: "http://creativecommons.org/licenses/by/4.0/",
 		Source:       "Phòng Văn hoá huyện Đồng Văn",
+		LicensorURL:  "https://anh.hagiang.gov.vn/assets/0123abcd",
 		Title:        map[string]string{"vi": "Lễ hội Khèn Mông", "en": "Hmong Khen festival"},
 		Description:  map[string]string{"vi": "Người dân múa khèn trên cao nguyên đá <Đồng Văn> & \"Mèo Vạc\"", "en": "Dancers on the stone plateau"},
 	}

@@ -45,7 +45,8 @@ func packet(m Meta, descs, titles []alt) []byte {
 	b.WriteString(`  <rdf:Description rdf:about=""` +
 		` xmlns:dc="http://purl.org/dc/elements/1.1/"` +
 		` xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/"` +
-		` xmlns:xmpRights="http://ns.adobe.com/xap/1.0/rights/">` + "\n")
+		` xmlns:xmpRights="http://ns.adobe.com/xap/1.0/rights/"` +
+		` xmlns:plus="http://ns.useplus.org/ldf/xmp/1.0/">` + "\n")
 	if v := field(m.Creator); v != "" {
 		b.WriteString("   <dc:creator><rdf:Seq><rdf:li>")
 		esc(&b, v)
@@ -67,6 +68,21 @@ func packet(m Meta, descs, titles []alt) []byte {
 	simple(&b, "xmpRights:WebStatement", field(m.WebStatement))
 	if v := field(m.UsageTerms); v != "" {
 		langAlt(&b, "xmpRights:UsageTerms", []alt{{"x-default", v}})
+	}
+	if v := field(m.LicensorURL); v != "" {
+		name := field(m.Credit)
+		if name == "" {
+			name = field(m.Creator)
+		}
+		b.WriteString(`   <plus:Licensor><rdf:Seq><rdf:li rdf:parseType="Resource">`)
+		if name != "" {
+			b.WriteString("<plus:LicensorName>")
+			esc(&b, name)
+			b.WriteString("</plus:LicensorName>")
+		}
+		b.WriteString("<plus:LicensorURL>")
+		esc(&b, v)
+		b.WriteString("</plus:LicensorURL></rdf:li></rdf:Seq></plus:Licensor>\n")
 	}
 	b.WriteString("  </rdf:Description>\n </rdf:RDF>\n</x:xmpmeta>\n")
 	b.WriteString(`<?xpacket end="r"?>`)
