@@ -162,15 +162,11 @@ var errBatchFull = errors.New("webhooks: batch full")
 // cancelled; attempts in flight then finish (each within
 // Options.Timeout), and no new one starts.
 func (h *Hooks) Run(ctx context.Context, render Renderer) error {
-	client := &http.Client{
-		Timeout: h.o.Timeout,
-		// A redirect is a failure: the admin should update the URL.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
+	d := h.newDispatcher(render)
 	t := time.NewTicker(h.o.Poll)
 	defer t.Stop()
 	for {
-		h.step(ctx, client, render)
+		d.step(ctx)
 		select {
 		case <-ctx.Done():
 			return nil
@@ -179,15 +175,43 @@ func (h *Hooks) Run(ctx context.Context, render Renderer) error {
 	}
 }
 
+// dispatcher is the state of one Run.
+type dispatcher struct {
+	h      *Hooks
+	client *http.Client
+	render Renderer
+	// nextDue is when the outbox has something due, as its last scan
+	// found; the zero time: scan at the next step.
+	nextDue time.Time
+}
+
+func (h *Hooks) newDispatcher(render Renderer) *dispatcher {
+	return &dispatcher{h: h, render: render, client: &http.Client{
+		Timeout: h.o.Timeout,
+		// A redirect is a failure: the admin should update the URL.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
 // step turns new changes into deliveries and sends those that are due.
-func (h *Hooks) step(ctx context.Context, client *http.Client, render Renderer) {
-	if err := h.enqueue(ctx, render); err != nil && ctx.Err() == nil {
+// The outbox is scanned only when something may be due: a new delivery,
+// an endpoint enabled, the earliest next attempt reached, or an attempt
+// made at the last step.
+func (d *dispatcher) step(ctx context.Context) {
+	h := d.h
+	added, err := h.enqueue(ctx, d.render)
+	if err != nil && ctx.Err() == nil {
 		h.o.Logger.Warn("webhooks: enqueue", "err", err)
 	}
-	if ctx.Err() != nil {
+	select {
+	case <-h.wake:
+		added++
+	default:
+	}
+	if ctx.Err() != nil || (added == 0 && !d.nextDue.IsZero() && h.o.Now().Before(d.nextDue)) {
 		return
 	}
-	if err := h.deliver(ctx, client); err != nil && ctx.Err() == nil {
+	if d.nextDue, err = h.deliver(ctx, d.client); err != nil && ctx.Err() == nil {
 		h.o.Logger.Warn("webhooks: deliver", "err", err)
 	}
 }
@@ -201,24 +225,38 @@ func (h *Hooks) step(ctx context.Context, client *http.Client, render Renderer) 
 // has superseded says nothing: the later one tells the asset's state. The
 // changes made while a batch was rendered are looked at after it, so an
 // event never tells a state that a later event tells again.
-func (h *Hooks) enqueue(ctx context.Context, render Renderer) error {
+func (h *Hooks) enqueue(ctx context.Context, render Renderer) (added int, err error) {
 	var cursor uint64
 	if _, err := h.state.Get(cursorKey, &cursor); err != nil {
-		return err
+		return 0, err
 	}
-	changes, err := h.changesAfter(cursor)
-	if err != nil || len(changes) == 0 {
-		return err
+	// The changes before the oldest enabled endpoint are nobody's: the
+	// cursor skips them (the last change first: an endpoint made after
+	// it is listed and starts after it).
+	floor, err := h.store.LastSeq()
+	if err != nil {
+		return 0, fmt.Errorf("webhooks: last change: %w", err)
 	}
 	all, err := h.List()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	var eps []Endpoint
 	for _, e := range all {
 		if !e.Disabled {
 			eps = append(eps, e)
+			floor = min(floor, e.StartSeq)
 		}
+	}
+	if cursor < floor {
+		if err := h.saveCursor(floor); err != nil {
+			return 0, err
+		}
+		cursor = floor
+	}
+	changes, err := h.changesAfter(cursor)
+	if err != nil || len(changes) == 0 {
+		return 0, err
 	}
 	last := map[string]uint64{}
 	for _, c := range changes {
@@ -228,21 +266,21 @@ func (h *Hooks) enqueue(ctx context.Context, render Renderer) error {
 	var out []Delivery
 	for _, c := range changes {
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return 0, ctx.Err()
 		}
 		if last[c.ID] != c.Seq {
 			continue
 		}
 		ds, err := h.deliveriesOf(ctx, c, eps, render, now)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		out = append(out, ds...)
 	}
 	end := changes[len(changes)-1].Seq
 	later, err := h.changesAfter(end)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	superseded := map[string]bool{}
 	for _, c := range later {
@@ -251,11 +289,12 @@ func (h *Hooks) enqueue(ctx context.Context, render Renderer) error {
 	for _, d := range out {
 		if !superseded[d.asset] {
 			if err := h.put(d); err != nil {
-				return err
+				return added, err
 			}
+			added++
 		}
 	}
-	return h.saveCursor(end)
+	return added, h.saveCursor(end)
 }
 
 // changesAfter returns at most batchChanges changes after seq.
@@ -342,10 +381,13 @@ func (h *Hooks) put(d Delivery) error {
 }
 
 // deliver sends every due delivery: one endpoint's in change order, up to
-// Options.Workers endpoints at once.
-func (h *Hooks) deliver(ctx context.Context, client *http.Client) error {
+// Options.Workers endpoints at once. It returns when the outbox next has
+// something due: the earliest next attempt when nothing was due, the zero
+// time (look again at once) when something was sent.
+func (h *Hooks) deliver(ctx context.Context, client *http.Client) (time.Time, error) {
 	now := h.o.Now()
 	var order []string
+	var next time.Time
 	due := map[string][]string{}
 	err := h.outbox.Scan("", func(key string, decode func(any) error) error {
 		var d Delivery
@@ -353,6 +395,9 @@ func (h *Hooks) deliver(ctx context.Context, client *http.Client) error {
 			return err
 		}
 		if d.NextAt.After(now) {
+			if next.IsZero() || d.NextAt.Before(next) {
+				next = d.NextAt
+			}
 			return nil
 		}
 		if _, ok := due[d.Endpoint]; !ok {
@@ -362,7 +407,13 @@ func (h *Hooks) deliver(ctx context.Context, client *http.Client) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("webhooks: outbox: %w", err)
+		return time.Time{}, fmt.Errorf("webhooks: outbox: %w", err)
+	}
+	if len(order) == 0 {
+		if next.IsZero() { // an empty outbox: only new deliveries wake it
+			next = now.Add(maxRetryAfter)
+		}
+		return next, nil
 	}
 	sem := make(chan struct{}, h.o.Workers)
 	var wg sync.WaitGroup
@@ -385,7 +436,7 @@ func (h *Hooks) deliver(ctx context.Context, client *http.Client) error {
 		})
 	}
 	wg.Wait()
-	return nil
+	return time.Time{}, nil
 }
 
 // attempt sends the delivery key once and records the outcome; stop says
@@ -425,7 +476,7 @@ func (h *Hooks) attempt(ctx context.Context, client *http.Client, ep, key string
 			e.FailingSince, e.LastSuccessAt = nil, &now
 			return nil
 		})
-		return false, ignoreUnknown(err)
+		return false, h.goneWith(ep, key, err)
 	}
 	h.o.Logger.Info("webhooks: attempt failed", "endpoint", ep, "id", d.ID, "status", a.Status, "err", a.Error)
 	d.Round++
@@ -433,7 +484,7 @@ func (h *Hooks) attempt(ctx context.Context, client *http.Client, ep, key string
 		if err := h.reschedule(key, d); err != nil {
 			return true, err
 		}
-		return true, ignoreUnknown(h.disable(ep, "the endpoint answered 410 Gone", now))
+		return true, h.goneWith(ep, key, h.disable(ep, "the endpoint answered 410 Gone", now))
 	}
 	if d.Round > len(h.o.Schedule) {
 		d.State, d.NextAt = StateFailed, time.Time{}
@@ -461,14 +512,18 @@ func (h *Hooks) attempt(ctx context.Context, client *http.Client, ep, key string
 	if disabled {
 		h.o.Logger.Warn("webhooks: endpoint disabled after repeated failure", "endpoint", ep)
 	}
-	return disabled, ignoreUnknown(err)
+	return disabled, h.goneWith(ep, key, err)
 }
 
-func ignoreUnknown(err error) error {
-	if errors.Is(err, ErrUnknown) {
-		return nil
+// goneWith handles err of updating the endpoint ep after an attempt at
+// key: an endpoint deleted during the attempt takes the delivery's log
+// entry with it.
+func (h *Hooks) goneWith(ep, key string, err error) error {
+	if !errors.Is(err, ErrUnknown) {
+		return err
 	}
-	return err
+	var d Delivery
+	return h.log.Delete(key, &d, func(bool) (bool, error) { return true, nil })
 }
 
 // reschedule stores the pending delivery d again (unless the endpoint was

@@ -134,6 +134,9 @@ type Hooks struct {
 	log       archive.Table
 	state     archive.Table
 	o         Options
+	// wake tells the dispatcher that deliveries became due before the
+	// time it waits for (Enable).
+	wake chan struct{}
 }
 
 // New returns the webhooks of the store s with the options o (zero
@@ -141,7 +144,7 @@ type Hooks struct {
 func New(s *archive.Store, o Options) *Hooks {
 	return &Hooks{
 		store: s, endpoints: s.Table(endpointTable), outbox: s.Table(outboxTable),
-		log: s.Table(logTable), state: s.Table(stateTable), o: o.withDefaults(),
+		log: s.Table(logTable), state: s.Table(stateTable), o: o.withDefaults(), wake: make(chan struct{}, 1),
 	}
 }
 
@@ -380,6 +383,10 @@ func (h *Hooks) Enable(id string, now time.Time) (Endpoint, error) {
 		if err != nil {
 			return e, err
 		}
+	}
+	select {
+	case h.wake <- struct{}{}:
+	default:
 	}
 	return e, nil
 }

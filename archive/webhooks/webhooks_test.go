@@ -120,6 +120,7 @@ type env struct {
 	t     *testing.T
 	store *archive.Store
 	h     *Hooks
+	d     *dispatcher
 	clock *clock
 	n     int
 }
@@ -139,7 +140,8 @@ func newEnv(t *testing.T, o Options) *env {
 	if o.Jitter == 0 {
 		o.Jitter = -1
 	}
-	return &env{t: t, store: a.Store(), h: New(a.Store(), o), clock: c}
+	h := New(a.Store(), o)
+	return &env{t: t, store: a.Store(), h: h, d: h.newDispatcher(render), clock: c}
 }
 
 // change writes a record: a new one, or again the n-th.
@@ -165,9 +167,7 @@ func render(_ context.Context, view string, c archive.Change) (Event, bool, erro
 	return Event{Type: typ, At: c.At, Data: map[string]any{"id": c.ID, "view": view}}, true, nil
 }
 
-func (e *env) step() {
-	e.h.step(e.t.Context(), &http.Client{Timeout: e.h.o.Timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}, render)
-}
+func (e *env) step() { e.d.step(e.t.Context()) }
 
 func (e *env) create(url string, events ...string) Endpoint {
 	e.t.Helper()
@@ -580,14 +580,13 @@ func TestSuperseded(t *testing.T) {
 	}
 	e.change(1) // seq 3, rendered while seq 4 is made
 	raced := false
-	client := &http.Client{}
-	e.h.step(t.Context(), client, func(ctx context.Context, view string, c archive.Change) (Event, bool, error) {
+	e.h.newDispatcher(func(ctx context.Context, view string, c archive.Change) (Event, bool, error) {
 		if !raced {
 			raced = true
 			e.change(1)
 		}
 		return render(ctx, view, c)
-	})
+	}).step(t.Context())
 	if ds := e.deliveries(ep.ID); len(ds) != 1 {
 		t.Fatalf("the change superseded while rendered was delivered: %+v", ds)
 	}
@@ -597,5 +596,29 @@ func TestSuperseded(t *testing.T) {
 	}
 	if n := len(rc.requests()); n != 2 {
 		t.Errorf("%d requests, want 2", n)
+	}
+}
+
+// TestDeletedDuringAttempt: an endpoint deleted while a delivery to it is
+// in flight leaves nothing behind.
+func TestDeletedDuringAttempt(t *testing.T) {
+	e := newEnv(t, Options{})
+	var id string
+	rc := newReceiver(t, func(_ int, w http.ResponseWriter) {
+		if err := e.h.Delete(id); err != nil {
+			t.Error(err)
+		}
+		w.WriteHeader(200)
+	})
+	id = e.create(rc.URL).ID
+	e.change(0)
+	e.step()
+	if n := len(rc.requests()); n != 1 {
+		t.Fatalf("%d requests", n)
+	}
+	for _, tb := range []archive.Table{e.h.outbox, e.h.log} {
+		if keys, _ := scanKeys(tb, ""); len(keys) != 0 {
+			t.Errorf("left behind: %v", keys)
+		}
 	}
 }
