@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/haiduong/promo-archive/archive"
@@ -119,20 +117,6 @@ func (s *Server) handleWebhookCreate() http.HandlerFunc {
 			s.writeError(w, r, err)
 			return
 		}
-		if err := webhooks.CheckURL(strings.TrimSpace(req.URL)); err != nil {
-			badParam(w, r, "url", strings.TrimPrefix(err.Error(), webhooks.ErrInvalid.Error()+": "))
-			return
-		}
-		for _, e := range req.Events {
-			if !slices.Contains(webhooks.EventTypes(), e) {
-				badParam(w, r, "events", "known event types are "+strings.Join(webhooks.EventTypes(), ", "))
-				return
-			}
-		}
-		if req.View != "" && !slices.Contains(webhooks.Views(), req.View) {
-			badParam(w, r, "view", "a view is "+strings.Join(webhooks.Views(), ", "))
-			return
-		}
 		e, err := s.deps.Webhooks.Create(webhooks.NewEndpoint{URL: req.URL, Description: req.Description, Events: req.Events, View: req.View}, s.now())
 		if err != nil {
 			s.writeError(w, r, err)
@@ -228,15 +212,17 @@ func (s *Server) handleWebhookEnable() http.HandlerFunc {
 	}
 }
 
-// webhookProblem maps the webhooks' errors for problemFor.
-func webhookProblem(err error) (int, bool) {
+// webhookProblem maps the webhooks' errors for problemFor: an unknown
+// endpoint is 404, a refused setting 400 naming it.
+func webhookProblem(err error) (int, []InvalidParam, bool) {
+	var ie *webhooks.InvalidError
 	switch {
 	case errors.Is(err, webhooks.ErrUnknown):
-		return http.StatusNotFound, true
-	case errors.Is(err, webhooks.ErrInvalid):
-		return http.StatusUnprocessableEntity, true
+		return http.StatusNotFound, nil, true
+	case errors.As(err, &ie):
+		return http.StatusBadRequest, []InvalidParam{{Name: ie.Field, Reason: ie.Reason}}, true
 	}
-	return 0, false
+	return 0, nil, false
 }
 
 // viewPrincipal is the caller whose view an endpoint follows.

@@ -67,11 +67,27 @@ const (
 	ViewCurator = "curator"
 )
 
-// Errors of webhooks. Match them with errors.Is.
+// Errors of webhooks. Match them with errors.Is; a refused setting is an
+// *InvalidError too.
 var (
 	ErrUnknown = errors.New("webhooks: no such endpoint")
 	ErrInvalid = errors.New("webhooks: invalid endpoint")
 )
+
+// InvalidError is a refused setting of an endpoint: which (url, events or
+// view) and why. It matches ErrInvalid.
+type InvalidError struct {
+	Field, Reason string
+}
+
+func (e *InvalidError) Error() string { return "webhooks: " + e.Field + ": " + e.Reason }
+
+// Is makes an InvalidError match ErrInvalid.
+func (e *InvalidError) Is(target error) bool { return target == ErrInvalid }
+
+func invalid(field, format string, args ...any) error {
+	return &InvalidError{Field: field, Reason: fmt.Sprintf(format, args...)}
+}
 
 // secretPrefix starts every signing secret, as the specification says.
 const secretPrefix = "whsec_"
@@ -152,20 +168,20 @@ func New(s *archive.Store, o Options) *Hooks {
 // fragment.
 func CheckURL(raw string) error {
 	if len(raw) > maxURL {
-		return fmt.Errorf("%w: the URL is longer than %d bytes", ErrInvalid, maxURL)
+		return invalid("url", "the URL is longer than %d bytes", maxURL)
 	}
 	u, err := url.Parse(raw)
 	switch {
 	case err != nil:
-		return fmt.Errorf("%w: %v", ErrInvalid, err)
+		return invalid("url", "not a URL: %v", err)
 	case u.Scheme != "http" && u.Scheme != "https":
-		return fmt.Errorf("%w: the URL must be http or https", ErrInvalid)
+		return invalid("url", "the URL must be http or https")
 	case u.Host == "" || u.Hostname() == "":
-		return fmt.Errorf("%w: the URL has no host", ErrInvalid)
+		return invalid("url", "the URL has no host")
 	case u.User != nil:
-		return fmt.Errorf("%w: the URL must not carry credentials", ErrInvalid)
+		return invalid("url", "the URL must not carry credentials")
 	case u.Fragment != "" || strings.Contains(raw, "#"):
-		return fmt.Errorf("%w: the URL must not have a fragment", ErrInvalid)
+		return invalid("url", "the URL must not have a fragment")
 	}
 	return nil
 }
@@ -178,7 +194,7 @@ func checkEvents(events []string) ([]string, error) {
 	var out []string
 	for _, e := range events {
 		if !slices.Contains(EventTypes(), e) {
-			return nil, fmt.Errorf("%w: unknown event type %q (known: %s)", ErrInvalid, e, strings.Join(EventTypes(), ", "))
+			return nil, invalid("events", "unknown event type %q (known: %s)", e, strings.Join(EventTypes(), ", "))
 		}
 		if !slices.Contains(out, e) {
 			out = append(out, e)
@@ -198,7 +214,7 @@ func checkView(v string) (string, error) {
 	case slices.Contains(Views(), v):
 		return v, nil
 	}
-	return "", fmt.Errorf("%w: view %q is not %s", ErrInvalid, v, strings.Join(Views(), ", "))
+	return "", invalid("view", "%q is not %s", v, strings.Join(Views(), ", "))
 }
 
 // randomText returns n random bytes, encoded.

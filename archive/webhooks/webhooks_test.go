@@ -203,13 +203,15 @@ func TestEndpoints(t *testing.T) {
 	if !strings.HasPrefix(ep.Secret, secretPrefix) || ep.View != ViewPublic || len(ep.Events) != 4 || ep.StartSeq != 1 {
 		t.Errorf("created %+v", ep)
 	}
-	for name, n := range map[string]NewEndpoint{
-		"bad event":   {URL: "https://x.example/", Events: []string{"asset.deleted"}},
-		"bad view":    {URL: "https://x.example/", View: "admin"},
-		"credentials": {URL: "https://a:b@x.example/"},
+	for field, n := range map[string]NewEndpoint{
+		"events": {URL: "https://x.example/", Events: []string{"asset.deleted"}},
+		"view":   {URL: "https://x.example/", View: "admin"},
+		"url":    {URL: "https://a:b@x.example/"},
 	} {
-		if _, err := e.h.Create(n, e.clock.Now()); !errors.Is(err, ErrInvalid) {
-			t.Errorf("%s: %v", name, err)
+		_, err := e.h.Create(n, e.clock.Now())
+		var ie *InvalidError
+		if !errors.Is(err, ErrInvalid) || !errors.As(err, &ie) || ie.Field != field {
+			t.Errorf("%s: %v", field, err)
 		}
 	}
 	two, err := e.h.Create(NewEndpoint{URL: "http://agency.example/in", Events: []string{AssetWithdrawn, AssetWithdrawn}, View: ViewAgency}, e.clock.Now())
