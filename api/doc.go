@@ -27,11 +27,18 @@
 //     SizeRenderer (download sizes above the preview, drawn on demand and
 //     cached on disk): *thumbs.Renderer;
 //   - Lookalikes (GET /v1/assets/{id}/similar, the curators' duplicates
-//     page): *similar.Index.
+//     page): *similar.Index;
+//   - Webhooks (/v1/webhooks and the dispatcher the server runs until
+//     Close): *webhooks.Hooks of the store.
 //
 // It imports archive, archive/backup, archive/collections, archive/curation,
-// archive/ingest, archive/keys, archive/similar and indexer for their
-// types only.
+// archive/ingest, archive/keys, archive/similar, archive/webhooks and
+// indexer for their types only.
+//
+// Webhooks (webhooks.go): admins register endpoints; the dispatcher of
+// archive/webhooks follows the change sequence and asks webhookEvent what
+// each change means to an endpoint's view, which is the change feed's
+// changeFor for that role, so both say the same.
 //
 // Collections (collections.go) show each caller only the assets it may see
 // on their own; a share link's holder sees what the link's maker's role

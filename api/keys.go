@@ -35,6 +35,18 @@ type NewKey struct {
 // requireAdmin answers 401/403 unless the caller is an admin, and 503 when
 // the server has no keyring.
 func (s *Server) requireAdmin(w http.ResponseWriter, r *http.Request) bool {
+	if !s.requireAdminRole(w, r) {
+		return false
+	}
+	if s.deps.Keys == nil {
+		writeProblem(w, r, http.StatusServiceUnavailable, "this server manages no keys")
+		return false
+	}
+	return true
+}
+
+// requireAdminRole answers 401/403 unless the caller is an admin.
+func (s *Server) requireAdminRole(w http.ResponseWriter, r *http.Request) bool {
 	p := principalFrom(r.Context())
 	switch {
 	case p.Anonymous():
@@ -42,9 +54,6 @@ func (s *Server) requireAdmin(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	case !p.canAdmin():
 		writeProblem(w, r, http.StatusForbidden, "this needs an admin key")
-		return false
-	case s.deps.Keys == nil:
-		writeProblem(w, r, http.StatusServiceUnavailable, "this server manages no keys")
 		return false
 	}
 	return true

@@ -109,6 +109,9 @@ func problemFor(err error) (status int, detail string, invalid []InvalidParam) {
 	if status, ok := keyProblem(err); ok {
 		return status, err.Error(), nil
 	}
+	if status, invalid, ok := webhookProblem(err); ok {
+		return status, err.Error(), invalid
+	}
 	switch {
 	case errors.As(err, &se):
 		return se.status, se.detail, nil

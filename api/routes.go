@@ -69,6 +69,12 @@ func routeTable() []route {
 		{"GET", "/sitemap.xml", (*Server).handleSitemap},
 		{"GET", "/robots.txt", (*Server).handleRobots},
 		{"POST", "/v1/jobs/{id}/resume", (*Server).handleJobResume},
+		{"GET", "/v1/webhooks", (*Server).handleWebhooks},
+		{"POST", "/v1/webhooks", (*Server).handleWebhookCreate},
+		{"GET", "/v1/webhooks/{id}", (*Server).handleWebhook},
+		{"DELETE", "/v1/webhooks/{id}", (*Server).handleWebhookDelete},
+		{"POST", "/v1/webhooks/{id}/rotate", (*Server).handleWebhookRotate},
+		{"POST", "/v1/webhooks/{id}/enable", (*Server).handleWebhookEnable},
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/haiduong/promo-archive/archive"
 	"github.com/haiduong/promo-archive/archive/collections"
 	"github.com/haiduong/promo-archive/archive/ingest"
+	"github.com/haiduong/promo-archive/archive/webhooks"
 	"github.com/haiduong/promo-archive/indexer"
 )
 
@@ -115,6 +116,10 @@ type Deps struct {
 	Sitemap SitemapOptions
 	// Changes feeds GET /v1/changes (changes.go); nil answers 503.
 	Changes ChangeLog
+	// Webhooks are the webhook endpoints and their outbox (webhooks.go):
+	// the server runs their dispatcher over Changes until Close. nil: the
+	// /v1/webhooks routes answer 503.
+	Webhooks *webhooks.Hooks
 }
 
 // Server is the HTTP API. Create it with New, serve Handler, Close it.
@@ -140,6 +145,8 @@ type Server struct {
 	sizesOnce sync.Once
 	sizes     *derivCache
 	sizesErr  error
+	// stopWebhooks stops the webhook dispatcher; nil without webhooks.
+	stopWebhooks func(wait time.Duration)
 }
 
 // New builds a server. It starts the ingest worker; Close stops it.
@@ -149,6 +156,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	if deps.Records == nil || deps.Search == nil || deps.Stats == nil || deps.Files == nil {
 		return nil, errors.New("api: Records, Search, Stats and Files are required")
+	}
+	if deps.Webhooks != nil && deps.Changes == nil {
+		return nil, errors.New("api: Webhooks follow Changes, which is missing")
 	}
 	if deps.Now == nil {
 		deps.Now = time.Now
@@ -200,6 +210,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		return nil, err
 	}
 	s.handler = s.buildHandler()
+	if deps.Webhooks != nil {
+		s.startWebhooks()
+	}
 	return s, nil
 }
 
@@ -226,10 +239,16 @@ func (s *Server) HTTPServer() *http.Server {
 
 // Close stops the job worker: the running job is interrupted (what it
 // committed stays; it can be resumed after a restart), queued ones are
-// marked interrupted too. It waits for the worker at most the shutdown
-// timeout.
+// marked interrupted too. It stops the webhook dispatcher, whose attempts
+// in flight finish. It waits for each at most the shutdown timeout.
 func (s *Server) Close() error {
-	s.closeOnce.Do(func() { s.jobs.close(time.Duration(s.cfg.ShutdownTimeout)) })
+	s.closeOnce.Do(func() {
+		wait := time.Duration(s.cfg.ShutdownTimeout)
+		if s.stopWebhooks != nil {
+			s.stopWebhooks(wait)
+		}
+		s.jobs.close(wait)
+	})
 	return nil
 }
 

@@ -14,7 +14,9 @@
 // archive/keys (API keys, in a Table), archive/backup (backup, restore
 // and verify; it copies the database through Store.Snapshot) and
 // archive/similar (near-duplicates: an index of the perceptual hashes held
-// in memory and built from the records, nothing in archive.db).
+// in memory and built from the records, nothing in archive.db) and
+// archive/webhooks (outgoing webhooks: endpoints, their outbox and
+// delivery log in Tables, fed by the change sequence).
 //
 // # Layout of ROOT
 //

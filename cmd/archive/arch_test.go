@@ -9,7 +9,7 @@ import (
 
 // TestPackageDirections keeps the import directions of ARCHITECTURE.md:
 // media imports nothing of ours, archive only media; backup, curation,
-// report, keys and similar only archive and media, rights nothing of ours, ingest those and curation (nothing in archive
+// report, keys, similar and webhooks only archive and media, rights nothing of ours, ingest those and curation (nothing in archive
 // imports them); indexer and thumbs never each other, and nothing but
 // cmd/archive imports api or cmd.
 func TestPackageDirections(t *testing.T) {
@@ -29,10 +29,11 @@ func TestPackageDirections(t *testing.T) {
 		"archive/report":      {"archive", "archive/media"},
 		"archive/similar":     {"archive", "archive/media"},
 		"archive/rights":      {},
+		"archive/webhooks":    {"archive", "archive/media"},
 		"indexer":             {"archive", "archive/media"},
 		"thumbs":              {"archive", "archive/media"},
-		"api":                 {"archive", "archive/backup", "archive/curation", "archive/collections", "archive/ingest", "archive/keys", "archive/media", "archive/report", "archive/rights", "archive/similar", "indexer"},
-		"cmd/archive":         {"api", "archive", "archive/backup", "archive/collections", "archive/curation", "archive/ingest", "archive/keys", "archive/media", "archive/report", "archive/similar", "indexer", "thumbs"},
+		"api":                 {"archive", "archive/backup", "archive/curation", "archive/collections", "archive/ingest", "archive/keys", "archive/media", "archive/report", "archive/rights", "archive/similar", "archive/webhooks", "indexer"},
+		"cmd/archive":         {"api", "archive", "archive/backup", "archive/collections", "archive/curation", "archive/ingest", "archive/keys", "archive/media", "archive/report", "archive/similar", "archive/webhooks", "indexer", "thumbs"},
 	}
 	seen := 0
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {

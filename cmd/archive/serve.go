@@ -24,6 +24,7 @@ import (
 	"github.com/haiduong/promo-archive/archive/curation"
 	"github.com/haiduong/promo-archive/archive/keys"
 	"github.com/haiduong/promo-archive/archive/report"
+	"github.com/haiduong/promo-archive/archive/webhooks"
 	"github.com/haiduong/promo-archive/thumbs"
 )
 
@@ -79,7 +80,8 @@ Access: without a key, public and published assets and their renditions;
 keys made with 'archive keys create' are sent as Authorization: Bearer KEY.
 portal keys also download originals, agency keys also see internal assets,
 curator keys see everything and ingest, admin keys also manage keys
-(/v1/keys) and read /metrics.
+(/v1/keys) and webhooks (/v1/webhooks; deliveries are kept in
+ROOT/archive.db and retried after a restart) and read /metrics.
 
 Settings come from flags, then the environment, then ROOT/config.json (keys
 are the JSON names of the flags with '_' for '-', e.g. {"cors_origins":
@@ -213,6 +215,8 @@ func runServe(cmd *cobra.Command, g *globalOptions, o serveOptions) error {
 	deps.IIIF = api.IIIFOptions{Pictures: tools, CacheDir: filepath.Join(a.Root(), "cache", "iiif")}
 	deps.OAI = api.OAIOptions{Source: a.Store()}
 	deps.Changes = a.Store()
+	// Webhooks follow the change sequence; api runs their dispatcher.
+	deps.Webhooks = webhooks.New(a.Store(), webhooks.Options{Logger: log})
 	// Downloads and rendition requests, counted for the reports.
 	served := report.NewServedCounter(a, 5*time.Second, log)
 	defer served.Close() // before the archive
