@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -92,19 +93,28 @@ func (s *Server) queueIngest(ctx context.Context, j *job) (*Job, error) {
 	if s.deps.Ingester == nil {
 		return nil, refuse(http.StatusServiceUnavailable, "this server does not ingest")
 	}
-	j.ID, j.Kind, j.State, j.CreatedAt = newJobID(), KindIngest, JobQueued, time.Now()
+	j.Kind = KindIngest
+	snap, err := s.queueJob(ctx, j)
+	if err != nil && j.UploadDir != "" {
+		os.RemoveAll(j.UploadDir)
+	}
+	return snap, err
+}
+
+// queueJob queues j (its Kind set) under the caller's name, or the name
+// of the person at the local CLI's terminal: the one way a queued job
+// starts.
+func (s *Server) queueJob(ctx context.Context, j *job) (*Job, error) {
+	j.ID, j.State, j.CreatedAt = newJobID(), JobQueued, time.Now()
 	p := principalFrom(ctx)
 	j.By = p.Name
-	if p.KeyID == localAdminKeyID && j.osUser != "" {
+	if p.local() && j.osUser != "" {
 		j.By = j.osUser
 	}
 	if err := s.jobs.submit(j); err != nil {
-		if j.UploadDir != "" {
-			os.RemoveAll(j.UploadDir)
-		}
 		return nil, err
 	}
-	s.log.InfoContext(ctx, "ingest job queued", "job", j.ID, "source", j.Source, "by", j.By)
+	s.log.InfoContext(ctx, "job queued", "job", j.ID, "kind", j.Kind, "source", j.Source, "by", j.By)
 	snap, _, err := s.jobs.get(j.ID, 0)
 	return snap, err
 }
@@ -357,10 +367,10 @@ func (s *Server) handleJobs() http.HandlerFunc {
 			case len(vals) != 1:
 				badParam(w, r, name, "repeated parameter")
 				return
-			case name == "kind" && (vals[0] == KindIngest || vals[0] == KindBackup):
+			case name == "kind" && slices.Contains(jobKinds, vals[0]):
 				kind = vals[0]
 			case name == "kind":
-				badParam(w, r, "kind", "want ingest or backup")
+				badParam(w, r, "kind", "want "+strings.Join(jobKinds, ", "))
 				return
 			case name == "limit":
 				n, err := strconv.Atoi(vals[0])

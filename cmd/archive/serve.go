@@ -19,9 +19,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/haiduong/promo-archive/api"
+	"github.com/haiduong/promo-archive/archive"
 	"github.com/haiduong/promo-archive/archive/backup"
 	"github.com/haiduong/promo-archive/archive/collections"
 	"github.com/haiduong/promo-archive/archive/curation"
+	"github.com/haiduong/promo-archive/archive/ingest"
 	"github.com/haiduong/promo-archive/archive/keys"
 	"github.com/haiduong/promo-archive/archive/report"
 	"github.com/haiduong/promo-archive/thumbs"
@@ -197,8 +199,9 @@ func runServe(cmd *cobra.Command, g *globalOptions, o serveOptions) error {
 			log.Warn("near-duplicate index", "err", err)
 		}
 	}()
+	curator := curation.New(a)
 	deps := api.Deps{
-		Records: a.Store(), Search: ix, Stats: a.Store(), Files: a, Taxonomy: a.Taxonomy(), Editor: curation.New(a), Backup: func(ctx context.Context, dest string, o backup.BackupOptions) (*backup.BackupManifest, error) {
+		Records: a.Store(), Search: ix, Stats: a.Store(), Files: a, Taxonomy: a.Taxonomy(), Editor: curator, Backup: func(ctx context.Context, dest string, o backup.BackupOptions) (*backup.BackupManifest, error) {
 			o.RootFiles = backupRootFiles()
 			return backup.Backup(ctx, a, dest, o)
 		}, Keys: keys.New(a.Store()), Collections: collections.New(a.Store()), Jobs: a.Store().Table(api.JobsTable),
@@ -210,6 +213,21 @@ func runServe(cmd *cobra.Command, g *globalOptions, o serveOptions) error {
 	// bounds the external tools of both.
 	tools := thumbs.New(thumbs.Options{})
 	deps.Ingester = newPipeline(a, tools, ix, look, cfg.IngestWorkers, !o.noRenditions)
+	// What import-metadata, report, verify, rethumb and reindex do here,
+	// as jobs or requests of the server.
+	deps.Maintenance = api.Maintenance{
+		Import:  curator.ImportMetadata,
+		Reports: a,
+		Verify: func(ctx context.Context, progress func(archive.Progress)) (*backup.VerifyReport, error) {
+			return backup.Verify(ctx, a, progress)
+		},
+		Rethumb: func(ctx context.Context, req api.RethumbRequest, progress func(archive.Progress)) (*ingest.RethumbReport, error) {
+			return rethumbArchive(ctx, a, tools, ix, look, req, progress)
+		},
+		Reindex: func(ctx context.Context, progress func(done, total int)) (int, error) {
+			return reindexArchive(ctx, a, ix, progress)
+		},
+	}
 	deps.IIIF = api.IIIFOptions{Pictures: tools, CacheDir: filepath.Join(a.Root(), "cache", "iiif")}
 	deps.OAI = api.OAIOptions{Source: a.Store()}
 	deps.Changes = a.Store()
