@@ -43,6 +43,9 @@ func (e *remoteError) Error() string {
 	return fmt.Sprintf("server answered %d %s", e.status, http.StatusText(e.status))
 }
 
+// noServerUsage is the help of --no-server (ingest, search).
+const noServerUsage = "do not use a running server: open the archive here. While 'archive serve' holds this root that fails after 2 s with \"another process holds the archive\"; useful only to check that, since without the flag a server.json whose server is gone is ignored anyway"
+
 // serverClient returns a client for the server that holds the root, or nil
 // when there is none: no ROOT/server.json, or one whose server does not
 // answer /healthz (stale, left by a killed server).

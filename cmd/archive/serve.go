@@ -70,12 +70,15 @@ Scheduled backups are set in config.json only: {"backups": [{"dest":
 --tz) as a backup job, keeping the databases of the last 7 in DEST/history;
 a backup a stopped server missed runs when it starts.
 
-While it runs, 'archive ingest', 'search', 'backup', 'keys', 'list', 'show',
-'edit', 'history', 'stats' and 'export' go through it with the same output (the
---no-server flag of ingest and search opens the archive here instead, which
-fails while the server holds it). It writes ROOT/server.json (mode 0600)
-with its URL and a local admin token (admin rights, valid while it runs)
-and removes it on exit.
+While it runs every command that reads or changes the archive goes through
+it with the same output and exit codes: 'ingest', 'search', 'list', 'show',
+'edit', 'history', 'stats', 'keys', 'export', 'import-metadata', 'report',
+'verify', 'rethumb', 'reindex' (the last three as jobs of the server),
+'doctor', 'similar' and 'backup' ('--no-server' of ingest and search opens
+the archive here instead, which fails while the server holds it; 'collection'
+and 'restore' still need the server stopped). It writes ROOT/server.json
+(mode 0600) with its URL and a local admin token (admin rights, valid while
+it runs) and removes it on exit.
 
 Access: without a key, public and published assets and their renditions;
 keys made with 'archive keys create' are sent as Authorization: Bearer KEY.
