@@ -30,6 +30,9 @@ type IngestRequest struct {
 	Visibility     string   `json:"visibility,omitempty"`
 	FollowSymlinks bool     `json:"follow_symlinks,omitempty"`
 	NoRenditions   bool     `json:"no_renditions,omitempty"`
+	// Agency is the contributing agency of the new assets (a metadata.csv
+	// agency column overrides it per file), as `archive ingest --agency`.
+	Agency string `json:"agency,omitempty"`
 	// OSUser is the operating-system user running `archive ingest`, which
 	// sends this with the local admin token: the audit trail then names
 	// the person, not the token. Other callers' OSUser is ignored.
@@ -119,7 +122,9 @@ func (s *Server) queueJob(ctx context.Context, j *job) (*Job, error) {
 	return snap, err
 }
 
-func parseDefaults(status, visibility string) (ingest.Defaults, error) {
+// parseDefaults reads what new assets of a job get: status, visibility and
+// contributing agency.
+func parseDefaults(status, visibility, agency string) (ingest.Defaults, error) {
 	st, err := archive.ParseStatus(status)
 	if err != nil {
 		return ingest.Defaults{}, perr("status", "%v", err)
@@ -128,7 +133,11 @@ func parseDefaults(status, visibility string) (ingest.Defaults, error) {
 	if err != nil {
 		return ingest.Defaults{}, perr("visibility", "%v", err)
 	}
-	return ingest.Defaults{Status: st, Visibility: vis}, nil
+	agency = norm.NFC.String(strings.TrimSpace(agency))
+	if len(agency) > 200 {
+		return ingest.Defaults{}, perr("agency", "at most 200 bytes")
+	}
+	return ingest.Defaults{Status: st, Visibility: vis, Agency: agency}, nil
 }
 
 // pathsJob checks a request for folders or files on the server: each one
@@ -154,11 +163,11 @@ func (s *Server) pathsJob(p Principal, req IngestRequest) (*job, error) {
 			return nil, perr("paths", "%q cannot be read by the server", pth)
 		}
 	}
-	d, err := parseDefaults(req.Status, req.Visibility)
+	d, err := parseDefaults(req.Status, req.Visibility, req.Agency)
 	if err != nil {
 		return nil, err
 	}
-	return &job{Job: Job{Source: "paths", Paths: req.Paths, Status: string(d.Status), Visibility: string(d.Visibility)},
+	return &job{Job: Job{Source: "paths", Paths: req.Paths, Status: string(d.Status), Visibility: string(d.Visibility), Agency: d.Agency},
 		Sources: req.Paths, defaults: d, Follow: req.FollowSymlinks, NoRender: req.NoRenditions,
 		osUser: norm.NFC.String(strings.TrimSpace(req.OSUser))}, nil
 }
@@ -215,11 +224,11 @@ func (s *Server) uploadJob(r *http.Request) (*job, error) {
 		name := part.FormName()
 		raw := rawFileName(part.Header.Get("Content-Disposition"))
 		if raw == "" && name != "metadata" {
-			if name != "status" && name != "visibility" {
+			if name != "status" && name != "visibility" && name != "agency" {
 				part.Close()
-				return fail(http.StatusBadRequest, fmt.Sprintf("unknown form field %q (send files, metadata, status, visibility)", name))
+				return fail(http.StatusBadRequest, fmt.Sprintf("unknown form field %q (send files, metadata, status, visibility, agency)", name))
 			}
-			b, err := io.ReadAll(io.LimitReader(part, 100))
+			b, err := io.ReadAll(io.LimitReader(part, 400))
 			if err != nil {
 				return uploadFail(fail, err)
 			}
@@ -257,7 +266,7 @@ func (s *Server) uploadJob(r *http.Request) (*job, error) {
 	if files == 0 {
 		return fail(http.StatusBadRequest, "the upload holds no files")
 	}
-	d, err := parseDefaults(fields["status"], fields["visibility"])
+	d, err := parseDefaults(fields["status"], fields["visibility"], fields["agency"])
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -277,7 +286,7 @@ func (s *Server) uploadJob(r *http.Request) (*job, error) {
 	if len(sources) == 0 {
 		return fail(http.StatusBadRequest, "the upload holds no files")
 	}
-	return &job{Job: Job{Source: "upload", Paths: names, Status: string(d.Status), Visibility: string(d.Visibility)},
+	return &job{Job: Job{Source: "upload", Paths: names, Status: string(d.Status), Visibility: string(d.Visibility), Agency: d.Agency},
 		Sources: sources, defaults: d, UploadDir: dir}, nil
 }
 

@@ -54,7 +54,8 @@ type Job struct {
 	Dest       string         `json:"dest,omitempty"` // backup: the destination folder
 	Status     string         `json:"status,omitempty"`
 	Visibility string         `json:"visibility,omitempty"`
-	By         string         `json:"by,omitempty"` // the name of the key that started it
+	Agency     string         `json:"agency,omitempty"` // ingest: the contributing agency of new assets
+	By         string         `json:"by,omitempty"`     // the name of the key that started it
 	CreatedAt  time.Time      `json:"created_at"`
 	StartedAt  *time.Time     `json:"started_at,omitempty"`
 	FinishedAt *time.Time     `json:"finished_at,omitempty"`
@@ -547,7 +548,7 @@ func (m *jobManager) resume(id string) (*Job, error) {
 				return nil, refuse(http.StatusConflict, "the job cannot go on: "+err.Error())
 			}
 		}
-		if j.defaults, err = parseDefaults(j.Status, j.Visibility); err != nil {
+		if j.defaults, err = parseDefaults(j.Status, j.Visibility, j.Agency); err != nil {
 			return nil, err
 		}
 	} else if err := m.s.canRun(j.Kind); err != nil {

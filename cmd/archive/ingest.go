@@ -90,9 +90,6 @@ func runIngest(cmd *cobra.Command, g *globalOptions, o ingestOptions, args []str
 		return fmt.Errorf("%w: --visibility: %v", errUsage, err)
 	}
 	if c := g.serverClient(cmd.Context(), o.noServer); c != nil {
-		if o.agency != "" {
-			return fmt.Errorf("%w: --agency does not go through the running server yet; stop 'archive serve' and ingest again", errUsage)
-		}
 		return runIngestRemote(cmd.Context(), g, o, c, status, vis, args)
 	}
 	a, err := g.openArchive(false)
@@ -166,7 +163,7 @@ func summaryLine(s *ingest.Summary) string {
 // absolute paths, results come back with the paths as given here.
 func runIngestRemote(ctx context.Context, g *globalOptions, o ingestOptions, c *apiClient, status archive.Status, vis archive.Visibility, args []string) error {
 	req := api.IngestRequest{Status: string(status), Visibility: string(vis), FollowSymlinks: o.followSymlinks, NoRenditions: o.noRenditions,
-		OSUser: osUser()}
+		Agency: o.agency, OSUser: osUser()}
 	shown := map[string]string{} // absolute → as given
 	for _, p := range args {
 		abs, err := filepath.Abs(p)
