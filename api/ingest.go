@@ -376,10 +376,10 @@ func (s *Server) handleJobs() http.HandlerFunc {
 			case len(vals) != 1:
 				badParam(w, r, name, "repeated parameter")
 				return
-			case name == "kind" && slices.Contains(jobKinds, vals[0]):
+			case name == "kind" && slices.Contains(jobKinds(), vals[0]):
 				kind = vals[0]
 			case name == "kind":
-				badParam(w, r, "kind", "want "+strings.Join(jobKinds, ", "))
+				badParam(w, r, "kind", "want "+strings.Join(jobKinds(), ", "))
 				return
 			case name == "limit":
 				n, err := strconv.Atoi(vals[0])
