@@ -37,7 +37,9 @@ const (
 )
 
 // jobKinds are the kinds GET /v1/jobs?kind= accepts.
-func jobKinds() []string { return []string{KindIngest, KindBackup, KindVerify, KindRethumb, KindReindex} }
+func jobKinds() []string {
+	return []string{KindIngest, KindBackup, KindVerify, KindRethumb, KindReindex}
+}
 
 // JobsTable is the archive.db table where jobs are kept (Deps.Jobs): the
 // job id → the job without its per-file results, and what running it
