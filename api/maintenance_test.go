@@ -70,6 +70,11 @@ func TestMaintenanceJobs(t *testing.T) {
 				t.Errorf("job %+v", done)
 			}
 			c.check(t, done)
+			// Its page names what kind of job it is.
+			if code, body := newBrowser(f, "admin").get("/jobs/" + j.ID + "?lang=en"); code != http.StatusOK ||
+				!strings.Contains(body, "<h1>"+strings.ToUpper(done.Kind[:1])+done.Kind[1:]+" progress</h1>") {
+				t.Errorf("job page: %d\n%s", code, body)
+			}
 			// The finished job is kept in the jobs table with its report.
 			code, body, _ := f.get("/v1/jobs?kind="+done.Kind, "curator")
 			if code != http.StatusOK || !strings.Contains(string(body), j.ID) {
