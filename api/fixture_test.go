@@ -166,6 +166,22 @@ func newFixture(t *testing.T, mod func(*Config)) *fixture {
 		},
 		Jobs:     a.Store().Table(JobsTable),
 		Ingester: ingest.New(a, ingest.Options{Indexer: ix}), Indexer: ix, UploadDir: filepath.Join(root, "tmp"), Location: a.Location(),
+		Maintenance: Maintenance{
+			Import: curation.New(a).ImportMetadata, Reports: a,
+			Verify: func(ctx context.Context, progress func(archive.Progress)) (*backup.VerifyReport, error) {
+				return backup.Verify(ctx, a, progress)
+			},
+			Rethumb: func(_ context.Context, req RethumbRequest, _ func(archive.Progress)) (*ingest.RethumbReport, error) {
+				// No renderer here: the request comes back in the report.
+				return &ingest.RethumbReport{Selected: req.Workers, Rendered: map[bool]int{true: 3}[req.All], Failed: []ingest.FileResult{}}, nil
+			},
+			Reindex: func(ctx context.Context, progress func(done, total int)) (int, error) {
+				if err := ix.Rebuild(ctx, progress); err != nil {
+					return 0, err
+				}
+				return a.Store().Count()
+			},
+		},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -29,6 +30,9 @@ type IngestRequest struct {
 	Visibility     string   `json:"visibility,omitempty"`
 	FollowSymlinks bool     `json:"follow_symlinks,omitempty"`
 	NoRenditions   bool     `json:"no_renditions,omitempty"`
+	// Agency is the contributing agency of the new assets (a metadata.csv
+	// agency column overrides it per file), as `archive ingest --agency`.
+	Agency string `json:"agency,omitempty"`
 	// OSUser is the operating-system user running `archive ingest`, which
 	// sends this with the local admin token: the audit trail then names
 	// the person, not the token. Other callers' OSUser is ignored.
@@ -92,24 +96,35 @@ func (s *Server) queueIngest(ctx context.Context, j *job) (*Job, error) {
 	if s.deps.Ingester == nil {
 		return nil, refuse(http.StatusServiceUnavailable, "this server does not ingest")
 	}
-	j.ID, j.Kind, j.State, j.CreatedAt = newJobID(), KindIngest, JobQueued, time.Now()
+	j.Kind = KindIngest
+	snap, err := s.queueJob(ctx, j)
+	if err != nil && j.UploadDir != "" {
+		os.RemoveAll(j.UploadDir)
+	}
+	return snap, err
+}
+
+// queueJob queues j (its Kind set) under the caller's name, or the name
+// of the person at the local CLI's terminal: the one way a queued job
+// starts.
+func (s *Server) queueJob(ctx context.Context, j *job) (*Job, error) {
+	j.ID, j.State, j.CreatedAt = newJobID(), JobQueued, time.Now()
 	p := principalFrom(ctx)
 	j.By = p.Name
-	if p.KeyID == localAdminKeyID && j.osUser != "" {
+	if p.local() && j.osUser != "" {
 		j.By = j.osUser
 	}
 	if err := s.jobs.submit(j); err != nil {
-		if j.UploadDir != "" {
-			os.RemoveAll(j.UploadDir)
-		}
 		return nil, err
 	}
-	s.log.InfoContext(ctx, "ingest job queued", "job", j.ID, "source", j.Source, "by", j.By)
+	s.log.InfoContext(ctx, "job queued", "job", j.ID, "kind", j.Kind, "source", j.Source, "by", j.By)
 	snap, _, err := s.jobs.get(j.ID, 0)
 	return snap, err
 }
 
-func parseDefaults(status, visibility string) (ingest.Defaults, error) {
+// parseDefaults reads what new assets of a job get: status, visibility and
+// contributing agency.
+func parseDefaults(status, visibility, agency string) (ingest.Defaults, error) {
 	st, err := archive.ParseStatus(status)
 	if err != nil {
 		return ingest.Defaults{}, perr("status", "%v", err)
@@ -118,7 +133,11 @@ func parseDefaults(status, visibility string) (ingest.Defaults, error) {
 	if err != nil {
 		return ingest.Defaults{}, perr("visibility", "%v", err)
 	}
-	return ingest.Defaults{Status: st, Visibility: vis}, nil
+	agency = norm.NFC.String(strings.TrimSpace(agency))
+	if len(agency) > 200 {
+		return ingest.Defaults{}, perr("agency", "at most 200 bytes")
+	}
+	return ingest.Defaults{Status: st, Visibility: vis, Agency: agency}, nil
 }
 
 // pathsJob checks a request for folders or files on the server: each one
@@ -144,11 +163,11 @@ func (s *Server) pathsJob(p Principal, req IngestRequest) (*job, error) {
 			return nil, perr("paths", "%q cannot be read by the server", pth)
 		}
 	}
-	d, err := parseDefaults(req.Status, req.Visibility)
+	d, err := parseDefaults(req.Status, req.Visibility, req.Agency)
 	if err != nil {
 		return nil, err
 	}
-	return &job{Job: Job{Source: "paths", Paths: req.Paths, Status: string(d.Status), Visibility: string(d.Visibility)},
+	return &job{Job: Job{Source: "paths", Paths: req.Paths, Status: string(d.Status), Visibility: string(d.Visibility), Agency: d.Agency},
 		Sources: req.Paths, defaults: d, Follow: req.FollowSymlinks, NoRender: req.NoRenditions,
 		osUser: norm.NFC.String(strings.TrimSpace(req.OSUser))}, nil
 }
@@ -205,11 +224,11 @@ func (s *Server) uploadJob(r *http.Request) (*job, error) {
 		name := part.FormName()
 		raw := rawFileName(part.Header.Get("Content-Disposition"))
 		if raw == "" && name != "metadata" {
-			if name != "status" && name != "visibility" {
+			if name != "status" && name != "visibility" && name != "agency" {
 				part.Close()
-				return fail(http.StatusBadRequest, fmt.Sprintf("unknown form field %q (send files, metadata, status, visibility)", name))
+				return fail(http.StatusBadRequest, fmt.Sprintf("unknown form field %q (send files, metadata, status, visibility, agency)", name))
 			}
-			b, err := io.ReadAll(io.LimitReader(part, 100))
+			b, err := io.ReadAll(io.LimitReader(part, 400))
 			if err != nil {
 				return uploadFail(fail, err)
 			}
@@ -247,7 +266,7 @@ func (s *Server) uploadJob(r *http.Request) (*job, error) {
 	if files == 0 {
 		return fail(http.StatusBadRequest, "the upload holds no files")
 	}
-	d, err := parseDefaults(fields["status"], fields["visibility"])
+	d, err := parseDefaults(fields["status"], fields["visibility"], fields["agency"])
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -267,7 +286,7 @@ func (s *Server) uploadJob(r *http.Request) (*job, error) {
 	if len(sources) == 0 {
 		return fail(http.StatusBadRequest, "the upload holds no files")
 	}
-	return &job{Job: Job{Source: "upload", Paths: names, Status: string(d.Status), Visibility: string(d.Visibility)},
+	return &job{Job: Job{Source: "upload", Paths: names, Status: string(d.Status), Visibility: string(d.Visibility), Agency: d.Agency},
 		Sources: sources, defaults: d, UploadDir: dir}, nil
 }
 
@@ -357,10 +376,10 @@ func (s *Server) handleJobs() http.HandlerFunc {
 			case len(vals) != 1:
 				badParam(w, r, name, "repeated parameter")
 				return
-			case name == "kind" && (vals[0] == KindIngest || vals[0] == KindBackup):
+			case name == "kind" && slices.Contains(jobKinds(), vals[0]):
 				kind = vals[0]
 			case name == "kind":
-				badParam(w, r, "kind", "want ingest or backup")
+				badParam(w, r, "kind", "want "+strings.Join(jobKinds(), ", "))
 				return
 			case name == "limit":
 				n, err := strconv.Atoi(vals[0])

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/haiduong/promo-archive/archive"
+	"github.com/haiduong/promo-archive/archive/backup"
 	"github.com/haiduong/promo-archive/archive/ingest"
 )
 
@@ -28,9 +29,17 @@ const (
 
 // Job kinds.
 const (
-	KindIngest = "ingest"
-	KindBackup = "backup"
+	KindIngest  = "ingest"
+	KindBackup  = "backup"
+	KindVerify  = "verify"  // POST /v1/verify: re-hash the originals, look for the renditions
+	KindRethumb = "rethumb" // POST /v1/rethumb: render renditions again
+	KindReindex = "reindex" // POST /v1/reindex: rebuild the search index
 )
+
+// jobKinds are the kinds GET /v1/jobs?kind= accepts.
+func jobKinds() []string {
+	return []string{KindIngest, KindBackup, KindVerify, KindRethumb, KindReindex}
+}
 
 // JobsTable is the archive.db table where jobs are kept (Deps.Jobs): the
 // job id → the job without its per-file results, and what running it
@@ -39,26 +48,31 @@ const JobsTable = "jobs"
 
 // Job is the JSON of GET /v1/jobs/{id}.
 type Job struct {
-	ID            string              `json:"id"`
-	Kind          string              `json:"kind"`             // ingest | backup
-	State         string              `json:"state"`            // queued | running | done | failed | interrupted
-	Source        string              `json:"source,omitempty"` // ingest: paths | upload
-	Paths         []string            `json:"paths,omitempty"`
-	Dest          string              `json:"dest,omitempty"` // backup: the destination folder
-	Status        string              `json:"status,omitempty"`
-	Visibility    string              `json:"visibility,omitempty"`
-	By            string              `json:"by,omitempty"` // the name of the key that started it
-	CreatedAt     time.Time           `json:"created_at"`
-	StartedAt     *time.Time          `json:"started_at,omitempty"`
-	FinishedAt    *time.Time          `json:"finished_at,omitempty"`
-	Resumes       int                 `json:"resumes,omitempty"` // times it was resumed after an interruption
-	Progress      JobProgress         `json:"progress"`
-	Summary       *JobSummary         `json:"summary,omitempty"`
-	Backup        *BackupSummary      `json:"backup,omitempty"`
-	Error         string              `json:"error,omitempty"`
-	ResultsTotal  int                 `json:"results_total"`
-	ResultsOffset int                 `json:"results_offset"`
-	Results       []ingest.FileResult `json:"results"`
+	ID         string         `json:"id"`
+	Kind       string         `json:"kind"`             // ingest | backup | verify | rethumb | reindex
+	State      string         `json:"state"`            // queued | running | done | failed | interrupted
+	Source     string         `json:"source,omitempty"` // ingest: paths | upload
+	Paths      []string       `json:"paths,omitempty"`
+	Dest       string         `json:"dest,omitempty"` // backup: the destination folder
+	Status     string         `json:"status,omitempty"`
+	Visibility string         `json:"visibility,omitempty"`
+	Agency     string         `json:"agency,omitempty"` // ingest: the contributing agency of new assets
+	By         string         `json:"by,omitempty"`     // the name of the key that started it
+	CreatedAt  time.Time      `json:"created_at"`
+	StartedAt  *time.Time     `json:"started_at,omitempty"`
+	FinishedAt *time.Time     `json:"finished_at,omitempty"`
+	Resumes    int            `json:"resumes,omitempty"` // times it was resumed after an interruption
+	Progress   JobProgress    `json:"progress"`
+	Summary    *JobSummary    `json:"summary,omitempty"`
+	Backup     *BackupSummary `json:"backup,omitempty"`
+	// The reports of the maintenance jobs, when they are done.
+	Verify        *backup.VerifyReport  `json:"verify,omitempty"`
+	Rethumb       *ingest.RethumbReport `json:"rethumb,omitempty"`
+	Reindex       *ReindexSummary       `json:"reindex,omitempty"`
+	Error         string                `json:"error,omitempty"`
+	ResultsTotal  int                   `json:"results_total"`
+	ResultsOffset int                   `json:"results_offset"`
+	Results       []ingest.FileResult   `json:"results"`
 }
 
 // BackupSummary is what a finished backup job wrote.
@@ -101,12 +115,13 @@ var errQueueFull = refuse(http.StatusServiceUnavailable, "too many ingest jobs a
 // (Results are not stored). Its fields are guarded by the manager's mutex.
 type job struct {
 	Job
-	Sources        []string `json:"sources,omitempty"`
-	Follow         bool     `json:"follow_symlinks,omitempty"`
-	NoRender       bool     `json:"no_renditions,omitempty"`
-	UploadDir      string   `json:"upload_dir,omitempty"` // removed when the job is done; its prefix is cut from result paths
-	WithRenditions bool     `json:"with_renditions,omitempty"`
-	Keep           int      `json:"keep,omitempty"` // a backup's earlier databases kept
+	Sources        []string       `json:"sources,omitempty"`
+	Follow         bool           `json:"follow_symlinks,omitempty"`
+	NoRender       bool           `json:"no_renditions,omitempty"`
+	UploadDir      string         `json:"upload_dir,omitempty"` // removed when the job is done; its prefix is cut from result paths
+	WithRenditions bool           `json:"with_renditions,omitempty"`
+	Keep           int            `json:"keep,omitempty"` // a backup's earlier databases kept
+	RethumbReq     RethumbRequest `json:"rethumb_request,omitzero"`
 
 	defaults ingest.Defaults
 	saved    time.Time // when progress was last stored
@@ -366,6 +381,8 @@ func (m *jobManager) get(id string, offset int) (*Job, bool, error) {
 		b := *j.Backup
 		out.Backup = &b
 	}
+	// The maintenance reports are set once, when the job finishes.
+	out.Verify, out.Rethumb, out.Reindex = j.Verify, j.Rethumb, j.Reindex
 	return &out, true, nil
 }
 
@@ -479,8 +496,13 @@ func (m *jobManager) run(j *job) {
 	m.start(j)
 	log := m.s.log.With("job", j.ID, "kind", j.Kind)
 	log.Info("job started")
-	if j.Kind == KindBackup {
+	switch j.Kind {
+	case KindBackup:
 		_, err := m.s.runBackup(m.ctx, j)
+		log.Info("job ended", "err", err)
+		return
+	case KindVerify, KindRethumb, KindReindex:
+		err := m.s.runMaintenance(m.ctx, j)
 		log.Info("job ended", "err", err)
 		return
 	}
@@ -528,11 +550,11 @@ func (m *jobManager) resume(id string) (*Job, error) {
 				return nil, refuse(http.StatusConflict, "the job cannot go on: "+err.Error())
 			}
 		}
-		if j.defaults, err = parseDefaults(j.Status, j.Visibility); err != nil {
+		if j.defaults, err = parseDefaults(j.Status, j.Visibility, j.Agency); err != nil {
 			return nil, err
 		}
-	} else if m.s.deps.Backup == nil {
-		return nil, refuse(http.StatusServiceUnavailable, "backups are not available on this server")
+	} else if err := m.s.canRun(j.Kind); err != nil {
+		return nil, err
 	}
 	m.mu.Lock()
 	if j.State != JobInterrupted {
@@ -542,6 +564,7 @@ func (m *jobManager) resume(id string) (*Job, error) {
 	}
 	prev := *j
 	j.State, j.Error, j.StartedAt, j.FinishedAt, j.Summary, j.Backup = JobQueued, "", nil, nil, nil, nil
+	j.Verify, j.Rethumb, j.Reindex = nil, nil, nil
 	j.Results, j.Progress = nil, JobProgress{}
 	j.Resumes++
 	m.mu.Unlock()

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -89,27 +90,53 @@ func (s *Server) handleKeyCreate() http.HandlerFunc {
 			s.writeError(w, r, err)
 			return
 		}
-		role, err := keys.ParseRole(req.Role)
-		switch {
-		case err != nil:
-			badParam(w, r, "role", err.Error())
-			return
-		case strings.TrimSpace(req.Name) == "":
-			badParam(w, r, "name", "say who holds the key")
-			return
-		case req.ExpiresAt != nil && !req.ExpiresAt.After(s.now()):
-			badParam(w, r, "expires_at", "the expiry must be in the future")
-			return
-		}
-		token, k, err := s.deps.Keys.Create(req.Name, role, req.ExpiresAt, s.now())
+		nk, err := s.createKey(r.Context(), req)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
-		s.log.InfoContext(r.Context(), "key created", "key", k.ID, "role", k.Role, "by", principalFrom(r.Context()).Name)
 		w.Header().Set("Cache-Control", "no-store")
-		writeJSON(w, r, http.StatusCreated, NewKey{Key: token, APIKey: k})
+		writeJSON(w, r, http.StatusCreated, nk)
 	}
+}
+
+// createKey checks req and makes the key as the caller: the one way a key
+// is made, for the API and the keys page.
+func (s *Server) createKey(ctx context.Context, req KeyRequest) (NewKey, error) {
+	role, err := keys.ParseRole(req.Role)
+	switch {
+	case err != nil:
+		return NewKey{}, perr("role", "%v", err)
+	case strings.TrimSpace(req.Name) == "":
+		return NewKey{}, perr("name", "say who holds the key")
+	case req.ExpiresAt != nil && !req.ExpiresAt.After(s.now()):
+		return NewKey{}, perr("expires_at", "the expiry must be in the future")
+	}
+	token, k, err := s.deps.Keys.Create(req.Name, role, req.ExpiresAt, s.now())
+	if err != nil {
+		return NewKey{}, err
+	}
+	s.log.InfoContext(ctx, "key created", "key", k.ID, "role", k.Role, "by", principalFrom(ctx).Name)
+	return NewKey{Key: token, APIKey: k}, nil
+}
+
+// revokeKey revokes the key id as the caller (API and page).
+func (s *Server) revokeKey(ctx context.Context, id string) (keys.APIKey, error) {
+	k, err := s.deps.Keys.Revoke(id, s.now())
+	if err == nil {
+		s.log.InfoContext(ctx, "key revoked", "key", k.ID, "by", principalFrom(ctx).Name)
+	}
+	return k, err
+}
+
+// rotateKey replaces the key id as the caller (API and page).
+func (s *Server) rotateKey(ctx context.Context, id string) (NewKey, error) {
+	token, k, err := s.deps.Keys.Rotate(id, s.now())
+	if err != nil {
+		return NewKey{}, err
+	}
+	s.log.InfoContext(ctx, "key rotated", "key", k.ID, "by", principalFrom(ctx).Name)
+	return NewKey{Key: token, APIKey: k}, nil
 }
 
 // handleKeyRevoke revokes a key: its sessions end with it.
@@ -118,12 +145,11 @@ func (s *Server) handleKeyRevoke() http.HandlerFunc {
 		if !s.requireAdmin(w, r) {
 			return
 		}
-		k, err := s.deps.Keys.Revoke(r.PathValue("id"), s.now())
+		k, err := s.revokeKey(r.Context(), r.PathValue("id"))
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
-		s.log.InfoContext(r.Context(), "key revoked", "key", k.ID, "by", principalFrom(r.Context()).Name)
 		writeJSON(w, r, http.StatusOK, k)
 	}
 }
@@ -135,14 +161,13 @@ func (s *Server) handleKeyRotate() http.HandlerFunc {
 		if !s.requireAdmin(w, r) {
 			return
 		}
-		token, k, err := s.deps.Keys.Rotate(r.PathValue("id"), s.now())
+		nk, err := s.rotateKey(r.Context(), r.PathValue("id"))
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
-		s.log.InfoContext(r.Context(), "key rotated", "key", k.ID, "by", principalFrom(r.Context()).Name)
 		w.Header().Set("Cache-Control", "no-store")
-		writeJSON(w, r, http.StatusCreated, NewKey{Key: token, APIKey: k})
+		writeJSON(w, r, http.StatusCreated, nk)
 	}
 }
 

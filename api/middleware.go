@@ -252,12 +252,12 @@ func (s *Server) authAndLimit(next http.Handler) http.Handler {
 // (/metrics is for admin keys, or on its own address: Config.MetricsAddr).
 func isOpsPath(p string) bool { return p == "/healthz" || p == "/readyz" }
 
-// limitBody bounds request bodies: MaxUpload for the ingest route, MaxBody
-// elsewhere.
+// limitBody bounds request bodies: MaxUpload for the ingest route and
+// spreadsheets of edits, MaxBody elsewhere.
 func (s *Server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		limit := s.cfg.MaxBody
-		if r.URL.Path == "/v1/ingest" {
+		if r.URL.Path == "/v1/ingest" || r.URL.Path == "/v1/metadata/import" {
 			limit = s.cfg.MaxUpload
 		}
 		if r.ContentLength > limit {

@@ -115,7 +115,7 @@ func problemFor(err error) (status int, detail string, invalid []InvalidParam) {
 	switch {
 	case errors.As(err, &se):
 		return se.status, se.detail, nil
-	case errors.Is(err, archive.ErrAmbiguous), errors.Is(err, archive.ErrBadID):
+	case errors.Is(err, archive.ErrAmbiguous), errors.Is(err, archive.ErrBadID), errors.Is(err, curation.ErrMetadataCSV):
 		return http.StatusBadRequest, err.Error(), nil
 	case errors.As(err, &mbe):
 		return http.StatusRequestEntityTooLarge, "the body is larger than " + strconv.FormatInt(mbe.Limit, 10) + " bytes", nil

@@ -65,6 +65,9 @@ type Deps struct {
 	Keys     Keyring   // nil: only the local admin token is accepted
 	Editor   Editor    // PATCH and history; nil answers 503
 	Backup   Backupper // POST /v1/backup; nil answers 503
+	// Maintenance imports metadata, reports, verifies, rethumbs and
+	// reindexes (maintenance.go); a nil field answers 503.
+	Maintenance Maintenance
 	// Collections are the collections and share links; nil: their routes
 	// answer 503.
 	Collections *collections.Store

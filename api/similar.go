@@ -23,9 +23,13 @@ type Lookalikes interface {
 }
 
 type similarOut struct {
-	ID        string        `json:"id"`
-	Threshold int           `json:"threshold"`
-	Similar   []similarItem `json:"similar"`
+	ID        string `json:"id"`
+	Threshold int    `json:"threshold"`
+	// Hashed is false when the asset has no perceptual hash (a
+	// publication, or a picture that could not be decoded): it has no
+	// near-duplicates.
+	Hashed  bool          `json:"hashed"`
+	Similar []similarItem `json:"similar"`
 }
 
 type similarItem struct {
@@ -45,8 +49,11 @@ func (s *Server) handleSimilar() http.HandlerFunc {
 		if rec == nil {
 			return
 		}
-		out := similarOut{ID: rec.ID, Threshold: s.deps.Similar.Threshold(), Similar: []similarItem{}}
+		out := similarOut{ID: rec.ID, Threshold: s.deps.Similar.Threshold(), Hashed: true, Similar: []similarItem{}}
 		recs, dist, err := s.visibleLookalikes(r.Context(), rec.ID)
+		if errors.Is(err, similar.ErrNoHash) {
+			out.Hashed, err = false, nil
+		}
 		if err != nil {
 			s.internalError(w, r, err)
 			return
@@ -61,11 +68,11 @@ func (s *Server) handleSimilar() http.HandlerFunc {
 
 // visibleLookalikes returns the near-duplicates of id the caller may see,
 // nearest first, and their distances by id. An asset without a hash has
-// none.
+// none (similar.ErrNoHash).
 func (s *Server) visibleLookalikes(ctx context.Context, id string) ([]*archive.Record, map[string]int, error) {
 	ms, err := s.deps.Similar.Similar(ctx, id)
 	if errors.Is(err, similar.ErrNoHash) {
-		return nil, nil, nil
+		return nil, nil, err
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("api: similar %s: %w", id, err)

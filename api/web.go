@@ -70,7 +70,7 @@ type webUI struct {
 
 // pageNames are the templates under templates/, each used with layout.html.
 func pageNames() []string {
-	return []string{"search", "asset", "edit", "ingest", "job", "signin", "error", "collections", "collection", "collection_add", "duplicates"}
+	return []string{"search", "asset", "edit", "ingest", "job", "signin", "error", "collections", "collection", "collection_add", "duplicates", "keys"}
 }
 
 // newWebUI builds the pages of the archive of province (the settings'
@@ -117,7 +117,7 @@ func webRoutes() []route {
 		{"POST", "/signin", (*Server).pageSigninPost},
 		{"POST", "/signout", (*Server).pageSignout},
 		{"GET", "/static/{name}", (*Server).pageStatic},
-	}, collectionPageRoutes()...)
+	}, append(collectionPageRoutes(), keysPageRoutes()...)...)
 }
 
 // uploadPagePath takes the upload form: its body may be as large as
@@ -312,6 +312,7 @@ type page struct {
 	Title     string
 	User      Principal
 	Curator   bool
+	Admin     bool // the keys page is shown
 	CSRF      string
 	OtherLang string
 	SwitchURL string // this page in the other language
@@ -333,7 +334,7 @@ func (p *page) T(key string) string {
 func (s *Server) newPage(w http.ResponseWriter, r *http.Request) *page {
 	lang := pageLang(w, r)
 	p := principalFrom(r.Context())
-	pg := &page{Lang: lang, L: s.web.labels[lang], User: p, Curator: p.canIngest(), CSRF: s.csrfToken(w, r)}
+	pg := &page{Lang: lang, L: s.web.labels[lang], User: p, Curator: p.canIngest(), Admin: p.canAdmin(), CSRF: s.csrfToken(w, r)}
 	pg.OtherLang = "en"
 	if lang == "en" {
 		pg.OtherLang = "vi"
@@ -392,13 +393,19 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int,
 	s.render(w, r, status, "error", pg)
 }
 
-// signInRedirect sends an anonymous visitor to the sign-in page, and
-// tells a signed-in one without the rights so.
+// signInRedirect sends an anonymous visitor to the sign-in page, to come
+// back here.
+func signInRedirect(w http.ResponseWriter, r *http.Request) {
+	http.Redirect(w, r, "/signin?next="+url.QueryEscape(localPath(r.URL.RequestURI())), http.StatusSeeOther)
+}
+
+// needCurator sends an anonymous visitor to sign in, and tells a signed-in
+// one without the rights so.
 func (s *Server) needCurator(w http.ResponseWriter, r *http.Request) bool {
 	p := principalFrom(r.Context())
 	switch {
 	case p.Anonymous():
-		http.Redirect(w, r, "/signin?next="+url.QueryEscape(localPath(r.URL.RequestURI())), http.StatusSeeOther)
+		signInRedirect(w, r)
 		return false
 	case !p.canIngest():
 		s.renderError(w, r, http.StatusForbidden, "err.curator")

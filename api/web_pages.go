@@ -621,6 +621,9 @@ func (s *Server) pageJob() http.HandlerFunc {
 		}
 		pg := s.newPage(w, r)
 		pg.Title = pg.T("job.title")
+		if j.Kind != KindIngest {
+			pg.Title = pg.T("job.title." + j.Kind)
+		}
 		jp := &jobPage{Job: j, Finished: j.Finished(), API: "/v1/jobs/" + url.PathEscape(j.ID)}
 		if j.Progress.FilesTotal > 0 {
 			jp.Percent = 100 * j.Progress.FilesDone / j.Progress.FilesTotal

@@ -474,6 +474,7 @@ func TestWebLabels(t *testing.T) {
 	for _, prefix := range []string{"kind.photo", "kind.video", "kind.publication", "vis.public", "vis.internal",
 		"status.draft", "status.review", "status.published", "status.withdrawn", "role.portal", "role.agency", "role.curator", "role.admin",
 		"job.queued", "job.running", "job.done", "job.failed", "job.interrupted", "err.resume",
+		"job.title.backup", "job.title.verify", "job.title.rethumb", "job.title.reindex",
 		"sort.relevance", "sort.newest", "sort.oldest", "sort.added", "err.csrf", "err.curator", "err.notfound", "err.slow", "err.noedit", "edit.saved"} {
 		used[prefix] = true
 	}

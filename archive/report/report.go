@@ -371,6 +371,26 @@ func (rep *Report) rows(tax *archive.Taxonomy) []reportRow {
 	return out
 }
 
+// Format is a way to write a report: its writer and HTTP content type.
+type Format struct {
+	Write       func(*Report, io.Writer) error
+	ContentType string
+}
+
+// FormatOf is the format named md (or markdown), csv or json; false for
+// any other name. The CLI and the API write reports through it.
+func FormatOf(name string) (Format, bool) {
+	switch name {
+	case "md", "markdown":
+		return Format{(*Report).WriteMarkdown, "text/markdown; charset=utf-8"}, true
+	case "csv":
+		return Format{(*Report).WriteCSV, "text/csv; charset=utf-8"}, true
+	case "json":
+		return Format{(*Report).WriteJSON, "application/json; charset=utf-8"}, true
+	}
+	return Format{}, false
+}
+
 // WriteCSV writes the report as UTF-8 CSV with a BOM (so spreadsheet
 // programs read the diacritics), one row per count: section, key, label,
 // role, count. Empty key and role are totals.

@@ -77,13 +77,8 @@ func newVerifyCommand(g *globalOptions) *cobra.Command {
 }
 
 func runVerify(cmd *cobra.Command, g *globalOptions, o verifyOptions) error {
-	a, err := g.openArchive(true)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
 	bar := g.bar(!o.json, "verify")
-	rep, err := backup.Verify(cmd.Context(), a, bar.Update)
+	rep, err := g.verify(cmd.Context(), bar.Update)
 	bar.Finish()
 	if err != nil {
 		return err
@@ -98,6 +93,27 @@ func runVerify(cmd *cobra.Command, g *globalOptions, o verifyOptions) error {
 		return fmt.Errorf("%d originals or renditions missing or corrupt (run 'archive rethumb' for renditions)", len(rep.Problems))
 	}
 	return nil
+}
+
+// verify runs a verify job on the running server (POST /v1/verify), or
+// verifies the archive opened here.
+func (g *globalOptions) verify(ctx context.Context, progress func(archive.Progress)) (*backup.VerifyReport, error) {
+	if c := g.serverClient(ctx, false); c != nil {
+		j, err := c.runJob(ctx, "/v1/verify", nil, progress)
+		if err != nil {
+			return nil, err
+		}
+		if j.Verify == nil {
+			return nil, fmt.Errorf("archive server at %s: verify job %s has no report", c.base, j.ID)
+		}
+		return j.Verify, nil
+	}
+	a, err := g.openArchive(true)
+	if err != nil {
+		return nil, err
+	}
+	defer a.Close()
+	return backup.Verify(ctx, a, progress)
 }
 
 // stats counts the records through the running server (the local admin

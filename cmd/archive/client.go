@@ -25,10 +25,9 @@ import (
 // apiClient talks to a running `archive serve` of the same root, with the
 // local admin token from ROOT/server.json.
 type apiClient struct {
-	base   string
-	token  string
-	hc     *http.Client
-	header http.Header // extra headers of the next requests
+	base  string
+	token string
+	hc    *http.Client
 }
 
 // remoteError is a problem the server answered.
@@ -43,6 +42,9 @@ func (e *remoteError) Error() string {
 	}
 	return fmt.Sprintf("server answered %d %s", e.status, http.StatusText(e.status))
 }
+
+// noServerUsage is the help of --no-server (ingest, search).
+const noServerUsage = "do not use a running server: open the archive here. While 'archive serve' holds this root that fails after 2 s with \"another process holds the archive\"; useful only to check that, since without the flag a server.json whose server is gone is ignored anyway"
 
 // serverClient returns a client for the server that holds the root, or nil
 // when there is none: no ROOT/server.json, or one whose server does not
@@ -89,26 +91,34 @@ func (c *apiClient) do(ctx context.Context, method, path string, in, out any) er
 // send sends a request with a JSON body (when in is not nil) and returns
 // the answer when it is a success, a *remoteError otherwise.
 func (c *apiClient) send(ctx context.Context, method, path string, in any) (*http.Response, error) {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return nil, err
-		}
-		body = bytes.NewReader(b)
+	if in == nil {
+		return c.sendBody(ctx, method, path, "", nil)
 	}
+	b, err := json.Marshal(in)
+	if err != nil {
+		return nil, err
+	}
+	return c.sendBody(ctx, method, path, "application/json", bytes.NewReader(b))
+}
+
+// sendBody sends a request with a body of the content type (none when
+// body is nil), as send does.
+func (c *apiClient) sendBody(ctx context.Context, method, path, contentType string, body io.Reader) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
 	if err != nil {
 		return nil, err
 	}
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if who := osUser(); who != "" {
+		// The person at this terminal, named in the audit log and on
+		// jobs as without a server (the server heeds it only with the
+		// local admin token).
+		req.Header.Set("X-Archive-On-Behalf-Of", who)
 	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	for k, v := range c.header {
-		req.Header[k] = v
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
@@ -183,6 +193,30 @@ func (c *apiClient) ingest(ctx context.Context, req api.IngestRequest, onResult 
 	if err := c.do(ctx, http.MethodPost, "/v1/ingest", req, &job); err != nil {
 		return nil, usageOr400(err)
 	}
+	return c.follow(ctx, job.ID, onResult, onProgress)
+}
+
+// runJob queues a job with POST path (a JSON body when in is not nil) and
+// follows it to the end; a job that did not finish its work is an error.
+func (c *apiClient) runJob(ctx context.Context, path string, in any, onProgress func(archive.Progress)) (*api.Job, error) {
+	var job api.Job
+	if err := c.do(ctx, http.MethodPost, path, in, &job); err != nil {
+		return nil, usageOr400(err)
+	}
+	j, err := c.follow(ctx, job.ID, func(ingest.FileResult) {}, onProgress)
+	if err != nil {
+		return nil, err
+	}
+	if j.State != api.JobDone {
+		return nil, fmt.Errorf("%s job %s %s: %s", j.Kind, j.ID, j.State, j.Error)
+	}
+	return j, nil
+}
+
+// follow polls the job id until it is finished and all its results are
+// read, calling onResult for each file's result and onProgress as it goes.
+func (c *apiClient) follow(ctx context.Context, id string, onResult func(ingest.FileResult), onProgress func(archive.Progress)) (*api.Job, error) {
+	job := api.Job{ID: id}
 	seen := 0
 	for {
 		var j api.Job

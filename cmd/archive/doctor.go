@@ -50,19 +50,20 @@ type damagedRecord struct {
 	Warnings   []string       `json:"warnings"`
 }
 
-// damagedRecords lists the damaged records of the archive at --root, none
-// when there is no archive there.
-func damagedRecords(g *globalOptions) ([]damagedRecord, error) {
+// damagedRecords lists the damaged records of the archive at --root (read
+// through the running server, or here), none when there is no archive
+// there.
+func damagedRecords(ctx context.Context, g *globalOptions) ([]damagedRecord, error) {
 	out := []damagedRecord{}
-	a, err := g.openArchive(true)
+	recs, done, err := g.records(ctx)
 	if errors.Is(err, fs.ErrNotExist) {
 		return out, nil // no archive here: only the tools are checked
 	}
 	if err != nil {
 		return out, err
 	}
-	defer a.Close()
-	err = a.Store().ForEach(func(r *archive.Record) error {
+	defer done()
+	err = recs.ForEach(func(r *archive.Record) error {
 		if r.Damaged {
 			out = append(out, damagedRecord{ID: r.ID, SourcePath: r.SourcePath, Status: r.Status, Warnings: r.Warnings})
 		}
@@ -81,9 +82,9 @@ func runDoctor(ctx context.Context, g *globalOptions, o doctorOptions) error {
 			rep.Missing++
 		}
 	}
-	// The tools are reported even when the records cannot be read (the
-	// archive is locked by a running server): the error comes last.
-	damaged, listErr := damagedRecords(g)
+	// The tools are reported even when the records cannot be read: the
+	// error comes last.
+	damaged, listErr := damagedRecords(ctx, g)
 	if listErr != nil {
 		listErr = fmt.Errorf("damaged files not listed: %w", listErr)
 	}

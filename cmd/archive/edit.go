@@ -197,9 +197,7 @@ func (g *globalOptions) edit(ctx context.Context, idArg string, ed curation.Edit
 			return nil, nil, err
 		}
 		var rec archive.Record
-		c.header = http.Header{"X-Archive-On-Behalf-Of": {osUser()}}
 		err = c.do(ctx, http.MethodPatch, "/v1/assets/"+url.PathEscape(idArg), ed, &rec)
-		c.header = nil
 		var re *remoteError
 		if errors.As(err, &re) && re.status == http.StatusUnprocessableEntity {
 			return nil, nil, remoteInvalidEdit{re}

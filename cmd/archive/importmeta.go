@@ -1,8 +1,14 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/url"
 	"os"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -41,12 +47,7 @@ func runImportMeta(cmd *cobra.Command, g *globalOptions, o importMetaOptions, fi
 		return err
 	}
 	defer f.Close()
-	a, err := g.openArchive(o.dryRun)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	rep, err := curation.New(a).ImportMetadata(cmd.Context(), file, f, curation.ImportOptions{DryRun: o.dryRun, Who: osUser()})
+	rep, err := g.importMetadata(cmd.Context(), file, f, curation.ImportOptions{DryRun: o.dryRun, Who: osUser()})
 	if rep != nil {
 		if perr := printImport(g, o, rep); perr != nil && err == nil {
 			err = perr
@@ -70,8 +71,8 @@ func printImport(g *globalOptions, o importMetaOptions, rep *curation.ImportRepo
 			}
 			continue
 		}
-		if r.Err != nil {
-			fmt.Fprintln(g.stderr, "archive:", r.Err)
+		if r.Error != "" {
+			fmt.Fprintln(g.stderr, "archive:", r.Error)
 			continue
 		}
 		printAudit(g.stdout, r.Changes, false)
@@ -82,6 +83,31 @@ func printImport(g *globalOptions, o importMetaOptions, rep *curation.ImportRepo
 	}
 	fmt.Fprintf(g.stderr, "%s %s, %d unchanged, %d refused\n", plural(rep.Changed, "row"), verb, rep.Unchanged, rep.Failed)
 	return nil
+}
+
+// importMetadata applies the spreadsheet through the running server (POST
+// /v1/metadata/import, on behalf of the person at this terminal), or on
+// the archive opened here.
+func (g *globalOptions) importMetadata(ctx context.Context, name string, csv io.Reader, opts curation.ImportOptions) (*curation.ImportReport, error) {
+	if c := g.serverClient(ctx, false); c != nil {
+		q := url.Values{"name": {name}, "dry_run": {strconv.FormatBool(opts.DryRun)}}
+		resp, err := c.sendBody(ctx, http.MethodPost, "/v1/metadata/import?"+q.Encode(), "text/csv", csv)
+		if err != nil {
+			return nil, err
+		}
+		defer resp.Body.Close()
+		var rep curation.ImportReport
+		if err := json.NewDecoder(resp.Body).Decode(&rep); err != nil {
+			return nil, fmt.Errorf("archive server at %s: bad answer to the import: %w", c.base, err)
+		}
+		return &rep, nil
+	}
+	a, err := g.openArchive(opts.DryRun)
+	if err != nil {
+		return nil, err
+	}
+	defer a.Close()
+	return curation.New(a).ImportMetadata(ctx, name, csv, opts)
 }
 
 // plural is "1 row", "2 rows", "0 rows".

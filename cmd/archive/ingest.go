@@ -63,7 +63,8 @@ with 130). Interrupted runs resume.
 
 While 'archive serve' runs on this root, ingest submits a job to it and follows
 its progress (the server's workers and renderer do the work; Ctrl-C stops
-following, not the job). --no-server opens the archive directly instead.`,
+following, not the job). --no-server skips the server and opens the archive
+here, which fails while a server holds it (see the flag).`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return runIngest(cmd, g, o, args) },
 	}
@@ -74,7 +75,7 @@ following, not the job). --no-server opens the archive directly instead.`,
 	f.StringVar(&o.visibility, "visibility", "", "visibility of new assets: public (default) or internal")
 	f.BoolVar(&o.followSymlinks, "follow-symlinks", false, "ingest files that symbolic links point to")
 	f.BoolVar(&o.noRenditions, "no-renditions", false, "skip thumbnails and previews (make them later with rethumb)")
-	f.BoolVar(&o.noServer, "no-server", false, "never ask a running server: open the archive here (fails after 2 s while 'archive serve' holds it; for a root whose server.json is stale or another host's)")
+	f.BoolVar(&o.noServer, "no-server", false, noServerUsage)
 	f.StringVar(&o.agency, "agency", "", `contributing agency of new assets, e.g. "Sở Du lịch" (a metadata.csv agency column overrides it)`)
 	return c
 }
@@ -89,9 +90,6 @@ func runIngest(cmd *cobra.Command, g *globalOptions, o ingestOptions, args []str
 		return fmt.Errorf("%w: --visibility: %v", errUsage, err)
 	}
 	if c := g.serverClient(cmd.Context(), o.noServer); c != nil {
-		if o.agency != "" {
-			return fmt.Errorf("%w: --agency does not go through the running server yet; stop 'archive serve' and ingest again", errUsage)
-		}
 		return runIngestRemote(cmd.Context(), g, o, c, status, vis, args)
 	}
 	a, err := g.openArchive(false)
@@ -165,7 +163,7 @@ func summaryLine(s *ingest.Summary) string {
 // absolute paths, results come back with the paths as given here.
 func runIngestRemote(ctx context.Context, g *globalOptions, o ingestOptions, c *apiClient, status archive.Status, vis archive.Visibility, args []string) error {
 	req := api.IngestRequest{Status: string(status), Visibility: string(vis), FollowSymlinks: o.followSymlinks, NoRenditions: o.noRenditions,
-		OSUser: osUser()}
+		Agency: o.agency, OSUser: osUser()}
 	shown := map[string]string{} // absolute → as given
 	for _, p := range args {
 		abs, err := filepath.Abs(p)

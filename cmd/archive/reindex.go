@@ -27,14 +27,24 @@ index stays as it was.`,
 }
 
 func runReindex(ctx context.Context, g *globalOptions, _ reindexOptions) error {
-	return g.withIndex(ctx, func(a *archive.Archive, ix *indexer.Index) error {
-		bar := g.bar(true, "reindex")
-		defer bar.Finish()
-		start := time.Now()
-		if err := ix.Rebuild(ctx, bar.Counts()); err != nil {
+	bar := g.bar(true, "reindex")
+	defer bar.Finish()
+	if c := g.serverClient(ctx, false); c != nil {
+		j, err := c.runJob(ctx, "/v1/reindex", nil, bar.Update)
+		if err == nil && j.Reindex == nil {
+			err = fmt.Errorf("archive server at %s: reindex job %s has no report", c.base, j.ID)
+		}
+		if err != nil {
 			return err
 		}
-		n, err := a.Store().Count()
+		bar.Finish()
+		fmt.Fprintf(g.stdout, "reindexed %d records in %s\n", j.Reindex.Records,
+			time.Duration(j.Reindex.ElapsedS*float64(time.Second)).Round(time.Millisecond))
+		return nil
+	}
+	return g.withIndex(ctx, func(a *archive.Archive, ix *indexer.Index) error {
+		start := time.Now()
+		n, err := reindexArchive(ctx, a, ix, bar.Counts())
 		if err != nil {
 			return err
 		}
@@ -42,4 +52,13 @@ func runReindex(ctx context.Context, g *globalOptions, _ reindexOptions) error {
 		fmt.Fprintf(g.stdout, "reindexed %d records in %s\n", n, time.Since(start).Round(time.Millisecond))
 		return nil
 	})
+}
+
+// reindexArchive rebuilds a's search index and returns the records it
+// holds: what `archive reindex` does, here or in the server's reindex jobs.
+func reindexArchive(ctx context.Context, a *archive.Archive, ix *indexer.Index, progress func(done, total int)) (int, error) {
+	if err := ix.Rebuild(ctx, progress); err != nil {
+		return 0, err
+	}
+	return a.Store().Count()
 }

@@ -2,6 +2,9 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/haiduong/promo-archive/archive/report"
@@ -54,16 +57,23 @@ func runReport(cmd *cobra.Command, g *globalOptions, o reportOptions) error {
 	if err != nil {
 		return fmt.Errorf("%w: --period: %v", errUsage, err)
 	}
-	var write func(*report.Report) error
-	switch o.format {
-	case "md", "markdown":
-		write = func(r *report.Report) error { return r.WriteMarkdown(g.stdout) }
-	case "csv":
-		write = func(r *report.Report) error { return r.WriteCSV(g.stdout) }
-	case "json":
-		write = func(r *report.Report) error { return r.WriteJSON(g.stdout) }
-	default:
+	format, ok := report.FormatOf(o.format)
+	if !ok {
 		return fmt.Errorf("%w: --format %q (want md, csv or json)", errUsage, o.format)
+	}
+	ctx := cmd.Context()
+	if c := g.serverClient(ctx, false); c != nil {
+		q := url.Values{"period": {o.period}, "format": {o.format}, "tz": {g.timezone}}
+		if o.department != "" {
+			q.Set("department", o.department)
+		}
+		resp, err := c.send(ctx, http.MethodGet, "/v1/report?"+q.Encode(), nil)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		_, err = io.Copy(g.stdout, resp.Body)
+		return err
 	}
 	a, err := g.openArchive(true)
 	if err != nil {
@@ -78,9 +88,9 @@ func runReport(cmd *cobra.Command, g *globalOptions, o reportOptions) error {
 	if o.department != "" {
 		names.Department = o.department
 	}
-	rep, err := report.Build(cmd.Context(), a, p, names)
+	rep, err := report.Build(ctx, a, p, names)
 	if err != nil {
 		return err
 	}
-	return write(rep)
+	return format.Write(rep, g.stdout)
 }

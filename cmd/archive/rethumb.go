@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
+	"github.com/haiduong/promo-archive/api"
 	"github.com/haiduong/promo-archive/archive"
 	"github.com/haiduong/promo-archive/archive/ingest"
 	"github.com/haiduong/promo-archive/thumbs"
@@ -35,17 +37,8 @@ ingested; see 'archive doctor') or are of an older rendition version.`,
 }
 
 func runRethumb(cmd *cobra.Command, g *globalOptions, o rethumbOptions) error {
-	a, err := g.openArchive(false)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	opts := ingest.RethumbOptions{
-		Select: func(r *archive.Record) bool { return o.all || ingest.NeedsRendition(r, thumbs.Version) },
-	}
 	bar := g.bar(!o.json, "rethumb")
-	opts.OnProgress = bar.Update
-	rep, err := newPipeline(a, thumbs.New(thumbs.Options{}), nil, nil, o.workers, true).Rethumb(cmd.Context(), opts)
+	rep, err := g.rethumb(cmd.Context(), api.RethumbRequest{All: o.all, Workers: o.workers}, bar.Update)
 	bar.Finish()
 	if err != nil {
 		return err
@@ -63,4 +56,36 @@ func runRethumb(cmd *cobra.Command, g *globalOptions, o rethumbOptions) error {
 		return errPartial
 	}
 	return nil
+}
+
+// rethumb runs a rethumb job on the running server (POST /v1/rethumb), or
+// renders on the archive opened here.
+func (g *globalOptions) rethumb(ctx context.Context, req api.RethumbRequest, progress func(archive.Progress)) (*ingest.RethumbReport, error) {
+	if c := g.serverClient(ctx, false); c != nil {
+		j, err := c.runJob(ctx, "/v1/rethumb", req, progress)
+		if err != nil {
+			return nil, err
+		}
+		if j.Rethumb == nil {
+			return nil, fmt.Errorf("archive server at %s: rethumb job %s has no report", c.base, j.ID)
+		}
+		return j.Rethumb, nil
+	}
+	a, err := g.openArchive(false)
+	if err != nil {
+		return nil, err
+	}
+	defer a.Close()
+	return rethumbArchive(ctx, a, thumbs.New(thumbs.Options{}), nil, nil, req, progress)
+}
+
+// rethumbArchive renders again the records req selects: by default those
+// whose renditions are missing, placeholders or of an older version. It is
+// what `archive rethumb` does, here or in the server's rethumb jobs.
+func rethumbArchive(ctx context.Context, a *archive.Archive, tools *thumbs.Renderer, ix ingest.Indexer, look ingest.Lookalikes, req api.RethumbRequest, progress func(archive.Progress)) (*ingest.RethumbReport, error) {
+	opts := ingest.RethumbOptions{
+		Select:     func(r *archive.Record) bool { return req.All || ingest.NeedsRendition(r, thumbs.Version) },
+		OnProgress: progress,
+	}
+	return newPipeline(a, tools, ix, look, req.Workers, true).Rethumb(ctx, opts)
 }

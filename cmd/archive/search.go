@@ -42,8 +42,8 @@ captured_at:>="2020-01-01". Without a QUERY the filters alone list what
 matches.
 
 While 'archive serve' runs on this root, search asks it (with curator rights,
-so drafts and internal assets are found as here); --no-server opens the
-archive directly instead.`,
+so drafts and internal assets are found as here); --no-server skips the
+server and opens the archive here, which fails while a server holds it.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runSearch(cmd.Context(), g, o, strings.Join(args, " "))
@@ -67,7 +67,7 @@ archive directly instead.`,
 	f.StringVar(&o.facets, "facets", "", "comma-separated: "+strings.Join(indexer.FacetNames(), ","))
 	f.IntVar(&o.page, "page", 1, "page number, from 1")
 	f.IntVar(&o.size, "size", indexer.DefaultSize, fmt.Sprintf("hits per page, at most %d", indexer.MaxSize))
-	f.BoolVar(&o.noServer, "no-server", false, "never ask a running server: open the archive here (fails after 2 s while 'archive serve' holds it; for a root whose server.json is stale or another host's)")
+	f.BoolVar(&o.noServer, "no-server", false, noServerUsage)
 	return c
 }
 

@@ -19,9 +19,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/haiduong/promo-archive/api"
+	"github.com/haiduong/promo-archive/archive"
 	"github.com/haiduong/promo-archive/archive/backup"
 	"github.com/haiduong/promo-archive/archive/collections"
 	"github.com/haiduong/promo-archive/archive/curation"
+	"github.com/haiduong/promo-archive/archive/ingest"
 	"github.com/haiduong/promo-archive/archive/keys"
 	"github.com/haiduong/promo-archive/archive/report"
 	"github.com/haiduong/promo-archive/archive/webhooks"
@@ -69,12 +71,15 @@ Scheduled backups are set in config.json only: {"backups": [{"dest":
 --tz) as a backup job, keeping the databases of the last 7 in DEST/history;
 a backup a stopped server missed runs when it starts.
 
-While it runs, 'archive ingest', 'search', 'backup', 'keys', 'list', 'show',
-'edit', 'history', 'stats' and 'export' go through it with the same output (the
---no-server flag of ingest and search opens the archive here instead, which
-fails while the server holds it). It writes ROOT/server.json (mode 0600)
-with its URL and a local admin token (admin rights, valid while it runs)
-and removes it on exit.
+While it runs every command that reads or changes the archive goes through
+it with the same output and exit codes: 'ingest', 'search', 'list', 'show',
+'edit', 'history', 'stats', 'keys', 'export', 'import-metadata', 'report',
+'verify', 'rethumb', 'reindex' (the last three as jobs of the server),
+'doctor', 'similar' and 'backup' ('--no-server' of ingest and search opens
+the archive here instead, which fails while the server holds it; 'collection'
+and 'restore' still need the server stopped). It writes ROOT/server.json
+(mode 0600) with its URL and a local admin token (admin rights, valid while
+it runs) and removes it on exit.
 
 Access: without a key, public and published assets and their renditions;
 keys made with 'archive keys create' are sent as Authorization: Bearer KEY.
@@ -199,8 +204,9 @@ func runServe(cmd *cobra.Command, g *globalOptions, o serveOptions) error {
 			log.Warn("near-duplicate index", "err", err)
 		}
 	}()
+	curator := curation.New(a)
 	deps := api.Deps{
-		Records: a.Store(), Search: ix, Stats: a.Store(), Files: a, Taxonomy: a.Taxonomy(), Editor: curation.New(a), Backup: func(ctx context.Context, dest string, o backup.BackupOptions) (*backup.BackupManifest, error) {
+		Records: a.Store(), Search: ix, Stats: a.Store(), Files: a, Taxonomy: a.Taxonomy(), Editor: curator, Backup: func(ctx context.Context, dest string, o backup.BackupOptions) (*backup.BackupManifest, error) {
 			o.RootFiles = backupRootFiles()
 			return backup.Backup(ctx, a, dest, o)
 		}, Keys: keys.New(a.Store()), Collections: collections.New(a.Store()), Jobs: a.Store().Table(api.JobsTable),
@@ -212,6 +218,21 @@ func runServe(cmd *cobra.Command, g *globalOptions, o serveOptions) error {
 	// bounds the external tools of both.
 	tools := thumbs.New(thumbs.Options{})
 	deps.Ingester = newPipeline(a, tools, ix, look, cfg.IngestWorkers, !o.noRenditions)
+	// What import-metadata, report, verify, rethumb and reindex do here,
+	// as jobs or requests of the server.
+	deps.Maintenance = api.Maintenance{
+		Import:  curator.ImportMetadata,
+		Reports: a,
+		Verify: func(ctx context.Context, progress func(archive.Progress)) (*backup.VerifyReport, error) {
+			return backup.Verify(ctx, a, progress)
+		},
+		Rethumb: func(ctx context.Context, req api.RethumbRequest, progress func(archive.Progress)) (*ingest.RethumbReport, error) {
+			return rethumbArchive(ctx, a, tools, ix, look, req, progress)
+		},
+		Reindex: func(ctx context.Context, progress func(done, total int)) (int, error) {
+			return reindexArchive(ctx, a, ix, progress)
+		},
+	}
 	deps.IIIF = api.IIIFOptions{Pictures: tools, CacheDir: filepath.Join(a.Root(), "cache", "iiif")}
 	deps.OAI = api.OAIOptions{Source: a.Store()}
 	deps.Changes = a.Store()

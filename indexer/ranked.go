@@ -1,0 +1,787 @@
+package indexer
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/mapping"
+	index "github.com/blevesearch/bleve_index_api"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
+)
+
+// Words ranked at scale. A search box's words at a million records match
+// tens of thousands of documents; Bleve's searchers score each of them
+// through a tree of term, disjunction, conjunction and phrase searchers,
+// decoding every posting on the way. rankWords gives the same page from
+// bitmaps and per-segment columns (segstats.go):
+//
+//   - the matches are bitmaps (per word, the OR of its lookups; the words
+//     ANDed; the filters ANDed), so the total and the facets are bitmap
+//     work;
+//   - every match gets a score computed from its terms' frequencies and
+//     its fields' norms, read from the segment's columns instead of the
+//     postings. Without the title phrase, which needs positions, it is a
+//     lower bound; with the phrase's full weight an upper one;
+//   - the phrase is checked, and the exact score computed, only for the
+//     documents whose upper bound can still reach the page, best first;
+//   - the exact score is Bleve's own arithmetic: the same searcher tree
+//     (children ordered by count as Bleve orders them), the same
+//     operations in the same order, so scores are bit for bit Bleve's, and
+//     the page is ordered as Bleve orders it (score, then id).
+//
+// Anything else (query syntax, sorts by date, filters a bitmap cannot
+// stand for, a word analysed into several tokens) is left to Bleve's own
+// execution, the reference TestRankedMatchesBleve compares with.
+
+// boundTolerance covers the difference between the bounds, summed in
+// another order, and the exact scores.
+const boundTolerance = 1e-9
+
+// rankClause is one term lookup of the words query.
+type rankClause struct {
+	field, term string
+	boost       float64
+	word        int // the word it belongs to
+	count       uint64
+	idf         float64
+	// weight is Bleve's query weight, boost · idf · query norm.
+	weight float64
+}
+
+// rankNode is a searcher of Bleve's tree for the words query: a term
+// (clause ≥ 0), or a conjunction, disjunction or boolean (must, should)
+// of children in Bleve's order.
+type rankNode struct {
+	op       byte // 't' term, 'c' conjunction, 'd' disjunction, 'b' boolean
+	clause   int
+	boost    float64 // a term's boost (a phrase term has the phrase's)
+	children []*rankNode
+	count    uint64
+	weight   float64 // sum of squared weights, as Bleve sums them
+	phrase   bool    // the title phrase: its terms must also be in sequence
+}
+
+// rankPlan is the words query of a plan as term lookups and Bleve's tree.
+type rankPlan struct {
+	clauses []rankClause
+	titleF  []int // per word: its title_f clause
+	root    *rankNode
+	norm    float64 // Bleve's query norm
+	// weights of the leaves by (clause, phrase): phrase terms weigh with
+	// the phrase's boost.
+	phraseWeight []float64
+}
+
+// analyze returns the tokens m's analyzer for field makes of text, or nil
+// when any token is not at the next position.
+func analyze(m mapping.IndexMapping, field, text string) []string {
+	a := m.AnalyzerNamed(m.AnalyzerNameForPath(field))
+	if a == nil {
+		return nil
+	}
+	var out []string
+	for i, t := range a.Analyze([]byte(text)) {
+		if t.Position != i+1 {
+			return nil
+		}
+		out = append(out, string(t.Term))
+	}
+	return out
+}
+
+// byCount orders searchers as Bleve's OrderedSearcherList does (sort.Sort
+// by Count, so ties fall as Bleve's sort lets them).
+type byCount []*rankNode
+
+func (b byCount) Len() int           { return len(b) }
+func (b byCount) Less(i, j int) bool { return b[i].count < b[j].count }
+func (b byCount) Swap(i, j int)      { b[i], b[j] = b[j], b[i] }
+
+// composite builds a conjunction or disjunction of children as Bleve's
+// constructors do: children sorted by count, counts and weights summed in
+// that order.
+func composite(op byte, children []*rankNode) *rankNode {
+	sorted := slices.Clone(children)
+	sort.Sort(byCount(sorted))
+	n := &rankNode{op: op, children: sorted}
+	for _, c := range sorted {
+		n.count += c.count
+		n.weight += c.weight
+	}
+	return n
+}
+
+func (rp *rankPlan) leaf(ci int, boost float64) *rankNode {
+	c := rp.clauses[ci]
+	w := boost * c.idf
+	return &rankNode{op: 't', clause: ci, boost: boost, count: c.count, weight: w * w}
+}
+
+// rankPlanFor returns the words query of p as lookups and the tree Bleve
+// builds for it (wordsQuery, crossFields, match); ok is false when p is
+// not one rankWords can rank.
+func (g *gazetteer) rankPlanFor(r index.IndexReader, m mapping.IndexMapping, p *plan) (rp *rankPlan, ok bool, err error) {
+	if len(p.words) == 0 || p.reference || p.sort[0] != "-_score" || len(p.patterns) > 0 || len(p.words) > 32 {
+		return nil, false, nil
+	}
+	for k := range p.filters {
+		if _, bitmap := p.parts[k]; !bitmap {
+			return nil, false, nil
+		}
+	}
+	rp = &rankPlan{}
+	type child struct {
+		clauses []int
+		single  bool // a term query as it is, not a match query's conjunction
+	}
+	var words [][]child
+	for i, w := range p.words {
+		var cs []child
+		for _, f := range []struct {
+			field string
+			boost float64
+		}{{fieldTitle, titleBoost * exactBoost}, {fieldTitleF, titleBoost}, {fieldText, exactBoost}, {fieldTextF, 1}} {
+			toks := analyze(m, f.field, w)
+			if len(toks) != 1 {
+				return nil, false, nil
+			}
+			if f.field == fieldTitleF {
+				rp.titleF = append(rp.titleF, len(rp.clauses))
+			}
+			cs = append(cs, child{clauses: []int{len(rp.clauses)}})
+			rp.clauses = append(rp.clauses, rankClause{field: f.field, term: toks[0], boost: f.boost, word: i})
+		}
+		if units := g.placeUnits(w, false, 1); len(units) > 0 {
+			c := child{single: len(units) == 1}
+			for _, u := range units {
+				c.clauses = append(c.clauses, len(rp.clauses))
+				rp.clauses = append(rp.clauses, rankClause{field: fieldPlaceCodes, term: u.code, boost: u.boost, word: i})
+			}
+			cs = append(cs, c)
+		}
+		words = append(words, cs)
+	}
+	phrase := len(p.words) > 1
+	if phrase {
+		// The phrase's terms are the words' title_f terms, in order.
+		toks := analyze(m, fieldTitleF, strings.Join(p.words, " "))
+		if len(toks) != len(p.words) {
+			return nil, false, nil
+		}
+		for i, t := range toks {
+			if rp.clauses[rp.titleF[i]].term != t {
+				return nil, false, nil
+			}
+		}
+	}
+	docs, err := r.DocCount()
+	if err != nil {
+		return nil, false, err
+	}
+	for i := range rp.clauses {
+		c := &rp.clauses[i]
+		tfr, err := r.TermFieldReader(context.Background(), []byte(c.term), c.field, false, false, false)
+		if err != nil {
+			return nil, false, err
+		}
+		c.count = tfr.Count()
+		tfr.Close()
+		c.idf = 1.0 + math.Log(float64(docs)/float64(c.count+1.0))
+	}
+
+	// Bleve's tree: per word a disjunction of match queries (each a
+	// conjunction of its one term) and the place units (a term, or a
+	// disjunction of terms); the words in a conjunction; with several
+	// words, a boolean whose must is that conjunction (in a conjunction of
+	// its own) and whose should is a disjunction of the phrase (a
+	// conjunction of its terms).
+	var disjs []*rankNode
+	for _, cs := range words {
+		var kids []*rankNode
+		for _, c := range cs {
+			switch {
+			case c.single:
+				kids = append(kids, rp.leaf(c.clauses[0], rp.clauses[c.clauses[0]].boost))
+			case rp.clauses[c.clauses[0]].field == fieldPlaceCodes:
+				var units []*rankNode
+				for _, ci := range c.clauses {
+					units = append(units, rp.leaf(ci, rp.clauses[ci].boost))
+				}
+				kids = append(kids, composite('d', units))
+			default:
+				kids = append(kids, composite('c', []*rankNode{rp.leaf(c.clauses[0], rp.clauses[c.clauses[0]].boost)}))
+			}
+		}
+		disjs = append(disjs, composite('d', kids))
+	}
+	must := composite('c', disjs)
+	rp.root = must
+	if phrase {
+		var terms []*rankNode
+		for _, ci := range rp.titleF {
+			terms = append(terms, rp.leaf(ci, titleBoost*exactBoost))
+		}
+		ph := composite('c', terms)
+		ph.phrase = true
+		should := composite('d', []*rankNode{ph})
+		outer := composite('c', []*rankNode{must})
+		rp.root = &rankNode{op: 'b', children: []*rankNode{outer, should},
+			count: outer.count + should.count, weight: 0.0 + outer.weight + should.weight}
+	}
+	rp.norm = 1.0 / math.Sqrt(rp.root.weight)
+	for i := range rp.clauses {
+		c := &rp.clauses[i]
+		c.weight = c.boost * c.idf * rp.norm
+	}
+	rp.phraseWeight = make([]float64, len(rp.clauses))
+	for _, ci := range rp.titleF {
+		rp.phraseWeight[ci] = titleBoost * exactBoost * rp.clauses[ci].idf * rp.norm
+	}
+	return rp, true, nil
+}
+
+// termInput is what a document's term lookup scores from.
+type termInput struct {
+	matched bool
+	freq    uint64
+	norm    float64
+}
+
+// score is Bleve's score of a document from its inputs per clause, and
+// whether the node matches it; phraseOK says whether the title holds the
+// words in sequence.
+func (rp *rankPlan) score(n *rankNode, in []termInput, phraseOK bool) (float64, bool) {
+	switch n.op {
+	case 't':
+		t := in[n.clause]
+		if !t.matched {
+			return 0, false
+		}
+		c := rp.clauses[n.clause]
+		s := math.Sqrt(float64(t.freq)) * t.norm * c.idf
+		return s * (n.boost * c.idf * rp.norm), true
+	case 'c':
+		if n.phrase && !phraseOK {
+			return 0, false
+		}
+		var sum float64
+		for _, c := range n.children {
+			s, ok := rp.score(c, in, phraseOK)
+			if !ok {
+				return 0, false
+			}
+			sum += s
+		}
+		return sum, true
+	case 'd':
+		var sum float64
+		matched := 0
+		for _, c := range n.children {
+			if s, ok := rp.score(c, in, phraseOK); ok {
+				sum += s
+				matched++
+			}
+		}
+		if matched == 0 {
+			return 0, false
+		}
+		return sum * (float64(matched) / float64(len(n.children))), true
+	default: // 'b'
+		must, ok := rp.score(n.children[0], in, phraseOK)
+		if !ok {
+			return 0, false
+		}
+		var sum float64
+		sum += must
+		if should, ok := rp.score(n.children[1], in, phraseOK); ok {
+			sum += should
+		}
+		return sum, true
+	}
+}
+
+// segRank is one segment's part of a ranked search.
+type segRank struct {
+	offset uint64          // its first document's global number
+	snap   *scorch.SegmentSnapshot
+	stats  *segStats
+	lists  []*roaring.Bitmap // per clause: its postings (local numbers; nil: none)
+	words  *roaring.Bitmap   // every word matched, before the filters
+	match  *roaring.Bitmap   // and the filters
+	local  []uint32          // match, sorted
+}
+
+// rankWords answers p from bitmaps and columns (see above); ok is false
+// when p is left to Bleve.
+func (ix *Index) rankWords(ctx context.Context, p *plan, r index.IndexReader) (*Result, bool, error) {
+	snap, isSnap := r.(*scorch.IndexSnapshot)
+	if !isSnap {
+		return nil, false, nil
+	}
+	rp, ok, err := ix.gaz.rankPlanFor(r, ix.idx.Mapping(), p)
+	if err != nil || !ok {
+		return nil, false, err
+	}
+
+	// The filters, as global bitmaps: all of them, and each facet's own
+	// left out for that facet's counts.
+	filter := func(without string) (*roaring.Bitmap, error) {
+		var parts []*filterPart
+		for _, k := range filterKeys() {
+			if part, ok := p.parts[k]; ok && k != without {
+				parts = append(parts, part)
+			}
+		}
+		if len(parts) == 0 {
+			return nil, nil
+		}
+		return partsBitmap(ctx, r, parts, &ix.facets)
+	}
+	all, err := filter("")
+	if err != nil {
+		return nil, false, err
+	}
+
+	segs := snap.Segments()
+	per := make([]segRank, len(segs))
+	var offset, total uint64
+	for si, ss := range segs {
+		sr := segRank{offset: offset, snap: ss, lists: make([]*roaring.Bitmap, len(rp.clauses))}
+		offset += ss.Segment().Count()
+		wordBMs := make([][]*roaring.Bitmap, len(p.words))
+		for ci, c := range rp.clauses {
+			dict, err := ss.Segment().Dictionary(c.field)
+			if err != nil {
+				return nil, false, fmt.Errorf("indexer: %s: %w", c.field, err)
+			}
+			pl, err := dict.PostingsList([]byte(c.term), ss.Deleted(), nil)
+			if err != nil {
+				return nil, false, fmt.Errorf("indexer: %s: %w", c.field, err)
+			}
+			bm, err := postingsBitmap(pl)
+			if err != nil {
+				return nil, false, err
+			}
+			if bm != nil {
+				sr.lists[ci] = bm
+				wordBMs[c.word] = append(wordBMs[c.word], bm)
+			}
+		}
+		for _, bms := range wordBMs {
+			w := roaring.FastOr(bms...)
+			if sr.words == nil {
+				sr.words = w
+			} else {
+				sr.words.And(w)
+			}
+		}
+		sr.match = sr.words
+		if all != nil {
+			sr.match = roaring.And(sr.words, roaring.AddOffset64(all, -int64(sr.offset)))
+		}
+		total += sr.match.GetCardinality()
+		per[si] = sr
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, false, err
+	}
+	// What the arrays below take per match, and a page's hits.
+	const bytesPerMatch, bytesPerHit = 40, 256
+	if total*bytesPerMatch+uint64(p.from+p.size)*bytesPerHit > ix.opts.SearchMemory {
+		return nil, false, badQuery("text", "the query needs more memory than a search may use (%d MiB); narrow it", ix.opts.SearchMemory>>20)
+	}
+
+	out := &Result{Total: total, Page: p.from/p.size + 1, Size: p.size, Hits: []Hit{}}
+	if len(p.facets) > 0 {
+		out.Facets = make(map[string][]FacetCount, len(p.facets))
+		col, err := ix.facets.get(r)
+		if err != nil {
+			return nil, false, err
+		}
+		for _, f := range p.facets {
+			t := &facetTally{col: col, counts: make([]int32, len(col.terms))}
+			var own *roaring.Bitmap
+			_, separate := p.parts[facetFilterKey(f)]
+			if separate {
+				if own, err = filter(facetFilterKey(f)); err != nil {
+					return nil, false, err
+				}
+			}
+			for _, sr := range per {
+				bm := sr.match
+				if separate {
+					bm = sr.words
+					if own != nil {
+						bm = roaring.And(sr.words, roaring.AddOffset64(own, -int64(sr.offset)))
+					}
+				}
+				t.countBitmap(bm, sr.offset)
+			}
+			out.Facets[f] = t.facetCounts(ix.gaz, f, p.fsize)
+		}
+	}
+	need := min(p.from+p.size, int(total))
+	if need == 0 || p.from >= int(total) {
+		return out, true, nil
+	}
+	ix.stats.keep(segmentsOf(snap))
+	for i := range per {
+		if per[i].stats, err = ix.stats.get(ctx, per[i].snap.Segment()); err != nil {
+			return nil, false, err
+		}
+		per[i].local = per[i].match.ToArray()
+	}
+	b, err := rp.bounds(ctx, per, int(total))
+	if err != nil {
+		return nil, false, err
+	}
+	hits, err := rp.page(ctx, r, per, b, need)
+	if err != nil {
+		return nil, false, err
+	}
+	out.Hits = hits[min(p.from, len(hits)):]
+	return out, true, nil
+}
+
+// rankBounds holds, for every match, the bounds of its score.
+type rankBounds struct {
+	seg   []int32   // its segment
+	local []uint32  // its number in the segment
+	low   []float64 // the score without the phrase
+	bonus []float64 // what the phrase adds when it matches
+	title []uint32  // bit i: word i is in the folded title
+	full  uint32    // every word
+}
+
+// bounds computes every match's bounds from the columns, clause by
+// clause, word by word, as the disjunctions and the conjunction sum them
+// (in another order than Bleve's: the exact score comes later).
+func (rp *rankPlan) bounds(ctx context.Context, per []segRank, total int) (*rankBounds, error) {
+	b := &rankBounds{
+		seg: make([]int32, 0, total), local: make([]uint32, 0, total),
+		low: make([]float64, total), bonus: make([]float64, total), title: make([]uint32, total),
+	}
+	words := rp.clauses[len(rp.clauses)-1].word + 1
+	b.full = uint32(1<<words - 1)
+	sum := make([]float64, total)
+	cnt := make([]uint8, total)
+	children := make([]int, words)
+	units := make([]int, words)
+	for _, c := range rp.clauses {
+		if c.field == fieldPlaceCodes {
+			units[c.word]++
+		} else {
+			children[c.word]++
+		}
+	}
+	sumIn := make([]float64, total)
+	cntIn := make([]uint8, total)
+	for si, sr := range per {
+		base := len(b.local)
+		for _, d := range sr.local {
+			b.seg = append(b.seg, int32(si))
+			b.local = append(b.local, d)
+		}
+		if len(sr.local) == 0 {
+			continue
+		}
+		for ci, c := range rp.clauses {
+			if sr.lists[ci] == nil {
+				continue
+			}
+			docs := roaring.And(sr.lists[ci], sr.match).ToArray()
+			freqs := sr.stats.many[c.field][c.term]
+			norms := sr.stats.norms[c.field]
+			j, fi := 0, 0
+			for _, d := range docs {
+				j += gallop(sr.local[j:], d)
+				var freq uint64 = 1
+				for fi < len(freqs.docs) && freqs.docs[fi] < d {
+					fi++
+				}
+				if fi < len(freqs.docs) && freqs.docs[fi] == d {
+					freq = uint64(freqs.freq[fi])
+				}
+				g := base + j
+				s := math.Sqrt(float64(freq)) * float64(norms[d]) * c.idf
+				if c.field == fieldPlaceCodes && units[c.word] > 1 {
+					sumIn[g] += s * c.weight
+					cntIn[g]++
+				} else {
+					sum[g] += s * c.weight
+					cnt[g]++
+				}
+				if w := rp.phraseWeight[ci]; w != 0 {
+					b.bonus[g] += s * w
+					b.title[g] |= 1 << uint(c.word)
+				}
+			}
+			last := ci == len(rp.clauses)-1 || rp.clauses[ci+1].word != c.word
+			if !last {
+				continue
+			}
+			n := children[c.word]
+			if units[c.word] > 0 {
+				n++
+			}
+			for j := range sr.local {
+				g := base + j
+				if cntIn[g] > 0 {
+					sum[g] += sumIn[g] * float64(cntIn[g]) / float64(units[c.word])
+					cnt[g]++
+					sumIn[g], cntIn[g] = 0, 0
+				}
+				b.low[g] += sum[g] * float64(cnt[g]) / float64(n)
+				sum[g], cnt[g] = 0, 0
+			}
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return b, nil
+}
+
+// segmentsOf lists snap's segments.
+func segmentsOf(snap *scorch.IndexSnapshot) []segment.Segment {
+	var out []segment.Segment
+	for _, ss := range snap.Segments() {
+		out = append(out, ss.Segment())
+	}
+	return out
+}
+
+// gallop returns the index in xs (sorted) of the first value ≥ v.
+func gallop(xs []uint32, v uint32) int {
+	step := 1
+	hi := 0
+	for hi < len(xs) && xs[hi] < v {
+		hi += step
+		step *= 2
+	}
+	lo := max(0, hi-step/2)
+	hi = min(hi, len(xs))
+	return lo + sort.Search(hi-lo, func(i int) bool { return xs[lo+i] >= v })
+}
+
+// rankHit is a document with its exact score.
+type rankHit struct {
+	g     int // its index in rankBounds
+	score float64
+	id    string
+}
+
+// page returns the best need documents, in Bleve's order: exact scores for
+// the documents whose bound can reach the page, best bound first, the
+// phrase checked in document order.
+func (rp *rankPlan) page(ctx context.Context, r index.IndexReader, per []segRank, b *rankBounds, need int) ([]Hit, error) {
+	upper := func(g int) float64 {
+		if len(rp.titleF) > 1 && b.title[g] == b.full {
+			return b.low[g] + b.bonus[g]
+		}
+		return b.low[g]
+	}
+	floor := kthLargest(b.low, need) * (1 - boundTolerance)
+	var cands []int
+	for g := range b.low {
+		if upper(g) >= floor {
+			cands = append(cands, g)
+		}
+	}
+	slices.SortFunc(cands, func(x, y int) int {
+		ux, uy := upper(x), upper(y)
+		switch {
+		case ux > uy:
+			return -1
+		case ux < uy:
+			return 1
+		}
+		return x - y
+	})
+	var scored []rankHit
+	best := make([]float64, 0, need) // a min-heap of the best exact scores
+	const chunk = 4096
+	for done := 0; done < len(cands); {
+		if len(best) == need && upper(cands[done]) < best[0]*(1-boundTolerance) {
+			break
+		}
+		part := slices.Clone(cands[done:min(done+chunk, len(cands))])
+		done += len(part)
+		slices.Sort(part) // segment and document order, for the positions
+		phrased, err := rp.phraseMatches(per, b, part)
+		if err != nil {
+			return nil, err
+		}
+		in := make([]termInput, len(rp.clauses))
+		for i, g := range part {
+			sr := per[b.seg[g]]
+			d := b.local[g]
+			for ci, c := range rp.clauses {
+				in[ci] = termInput{}
+				if sr.lists[ci] == nil || !sr.lists[ci].Contains(d) {
+					continue
+				}
+				in[ci] = termInput{matched: true, freq: sr.stats.freq(c.field, c.term, d), norm: float64(sr.stats.norms[c.field][d])}
+			}
+			s, ok := rp.score(rp.root, in, phrased[i])
+			if !ok {
+				return nil, fmt.Errorf("indexer: ranked a document its query does not match")
+			}
+			scored = append(scored, rankHit{g: g, score: s})
+			best = pushBest(best, need, s)
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
+	edge := best[0]
+	// Every document above the edge is on the page; of those at it, the
+	// smallest ids.
+	var page []rankHit
+	for _, h := range scored {
+		if h.score >= edge {
+			id, err := r.ExternalID(index.NewIndexInternalID(nil, per[b.seg[h.g]].offset+uint64(b.local[h.g])))
+			if err != nil {
+				return nil, err
+			}
+			h.id = id
+			page = append(page, h)
+		}
+	}
+	slices.SortFunc(page, func(x, y rankHit) int {
+		switch {
+		case x.score > y.score:
+			return -1
+		case x.score < y.score:
+			return 1
+		}
+		return strings.Compare(x.id, y.id)
+	})
+	page = page[:need]
+	hits := make([]Hit, len(page))
+	for i, h := range page {
+		hits[i] = Hit{ID: h.id, Score: h.score}
+	}
+	return hits, nil
+}
+
+// phraseMatches reports for each of gs (indexes of b, in segment and
+// document order) whether its folded title holds the words as a phrase:
+// consecutive positions in one value, as Bleve's phrase searcher checks
+// them. Only documents with every word in the title are looked at.
+func (rp *rankPlan) phraseMatches(per []segRank, b *rankBounds, gs []int) ([]bool, error) {
+	out := make([]bool, len(gs))
+	if len(rp.titleF) < 2 {
+		return out, nil
+	}
+	type loc struct {
+		pos uint64
+		arr []uint64
+	}
+	locs := make([][]loc, len(rp.titleF))
+	si := int32(-1)
+	var its []segment.PostingsIterator
+	for i, g := range gs {
+		if b.title[g] != b.full {
+			continue
+		}
+		if b.seg[g] != si {
+			si = b.seg[g]
+			its = make([]segment.PostingsIterator, len(rp.titleF))
+			for w, ci := range rp.titleF {
+				c := rp.clauses[ci]
+				dict, err := per[si].snap.Segment().Dictionary(c.field)
+				if err != nil {
+					return nil, fmt.Errorf("indexer: %s: %w", c.field, err)
+				}
+				pl, err := dict.PostingsList([]byte(c.term), per[si].snap.Deleted(), nil)
+				if err != nil {
+					return nil, fmt.Errorf("indexer: %s: %w", c.field, err)
+				}
+				its[w] = pl.Iterator(true, true, true, nil)
+			}
+		}
+		d := uint64(b.local[g])
+		found := true
+		for w, it := range its {
+			pst, err := it.Advance(d)
+			if err != nil {
+				return nil, fmt.Errorf("indexer: read positions: %w", err)
+			}
+			if pst == nil || pst.Number() != d {
+				found = false
+				break
+			}
+			locs[w] = locs[w][:0]
+			for _, l := range pst.Locations() {
+				locs[w] = append(locs[w], loc{l.Pos(), slices.Clone(l.ArrayPositions())})
+			}
+		}
+		if !found {
+			continue
+		}
+	start:
+		for _, l0 := range locs[0] {
+			for w := 1; w < len(locs); w++ {
+				if !slices.ContainsFunc(locs[w], func(l loc) bool {
+					return l.pos == l0.pos+uint64(w) && slices.Equal(l.arr, l0.arr)
+				}) {
+					continue start
+				}
+			}
+			out[i] = true
+			break
+		}
+	}
+	return out, nil
+}
+
+// kthLargest is the k-th largest of vals (1 ≤ k ≤ len(vals)).
+func kthLargest(vals []float64, k int) float64 {
+	best := make([]float64, 0, k)
+	for _, v := range vals {
+		best = pushBest(best, k, v)
+	}
+	return best[0]
+}
+
+// pushBest adds v to best, a min-heap of at most k values that keeps the
+// largest.
+func pushBest(best []float64, k int, v float64) []float64 {
+	if len(best) < k {
+		best = append(best, v)
+		for i := len(best) - 1; i > 0; {
+			parent := (i - 1) / 2
+			if best[parent] <= best[i] {
+				break
+			}
+			best[parent], best[i] = best[i], best[parent]
+			i = parent
+		}
+		return best
+	}
+	if v <= best[0] {
+		return best
+	}
+	best[0] = v
+	for i := 0; ; {
+		l, small := 2*i+1, i
+		if l < len(best) && best[l] < best[small] {
+			small = l
+		}
+		if l+1 < len(best) && best[l+1] < best[small] {
+			small = l + 1
+		}
+		if small == i {
+			return best
+		}
+		best[i], best[small] = best[small], best[i]
+		i = small
+	}
+}

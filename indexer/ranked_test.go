@@ -1,0 +1,149 @@
+package indexer
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	index "github.com/blevesearch/bleve_index_api"
+
+	"github.com/haiduong/promo-archive/archive"
+)
+
+// rankedRecords are the benchmark's records with what makes ranking hard:
+// repeated words (frequencies above one), titles in several languages,
+// identical titles (ties broken by id), internal records.
+func rankedRecords(n int) []*archive.Record {
+	recs := benchRecords(n)
+	for i, r := range recs {
+		switch i % 11 {
+		case 0:
+			r.Title["vi"] += " " + r.Title["vi"] // every word twice
+		case 1:
+			r.Title = map[string]string{"vi": "Lễ hội Côn Sơn mùa xuân"} // many ties
+		case 2:
+			r.Title["en"] = "Hai Duong " + r.Title["vi"]
+		case 3:
+			r.Description["vi"] = "Côn Sơn, Côn Sơn và lễ hội Côn Sơn"
+		case 4:
+			r.Visibility = archive.Internal
+		}
+	}
+	return recs
+}
+
+// TestRankedMatchesBleve compares the words ranked from the postings
+// (ranked.go) with Bleve's own execution of the same query: same total,
+// hits, order, scores and facets, on random words, pages and filters, as
+// records change (several segments, deleted documents). It also checks
+// that the ranked path is the one that answered.
+func TestRankedMatchesBleve(t *testing.T) {
+	recs := rankedRecords(1500)
+	src := newMemSource(recs[:1000])
+	ix, err := Open(context.Background(), filepath.Join(t.TempDir(), "index.bleve"), src, Options{BatchSize: 150})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	rng := rand.New(rand.NewPCG(21, 21))
+	texts := append(benchQueries(60), "côn sơn", "con son", "lễ hội côn sơn", "hải dương", "hai duong", "sơn côn",
+		"côn côn sơn", "đền", "hội xuân mùa", "festival", "Côn Sơn: lễ hội", "kiếp bạc 2010")
+	ranked := 0
+	compare := func(round int) {
+		for i := range 60 {
+			q := randomQuery(rng)
+			q.Text = texts[rng.IntN(len(texts))]
+			q.Sort = ""
+			q.Camera = "" // a Bleve filter: leaves the ranked path
+			if rng.IntN(3) == 0 {
+				q.Page = 1 + rng.IntN(4)
+			}
+			name := fmt.Sprintf("round %d query %d %+v", round, i, q)
+			got, err := ix.Search(context.Background(), q)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			want := referenceSearch(t, ix, q)
+			if got.Total != want.Total || !slices.Equal(ids(got), ids(want)) {
+				t.Fatalf("%s:\n got %d %v\nwant %d %v", name, got.Total, ids(got), want.Total, ids(want))
+			}
+			for j := range got.Hits {
+				if got.Hits[j].Score != want.Hits[j].Score {
+					t.Fatalf("%s: hit %d score %v, want %v", name, j, got.Hits[j].Score, want.Hits[j].Score)
+				}
+			}
+			for _, f := range q.Facets {
+				if !slices.Equal(got.Facets[f], want.Facets[f]) {
+					t.Fatalf("%s: facet %s %v, want %v", name, f, got.Facets[f], want.Facets[f])
+				}
+			}
+			if bitmapFiltersOnly(t, ix, q) {
+				if !rankedAnswers(t, ix, q) {
+					t.Fatalf("%s: left to Bleve", name)
+				}
+				ranked++
+			}
+		}
+	}
+	compare(0)
+	for round := 1; round <= 2; round++ {
+		var batch []*archive.Record
+		for i := range 250 {
+			r := *recs[1000+(round-1)*250+i]
+			if i%2 == 0 {
+				r.ID = recs[rng.IntN(1000)].ID // a replaced record: a deleted document
+			}
+			batch = append(batch, &r)
+		}
+		src.recs = append(src.recs, batch...)
+		for _, r := range batch {
+			src.byID[r.ID] = r
+		}
+		if err := ix.Index(context.Background(), batch, uint64(len(src.recs))); err != nil {
+			t.Fatal(err)
+		}
+		compare(round)
+	}
+	if ranked < 60 {
+		t.Errorf("the ranked path answered only %d of 180 queries", ranked)
+	}
+}
+
+// bitmapFiltersOnly reports whether every filter of q is one a bitmap
+// stands for (filter.go): the ranked path must answer such a query.
+func bitmapFiltersOnly(t *testing.T, ix *Index, q Query) bool {
+	t.Helper()
+	p, err := ix.gaz.plan(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range p.filters {
+		if _, ok := p.parts[k]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// rankedAnswers reports whether rankWords answers q.
+func rankedAnswers(t *testing.T, ix *Index, q Query) bool {
+	t.Helper()
+	p, err := ix.gaz.plan(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	var ok bool
+	err = ix.withReader(func(r index.IndexReader) error {
+		_, ok, err = ix.rankWords(context.Background(), p, r)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ok
+}
