@@ -31,24 +31,66 @@ type facetColumn struct {
 	start  []uint32
 	vals   []uint32
 	terms  []facetTerm
+	// docs holds the documents of each term (global numbers): a facet of
+	// few values is counted by intersecting them with the matches.
+	docs []*roaring.Bitmap
 	// dates holds captured_at of every document in Unix nanoseconds,
 	// noDate where there is none (or the document is deleted): date
-	// filters are a scan of it (filter.go).
-	dates []int64
+	// filters use byDate, built from it (filter.go).
+	dates  []int64
+	byDate dateIndex
 }
 
 // noDate marks a document without captured_at in facetColumn.dates.
 const noDate = math.MinInt64
 
-// dateRange is the documents captured from (inclusive) to (exclusive).
+// dateRange is the documents captured from (inclusive) to (exclusive):
+// the blocks of byDate wholly inside the range as bitmaps, the partial
+// ones document by document.
 func (c *facetColumn) dateRange(from, to int64) *roaring.Bitmap {
-	bm := roaring.New()
-	for n, d := range c.dates {
-		if d != noDate && d >= from && d < to {
-			bm.Add(uint32(n))
+	d := &c.byDate
+	lo, _ := slices.BinarySearch(d.dates, from)
+	hi, _ := slices.BinarySearch(d.dates, to)
+	if lo >= hi {
+		return roaring.New()
+	}
+	first, last := (lo+dateBlock-1)/dateBlock, hi/dateBlock // whole blocks [first, last)
+	if first >= last {
+		return roaring.BitmapOf(d.docs[lo:hi]...)
+	}
+	bm := roaring.FastOr(d.blocks[first:last]...)
+	bm.AddMany(d.docs[lo : first*dateBlock])
+	bm.AddMany(d.docs[last*dateBlock : hi])
+	return bm
+}
+
+// dateBlock is the documents of one block of dateIndex.
+const dateBlock = 4096
+
+// dateIndex orders the dated documents of a snapshot by captured_at: docs
+// and dates side by side, and each dateBlock of them as a bitmap.
+type dateIndex struct {
+	docs   []uint32
+	dates  []int64
+	blocks []*roaring.Bitmap
+}
+
+func newDateIndex(dates []int64) dateIndex {
+	var d dateIndex
+	for n, t := range dates {
+		if t != noDate {
+			d.docs = append(d.docs, uint32(n))
 		}
 	}
-	return bm
+	slices.SortStableFunc(d.docs, func(a, b uint32) int { return cmp.Compare(dates[a], dates[b]) })
+	d.dates = make([]int64, len(d.docs))
+	for i, n := range d.docs {
+		d.dates[i] = dates[n]
+	}
+	for i := 0; i+dateBlock <= len(d.docs); i += dateBlock {
+		d.blocks = append(d.blocks, roaring.BitmapOf(d.docs[i:i+dateBlock]...))
+	}
+	return d
 }
 
 // facetTerm is one name:value of fieldFacets.
@@ -173,6 +215,17 @@ func buildFacetColumn(r index.IndexReader) (*facetColumn, error) {
 		}
 	}
 	col.start[size] = uint32(len(col.vals))
+	perTerm := make([][]uint32, len(col.terms))
+	for n := range size {
+		for _, v := range col.vals[col.start[n]:col.start[n+1]] {
+			perTerm[v] = append(perTerm[v], uint32(n))
+		}
+	}
+	col.docs = make([]*roaring.Bitmap, len(col.terms))
+	for v, docs := range perTerm {
+		col.docs[v] = roaring.BitmapOf(docs...)
+	}
+	col.byDate = newDateIndex(col.dates)
 	return col, nil
 }
 
@@ -200,28 +253,56 @@ func (cq *countingQuery) Searcher(ctx context.Context, r index.IndexReader, m ma
 	if err != nil {
 		return nil, err
 	}
-	return &countingSearcher{Searcher: s, col: col, counts: cq.tally.counts}, nil
+	return &countingSearcher{Searcher: s, facetTally: cq.tally}, nil
 }
 
 // countingSearcher counts the facet values of each match it returns.
 type countingSearcher struct {
 	search.Searcher
-	col    *facetColumn
-	counts []int32
+	*facetTally
 }
 
 func (s *countingSearcher) count(dm *search.DocumentMatch) {
-	if dm == nil {
-		return
-	}
-	n := dm.IndexInternalID.Value()
-	if n+1 >= uint64(len(s.col.start)) {
-		return
-	}
-	for _, v := range s.col.vals[s.col.start[n]:s.col.start[n+1]] {
-		s.counts[v]++
+	if dm != nil {
+		s.add(dm.IndexInternalID.Value())
 	}
 }
+
+// add counts the facet values of document n.
+func (t *facetTally) add(n uint64) {
+	if n+1 >= uint64(len(t.col.start)) {
+		return
+	}
+	for _, v := range t.col.vals[t.col.start[n]:t.col.start[n+1]] {
+		t.counts[v]++
+	}
+}
+
+// countBitmap counts the facet values of the documents of bm (global
+// numbers): the few values of facet by intersection, the others document
+// by document.
+func (t *facetTally) countBitmap(bm *roaring.Bitmap, facet string) {
+	var values []int
+	for v, term := range t.col.terms {
+		if term.facet == facet {
+			values = append(values, v)
+		}
+	}
+	if len(values) <= maxIntersectedValues {
+		for _, v := range values {
+			t.counts[v] += int32(bm.AndCardinality(t.col.docs[v]))
+		}
+		return
+	}
+	it := bm.Iterator()
+	for it.HasNext() {
+		t.add(uint64(it.Next()))
+	}
+}
+
+// maxIntersectedValues bounds the values of a facet counted by
+// intersection (countBitmap).
+const maxIntersectedValues = 64
 
 func (s *countingSearcher) Next(ctx *search.SearchContext) (*search.DocumentMatch, error) {
 	dm, err := s.Searcher.Next(ctx)

@@ -2,11 +2,13 @@ package indexer
 
 import (
 	"context"
+	"math/rand/v2"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2"
 )
 
@@ -117,5 +119,31 @@ func TestFacetColumn(t *testing.T) {
 	}
 	for _, c := range queries {
 		t.Run("after the changes: "+c.name, func(t *testing.T) { checkFacets(t, ix, c.q) })
+	}
+}
+
+// TestDateRange compares the date index's ranges (whole blocks as bitmaps,
+// the edges document by document) with a scan of the dates.
+func TestDateRange(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	dates := make([]int64, 3*dateBlock+123)
+	for i := range dates {
+		dates[i] = int64(rng.IntN(1000))
+		if rng.IntN(10) == 0 {
+			dates[i] = noDate
+		}
+	}
+	col := &facetColumn{dates: dates, byDate: newDateIndex(dates)}
+	for range 200 {
+		from, to := int64(rng.IntN(1100))-50, int64(rng.IntN(1100))-50
+		want := roaring.New()
+		for n, d := range dates {
+			if d != noDate && d >= from && d < to {
+				want.Add(uint32(n))
+			}
+		}
+		if got := col.dateRange(from, to); !got.Equals(want) {
+			t.Fatalf("[%d, %d): %d documents, want %d", from, to, got.GetCardinality(), want.GetCardinality())
+		}
 	}
 }

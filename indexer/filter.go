@@ -60,18 +60,28 @@ type bitmapFilterQuery struct {
 }
 
 func (q *bitmapFilterQuery) Searcher(ctx context.Context, r index.IndexReader, _ mapping.IndexMapping, _ search.SearcherOptions) (search.Searcher, error) {
+	bm, err := partsBitmap(ctx, r, q.parts, q.cols)
+	if err != nil {
+		return nil, err
+	}
+	return &bitmapSearcher{bm: bm, it: bm.Iterator()}, nil
+}
+
+// partsBitmap is the documents of r (global numbers) that every part
+// matches.
+func partsBitmap(ctx context.Context, r index.IndexReader, parts []*filterPart, cols *facetColumns) (*roaring.Bitmap, error) {
 	snap, ok := r.(*scorch.IndexSnapshot)
 	if !ok {
 		return nil, fmt.Errorf("indexer: filters need a scorch snapshot, not %T", r)
 	}
 	var col *facetColumn
 	var bm *roaring.Bitmap
-	for _, p := range q.parts {
+	for _, p := range parts {
 		var pb *roaring.Bitmap
 		if p.dates {
 			if col == nil {
 				var err error
-				if col, err = q.cols.get(r); err != nil {
+				if col, err = cols.get(r); err != nil {
 					return nil, err
 				}
 			}
@@ -94,7 +104,7 @@ func (q *bitmapFilterQuery) Searcher(ctx context.Context, r index.IndexReader, _
 	if bm == nil {
 		bm = roaring.New()
 	}
-	return &bitmapSearcher{bm: bm, it: bm.Iterator()}, nil
+	return bm, nil
 }
 
 // termsBitmap is the documents of snap holding any of terms, as global
@@ -115,14 +125,11 @@ func termsBitmap(snap *scorch.IndexSnapshot, terms []fieldTerm) (*roaring.Bitmap
 			if err != nil {
 				return nil, fmt.Errorf("indexer: filter on %s: %w", t.field, err)
 			}
-			it := pl.Iterator(false, false, false, nil)
-			opt, ok := it.(segment.OptimizablePostingsIterator)
-			if !ok {
-				return nil, fmt.Errorf("indexer: filter on %s: postings of %T are not bitmaps", t.field, it)
+			bm, err := postingsBitmap(pl)
+			if err != nil {
+				return nil, fmt.Errorf("indexer: filter on %s: %w", t.field, err)
 			}
-			if n, ok := opt.DocNum1Hit(); ok {
-				parts = append(parts, roaring.BitmapOf(uint32(n)))
-			} else if bm := opt.ActualBitmap(); bm != nil {
+			if bm != nil {
 				parts = append(parts, bm)
 			}
 		}
@@ -136,6 +143,21 @@ func termsBitmap(snap *scorch.IndexSnapshot, terms []fieldTerm) (*roaring.Bitmap
 		offset += seg.Count()
 	}
 	return out, nil
+}
+
+// postingsBitmap is the documents of pl (a segment's numbers), nil when
+// there are none. The bitmap may be the postings' own: callers do not
+// change it.
+func postingsBitmap(pl segment.PostingsList) (*roaring.Bitmap, error) {
+	it := pl.Iterator(false, false, false, nil)
+	opt, ok := it.(segment.OptimizablePostingsIterator)
+	if !ok {
+		return nil, fmt.Errorf("indexer: postings of %T are not bitmaps", it)
+	}
+	if n, ok := opt.DocNum1Hit(); ok {
+		return roaring.BitmapOf(uint32(n)), nil
+	}
+	return opt.ActualBitmap(), nil
 }
 
 // bitmapSearcher returns the documents of a bitmap with no score and no

@@ -15,6 +15,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
+	index "github.com/blevesearch/bleve_index_api"
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/haiduong/promo-archive/archive"
@@ -57,6 +58,9 @@ type Options struct {
 	// OnRebuild, when set, receives progress while Open rebuilds (a missing
 	// index or one of another version).
 	OnRebuild func(done, total int)
+	// rankPart is the fewest documents a core bounds in a ranked search
+	// (ranked.go); 0 means the default. Tests make it small.
+	rankPart int
 	// SearchTimeout bounds each search, its wait for a slot included; 0
 	// means 10 s.
 	SearchTimeout time.Duration
@@ -91,6 +95,8 @@ type Index struct {
 	// facets caches the facet column of the snapshot faceted searches
 	// last ran on (see facets.go); writes drop it.
 	facets facetColumns
+	// stats keeps the scoring columns of the segments in use (segstats.go).
+	stats statsCache
 }
 
 // Open opens the index at path (ROOT/index.bleve), creating or rebuilding
@@ -158,7 +164,28 @@ func Open(ctx context.Context, path string, src Source, opts Options) (*Index, e
 		ix.Close()
 		return nil, err
 	}
+	if err := ix.warm(ctx); err != nil {
+		ix.Close()
+		return nil, err
+	}
 	return ix, nil
+}
+
+// warm builds the scoring columns of the open index's segments
+// (segstats.go), so that the first searches need not.
+func (ix *Index) warm(ctx context.Context) error {
+	return ix.withReader(func(r index.IndexReader) error {
+		snap, ok := r.(*scorch.IndexSnapshot)
+		if !ok {
+			return nil
+		}
+		for _, seg := range segmentsOf(snap) {
+			if _, err := ix.stats.get(ctx, seg); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // openExisting opens the index at ix.path and checks its version.

@@ -436,25 +436,13 @@ func tokens(s string, form func(string) string) []string {
 // instead of the names of every record in the index. A unit matched in the
 // exact form is boosted. It returns nil when no unit matches.
 func (g *gazetteer) placeTerms(text string, phrase bool, boost float64) query.Query {
-	qe, qf := tokens(text, ExactForm), tokens(text, Fold)
-	if len(qf) == 0 {
-		return nil
-	}
-	var qs []query.Query
-	for _, u := range g.names {
-		var b float64
-		switch {
-		case namesHold(u.exact, qe, phrase):
-			b = boost * exactBoost
-		case namesHold(u.folded, qf, phrase):
-			b = boost
-		default:
-			continue
-		}
+	units := g.placeUnits(text, phrase, boost)
+	qs := make([]query.Query, len(units))
+	for i, u := range units {
 		t := query.NewTermQuery(u.code)
 		t.SetField(fieldPlaceCodes)
-		t.SetBoost(b)
-		qs = append(qs, t)
+		t.SetBoost(u.boost)
+		qs[i] = t
 	}
 	switch len(qs) {
 	case 0:
@@ -463,6 +451,30 @@ func (g *gazetteer) placeTerms(text string, phrase bool, boost float64) query.Qu
 		return qs[0]
 	}
 	return query.NewDisjunctionQuery(qs)
+}
+
+// placeUnit is a unit placeTerms looks up, with its boost.
+type placeUnit struct {
+	code  string
+	boost float64
+}
+
+// placeUnits lists the units placeTerms looks up, in its order.
+func (g *gazetteer) placeUnits(text string, phrase bool, boost float64) []placeUnit {
+	qe, qf := tokens(text, ExactForm), tokens(text, Fold)
+	if len(qf) == 0 {
+		return nil
+	}
+	var out []placeUnit
+	for _, u := range g.names {
+		switch {
+		case namesHold(u.exact, qe, phrase):
+			out = append(out, placeUnit{u.code, boost * exactBoost})
+		case namesHold(u.folded, qf, phrase):
+			out = append(out, placeUnit{u.code, boost})
+		}
+	}
+	return out
 }
 
 // placePattern matches the records under a unit with a folded name token

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/blevesearch/bleve/v2/mapping"
 	index "github.com/blevesearch/bleve_index_api"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
+	"golang.org/x/sync/errgroup"
 )
 
 // Words ranked at scale. A search box's words at a million records match
@@ -70,12 +72,15 @@ type rankNode struct {
 // rankPlan is the words query of a plan as term lookups and Bleve's tree.
 type rankPlan struct {
 	clauses []rankClause
+	title   []int // per word: its title clause
 	titleF  []int // per word: its title_f clause
 	root    *rankNode
 	norm    float64 // Bleve's query norm
 	// weights of the leaves by (clause, phrase): phrase terms weigh with
 	// the phrase's boost.
 	phraseWeight []float64
+	// minPart is the fewest documents bounds gives a core (0: 16384).
+	minPart int
 }
 
 // analyze returns the tokens m's analyzer for field makes of text, or nil
@@ -151,7 +156,10 @@ func (g *gazetteer) rankPlanFor(r index.IndexReader, m mapping.IndexMapping, p *
 			if len(toks) != 1 {
 				return nil, false, nil
 			}
-			if f.field == fieldTitleF {
+			switch f.field {
+			case fieldTitle:
+				rp.title = append(rp.title, len(rp.clauses))
+			case fieldTitleF:
 				rp.titleF = append(rp.titleF, len(rp.clauses))
 			}
 			cs = append(cs, child{clauses: []int{len(rp.clauses)}})
@@ -308,13 +316,14 @@ func (rp *rankPlan) score(n *rankNode, in []termInput, phraseOK bool) (float64, 
 
 // segRank is one segment's part of a ranked search.
 type segRank struct {
-	offset uint64          // its first document's global number
+	offset uint64 // its first document's global number
 	snap   *scorch.SegmentSnapshot
 	stats  *segStats
 	lists  []*roaring.Bitmap // per clause: its postings (local numbers; nil: none)
 	words  *roaring.Bitmap   // every word matched, before the filters
 	match  *roaring.Bitmap   // and the filters
-	local  []uint32          // match, sorted
+	ranked *roaring.Bitmap   // the matches whose bounds are computed
+	local  []uint32          // ranked, sorted
 }
 
 // rankWords answers p from bitmaps and columns (see above); ok is false
@@ -328,6 +337,7 @@ func (ix *Index) rankWords(ctx context.Context, p *plan, r index.IndexReader) (*
 	if err != nil || !ok {
 		return nil, false, err
 	}
+	rp.minPart = ix.opts.rankPart
 
 	// The filters, as global bitmaps: all of them, and each facet's own
 	// left out for that facet's counts.
@@ -413,6 +423,7 @@ func (ix *Index) rankWords(ctx context.Context, p *plan, r index.IndexReader) (*
 					return nil, false, err
 				}
 			}
+			global := roaring.New()
 			for _, sr := range per {
 				bm := sr.match
 				if separate {
@@ -421,8 +432,12 @@ func (ix *Index) rankWords(ctx context.Context, p *plan, r index.IndexReader) (*
 						bm = roaring.And(sr.words, roaring.AddOffset64(own, -int64(sr.offset)))
 					}
 				}
-				t.countBitmap(bm, sr.offset)
+				if sr.offset > 0 {
+					bm = roaring.AddOffset64(bm, int64(sr.offset))
+				}
+				global.Or(bm)
 			}
+			t.countBitmap(global, f)
 			out.Facets[f] = t.facetCounts(ix.gaz, f, p.fsize)
 		}
 	}
@@ -435,11 +450,19 @@ func (ix *Index) rankWords(ctx context.Context, p *plan, r index.IndexReader) (*
 		if per[i].stats, err = ix.stats.get(ctx, per[i].snap.Segment()); err != nil {
 			return nil, false, err
 		}
-		per[i].local = per[i].match.ToArray()
 	}
-	b, err := rp.bounds(ctx, per, int(total))
+	b, err := rp.titledBounds(ctx, per, need)
 	if err != nil {
 		return nil, false, err
+	}
+	if b == nil {
+		for i := range per {
+			per[i].ranked = per[i].match
+			per[i].local = per[i].match.ToArray()
+		}
+		if b, err = rp.bounds(ctx, per, int(total)); err != nil {
+			return nil, false, err
+		}
 	}
 	hits, err := rp.page(ctx, r, per, b, need)
 	if err != nil {
@@ -469,79 +492,177 @@ func (rp *rankPlan) bounds(ctx context.Context, per []segRank, total int) (*rank
 	}
 	words := rp.clauses[len(rp.clauses)-1].word + 1
 	b.full = uint32(1<<words - 1)
-	sum := make([]float64, total)
-	cnt := make([]uint8, total)
-	children := make([]int, words)
-	units := make([]int, words)
+	acc := &boundSums{
+		sum: make([]float64, total), cnt: make([]uint8, total),
+		sumIn: make([]float64, total), cntIn: make([]uint8, total),
+		children: make([]int, words), units: make([]int, words),
+	}
 	for _, c := range rp.clauses {
 		if c.field == fieldPlaceCodes {
-			units[c.word]++
+			acc.units[c.word]++
 		} else {
-			children[c.word]++
+			acc.children[c.word]++
 		}
 	}
-	sumIn := make([]float64, total)
-	cntIn := make([]uint8, total)
+	// Documents are independent: large segments are split among the
+	// cores, each part summing into its own range of the arrays.
+	minPart := rp.minPart
+	if minPart == 0 {
+		minPart = 16384
+	}
+	parts := runtime.GOMAXPROCS(0)
+	var g errgroup.Group
 	for si, sr := range per {
 		base := len(b.local)
 		for _, d := range sr.local {
 			b.seg = append(b.seg, int32(si))
 			b.local = append(b.local, d)
 		}
-		if len(sr.local) == 0 {
+		n := len(sr.local)
+		k := max(1, min(parts, n/minPart))
+		for i := range k {
+			lo, hi := n*i/k, n*(i+1)/k
+			if lo == hi {
+				continue
+			}
+			g.Go(func() error { return rp.boundPart(ctx, b, acc, sr, base, lo, hi) })
+		}
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// boundSums are the running sums of bounds: per document the current
+// word's disjunction (and its place units'), and per word its children.
+type boundSums struct {
+	sum, sumIn      []float64
+	cnt, cntIn      []uint8
+	children, units []int
+}
+
+// boundPart computes the bounds of sr.local[lo:hi], at b's indexes from
+// base+lo.
+func (rp *rankPlan) boundPart(ctx context.Context, b *rankBounds, acc *boundSums, sr segRank, base, lo, hi int) error {
+	local := sr.local[lo:hi]
+	part := sr.ranked
+	if lo > 0 || hi < len(sr.local) {
+		part = roaring.BitmapOf(local...)
+	}
+	base += lo
+	for ci, c := range rp.clauses {
+		var docs []uint32
+		if sr.lists[ci] != nil {
+			docs = roaring.And(sr.lists[ci], part).ToArray()
+		}
+		freqs := sr.stats.many[c.field][c.term]
+		norms := sr.stats.norms[c.field]
+		j, fi := 0, 0
+		for _, d := range docs {
+			j += gallop(local[j:], d)
+			var freq uint64 = 1
+			fi += gallop(freqs.docs[fi:], d)
+			if fi < len(freqs.docs) && freqs.docs[fi] == d {
+				freq = uint64(freqs.freq[fi])
+			}
+			g := base + j
+			s := math.Sqrt(float64(freq)) * float64(norms[d]) * c.idf
+			if c.field == fieldPlaceCodes && acc.units[c.word] > 1 {
+				acc.sumIn[g] += s * c.weight
+				acc.cntIn[g]++
+			} else {
+				acc.sum[g] += s * c.weight
+				acc.cnt[g]++
+			}
+			if w := rp.phraseWeight[ci]; w != 0 {
+				b.bonus[g] += s * w
+				b.title[g] |= 1 << uint(c.word)
+			}
+		}
+		if last := ci == len(rp.clauses)-1 || rp.clauses[ci+1].word != c.word; !last {
 			continue
 		}
-		for ci, c := range rp.clauses {
-			if sr.lists[ci] == nil {
+		n := acc.children[c.word]
+		if acc.units[c.word] > 0 {
+			n++
+		}
+		for j := range local {
+			g := base + j
+			if acc.cntIn[g] > 0 {
+				acc.sum[g] += acc.sumIn[g] * float64(acc.cntIn[g]) / float64(acc.units[c.word])
+				acc.cnt[g]++
+				acc.sumIn[g], acc.cntIn[g] = 0, 0
+			}
+			b.low[g] += acc.sum[g] * float64(acc.cnt[g]) / float64(n)
+			acc.sum[g], acc.cnt[g] = 0, 0
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// titledBounds computes the bounds of the matches with every word in the
+// title (in either form) only, when they are enough for the page and no
+// other match can reach it: each of the others lacks some word in the
+// title, and scores at most as a document with every other lookup matched
+// at its segment's largest frequency and norm. It returns nil otherwise.
+func (rp *rankPlan) titledBounds(ctx context.Context, per []segRank, need int) (*rankBounds, error) {
+	var n uint64
+	for i := range per {
+		t := per[i].match.Clone()
+		for w := range rp.title {
+			var both []*roaring.Bitmap
+			for _, ci := range []int{rp.title[w], rp.titleF[w]} {
+				if bm := per[i].lists[ci]; bm != nil {
+					both = append(both, bm)
+				}
+			}
+			t.And(roaring.FastOr(both...))
+		}
+		per[i].ranked = t
+		per[i].local = t.ToArray()
+		n += t.GetCardinality()
+	}
+	if n < uint64(need) {
+		return nil, nil
+	}
+	b, err := rp.bounds(ctx, per, int(n))
+	if err != nil {
+		return nil, err
+	}
+	floor := kthLargest(b.low, need)
+	in := make([]termInput, len(rp.clauses))
+	for _, sr := range per {
+		if sr.ranked.GetCardinality() == sr.match.GetCardinality() {
+			continue
+		}
+		for w := range rp.title {
+			// The matches without word w in the title: each other lookup
+			// at its largest frequency and at the largest norm among them.
+			rest := sr.match.Clone()
+			for _, ci := range []int{rp.title[w], rp.titleF[w]} {
+				if bm := sr.lists[ci]; bm != nil {
+					rest.AndNot(bm)
+				}
+			}
+			if rest.IsEmpty() {
 				continue
 			}
-			docs := roaring.And(sr.lists[ci], sr.match).ToArray()
-			freqs := sr.stats.many[c.field][c.term]
-			norms := sr.stats.norms[c.field]
-			j, fi := 0, 0
-			for _, d := range docs {
-				j += gallop(sr.local[j:], d)
-				var freq uint64 = 1
-				for fi < len(freqs.docs) && freqs.docs[fi] < d {
-					fi++
+			for ci, c := range rp.clauses {
+				in[ci] = termInput{}
+				if sr.lists[ci] == nil || c.word == w && (ci == rp.title[w] || ci == rp.titleF[w]) {
+					continue
 				}
-				if fi < len(freqs.docs) && freqs.docs[fi] == d {
-					freq = uint64(freqs.freq[fi])
-				}
-				g := base + j
-				s := math.Sqrt(float64(freq)) * float64(norms[d]) * c.idf
-				if c.field == fieldPlaceCodes && units[c.word] > 1 {
-					sumIn[g] += s * c.weight
-					cntIn[g]++
-				} else {
-					sum[g] += s * c.weight
-					cnt[g]++
-				}
-				if w := rp.phraseWeight[ci]; w != 0 {
-					b.bonus[g] += s * w
-					b.title[g] |= 1 << uint(c.word)
+				docs := roaring.And(sr.lists[ci], rest)
+				if n := sr.stats.maxNorm(c.field, docs); n > 0 {
+					in[ci] = termInput{matched: true, freq: sr.stats.maxFreq(c.field, c.term, docs), norm: float64(n)}
 				}
 			}
-			last := ci == len(rp.clauses)-1 || rp.clauses[ci+1].word != c.word
-			if !last {
-				continue
-			}
-			n := children[c.word]
-			if units[c.word] > 0 {
-				n++
-			}
-			for j := range sr.local {
-				g := base + j
-				if cntIn[g] > 0 {
-					sum[g] += sumIn[g] * float64(cntIn[g]) / float64(units[c.word])
-					cnt[g]++
-					sumIn[g], cntIn[g] = 0, 0
-				}
-				b.low[g] += sum[g] * float64(cnt[g]) / float64(n)
-				sum[g], cnt[g] = 0, 0
-			}
-			if err := ctx.Err(); err != nil {
-				return nil, err
+			if s, ok := rp.score(rp.root, in, false); ok && s*(1+boundTolerance) >= floor*(1-boundTolerance) {
+				return nil, nil
 			}
 		}
 	}
@@ -588,57 +709,57 @@ func (rp *rankPlan) page(ctx context.Context, r index.IndexReader, per []segRank
 		return b.low[g]
 	}
 	floor := kthLargest(b.low, need) * (1 - boundTolerance)
-	var cands []int
+	type cand struct {
+		g     int
+		upper float64
+	}
+	var cands []cand
 	for g := range b.low {
-		if upper(g) >= floor {
-			cands = append(cands, g)
+		if u := upper(g); u >= floor {
+			cands = append(cands, cand{g, u})
 		}
 	}
-	slices.SortFunc(cands, func(x, y int) int {
-		ux, uy := upper(x), upper(y)
+	slices.SortFunc(cands, func(x, y cand) int {
 		switch {
-		case ux > uy:
+		case x.upper > y.upper:
 			return -1
-		case ux < uy:
+		case x.upper < y.upper:
 			return 1
 		}
-		return x - y
+		return x.g - y.g
 	})
 	var scored []rankHit
 	best := make([]float64, 0, need) // a min-heap of the best exact scores
-	const chunk = 4096
-	for done := 0; done < len(cands); {
-		if len(best) == need && upper(cands[done]) < best[0]*(1-boundTolerance) {
+	in := make([]termInput, len(rp.clauses))
+	phraseTerms := make([]string, len(rp.titleF))
+	for i, ci := range rp.titleF {
+		phraseTerms[i] = rp.clauses[ci].term
+	}
+	for i, c := range cands {
+		if len(best) == need && c.upper < best[0]*(1-boundTolerance) {
 			break
 		}
-		part := slices.Clone(cands[done:min(done+chunk, len(cands))])
-		done += len(part)
-		slices.Sort(part) // segment and document order, for the positions
-		phrased, err := rp.phraseMatches(per, b, part)
-		if err != nil {
-			return nil, err
-		}
-		in := make([]termInput, len(rp.clauses))
-		for i, g := range part {
-			sr := per[b.seg[g]]
-			d := b.local[g]
-			for ci, c := range rp.clauses {
-				in[ci] = termInput{}
-				if sr.lists[ci] == nil || !sr.lists[ci].Contains(d) {
-					continue
-				}
-				in[ci] = termInput{matched: true, freq: sr.stats.freq(c.field, c.term, d), norm: float64(sr.stats.norms[c.field][d])}
+		if i%1024 == 1023 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
 			}
-			s, ok := rp.score(rp.root, in, phrased[i])
-			if !ok {
-				return nil, fmt.Errorf("indexer: ranked a document its query does not match")
+		}
+		sr := per[b.seg[c.g]]
+		d := b.local[c.g]
+		for ci, cl := range rp.clauses {
+			in[ci] = termInput{}
+			if sr.lists[ci] == nil || !sr.lists[ci].Contains(d) {
+				continue
 			}
-			scored = append(scored, rankHit{g: g, score: s})
-			best = pushBest(best, need, s)
+			in[ci] = termInput{matched: true, freq: sr.stats.freq(cl.field, cl.term, d), norm: float64(sr.stats.norms[cl.field][d])}
 		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
+		phrased := len(phraseTerms) > 1 && b.title[c.g] == b.full && sr.stats.titles.hasPhrase(d, phraseTerms)
+		s, ok := rp.score(rp.root, in, phrased)
+		if !ok {
+			return nil, fmt.Errorf("indexer: ranked a document its query does not match")
 		}
+		scored = append(scored, rankHit{g: c.g, score: s})
+		best = pushBest(best, need, s)
 	}
 	edge := best[0]
 	// Every document above the edge is on the page; of those at it, the
@@ -669,77 +790,6 @@ func (rp *rankPlan) page(ctx context.Context, r index.IndexReader, per []segRank
 		hits[i] = Hit{ID: h.id, Score: h.score}
 	}
 	return hits, nil
-}
-
-// phraseMatches reports for each of gs (indexes of b, in segment and
-// document order) whether its folded title holds the words as a phrase:
-// consecutive positions in one value, as Bleve's phrase searcher checks
-// them. Only documents with every word in the title are looked at.
-func (rp *rankPlan) phraseMatches(per []segRank, b *rankBounds, gs []int) ([]bool, error) {
-	out := make([]bool, len(gs))
-	if len(rp.titleF) < 2 {
-		return out, nil
-	}
-	type loc struct {
-		pos uint64
-		arr []uint64
-	}
-	locs := make([][]loc, len(rp.titleF))
-	si := int32(-1)
-	var its []segment.PostingsIterator
-	for i, g := range gs {
-		if b.title[g] != b.full {
-			continue
-		}
-		if b.seg[g] != si {
-			si = b.seg[g]
-			its = make([]segment.PostingsIterator, len(rp.titleF))
-			for w, ci := range rp.titleF {
-				c := rp.clauses[ci]
-				dict, err := per[si].snap.Segment().Dictionary(c.field)
-				if err != nil {
-					return nil, fmt.Errorf("indexer: %s: %w", c.field, err)
-				}
-				pl, err := dict.PostingsList([]byte(c.term), per[si].snap.Deleted(), nil)
-				if err != nil {
-					return nil, fmt.Errorf("indexer: %s: %w", c.field, err)
-				}
-				its[w] = pl.Iterator(true, true, true, nil)
-			}
-		}
-		d := uint64(b.local[g])
-		found := true
-		for w, it := range its {
-			pst, err := it.Advance(d)
-			if err != nil {
-				return nil, fmt.Errorf("indexer: read positions: %w", err)
-			}
-			if pst == nil || pst.Number() != d {
-				found = false
-				break
-			}
-			locs[w] = locs[w][:0]
-			for _, l := range pst.Locations() {
-				locs[w] = append(locs[w], loc{l.Pos(), slices.Clone(l.ArrayPositions())})
-			}
-		}
-		if !found {
-			continue
-		}
-	start:
-		for _, l0 := range locs[0] {
-			for w := 1; w < len(locs); w++ {
-				if !slices.ContainsFunc(locs[w], func(l loc) bool {
-					return l.pos == l0.pos+uint64(w) && slices.Equal(l.arr, l0.arr)
-				}) {
-					continue start
-				}
-			}
-			out[i] = true
-			break
-		}
-	}
-	return out, nil
 }
 
 // kthLargest is the k-th largest of vals (1 ≤ k ≤ len(vals)).

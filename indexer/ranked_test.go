@@ -43,7 +43,7 @@ func rankedRecords(n int) []*archive.Record {
 func TestRankedMatchesBleve(t *testing.T) {
 	recs := rankedRecords(1500)
 	src := newMemSource(recs[:1000])
-	ix, err := Open(context.Background(), filepath.Join(t.TempDir(), "index.bleve"), src, Options{BatchSize: 150})
+	ix, err := Open(context.Background(), filepath.Join(t.TempDir(), "index.bleve"), src, Options{BatchSize: 150, rankPart: 64})
 	if err != nil {
 		t.Fatal(err)
 	}

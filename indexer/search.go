@@ -146,6 +146,10 @@ func (ix *Index) search(ctx context.Context, p *plan) (*Result, error) {
 		}
 	}
 
+	if res, ok, err := ix.searchRanked(ctx, p); err != nil || ok {
+		return res, err
+	}
+
 	// Facets whose own filter is set are counted in a second search without
 	// that filter; the others are counted during the main search.
 	var separate, riding []string
@@ -195,6 +199,25 @@ func (ix *Index) search(ctx context.Context, p *plan) (*Result, error) {
 		out.Hits = append(out.Hits, Hit{ID: h.ID, Score: h.Score, Record: rec})
 	}
 	return out, nil
+}
+
+// searchRanked answers p with rankWords where it can (ok).
+func (ix *Index) searchRanked(ctx context.Context, p *plan) (out *Result, ok bool, err error) {
+	err = ix.withReader(func(r index.IndexReader) error {
+		out, ok, err = ix.rankWords(ctx, p, r)
+		return err
+	})
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	for i, h := range out.Hits {
+		rec, err := ix.src.Get(h.ID)
+		if err != nil && !errors.Is(err, archive.ErrNotFound) {
+			return nil, false, fmt.Errorf("indexer: read hit %s: %w", h.ID, err)
+		}
+		out.Hits[i].Record = rec
+	}
+	return out, true, nil
 }
 
 // checkPatterns checks the wildcards and regexps of a query against the

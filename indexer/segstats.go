@@ -1,13 +1,15 @@
 package indexer
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
 	"sync"
 
-	"github.com/blevesearch/vellum"
+	"github.com/RoaringBitmap/roaring/v2"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
+	"github.com/blevesearch/vellum"
 )
 
 // A segment's scoring columns: what Bleve reads from the postings to score
@@ -26,9 +28,73 @@ type segStats struct {
 	// norms holds, per field, each document's norm as the postings store
 	// it (a float32; the same for every term of the field).
 	norms map[string][]float32
+	// classes holds, per field, the documents of each norm, largest
+	// first: the largest norm among some documents is a few bitmap tests.
+	classes map[string][]normClass
 	// many lists, per field and term, the documents whose frequency is
 	// above one (most are one).
 	many map[string]map[string]freqList
+	// titles is the folded title of every document, token by token in
+	// order (phrases are checked on it instead of reading positions).
+	titles titleTokens
+}
+
+// titleTokens holds the title_f tokens of each document in CSR form: those
+// of document d are at start[d]:start[d+1], ordered by value and
+// position.
+type titleTokens struct {
+	ids   map[string]uint32 // term → token id
+	start []uint32
+	tok   []titleToken
+}
+
+type titleToken struct {
+	id       uint32
+	arr, pos uint32 // value (array position) and position in it
+}
+
+// hasPhrase reports whether document d's folded title holds terms at
+// consecutive positions of one value.
+func (t *titleTokens) hasPhrase(d uint32, terms []string) bool {
+	ids := make([]uint32, len(terms))
+	for i, term := range terms {
+		id, ok := t.ids[term]
+		if !ok {
+			return false
+		}
+		ids[i] = id
+	}
+	toks := t.tok[t.start[d]:t.start[d+1]]
+next:
+	for i := range toks {
+		if i+len(ids) > len(toks) {
+			return false
+		}
+		for k, id := range ids {
+			tk := toks[i+k]
+			if tk.id != id || tk.arr != toks[i].arr || tk.pos != toks[i].pos+uint32(k) {
+				continue next
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// normClass is the documents of a field with one norm.
+type normClass struct {
+	norm float32
+	docs *roaring.Bitmap
+}
+
+// maxNorm is the largest norm of field among docs (0 when none holds it).
+func (s *segStats) maxNorm(field string, docs *roaring.Bitmap) float32 {
+	for _, c := range s.classes[field] {
+		if c.docs.Intersects(docs) {
+			return c.norm
+		}
+	}
+	return 0
 }
 
 // freqList is the documents of a term with a frequency above one, sorted,
@@ -36,6 +102,14 @@ type segStats struct {
 type freqList struct {
 	docs []uint32
 	freq []uint32
+	// classes are the documents of each frequency above one, largest
+	// first.
+	classes []freqClass
+}
+
+type freqClass struct {
+	freq uint32
+	docs *roaring.Bitmap
 }
 
 // freq is the frequency of term in document d's field, which holds it.
@@ -47,8 +121,18 @@ func (s *segStats) freq(field, term string, d uint32) uint64 {
 	return 1
 }
 
+// maxFreq is the largest frequency of term in field among docs.
+func (s *segStats) maxFreq(field, term string, docs *roaring.Bitmap) uint64 {
+	for _, c := range s.many[field][term].classes {
+		if c.docs.Intersects(docs) {
+			return uint64(c.freq)
+		}
+	}
+	return 1
+}
+
 func buildSegStats(ctx context.Context, seg segment.Segment) (*segStats, error) {
-	st := &segStats{norms: map[string][]float32{}, many: map[string]map[string]freqList{}}
+	st := &segStats{norms: map[string][]float32{}, classes: map[string][]normClass{}, many: map[string]map[string]freqList{}}
 	for _, field := range rankedFields() {
 		dict, err := seg.Dictionary(field)
 		if err != nil {
@@ -93,12 +177,107 @@ func buildSegStats(ctx context.Context, seg segment.Segment) (*segStats, error) 
 				}
 			}
 			if len(fl.docs) > 0 {
+				byFreq := map[uint32]*roaring.Bitmap{}
+				for i, d := range fl.docs {
+					if byFreq[fl.freq[i]] == nil {
+						byFreq[fl.freq[i]] = roaring.New()
+					}
+					byFreq[fl.freq[i]].Add(d)
+				}
+				for f, docs := range byFreq {
+					fl.classes = append(fl.classes, freqClass{f, docs})
+				}
+				slices.SortFunc(fl.classes, func(a, b freqClass) int { return cmp.Compare(b.freq, a.freq) })
 				many[de.Term] = fl
 			}
 		}
 		st.norms[field], st.many[field] = norms, many
+		if field == fieldTitleF {
+			if st.titles, err = buildTitleTokens(ctx, seg, dict); err != nil {
+				return nil, err
+			}
+		}
+		byNorm := map[float32]*roaring.Bitmap{}
+		for d, n := range norms {
+			if n == 0 {
+				continue
+			}
+			if byNorm[n] == nil {
+				byNorm[n] = roaring.New()
+			}
+			byNorm[n].Add(uint32(d))
+		}
+		for n, docs := range byNorm {
+			st.classes[field] = append(st.classes[field], normClass{n, docs})
+		}
+		slices.SortFunc(st.classes[field], func(a, b normClass) int { return cmp.Compare(b.norm, a.norm) })
 	}
 	return st, nil
+}
+
+// buildTitleTokens reads the positions of every title_f term of seg.
+func buildTitleTokens(ctx context.Context, seg segment.Segment, dict segment.TermDictionary) (titleTokens, error) {
+	t := titleTokens{ids: map[string]uint32{}, start: make([]uint32, seg.Count()+1)}
+	type posting struct {
+		doc uint32
+		tok titleToken
+	}
+	var all []posting
+	terms := dict.AutomatonIterator(&vellum.AlwaysMatch{}, nil, nil)
+	var it segment.PostingsIterator
+	for {
+		de, err := terms.Next()
+		if err != nil {
+			return t, fmt.Errorf("indexer: title tokens: %w", err)
+		}
+		if de == nil {
+			break
+		}
+		if err := ctx.Err(); err != nil {
+			return t, err
+		}
+		id := uint32(len(t.ids))
+		t.ids[de.Term] = id
+		pl, err := dict.PostingsList([]byte(de.Term), nil, nil)
+		if err != nil {
+			return t, fmt.Errorf("indexer: title tokens: %w", err)
+		}
+		it = pl.Iterator(true, true, true, it)
+		for {
+			p, err := it.Next()
+			if err != nil {
+				return t, fmt.Errorf("indexer: title tokens: %w", err)
+			}
+			if p == nil {
+				break
+			}
+			for _, l := range p.Locations() {
+				var arr uint32
+				if ap := l.ArrayPositions(); len(ap) > 0 {
+					arr = uint32(ap[0])
+				}
+				all = append(all, posting{uint32(p.Number()), titleToken{id, arr, uint32(l.Pos())}})
+			}
+		}
+	}
+	slices.SortFunc(all, func(a, b posting) int {
+		if c := cmp.Compare(a.doc, b.doc); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.tok.arr, b.tok.arr); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.tok.pos, b.tok.pos)
+	})
+	t.tok = make([]titleToken, len(all))
+	for i, p := range all {
+		t.tok[i] = p.tok
+		t.start[p.doc+1]++
+	}
+	for d := 1; d < len(t.start); d++ {
+		t.start[d] += t.start[d-1]
+	}
+	return t, nil
 }
 
 // statsCache keeps the scoring columns of the segments searches use.
