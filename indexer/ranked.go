@@ -1,6 +1,7 @@
 package indexer
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -604,66 +605,118 @@ func (rp *rankPlan) boundPart(ctx context.Context, b *rankBounds, acc *boundSums
 	return nil
 }
 
-// titledBounds computes the bounds of the matches with every word in the
-// title (in either form) only, when they are enough for the page and no
-// other match can reach it: each of the others lacks some word in the
-// title, and scores at most as a document with every other lookup matched
-// at its segment's largest frequency and norm. It returns nil otherwise.
+// titledBounds computes the bounds of only the matches most likely on the
+// page, when no other match can reach it: the matches with every word in
+// the title (in either form), and of those, when they are many, the ones
+// with the largest title norms. The others are bounded by class: a match
+// lacking word w in the title scores at most as a document with every
+// other lookup matched at the largest frequency and norm among such
+// matches; a titled match left out, likewise among those. It returns nil
+// when every match needs its bounds.
 func (rp *rankPlan) titledBounds(ctx context.Context, per []segRank, need int) (*rankBounds, error) {
+	titled := make([]*roaring.Bitmap, len(per))
+	type share struct {
+		norm  float32
+		count uint64
+	}
+	var shares []share
 	var n uint64
-	for i := range per {
-		t := per[i].match.Clone()
+	for i, sr := range per {
+		t := sr.match.Clone()
 		for w := range rp.title {
 			var both []*roaring.Bitmap
 			for _, ci := range []int{rp.title[w], rp.titleF[w]} {
-				if bm := per[i].lists[ci]; bm != nil {
+				if bm := sr.lists[ci]; bm != nil {
 					both = append(both, bm)
 				}
 			}
 			t.And(roaring.FastOr(both...))
 		}
-		per[i].ranked = t
-		per[i].local = t.ToArray()
+		titled[i] = t
 		n += t.GetCardinality()
+		for _, c := range sr.stats.classes[fieldTitle] {
+			if k := c.docs.AndCardinality(t); k > 0 {
+				shares = append(shares, share{c.norm, k})
+			}
+		}
 	}
 	if n < uint64(need) {
 		return nil, nil
+	}
+	// The title norm above which some 8 pages of titled matches are.
+	slices.SortFunc(shares, func(a, b share) int { return cmp.Compare(b.norm, a.norm) })
+	var cutoff float32
+	var top uint64
+	for _, sh := range shares {
+		if top >= uint64(8*need) {
+			break
+		}
+		cutoff, top = sh.norm, top+sh.count
+	}
+	layered := top < n
+	n = 0
+	for i, sr := range per {
+		layer := titled[i]
+		if layered {
+			layer = roaring.New()
+			for _, c := range sr.stats.classes[fieldTitle] {
+				if c.norm < cutoff {
+					break
+				}
+				layer.Or(roaring.And(c.docs, titled[i]))
+			}
+		}
+		per[i].ranked = layer
+		per[i].local = layer.ToArray()
+		n += uint64(len(per[i].local))
 	}
 	b, err := rp.bounds(ctx, per, int(n))
 	if err != nil {
 		return nil, err
 	}
-	floor := kthLargest(b.low, need)
+	if len(b.low) < need {
+		return nil, nil
+	}
+	floor := kthLargest(b.low, need) * (1 - boundTolerance)
 	in := make([]termInput, len(rp.clauses))
-	for _, sr := range per {
-		if sr.ranked.GetCardinality() == sr.match.GetCardinality() {
+	// reaches reports whether a document of docs (a segment's) lacking
+	// the title lookups of word without (-1: none) may reach the floor.
+	reaches := func(sr segRank, docs *roaring.Bitmap, without int) bool {
+		for ci, c := range rp.clauses {
+			in[ci] = termInput{}
+			if sr.lists[ci] == nil || without >= 0 && c.word == without && (ci == rp.title[without] || ci == rp.titleF[without]) {
+				continue
+			}
+			d := roaring.And(sr.lists[ci], docs)
+			if n := sr.stats.maxNorm(c.field, d); n > 0 {
+				in[ci] = termInput{matched: true, freq: sr.stats.maxFreq(c.field, c.term, d), norm: float64(n)}
+			}
+		}
+		s, ok := rp.score(rp.root, in, without < 0)
+		return ok && s*(1+boundTolerance) >= floor
+	}
+	for i, sr := range per {
+		if layered {
+			if rest := roaring.AndNot(titled[i], sr.ranked); !rest.IsEmpty() && reaches(sr, rest, -1) {
+				return nil, nil
+			}
+		}
+		if titled[i].GetCardinality() == sr.match.GetCardinality() {
 			continue
 		}
 		for w := range rp.title {
-			// The matches without word w in the title: each other lookup
-			// at its largest frequency and at the largest norm among them.
 			rest := sr.match.Clone()
 			for _, ci := range []int{rp.title[w], rp.titleF[w]} {
 				if bm := sr.lists[ci]; bm != nil {
 					rest.AndNot(bm)
 				}
 			}
-			if rest.IsEmpty() {
-				continue
-			}
-			for ci, c := range rp.clauses {
-				in[ci] = termInput{}
-				if sr.lists[ci] == nil || c.word == w && (ci == rp.title[w] || ci == rp.titleF[w]) {
-					continue
-				}
-				docs := roaring.And(sr.lists[ci], rest)
-				if n := sr.stats.maxNorm(c.field, docs); n > 0 {
-					in[ci] = termInput{matched: true, freq: sr.stats.maxFreq(c.field, c.term, docs), norm: float64(n)}
-				}
-			}
-			if s, ok := rp.score(rp.root, in, false); ok && s*(1+boundTolerance) >= floor*(1-boundTolerance) {
+			if !rest.IsEmpty() && reaches(sr, rest, w) {
 				return nil, nil
 			}
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
 		}
 	}
 	return b, nil

@@ -87,8 +87,17 @@ type normClass struct {
 	docs *roaring.Bitmap
 }
 
-// maxNorm is the largest norm of field among docs (0 when none holds it).
+// maxNorm is the largest norm of field among docs (0 when none holds it):
+// a few documents are looked up, many tested class by class.
 func (s *segStats) maxNorm(field string, docs *roaring.Bitmap) float32 {
+	if docs.GetCardinality() < uint64(64*len(s.classes[field])) {
+		var m float32
+		it := docs.Iterator()
+		for it.HasNext() {
+			m = max(m, s.norms[field][it.Next()])
+		}
+		return m
+	}
 	for _, c := range s.classes[field] {
 		if c.docs.Intersects(docs) {
 			return c.norm
