@@ -26,11 +26,21 @@
 //     unless it asks for query-string syntax. Facets are counted from one
 //     doc-values field holding every facet value as name:value. When words
 //     find nothing, near spellings are tried once;
+//   - ranking search-box words at scale (ranked.go, segstats.go): the
+//     matches, totals and facets as bitmaps, every match's score bounded
+//     from per-segment scoring columns (norms, frequencies above one, the
+//     folded title's tokens), and Bleve's exact arithmetic, bit for bit,
+//     for the matches whose bound can reach the page; query syntax, date
+//     sorts and filters a bitmap cannot stand for run as Bleve runs them;
 //   - the bounds of a search (guard.go): a deadline, a term and memory
 //     budget, caps on wildcards and regexps, and a gate on concurrent
 //     searches, in all and per client.
 //
 // Caveats:
+//   - A segment's scoring columns are built on first use (Open builds
+//     those of the index it opens): about 8 s of CPU and 250 MB per
+//     million records; a search after Bleve merges segments into a new
+//     large one pays for that segment once.
 //   - Bleve holds an exclusive lock on the index: one process owns it. Open
 //     fails fast with ErrLocked instead of blocking.
 //   - Bleve's analysis registry is global by design; this package registers
