@@ -78,16 +78,22 @@ func (s *Server) handleIngest() http.HandlerFunc {
 		if err == nil {
 			snap, err = s.queueIngest(r.Context(), j)
 		}
-		if err != nil {
-			if errors.Is(err, errQueueFull) {
-				w.Header().Set("Retry-After", "30")
-			}
-			s.writeError(w, r, err)
-			return
-		}
-		w.Header().Set("Location", "/v1/jobs/"+snap.ID)
-		writeJSON(w, r, http.StatusAccepted, snap)
+		s.answerQueued(w, r, snap, err)
 	}
+}
+
+// answerQueued answers a request that queued job snap (202 with its
+// Location), or failed to (err; a full queue says when to retry).
+func (s *Server) answerQueued(w http.ResponseWriter, r *http.Request, snap *Job, err error) {
+	if err != nil {
+		if errors.Is(err, errQueueFull) {
+			w.Header().Set("Retry-After", "30")
+		}
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/v1/jobs/"+snap.ID)
+	writeJSON(w, r, http.StatusAccepted, snap)
 }
 
 // queueIngest queues j under the caller's name: the one way a job starts,

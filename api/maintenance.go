@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -76,19 +75,6 @@ func (s *Server) canRun(kind string) error {
 	return nil
 }
 
-// requireAdminRole answers 401/403 unless the caller has the admin role.
-func requireAdminRole(w http.ResponseWriter, r *http.Request) bool {
-	p := principalFrom(r.Context())
-	switch {
-	case p.Anonymous():
-		unauthorized(w, r, "this needs an admin key")
-		return false
-	case !p.canAdmin():
-		writeProblem(w, r, http.StatusForbidden, "this needs an admin key")
-		return false
-	}
-	return true
-}
 
 // maintenanceJob is the handler that queues a verify, rethumb or reindex job (admins) and
 // answers 202 with it; GET /v1/jobs/{id} follows it, and its report is in
@@ -96,7 +82,7 @@ func requireAdminRole(w http.ResponseWriter, r *http.Request) bool {
 func maintenanceJob(kind string) func(*Server) http.HandlerFunc {
 	return func(s *Server) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
-			if !requireAdminRole(w, r) {
+			if !s.requireAdminRole(w, r) {
 				return
 			}
 			j := &job{Job: Job{Kind: kind}}
@@ -116,15 +102,7 @@ func maintenanceJob(kind string) func(*Server) http.HandlerFunc {
 			if err == nil {
 				snap, err = s.queueJob(r.Context(), j)
 			}
-			if err != nil {
-				if errors.Is(err, errQueueFull) {
-					w.Header().Set("Retry-After", "30")
-				}
-				s.writeError(w, r, err)
-				return
-			}
-			w.Header().Set("Location", "/v1/jobs/"+snap.ID)
-			writeJSON(w, r, http.StatusAccepted, snap)
+			s.answerQueued(w, r, snap, err)
 		}
 	}
 }
@@ -253,7 +231,7 @@ func (s *Server) reindexRows(ctx context.Context, rows []curation.ImportRow) {
 // server's time zone).
 func (s *Server) handleReport() http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !requireAdminRole(w, r) {
+		if !s.requireAdminRole(w, r) {
 			return
 		}
 		if s.deps.Maintenance.Reports == nil {

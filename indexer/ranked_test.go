@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
-	"slices"
 	"testing"
 
 	index "github.com/blevesearch/bleve_index_api"
@@ -62,24 +61,7 @@ func TestRankedMatchesBleve(t *testing.T) {
 				q.Page = 1 + rng.IntN(4)
 			}
 			name := fmt.Sprintf("round %d query %d %+v", round, i, q)
-			got, err := ix.Search(context.Background(), q)
-			if err != nil {
-				t.Fatalf("%s: %v", name, err)
-			}
-			want := referenceSearch(t, ix, q)
-			if got.Total != want.Total || !slices.Equal(ids(got), ids(want)) {
-				t.Fatalf("%s:\n got %d %v\nwant %d %v", name, got.Total, ids(got), want.Total, ids(want))
-			}
-			for j := range got.Hits {
-				if got.Hits[j].Score != want.Hits[j].Score {
-					t.Fatalf("%s: hit %d score %v, want %v", name, j, got.Hits[j].Score, want.Hits[j].Score)
-				}
-			}
-			for _, f := range q.Facets {
-				if !slices.Equal(got.Facets[f], want.Facets[f]) {
-					t.Fatalf("%s: facet %s %v, want %v", name, f, got.Facets[f], want.Facets[f])
-				}
-			}
+			matchesBleve(t, ix, q, name)
 			if bitmapFiltersOnly(t, ix, q) {
 				if !rankedAnswers(t, ix, q) {
 					t.Fatalf("%s: left to Bleve", name)
