@@ -75,7 +75,6 @@ func (s *Server) canRun(kind string) error {
 	return nil
 }
 
-
 // maintenanceJob is the handler that queues a verify, rethumb or reindex job (admins) and
 // answers 202 with it; GET /v1/jobs/{id} follows it, and its report is in
 // the finished job.
