@@ -84,13 +84,6 @@ func (s *Server) runBackup(ctx context.Context, j *job) (*backup.BackupManifest,
 		j.Backup = &BackupSummary{Records: m.Records, Originals: m.Originals, Copied: m.Copied, CopiedBytes: m.CopiedBytes, Problems: len(m.Problems)}
 		s.jobs.mu.Unlock()
 	}
-	switch {
-	case err != nil && s.jobs.ctx.Err() != nil:
-		s.jobs.finish(j, JobInterrupted, interruptedMsg, nil)
-	case err != nil:
-		s.jobs.finish(j, JobFailed, err.Error(), nil)
-	default:
-		s.jobs.finish(j, JobDone, "", nil)
-	}
+	s.jobs.end(j, err)
 	return m, err
 }

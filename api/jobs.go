@@ -444,6 +444,19 @@ func (m *jobManager) worker() {
 	}
 }
 
+// end finishes a job without an ingest summary by how its work ended:
+// interrupted by shutdown, failed, or done.
+func (m *jobManager) end(j *job, err error) {
+	switch {
+	case err != nil && m.ctx.Err() != nil:
+		m.finish(j, JobInterrupted, interruptedMsg, nil)
+	case err != nil:
+		m.finish(j, JobFailed, err.Error(), nil)
+	default:
+		m.finish(j, JobDone, "", nil)
+	}
+}
+
 // finish ends j; an ingest job that is done or failed loses its upload
 // folder, an interrupted one keeps it for resuming.
 func (m *jobManager) finish(j *job, state, msg string, sum *ingest.Summary) {

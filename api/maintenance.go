@@ -147,14 +147,7 @@ func (s *Server) runMaintenance(ctx context.Context, j *job) error {
 			s.jobs.mu.Unlock()
 		}
 	}
-	switch {
-	case err != nil && s.jobs.ctx.Err() != nil:
-		s.jobs.finish(j, JobInterrupted, interruptedMsg, nil)
-	case err != nil:
-		s.jobs.finish(j, JobFailed, err.Error(), nil)
-	default:
-		s.jobs.finish(j, JobDone, "", nil)
-	}
+	s.jobs.end(j, err)
 	return err
 }
 
