@@ -138,21 +138,28 @@ func TestFilterBitmapMatchesBleve(t *testing.T) {
 	compare(0)
 	// Updates: later records, some replacing earlier ones.
 	for round := 1; round <= 3; round++ {
-		var batch []*archive.Record
-		for i := range 100 {
-			r := *recs[600+(round-1)*100+i]
-			if i%3 == 0 {
-				r.ID = recs[rng.IntN(600)].ID
-			}
-			batch = append(batch, &r)
-		}
-		src.recs = append(src.recs, batch...)
-		for _, r := range batch {
-			src.byID[r.ID] = r
-		}
-		if err := ix.Index(context.Background(), batch, uint64(len(src.recs))); err != nil {
-			t.Fatal(err)
-		}
+		indexLater(t, ix, src, recs[600+(round-1)*100:600+round*100], recs[:600], 3, rng)
 		compare(round)
+	}
+}
+
+// indexLater indexes later records, every every-th of them replacing one
+// of earlier (new segments, deleted documents).
+func indexLater(t *testing.T, ix *Index, src *memSource, later, earlier []*archive.Record, every int, rng *rand.Rand) {
+	t.Helper()
+	var batch []*archive.Record
+	for i, rec := range later {
+		r := *rec
+		if i%every == 0 {
+			r.ID = earlier[rng.IntN(len(earlier))].ID
+		}
+		batch = append(batch, &r)
+	}
+	src.recs = append(src.recs, batch...)
+	for _, r := range batch {
+		src.byID[r.ID] = r
+	}
+	if err := ix.Index(context.Background(), batch, uint64(len(src.recs))); err != nil {
+		t.Fatal(err)
 	}
 }

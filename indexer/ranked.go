@@ -773,11 +773,8 @@ func (rp *rankPlan) page(ctx context.Context, r index.IndexReader, per []segRank
 		}
 	}
 	slices.SortFunc(cands, func(x, y cand) int {
-		switch {
-		case x.upper > y.upper:
-			return -1
-		case x.upper < y.upper:
-			return 1
+		if c := cmp.Compare(y.upper, x.upper); c != 0 {
+			return c
 		}
 		return x.g - y.g
 	})
@@ -829,11 +826,8 @@ func (rp *rankPlan) page(ctx context.Context, r index.IndexReader, per []segRank
 		}
 	}
 	slices.SortFunc(page, func(x, y rankHit) int {
-		switch {
-		case x.score > y.score:
-			return -1
-		case x.score < y.score:
-			return 1
+		if c := cmp.Compare(y.score, x.score); c != 0 {
+			return c
 		}
 		return strings.Compare(x.id, y.id)
 	})

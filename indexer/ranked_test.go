@@ -72,21 +72,7 @@ func TestRankedMatchesBleve(t *testing.T) {
 	}
 	compare(0)
 	for round := 1; round <= 2; round++ {
-		var batch []*archive.Record
-		for i := range 250 {
-			r := *recs[1000+(round-1)*250+i]
-			if i%2 == 0 {
-				r.ID = recs[rng.IntN(1000)].ID // a replaced record: a deleted document
-			}
-			batch = append(batch, &r)
-		}
-		src.recs = append(src.recs, batch...)
-		for _, r := range batch {
-			src.byID[r.ID] = r
-		}
-		if err := ix.Index(context.Background(), batch, uint64(len(src.recs))); err != nil {
-			t.Fatal(err)
-		}
+		indexLater(t, ix, src, recs[1000+(round-1)*250:1000+round*250], recs[:1000], 2, rng)
 		compare(round)
 	}
 	if ranked < 60 {

@@ -23,6 +23,7 @@
 package webhooks
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
@@ -437,13 +438,7 @@ func (h *Hooks) Deliveries(id string, limit int) ([]Delivery, error) {
 		}
 	}
 	slices.SortFunc(out, func(a, b Delivery) int {
-		switch {
-		case a.Seq > b.Seq:
-			return -1
-		case a.Seq < b.Seq:
-			return 1
-		}
-		return 0
+		return cmp.Compare(b.Seq, a.Seq) // newest first
 	})
 	if len(out) > limit {
 		out = out[:limit]
