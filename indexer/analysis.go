@@ -1,6 +1,7 @@
 package indexer
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"unicode"
@@ -79,9 +80,37 @@ type termFilter func(string) string
 
 func (f termFilter) Filter(in analysis.TokenStream) analysis.TokenStream {
 	for _, t := range in {
-		t.Term = []byte(f(string(t.Term)))
+		switch asciiKind(t.Term) {
+		case asciiLower:
+		case asciiUpper:
+			t.Term = bytes.ToLower(t.Term)
+		default:
+			t.Term = []byte(f(string(t.Term)))
+		}
 	}
 	return in
+}
+
+// Kinds of term for termFilter: ASCII terms are their own folded form once
+// lower-cased, and most are lower-case already.
+const (
+	notASCII = iota
+	asciiLower
+	asciiUpper
+)
+
+// asciiKind tells whether b is ASCII and whether it has capitals.
+func asciiKind(b []byte) int {
+	kind := asciiLower
+	for _, c := range b {
+		switch {
+		case c >= utf8.RuneSelf:
+			return notASCII
+		case 'A' <= c && c <= 'Z':
+			kind = asciiUpper
+		}
+	}
+	return kind
 }
 
 // ExactForm is the exact form of text: NFC, lower-cased.
@@ -100,6 +129,72 @@ func Fold(s string) string {
 	if isASCII(s) {
 		return strings.ToLower(s)
 	}
+	if f, ok := foldQuick(s); ok {
+		return f
+	}
+	return foldFull(s)
+}
+
+// foldQuick folds text in one pass, rune by rune, when the result cannot
+// be changed by the recomposition of foldFull: every rune it yields is
+// Latin below the combining marks (U+0300), kana, a CJK ideograph or a
+// precomposed Hangul syllable, none of which composes with a neighbour.
+// ok is false otherwise. Vietnamese, English, Chinese, Japanese and
+// Korean text folds here.
+func foldQuick(s string) (string, bool) {
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r < utf8.RuneSelf:
+			if 'A' <= r && r <= 'Z' {
+				r += 'a' - 'A'
+			}
+			b.WriteByte(byte(r))
+		case r == 'đ' || r == 'Đ':
+			b.WriteByte('d')
+		case 0xAC00 <= r && r <= 0xD7A3: // Hangul syllables: NFD then NFC gives them back
+			b.WriteRune(r)
+		default:
+			dec := norm.NFD.PropertiesString(s[i:]).Decomposition()
+			if dec == nil {
+				dec = []byte(s[i : i+size])
+			}
+			for _, d := range string(dec) {
+				if unicode.Is(unicode.Mn, d) {
+					continue
+				}
+				d = unicode.ToLower(d)
+				if !inert(d) {
+					return "", false
+				}
+				b.WriteRune(d)
+			}
+		}
+		i += size
+	}
+	return b.String(), true
+}
+
+// inert reports whether r is a rune foldQuick may yield: one that NFC
+// neither changes nor composes with a neighbour.
+func inert(r rune) bool {
+	switch {
+	case r < 0x0300:
+		return r != utf8.RuneError
+	case 0x3041 <= r && r <= 0x3096, 0x30A1 <= r && r <= 0x30FA: // kana
+		return true
+	case 0x3400 <= r && r <= 0x4DBF, 0x4E00 <= r && r <= 0x9FFF: // CJK ideographs
+		return true
+	case 0xAC00 <= r && r <= 0xD7A3: // Hangul syllables
+		return true
+	}
+	return false
+}
+
+// foldFull is Fold by its definition, for any text.
+func foldFull(s string) string {
 	d := norm.NFD.String(s)
 	var b strings.Builder
 	b.Grow(len(d))

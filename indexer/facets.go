@@ -278,27 +278,36 @@ func (t *facetTally) add(n uint64) {
 	}
 }
 
-// countBitmap counts the facet values of the documents of bm (global
-// numbers): the few values of facet by intersection, the others document
-// by document.
-func (t *facetTally) countBitmap(bm *roaring.Bitmap, facet string) {
+// countBitmap counts the values of facets among the documents of bm
+// (global numbers): by intersection when the documents are many and the
+// facets have few values, else document by document, every facet in one
+// pass.
+func (t *facetTally) countBitmap(bm *roaring.Bitmap, facets ...string) {
 	var values []int
 	for v, term := range t.col.terms {
-		if term.facet == facet {
+		if slices.Contains(facets, term.facet) {
 			values = append(values, v)
 		}
 	}
-	if len(values) <= maxIntersectedValues {
+	// A document holds a few values; intersecting costs about a word per
+	// 64 documents per value, or a look-up per match when they are sparse.
+	if len(values) <= maxIntersectedValues*len(facets) && bm.GetCardinality()*sparseMatches > uint64(len(t.col.start)) {
 		for _, v := range values {
 			t.counts[v] += int32(bm.AndCardinality(t.col.docs[v]))
 		}
 		return
 	}
-	it := bm.Iterator()
-	for it.HasNext() {
-		t.add(uint64(it.Next()))
+	it := bm.ManyIterator()
+	var buf [256]uint32
+	for n := it.NextMany(buf[:]); n > 0; n = it.NextMany(buf[:]) {
+		for _, d := range buf[:n] {
+			t.add(uint64(d))
+		}
 	}
 }
+
+// Matches are sparse when fewer than one document in sparseMatches.
+const sparseMatches = 8
 
 // maxIntersectedValues bounds the values of a facet counted by
 // intersection (countBitmap).

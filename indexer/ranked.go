@@ -415,31 +415,33 @@ func (ix *Index) rankWords(ctx context.Context, p *plan, r index.IndexReader) (*
 		if err != nil {
 			return nil, false, err
 		}
+		// The facets without a filter of their own count the matches,
+		// together; the others, the matches of the other filters.
+		var shared []string
 		for _, f := range p.facets {
+			if _, separate := p.parts[facetFilterKey(f)]; !separate {
+				shared = append(shared, f)
+				continue
+			}
+			own, err := filter(facetFilterKey(f))
+			if err != nil {
+				return nil, false, err
+			}
 			t := &facetTally{col: col, counts: make([]int32, len(col.terms))}
-			var own *roaring.Bitmap
-			_, separate := p.parts[facetFilterKey(f)]
-			if separate {
-				if own, err = filter(facetFilterKey(f)); err != nil {
-					return nil, false, err
+			t.countBitmap(globalOf(per, func(sr segRank) *roaring.Bitmap {
+				if own == nil {
+					return sr.words
 				}
-			}
-			global := roaring.New()
-			for _, sr := range per {
-				bm := sr.match
-				if separate {
-					bm = sr.words
-					if own != nil {
-						bm = roaring.And(sr.words, roaring.AddOffset64(own, -int64(sr.offset)))
-					}
-				}
-				if sr.offset > 0 {
-					bm = roaring.AddOffset64(bm, int64(sr.offset))
-				}
-				global.Or(bm)
-			}
-			t.countBitmap(global, f)
+				return roaring.And(sr.words, roaring.AddOffset64(own, -int64(sr.offset)))
+			}), f)
 			out.Facets[f] = t.facetCounts(ix.gaz, f, p.fsize)
+		}
+		if len(shared) > 0 {
+			t := &facetTally{col: col, counts: make([]int32, len(col.terms))}
+			t.countBitmap(globalOf(per, func(sr segRank) *roaring.Bitmap { return sr.match }), shared...)
+			for _, f := range shared {
+				out.Facets[f] = t.facetCounts(ix.gaz, f, p.fsize)
+			}
 		}
 	}
 	need := min(p.from+p.size, int(total))
@@ -471,6 +473,19 @@ func (ix *Index) rankWords(ctx context.Context, p *plan, r index.IndexReader) (*
 	}
 	out.Hits = hits[min(p.from, len(hits)):]
 	return out, true, nil
+}
+
+// globalOf is the union of a bitmap of each segment, in global numbers.
+func globalOf(per []segRank, of func(segRank) *roaring.Bitmap) *roaring.Bitmap {
+	global := roaring.New()
+	for _, sr := range per {
+		bm := of(sr)
+		if sr.offset > 0 {
+			bm = roaring.AddOffset64(bm, int64(sr.offset))
+		}
+		global.Or(bm)
+	}
+	return global
 }
 
 // rankBounds holds, for every match, the bounds of its score.
@@ -557,28 +572,37 @@ func (rp *rankPlan) boundPart(ctx context.Context, b *rankBounds, acc *boundSums
 		if sr.lists[ci] != nil {
 			docs = roaring.And(sr.lists[ci], part).ToArray()
 		}
-		freqs := sr.stats.many[c.field][c.term]
 		norms := sr.stats.norms[c.field]
-		j, fi := 0, 0
+		sum, cnt := acc.sum, acc.cnt
+		if c.field == fieldPlaceCodes && acc.units[c.word] > 1 {
+			sum, cnt = acc.sumIn, acc.cntIn
+		}
+		pw, bit := rp.phraseWeight[ci], uint32(1)<<uint(c.word)
+		add := func(g int, s float64) {
+			sum[g] += s * c.weight
+			if pw != 0 {
+				b.bonus[g] += s * pw
+				b.title[g] |= bit
+			}
+		}
+		// Every document at frequency one, then the few above one
+		// corrected.
+		j := 0
 		for _, d := range docs {
-			j += gallop(local[j:], d)
-			var freq uint64 = 1
-			fi += gallop(freqs.docs[fi:], d)
-			if fi < len(freqs.docs) && freqs.docs[fi] == d {
-				freq = uint64(freqs.freq[fi])
+			if j >= len(local) || local[j] != d {
+				j = seek(local, j, d)
 			}
-			g := base + j
-			s := math.Sqrt(float64(freq)) * float64(norms[d]) * c.idf
-			if c.field == fieldPlaceCodes && acc.units[c.word] > 1 {
-				acc.sumIn[g] += s * c.weight
-				acc.cntIn[g]++
-			} else {
-				acc.sum[g] += s * c.weight
-				acc.cnt[g]++
-			}
-			if w := rp.phraseWeight[ci]; w != 0 {
-				b.bonus[g] += s * w
-				b.title[g] |= 1 << uint(c.word)
+			add(base+j, float64(norms[d])*c.idf)
+			cnt[base+j]++
+			j++
+		}
+		if freqs := sr.stats.many[c.field][c.term]; len(docs) > 0 {
+			j = 0
+			for fi := seek(freqs.docs, 0, docs[0]); fi < len(freqs.docs) && freqs.docs[fi] <= docs[len(docs)-1]; fi++ {
+				d := freqs.docs[fi]
+				if j = seek(local, j, d); j < len(local) && local[j] == d {
+					add(base+j, (math.Sqrt(float64(freqs.freq[fi]))-1)*float64(norms[d])*c.idf)
+				}
 			}
 		}
 		if last := ci == len(rp.clauses)-1 || rp.clauses[ci+1].word != c.word; !last {
@@ -615,13 +639,15 @@ func (rp *rankPlan) boundPart(ctx context.Context, b *rankBounds, acc *boundSums
 // when every match needs its bounds.
 func (rp *rankPlan) titledBounds(ctx context.Context, per []segRank, need int) (*rankBounds, error) {
 	titled := make([]*roaring.Bitmap, len(per))
-	type share struct {
-		norm  float32
-		count uint64
+	type class struct {
+		norm float32
+		seg  int
+		docs *roaring.Bitmap
 	}
-	var shares []share
-	var n uint64
+	var classes []class
+	var n, total uint64
 	for i, sr := range per {
+		total += sr.match.GetCardinality()
 		t := sr.match.Clone()
 		for w := range rp.title {
 			var both []*roaring.Bitmap
@@ -635,23 +661,25 @@ func (rp *rankPlan) titledBounds(ctx context.Context, per []segRank, need int) (
 		titled[i] = t
 		n += t.GetCardinality()
 		for _, c := range sr.stats.classes[fieldTitle] {
-			if k := c.docs.AndCardinality(t); k > 0 {
-				shares = append(shares, share{c.norm, k})
-			}
+			classes = append(classes, class{c.norm, i, c.docs})
 		}
 	}
 	if n < uint64(need) {
 		return nil, nil
 	}
-	// The title norm above which some 8 pages of titled matches are.
-	slices.SortFunc(shares, func(a, b share) int { return cmp.Compare(b.norm, a.norm) })
+	// The title norm above which some 8 pages of titled matches are:
+	// the classes of every segment, largest norm first, counted until
+	// those pages are reached.
+	slices.SortStableFunc(classes, func(a, b class) int { return cmp.Compare(b.norm, a.norm) })
 	var cutoff float32
 	var top uint64
-	for _, sh := range shares {
+	for _, c := range classes {
 		if top >= uint64(8*need) {
 			break
 		}
-		cutoff, top = sh.norm, top+sh.count
+		if k := c.docs.AndCardinality(titled[c.seg]); k > 0 {
+			cutoff, top = c.norm, top+k
+		}
 	}
 	layered := top < n
 	n = 0
@@ -679,39 +707,95 @@ func (rp *rankPlan) titledBounds(ctx context.Context, per []segRank, need int) (
 	}
 	floor := kthLargest(b.low, need) * (1 - boundTolerance)
 	in := make([]termInput, len(rp.clauses))
+	norms := map[string]float32{}
 	// reaches reports whether a document of docs (a segment's) lacking
 	// the title lookups of word without (-1: none) may reach the floor.
-	reaches := func(sr segRank, docs *roaring.Bitmap, without int) bool {
-		for ci, c := range rp.clauses {
-			in[ci] = termInput{}
-			if sr.lists[ci] == nil || without >= 0 && c.word == without && (ci == rp.title[without] || ci == rp.titleF[without]) {
+	// A clause's frequency is the largest among docs (its frequency
+	// classes hold only documents with the term); its norm, first the
+	// largest among docs, which is cheap, and only when that bound
+	// reaches and exact is set, the largest among those holding the term.
+	reaches := func(sr segRank, docs *roaring.Bitmap, without int, exact bool) bool {
+		clear(norms)
+		bound := func(exact bool) bool {
+			for ci, c := range rp.clauses {
+				in[ci] = termInput{}
+				if sr.lists[ci] == nil || without >= 0 && c.word == without && (ci == rp.title[without] || ci == rp.titleF[without]) {
+					continue
+				}
+				var n float32
+				switch {
+				case exact:
+					n = sr.stats.maxNorm(c.field, roaring.And(sr.lists[ci], docs))
+				case sr.lists[ci].Intersects(docs):
+					var ok bool
+					if n, ok = norms[c.field]; !ok {
+						n = sr.stats.maxNorm(c.field, docs)
+						norms[c.field] = n
+					}
+				}
+				if n > 0 {
+					in[ci] = termInput{matched: true, freq: sr.stats.maxFreq(c.field, c.term, docs), norm: float64(n)}
+				}
+			}
+			s, ok := rp.score(rp.root, in, without < 0)
+			return ok && s*(1+boundTolerance) >= floor
+		}
+		return bound(false) && (!exact || bound(true))
+	}
+	// The titled matches below the cutoff: when they may reach the floor,
+	// those of each title norm class that may have their bounds computed
+	// too (a tighter bound of the class would cost as much). The untitled
+	// ones are bounded by the word lacking in the title; when such a class
+	// may reach the floor, every match needs its bounds.
+	// The commonest words first: lacking those costs least, so their
+	// classes are likeliest to reach.
+	words := make([]int, len(rp.title))
+	for w := range words {
+		words[w] = w
+	}
+	slices.SortStableFunc(words, func(v, w int) int {
+		return cmp.Compare(rp.clauses[rp.title[v]].idf, rp.clauses[rp.title[w]].idf)
+	})
+	extra := make([]*roaring.Bitmap, len(per))
+	var more uint64
+	grouped := false
+	for i, sr := range per {
+		extra[i] = roaring.New()
+		rest := roaring.AndNot(titled[i], sr.ranked)
+		if !layered || rest.IsEmpty() || !reaches(sr, rest, -1, true) {
+			continue
+		}
+		grouped = true
+		for _, c := range sr.stats.classes[fieldTitle] {
+			if c.norm >= cutoff {
 				continue
 			}
-			d := roaring.And(sr.lists[ci], docs)
-			if n := sr.stats.maxNorm(c.field, d); n > 0 {
-				in[ci] = termInput{matched: true, freq: sr.stats.maxFreq(c.field, c.term, d), norm: float64(n)}
+			if g := roaring.And(c.docs, rest); !g.IsEmpty() && reaches(sr, g, -1, false) {
+				extra[i].Or(g)
+				// Bounding most matches by class saves nothing.
+				if more+extra[i].GetCardinality() > total/2 {
+					return nil, nil
+				}
 			}
 		}
-		s, ok := rp.score(rp.root, in, without < 0)
-		return ok && s*(1+boundTolerance) >= floor
+		more += extra[i].GetCardinality()
 	}
 	for i, sr := range per {
-		if layered {
-			if rest := roaring.AndNot(titled[i], sr.ranked); !rest.IsEmpty() && reaches(sr, rest, -1) {
-				return nil, nil
-			}
-		}
 		if titled[i].GetCardinality() == sr.match.GetCardinality() {
 			continue
 		}
-		for w := range rp.title {
+		for _, w := range words {
 			rest := sr.match.Clone()
 			for _, ci := range []int{rp.title[w], rp.titleF[w]} {
 				if bm := sr.lists[ci]; bm != nil {
 					rest.AndNot(bm)
 				}
 			}
-			if !rest.IsEmpty() && reaches(sr, rest, w) {
+			// When titled matches were grouped, an exact bound of the
+			// class costs more than the bounds of every match, unless
+			// they are many.
+			exact := !grouped || sr.match.GetCardinality() > sr.snap.Count()/4
+			if !rest.IsEmpty() && reaches(sr, rest, w, exact) {
 				return nil, nil
 			}
 		}
@@ -719,7 +803,16 @@ func (rp *rankPlan) titledBounds(ctx context.Context, per []segRank, need int) (
 			return nil, err
 		}
 	}
-	return b, nil
+	if more == 0 {
+		return b, nil
+	}
+	n = 0
+	for i := range per {
+		per[i].ranked = roaring.Or(per[i].ranked, extra[i])
+		per[i].local = per[i].ranked.ToArray()
+		n += uint64(len(per[i].local))
+	}
+	return rp.bounds(ctx, per, int(n))
 }
 
 // segmentsOf lists snap's segments.
@@ -729,6 +822,18 @@ func segmentsOf(snap *scorch.IndexSnapshot) []segment.Segment {
 		out = append(out, ss.Segment())
 	}
 	return out
+}
+
+// seek returns the index in xs (sorted) of the first value ≥ v from j on:
+// a few steps, then galloping.
+func seek(xs []uint32, j int, v uint32) int {
+	for range 4 {
+		if j == len(xs) || xs[j] >= v {
+			return j
+		}
+		j++
+	}
+	return j + gallop(xs[j:], v)
 }
 
 // gallop returns the index in xs (sorted) of the first value ≥ v.

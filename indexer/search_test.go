@@ -21,6 +21,11 @@ func TestFold(t *testing.T) {
 		{"huệ", "huệ", "hue"},
 		{"Chu Dau", "chu dau", "chu dau"},
 		{"한국", "한국", "한국"}, // Hangul survives NFD → NFC
+		{"東京 がっこう", "東京 がっこう", "東京 かっこう"},
+		{"Ελλάδα", "ελλάδα", "ελλαδα"},   // not quick: Greek
+		{"\u1100\u1161\u11a8", "각", "각"}, // conjoining jamo compose
+		{"Straße İstanbul", "straße istanbul", "straße istanbul"},
+		{"\xff Hải", "\ufffd hải", "\ufffd hai"}, // invalid UTF-8
 	} {
 		t.Run(c.in, func(t *testing.T) {
 			if got := ExactForm(c.in); got != c.exact {
@@ -31,6 +36,31 @@ func TestFold(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestFoldQuickEveryRune compares the one-pass fold with Fold's definition
+// on every rune of the Basic Multilingual Plane alone, after "A" and before
+// combining marks.
+func TestFoldQuickEveryRune(t *testing.T) {
+	for r := rune(0); r <= 0xFFFF; r++ {
+		for _, s := range []string{string(r), "A" + string(r), string(r) + "\u0301", string(r) + "\u11a8"} {
+			if got, ok := foldQuick(s); ok && got != foldFull(s) {
+				t.Fatalf("foldQuick(%q) = %q, want %q", s, got, foldFull(s))
+			}
+		}
+	}
+}
+
+// FuzzFold checks the one-pass fold against Fold's definition.
+func FuzzFold(f *testing.F) {
+	for _, s := range []string{"Hải Dương", "ĐỀN ĐÔ", "한국 각", "東京 がっこう", "Ελλάδα", "İ", "\u1100\u1161", "a\u0301\u0323"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, ok := foldQuick(s); ok && got != foldFull(s) {
+			t.Errorf("foldQuick(%q) = %q, want %q", s, got, foldFull(s))
+		}
+	})
 }
 
 func searchFixture(t *testing.T) *Index {

@@ -88,17 +88,25 @@ type normClass struct {
 }
 
 // maxNorm is the largest norm of field among docs (0 when none holds it):
-// a few documents are looked up, many tested class by class.
+// up to a quarter of the segment's documents are looked up, more tested
+// class by class.
 func (s *segStats) maxNorm(field string, docs *roaring.Bitmap) float32 {
-	if docs.GetCardinality() < uint64(64*len(s.classes[field])) {
+	classes, norms := s.classes[field], s.norms[field]
+	if len(classes) == 0 {
+		return 0
+	}
+	if docs.GetCardinality() <= uint64(len(norms)/4) {
 		var m float32
-		it := docs.Iterator()
-		for it.HasNext() {
-			m = max(m, s.norms[field][it.Next()])
+		var buf [256]uint32
+		it := docs.ManyIterator()
+		for n := it.NextMany(buf[:]); n > 0 && m < classes[0].norm; n = it.NextMany(buf[:]) {
+			for _, d := range buf[:n] {
+				m = max(m, norms[d])
+			}
 		}
 		return m
 	}
-	for _, c := range s.classes[field] {
+	for _, c := range classes {
 		if c.docs.Intersects(docs) {
 			return c.norm
 		}
