@@ -635,8 +635,9 @@ func (rp *rankPlan) boundPart(ctx context.Context, b *rankBounds, acc *boundSums
 // with the largest title norms. The others are bounded by class: a match
 // lacking word w in the title scores at most as a document with every
 // other lookup matched at the largest frequency and norm among such
-// matches; a titled match left out, likewise among those. It returns nil
-// when every match needs its bounds.
+// matches; the titled matches left out, likewise, and when they may reach
+// the page, class by class of title norm, the classes that may get their
+// bounds computed too. It returns nil when every match needs its bounds.
 func (rp *rankPlan) titledBounds(ctx context.Context, per []segRank, need int) (*rankBounds, error) {
 	titled := make([]*roaring.Bitmap, len(per))
 	type class struct {
