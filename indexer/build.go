@@ -55,12 +55,15 @@ func (ix *Index) build(ctx context.Context, path string, progress func(done, tot
 	start := time.Now()
 	n, err := ix.feed(ctx, bld, m, func(n int) { progress(n, total) })
 	switch {
-	case err == nil && n == 0:
-		// The builder cannot close without a segment; nothing is open.
+	case err != nil:
+		// The builder holds nothing open; what it wrote beside path goes
+		// with it (Rebuild, removeLeftovers).
+	case n == 0:
+		// The builder cannot close without a segment.
 		err = emptyIndex(path)
 	default:
-		if cerr := bld.Close(); err == nil && cerr != nil {
-			err = fmt.Errorf("indexer: merge new index: %w", cerr)
+		if err = bld.Close(); err != nil {
+			err = fmt.Errorf("indexer: merge new index: %w", err)
 		}
 	}
 	if err == nil {
@@ -175,7 +178,9 @@ func (ix *Index) feed(ctx context.Context, bld *scorch.Builder, m *mapping.Index
 	}
 	close(work)
 	close(order)
-	if werr := g.Wait(); err == nil {
+	// A worker's or the builder's error cancels gctx, which stops the
+	// scan with gctx's error: theirs is the one to report.
+	if werr := g.Wait(); werr != nil {
 		err = werr
 	}
 	if err != nil {

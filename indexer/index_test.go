@@ -132,6 +132,19 @@ func TestRebuild(t *testing.T) {
 		t.Errorf("leftovers: %v", m)
 	}
 
+	// A store failing part-way fails the rebuild with its error, and the
+	// old index keeps answering.
+	errRead := errors.New("disk read error")
+	src := ix.src
+	ix.src = failingSource{Source: src, after: 12, err: errRead}
+	if err := ix.Rebuild(context.Background(), nil); !errors.Is(err, errRead) {
+		t.Fatalf("rebuild from a failing store: %v", err)
+	}
+	ix.src = src
+	if got := mustSearch(t, ix, "Huế"); len(got) != 3 {
+		t.Errorf("old index after failed rebuild: %v", got)
+	}
+
 	var last, total int
 	if err := ix.Rebuild(context.Background(), func(d, tot int) { last, total = d, tot }); err != nil {
 		t.Fatal(err)
@@ -145,6 +158,23 @@ func TestRebuild(t *testing.T) {
 	if m, _ := filepath.Glob(path + ".*"); len(m) != 0 {
 		t.Errorf("leftovers: %v", m)
 	}
+}
+
+// failingSource fails after handing out some records.
+type failingSource struct {
+	Source
+	after int
+	err   error
+}
+
+func (f failingSource) ForEach(fn func(*archive.Record) error) error {
+	n := 0
+	return f.Source.ForEach(func(r *archive.Record) error {
+		if n++; n > f.after {
+			return f.err
+		}
+		return fn(r)
+	})
 }
 
 func TestSecondOpenFailsFast(t *testing.T) {
