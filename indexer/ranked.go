@@ -785,6 +785,9 @@ func (rp *rankPlan) titledBounds(ctx context.Context, per []segRank, need int) (
 		if titled[i].GetCardinality() == sr.match.GetCardinality() {
 			continue
 		}
+		// When titled matches were grouped, an exact bound of the class
+		// costs more than the bounds of every match, unless they are many.
+		exact := !grouped || sr.match.GetCardinality() > sr.snap.Count()/4
 		for _, w := range words {
 			rest := sr.match.Clone()
 			for _, ci := range []int{rp.title[w], rp.titleF[w]} {
@@ -792,10 +795,6 @@ func (rp *rankPlan) titledBounds(ctx context.Context, per []segRank, need int) (
 					rest.AndNot(bm)
 				}
 			}
-			// When titled matches were grouped, an exact bound of the
-			// class costs more than the bounds of every match, unless
-			// they are many.
-			exact := !grouped || sr.match.GetCardinality() > sr.snap.Count()/4
 			if !rest.IsEmpty() && reaches(sr, rest, w, exact) {
 				return nil, nil
 			}
