@@ -29,6 +29,10 @@ const (
 	// AnalyzerKeywordFolded: the whole value as one token, folded.
 	AnalyzerKeywordFolded = "vi_keyword_folded"
 
+	// analyzerTrie indexes dates and numbers (trie.go).
+	analyzerTrie  = "promo_trie"
+	tokenizerTrie = "promo_trie_tokenizer"
+
 	filterExact  = "vi_exact_filter"
 	filterFolded = "vi_fold_filter"
 )
@@ -73,6 +77,16 @@ func init() {
 	must(registry.RegisterAnalyzer(AnalyzerFolded, analyzer(bleveunicode.Name, filterFolded)))
 	must(registry.RegisterAnalyzer(AnalyzerKeywordExact, analyzer(single.Name, filterExact)))
 	must(registry.RegisterAnalyzer(AnalyzerKeywordFolded, analyzer(single.Name, filterFolded)))
+	must(registry.RegisterTokenizer(tokenizerTrie, func(map[string]any, *registry.Cache) (analysis.Tokenizer, error) {
+		return trieTokenizer{}, nil
+	}))
+	must(registry.RegisterAnalyzer(analyzerTrie, func(_ map[string]any, cache *registry.Cache) (analysis.Analyzer, error) {
+		tok, err := cache.TokenizerNamed(tokenizerTrie)
+		if err != nil {
+			return nil, err
+		}
+		return &analysis.DefaultAnalyzer{Tokenizer: tok}, nil
+	}))
 }
 
 // termFilter applies a string function to every token's term.

@@ -20,19 +20,27 @@ import (
 // relevance alone. Bleve's own way to say so is a BooleanQuery's Filter
 // clause (plan.reference), which visits every match of the text and checks
 // it against the filter. The filters that are terms (kind, category, place
-// code, keyword, visibility, status) or the capture date are instead turned
-// into one bitmap of document numbers, from the postings bitmaps of the
-// snapshot's segments and the snapshot's date column, and searched as a
-// conjunct that scores nothing: the conjunction then steps through the
-// smaller of the two sides. The others (camera, geo, bbox, release window,
-// place by name) stay Bleve filters. Both give the same hits, order and
+// code, keyword, visibility, status), the capture date or the release
+// window are instead turned into one bitmap of document numbers, from the
+// postings bitmaps of the snapshot's segments and the snapshot's date
+// column, and searched as a conjunct that scores nothing: the conjunction
+// then steps through the smaller of the two sides. The others (camera,
+// geo, bbox, place by name) stay Bleve filters. Both give the same hits, order and
 // scores; TestFilterBitmapMatchesBleve compares them.
 
 // filterPart is one filter a bitmap can stand for.
 type filterPart struct {
-	terms    []fieldTerm // any of these terms
-	dates    bool        // captured_at in [from, to)
-	from, to int64       // Unix nanoseconds; open ends are the int64 bounds
+	terms    []fieldTerm  // any of these terms
+	dates    bool         // captured_at in [from, to)
+	from, to int64        // Unix nanoseconds; open ends are the int64 bounds
+	except   []fieldRange // every document but those with a value in these
+}
+
+// fieldRange is the values from lo to hi (both included) of a field
+// indexed by trieTokenizer.
+type fieldRange struct {
+	field  string
+	lo, hi int64
 }
 
 type fieldTerm struct{ field, term string }
@@ -45,10 +53,10 @@ func termsPart(terms ...fieldTerm) *filterPart { return &filterPart{terms: terms
 func datePart(from, to time.Time) *filterPart {
 	p := &filterPart{dates: true, from: math.MinInt64, to: math.MaxInt64}
 	if !from.IsZero() {
-		p.from = from.UnixNano()
+		p.from = unixNano(from)
 	}
 	if !to.IsZero() {
-		p.to = to.UnixNano()
+		p.to = unixNano(to)
 	}
 	return p
 }
@@ -78,19 +86,22 @@ func partsBitmap(ctx context.Context, r index.IndexReader, parts []*filterPart, 
 	var bm *roaring.Bitmap
 	for _, p := range parts {
 		var pb *roaring.Bitmap
-		if p.dates {
+		var err error
+		switch {
+		case p.dates:
 			if col == nil {
-				var err error
 				if col, err = cols.get(r); err != nil {
 					return nil, err
 				}
 			}
 			pb = col.dateRange(p.from, p.to)
-		} else {
-			var err error
-			if pb, err = termsBitmap(snap, p.terms); err != nil {
-				return nil, err
-			}
+		case p.except != nil:
+			pb, err = exceptBitmap(snap, p.except)
+		default:
+			pb, err = termsBitmap(snap, p.terms)
+		}
+		if err != nil {
+			return nil, err
 		}
 		if bm == nil {
 			bm = pb
@@ -141,6 +152,51 @@ func termsBitmap(snap *scorch.IndexSnapshot, terms []fieldTerm) (*roaring.Bitmap
 			out.Or(segBM)
 		}
 		offset += seg.Count()
+	}
+	return out, nil
+}
+
+// exceptBitmap is the live documents of snap (global numbers) but those
+// holding a value in any of rs.
+func exceptBitmap(snap *scorch.IndexSnapshot, rs []fieldRange) (*roaring.Bitmap, error) {
+	var terms []fieldTerm
+	for _, fr := range rs {
+		for _, tr := range trieRanges(fr.lo, fr.hi) {
+			err := func() error {
+				d, err := snap.FieldDictRange(fr.field, tr.lo, tr.hi)
+				if err != nil {
+					return err
+				}
+				defer d.Close()
+				for {
+					e, err := d.Next()
+					if e == nil || err != nil {
+						return err
+					}
+					terms = append(terms, fieldTerm{fr.field, e.Term})
+				}
+			}()
+			if err != nil {
+				return nil, fmt.Errorf("indexer: filter on %s: %w", fr.field, err)
+			}
+		}
+	}
+	out := roaring.New()
+	var offset uint64
+	for _, ss := range snap.Segments() {
+		n := ss.Segment().Count()
+		out.AddRange(offset, offset+n)
+		if del := ss.Deleted(); del != nil && !del.IsEmpty() {
+			out.AndNot(roaring.AddOffset64(del, int64(offset)))
+		}
+		offset += n
+	}
+	if len(terms) > 0 {
+		ex, err := termsBitmap(snap, terms)
+		if err != nil {
+			return nil, err
+		}
+		out.AndNot(ex)
 	}
 	return out, nil
 }

@@ -95,7 +95,7 @@ func randomQuery(r *rand.Rand) Query {
 	}
 	if r.IntN(4) == 0 {
 		q.Status = []string{"published"}
-		q.ReleasedAt = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		q.ReleasedAt = pick(r, releaseInstants)
 	}
 	if r.IntN(6) == 0 {
 		q.Camera = "canon"
@@ -110,6 +110,35 @@ func randomQuery(r *rand.Rand) Query {
 	return q
 }
 
+// releaseInstants are the instants random queries ask what is released
+// at; withReleaseWindow's windows open and close at them and between them.
+var releaseInstants = []time.Time{
+	time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC),
+	time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+	time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC),
+}
+
+// withReleaseWindow gives some records a publish date, an unpublish date
+// or an expiry of rights.
+func withReleaseWindow(r *archive.Record, i int) {
+	at := func(k int) *time.Time {
+		t := releaseInstants[k%len(releaseInstants)].AddDate(0, k%3-1, 0)
+		if k%2 == 0 {
+			t = releaseInstants[k%len(releaseInstants)] // the very instant
+		}
+		return &t
+	}
+	if i%5 == 0 {
+		r.PublishAt = at(i / 5)
+	}
+	if i%11 == 0 {
+		r.UnpublishAt = at(i/11 + 1)
+	}
+	if i%13 == 0 {
+		r.RightsExpireAt = at(i / 13)
+	}
+}
+
 // TestFilterBitmapMatchesBleve compares Search, which searches term and
 // date filters as one bitmap, with Bleve running the same filters as its
 // filter clause: same total, hits, order, scores and facets, on random
@@ -120,6 +149,7 @@ func TestFilterBitmapMatchesBleve(t *testing.T) {
 		if i%7 == 0 {
 			r.Visibility = archive.Internal
 		}
+		withReleaseWindow(r, i)
 	}
 	src := newMemSource(recs[:600])
 	ix, err := Open(context.Background(), filepath.Join(t.TempDir(), "index.bleve"), src, Options{BatchSize: 50})

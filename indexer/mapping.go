@@ -31,7 +31,10 @@ import (
 //
 // 4: a file's modification time (archive.CapturedFromFile) is no longer
 // indexed as captured_at; the year facet says YearUnknown instead.
-const mappingVersion = 4
+//
+// 5: dates and numbers at three precisions instead of sixteen (trie.go);
+// an open end of the release window is no term at all; no _all field.
+const mappingVersion = 5
 
 // Text fields. Free text searches four fields per word: the title in both
 // forms (ranking) and every other text of the record in both forms (text,
@@ -80,8 +83,8 @@ const (
 	fieldCapturedAt  = "captured_at"
 	fieldIngestedAt  = "ingested_at"
 	// fieldReleaseFrom and fieldReleaseUntil bound when a published record
-	// may be shown to anyone but curators: publish_at (or the epoch) and
-	// the earlier of unpublish_at and rights_expire_at (or the far future).
+	// may be shown to anyone but curators: publish_at and the earlier of
+	// unpublish_at and rights_expire_at. An open end is not indexed.
 	fieldReleaseFrom  = "release_from"
 	fieldReleaseUntil = "release_until"
 	fieldGPS          = "gps"
@@ -188,20 +191,19 @@ func newMapping() *mapping.IndexMappingImpl {
 	} {
 		dm.AddFieldMappingsAt(f.name, kw(f.analyzer, f.docValues))
 	}
-	for _, name := range []string{fieldCapturedAt, fieldIngestedAt, fieldReleaseFrom, fieldReleaseUntil} {
-		f := bleve.NewDateTimeFieldMapping()
-		f.Store, f.IncludeInAll = false, false
+	for _, name := range []string{fieldCapturedAt, fieldIngestedAt, fieldReleaseFrom, fieldReleaseUntil, fieldWidth, fieldHeight} {
+		// Dates and numbers at three precisions (trie.go).
+		f := text(analyzerTrie)
+		f.IncludeTermVectors = false
 		f.DocValues = name == fieldCapturedAt || name == fieldIngestedAt // sort keys
-		dm.AddFieldMappingsAt(name, f)
-	}
-	for _, name := range []string{fieldWidth, fieldHeight} {
-		f := bleve.NewNumericFieldMapping()
-		f.Store, f.IncludeInAll, f.DocValues = false, false, false
 		dm.AddFieldMappingsAt(name, f)
 	}
 	geo := bleve.NewGeoPointFieldMapping()
 	geo.Store, geo.IncludeInAll, geo.DocValues = false, false, false
 	dm.AddFieldMappingsAt(fieldGPS, geo)
+	// No field goes to _all, but Bleve would still add the composite
+	// field to every document, and every segment would carry it.
+	dm.AddSubDocumentMapping("_all", &mapping.DocumentMapping{Enabled: false})
 	m.DefaultMapping = dm
 	return m
 }
@@ -343,23 +345,28 @@ func (g *gazetteer) document(r *archive.Record) map[string]any {
 	// after the dated ones, fall outside date ranges and count as
 	// YearUnknown in the year facet.
 	if t := r.CaptureTime(); t != nil {
-		d[fieldCapturedAt] = *t
+		d[fieldCapturedAt] = trieDate(*t)
 		d[fieldYear] = strconv.Itoa(t.Year())
 	} else {
 		d[fieldYear] = YearUnknown
 	}
 	if !r.IngestedAt.IsZero() {
-		d[fieldIngestedAt] = r.IngestedAt
+		d[fieldIngestedAt] = trieDate(r.IngestedAt)
 	}
-	d[fieldReleaseFrom], d[fieldReleaseUntil] = releaseWindow(r)
+	if r.PublishAt != nil {
+		d[fieldReleaseFrom] = trieDate(*r.PublishAt)
+	}
+	if until := releaseUntil(r); until != nil {
+		d[fieldReleaseUntil] = trieDate(*until)
+	}
 	if r.GPS != nil {
 		d[fieldGPS] = map[string]any{"lat": r.GPS.Lat, "lon": r.GPS.Lon}
 	}
 	if r.Width > 0 {
-		d[fieldWidth] = float64(r.Width)
+		d[fieldWidth] = trieNumber(float64(r.Width))
 	}
 	if r.Height > 0 {
-		d[fieldHeight] = float64(r.Height)
+		d[fieldHeight] = trieNumber(float64(r.Height))
 	}
 	d[fieldFacets] = facetValues(d)
 	return d
@@ -513,18 +520,13 @@ func namesHold(names [][]string, q []string, phrase bool) bool {
 	return true
 }
 
-// releaseWindow returns when r may first and last be shown to non-curators.
-// An open end is the epoch or 2200-01-01: Bleve needs instants it can hold
-// as int64 nanoseconds (1678–2262).
-func releaseWindow(r *archive.Record) (from, until time.Time) {
-	from, until = time.Unix(0, 0).UTC(), time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
-	if r.PublishAt != nil {
-		from = *r.PublishAt
+// releaseUntil is the instant r stops being shown to non-curators: the
+// earlier of its unpublish date and the expiry of its rights; nil if it
+// has neither.
+func releaseUntil(r *archive.Record) *time.Time {
+	until := r.UnpublishAt
+	if t := r.RightsExpireAt; t != nil && (until == nil || t.Before(*until)) {
+		until = t
 	}
-	for _, t := range []*time.Time{r.UnpublishAt, r.RightsExpireAt} {
-		if t != nil && t.Before(until) {
-			until = *t
-		}
-	}
-	return from, until
+	return until
 }

@@ -276,12 +276,19 @@ func (g *gazetteer) addFilters(p *plan, q Query) error {
 	termPart("visibility", q.Visibility, one(fieldVisibility))
 	termPart("status", q.Status, one(fieldStatus))
 	if at := q.ReleasedAt; !at.IsZero() {
-		t, f := true, false
-		from := query.NewDateRangeInclusiveQuery(time.Time{}, at, &f, &t)
-		from.SetField(fieldReleaseFrom)
-		until := query.NewDateRangeInclusiveQuery(at, time.Time{}, &f, &f)
-		until.SetField(fieldReleaseUntil)
-		p.filters["released"] = query.NewConjunctionQuery([]query.Query{from, until})
+		// Released at at: not published after it, not withdrawn at or
+		// before it. Records without a window have neither field.
+		ns := unixNano(at)
+		except := []fieldRange{{fieldReleaseFrom, ns + 1, math.MaxInt64}, {fieldReleaseUntil, math.MinInt64, ns}}
+		if ns == math.MaxInt64 {
+			except = except[1:]
+		}
+		notReleased := make([]query.Query, len(except))
+		for i, r := range except {
+			notReleased[i] = trieRangeQuery(r.field, r.lo, r.hi)
+		}
+		p.filters["released"] = query.NewBooleanQuery([]query.Query{query.NewMatchAllQuery()}, nil, notReleased)
+		p.parts["released"] = &filterPart{except: except}
 	}
 	if c := strings.TrimSpace(q.Camera); c != "" {
 		p.filters["camera"] = query.NewDisjunctionQuery([]query.Query{
@@ -293,9 +300,7 @@ func (g *gazetteer) addFilters(p *plan, q Query) error {
 			return badQuery("from/to", "from (%s) must be before to (%s)", q.From.Format(time.RFC3339), q.To.Format(time.RFC3339))
 		}
 		t, f := true, false
-		dq := query.NewDateRangeInclusiveQuery(q.From, q.To, &t, &f)
-		dq.SetField(fieldCapturedAt)
-		p.filters["year"] = dq
+		p.filters["year"] = dateQuery(fieldCapturedAt, q.From, q.To, &t, &f)
 		p.parts["year"] = datePart(q.From, q.To)
 	}
 	if n := q.Near; n != nil {
@@ -604,6 +609,20 @@ func (rw *rewriter) rewrite(q query.Query) query.Query {
 			return out
 		}
 		return rw.foldedPattern(Fold(q.Regexp), Fold(q.Regexp), func(p string) query.FieldableQuery { return query.NewRegexpQuery(p) })
+	case *query.NumericRangeQuery:
+		rw.plain = false
+		out := rw.checkField(q.FieldVal, q)
+		if isTrieField(q.FieldVal) {
+			out = rw.boosted(trieQuery(q.FieldVal, q.Min, q.Max, q.InclusiveMin, q.InclusiveMax), q.BoostVal)
+		}
+		return out
+	case *query.DateRangeQuery:
+		rw.plain = false
+		out := rw.checkField(q.FieldVal, q)
+		if isTrieField(q.FieldVal) {
+			out = rw.boosted(dateQuery(q.FieldVal, q.Start.Time, q.End.Time, q.InclusiveStart, q.InclusiveEnd), q.BoostVal)
+		}
+		return out
 	case query.FieldableQuery:
 		rw.plain = false
 		return rw.checkField(q.Field(), q)

@@ -105,6 +105,12 @@ func TestSearchText(t *testing.T) {
 		{name: "wildcard", text: `thie*`, want: []string{"th"}, query: true},
 		{name: "number word", text: "Ảnh số 7", want: []string{"f024"}, none: []string{"hd1"}},
 		{name: "numeric range", text: "kind:photo width:>100", none: []string{"hd1"}, query: true},
+		{name: "date range from", text: `captured_at:>="2021-01-01"`, want: []string{"hd3", "cho1"}, none: []string{"hd1", "hd2"}, query: true},
+		{name: "date range to", text: `captured_at:<"2018-03-04"`, want: []string{"hue1"}, none: []string{"hue2", "hue3", "hd1"}, query: true},
+		{name: "date range exclusive instant", text: `captured_at:>"2018-03-04T10:00:00Z" captured_at:<"2018-03-06"`, want: []string{"hue3"}, none: []string{"hue1", "hue2"}, query: true},
+		{name: "date range inclusive instant", text: `captured_at:>="2018-03-04T10:00:00Z" captured_at:<="2018-03-05T10:00:00Z"`, want: []string{"hue2", "hue3"}, none: []string{"hue1", "cho1"}, query: true},
+		{name: "ingested range", text: `hai duong ingested_at:<"2026-01-01"`, none: []string{"hd2", "hd3"}, query: true},
+		{name: "ingested range inclusive", text: `hai duong ingested_at:<="2026-01-01T00:00:00Z"`, want: []string{"hd2", "hd3"}, query: true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			q := Query{Text: c.text, Size: 50}
