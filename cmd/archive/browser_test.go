@@ -161,17 +161,17 @@ func screenshot(t *testing.T, tab context.Context, dir string) {
 func waitURL(want string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 		for {
+			// A page that is navigating answers "Inspected target
+			// navigated or closed": asked again, the next one answers.
 			loc, err := chromedp.Location()(ctx, t)
-			if err != nil {
-				return err
-			}
-			if strings.Contains(loc, want) {
-				_, err := chromedp.WaitReady(chromedp.CSS("footer"))(ctx, t)
-				return err
+			if err == nil && strings.Contains(loc, want) {
+				if _, err = chromedp.WaitReady(chromedp.CSS("footer"))(ctx, t); err == nil {
+					return nil
+				}
 			}
 			select {
 			case <-ctx.Done():
-				return fmt.Errorf("waiting for an address with %q, at %s: %w", want, loc, ctx.Err())
+				return fmt.Errorf("waiting for an address with %q, at %s (%v): %w", want, loc, err, ctx.Err())
 			case <-time.After(50 * time.Millisecond):
 			}
 		}
