@@ -293,6 +293,11 @@ func BenchmarkQuery(b *testing.B) {
 		{"text+3facets", func(t string, _ int) Query {
 			return Query{Text: t, Facets: []string{"kind", "category", "year"}}
 		}},
+		// What the portal's visitors send (api: an anonymous search).
+		{"text+public", func(t string, _ int) Query {
+			return Query{Text: t, Visibility: []string{"public"}, Status: []string{"published"},
+				ReleasedAt: time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)}
+		}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			lat := make([]time.Duration, len(texts))
