@@ -24,7 +24,7 @@ import (
 // coarsest (trieQuery); Bleve's NumericRangeSearcher would look for the
 // precisions in between, which are not there, so every range on these
 // fields is rewritten to trieQuery (rewriter.rewrite, addFilters).
-var trieShifts = [...]uint{0, 40, 52}
+func trieShifts() [3]uint { return [3]uint{0, 40, 52} }
 
 // trieTokenizer reads a field value written by trieValue (a decimal int64)
 // and emits its prefix-coded terms; anything else yields no term.
@@ -35,8 +35,9 @@ func (trieTokenizer) Tokenize(in []byte) analysis.TokenStream {
 	if err != nil {
 		return nil
 	}
-	out := make(analysis.TokenStream, len(trieShifts))
-	for i, s := range trieShifts {
+	shifts := trieShifts()
+	out := make(analysis.TokenStream, len(shifts))
+	for i, s := range shifts {
 		out[i] = &analysis.Token{Term: numeric.MustNewPrefixCodedInt64(v, s), Start: 0, End: len(in), Position: i + 1, Type: analysis.Numeric}
 	}
 	return out
@@ -81,12 +82,13 @@ func trieRanges(lo, hi int64) []trieRange {
 			hi:    numeric.MustNewPrefixCodedInt64(int64(to^1<<63), s),
 		})
 	}
-	for i, s := range trieShifts {
-		if i == len(trieShifts)-1 {
+	shifts := trieShifts()
+	for i, s := range shifts {
+		if i == len(shifts)-1 {
 			add(s, a, b)
 			break
 		}
-		mask := uint64(1)<<trieShifts[i+1] - 1
+		mask := uint64(1)<<shifts[i+1] - 1
 		// [a, b] at the next precision: from the first whole term at or
 		// after a to the last whole term at or before b.
 		first := a

@@ -14,12 +14,12 @@ import (
 // term in one of rs.
 func inTrieRanges(t testing.TB, v int64, rs []trieRange) bool {
 	toks := trieTokenizer{}.Tokenize([]byte(strconv.FormatInt(v, 10)))
-	if len(toks) != len(trieShifts) {
-		t.Fatalf("%d: %d terms, want %d", v, len(toks), len(trieShifts))
+	if len(toks) != len(trieShifts()) {
+		t.Fatalf("%d: %d terms, want %d", v, len(toks), len(trieShifts()))
 	}
 	hit := false
 	for _, r := range rs {
-		for i, s := range trieShifts {
+		for i, s := range trieShifts() {
 			if s == r.shift && bytes.Compare(toks[i].Term, r.lo) >= 0 && bytes.Compare(toks[i].Term, r.hi) <= 0 {
 				hit = true
 			}
@@ -32,7 +32,7 @@ func inTrieRanges(t testing.TB, v int64, rs []trieRange) bool {
 // their ranges, at most two ranges per precision but the coarsest.
 func checkTrieRanges(t testing.TB, lo, hi int64, vals ...int64) {
 	rs := trieRanges(lo, hi)
-	if len(rs) > 2*len(trieShifts)-1 {
+	if len(rs) > 2*len(trieShifts())-1 {
 		t.Errorf("[%d, %d]: %d ranges", lo, hi, len(rs))
 	}
 	for _, v := range vals {
