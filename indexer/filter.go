@@ -159,46 +159,56 @@ func termsBitmap(snap *scorch.IndexSnapshot, terms []fieldTerm) (*roaring.Bitmap
 // exceptBitmap is the live documents of snap (global numbers) but those
 // holding a value in any of rs.
 func exceptBitmap(snap *scorch.IndexSnapshot, rs []fieldRange) (*roaring.Bitmap, error) {
-	var terms []fieldTerm
-	for _, fr := range rs {
-		for _, tr := range trieRanges(fr.lo, fr.hi) {
-			err := func() error {
-				d, err := snap.FieldDictRange(fr.field, tr.lo, tr.hi)
-				if err != nil {
-					return err
-				}
-				defer d.Close()
-				for {
-					e, err := d.Next()
-					if e == nil || err != nil {
-						return err
-					}
-					terms = append(terms, fieldTerm{fr.field, e.Term})
-				}
-			}()
-			if err != nil {
-				return nil, fmt.Errorf("indexer: filter on %s: %w", fr.field, err)
-			}
-		}
-	}
 	out := roaring.New()
 	var offset uint64
 	for _, ss := range snap.Segments() {
-		n := ss.Segment().Count()
-		out.AddRange(offset, offset+n)
-		if del := ss.Deleted(); del != nil && !del.IsEmpty() {
-			out.AndNot(roaring.AddOffset64(del, int64(offset)))
+		seg := ss.Segment()
+		segBM := roaring.New()
+		segBM.AddRange(0, seg.Count())
+		if del := ss.Deleted(); del != nil {
+			segBM.AndNot(del)
 		}
-		offset += n
-	}
-	if len(terms) > 0 {
-		ex, err := termsBitmap(snap, terms)
-		if err != nil {
-			return nil, err
+		for _, fr := range rs {
+			if err := exceptRange(seg, fr, segBM); err != nil {
+				return nil, fmt.Errorf("indexer: filter on %s: %w", fr.field, err)
+			}
 		}
-		out.AndNot(ex)
+		if offset > 0 {
+			segBM = roaring.AddOffset64(segBM, int64(offset))
+		}
+		out.Or(segBM)
+		offset += seg.Count()
 	}
 	return out, nil
+}
+
+// exceptRange removes from bm the documents of seg holding a value in fr.
+func exceptRange(seg segment.Segment, fr fieldRange, bm *roaring.Bitmap) error {
+	dict, err := seg.Dictionary(fr.field)
+	if err != nil {
+		return err
+	}
+	for _, tr := range trieRanges(fr.lo, fr.hi) {
+		// The first key after tr.hi ends the (exclusive) range.
+		terms := dict.AutomatonIterator(nil, tr.lo, append(tr.hi, 0))
+		for de, err := terms.Next(); de != nil || err != nil; de, err = terms.Next() {
+			if err != nil {
+				return err
+			}
+			pl, err := dict.PostingsList([]byte(de.Term), nil, nil)
+			if err != nil {
+				return err
+			}
+			docs, err := postingsBitmap(pl)
+			if err != nil {
+				return err
+			}
+			if docs != nil {
+				bm.AndNot(docs)
+			}
+		}
+	}
+	return nil
 }
 
 // postingsBitmap is the documents of pl (a segment's numbers), nil when
