@@ -25,8 +25,8 @@ import (
 // postings bitmaps of the snapshot's segments and the snapshot's date
 // column, and searched as a conjunct that scores nothing: the conjunction
 // then steps through the smaller of the two sides. The others (camera,
-// geo, bbox, place by name) stay Bleve filters. Both give the same hits, order and
-// scores; TestFilterBitmapMatchesBleve compares them.
+// geo, bbox, place by name) stay Bleve filters. Both give the same hits,
+// order and scores; TestFilterBitmapMatchesBleve compares them.
 
 // filterPart is one filter a bitmap can stand for.
 type filterPart struct {

@@ -613,7 +613,7 @@ func (rw *rewriter) rewrite(q query.Query) query.Query {
 		rw.plain = false
 		out := rw.checkField(q.FieldVal, q)
 		if isTrieField(q.FieldVal) {
-			out = rw.boosted(trieQuery(q.FieldVal, q.Min, q.Max, q.InclusiveMin, q.InclusiveMax), q.BoostVal)
+			out = rw.boosted(numberQuery(q), q.BoostVal)
 		}
 		return out
 	case *query.DateRangeQuery:

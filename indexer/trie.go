@@ -21,9 +21,9 @@ import (
 // The exact term (shift 0) is the field's doc value, which sorts and the
 // date column read as they read Bleve's own date fields. A range is a
 // disjunction of term ranges, at most two per precision and one at the
-// coarsest (trieQuery); Bleve's NumericRangeSearcher would look for the
+// coarsest (trieRangeQuery); Bleve's NumericRangeSearcher would look for the
 // precisions in between, which are not there, so every range on these
-// fields is rewritten to trieQuery (rewriter.rewrite, addFilters).
+// fields is rewritten to it (rewriter.rewrite, addFilters).
 func trieShifts() [3]uint { return [3]uint{0, 40, 52} }
 
 // trieTokenizer reads a field value written by trieValue (a decimal int64)
@@ -122,13 +122,13 @@ func trieRanges(lo, hi int64) []trieRange {
 	return out
 }
 
-// trieQuery is Bleve's numeric range (min and max as NumericRangeQuery
-// takes them: nil is open, inclusive by default at min only) on a field
-// indexed by trieTokenizer.
-func trieQuery(field string, min, max *float64, minIncl, maxIncl *bool) query.Query {
+// trieQuery is the documents whose field holds a value from min to max,
+// with Bleve's conventions for ranges: nil is an open end, and an end is
+// included by default at min only.
+func trieQuery(field string, min, max *int64, minIncl, maxIncl *bool) query.Query {
 	lo, hi := int64(math.MinInt64), int64(math.MaxInt64)
 	if min != nil {
-		lo = numeric.Float64ToInt64(*min)
+		lo = *min
 		if minIncl != nil && !*minIncl {
 			if lo == math.MaxInt64 {
 				return query.NewMatchNoneQuery()
@@ -137,7 +137,7 @@ func trieQuery(field string, min, max *float64, minIncl, maxIncl *bool) query.Qu
 		}
 	}
 	if max != nil {
-		hi = numeric.Float64ToInt64(*max)
+		hi = *max
 		if maxIncl == nil || !*maxIncl {
 			if hi == math.MinInt64 {
 				return query.NewMatchNoneQuery()
@@ -146,6 +146,19 @@ func trieQuery(field string, min, max *float64, minIncl, maxIncl *bool) query.Qu
 		}
 	}
 	return trieRangeQuery(field, lo, hi)
+}
+
+// numberQuery is Bleve's NumericRangeQuery on a field indexed by
+// trieTokenizer: its bounds are indexed as numeric.Float64ToInt64 has them.
+func numberQuery(q *query.NumericRangeQuery) query.Query {
+	bound := func(f *float64) *int64 {
+		if f == nil {
+			return nil
+		}
+		v := numeric.Float64ToInt64(*f)
+		return &v
+	}
+	return trieQuery(q.FieldVal, bound(q.Min), bound(q.Max), q.InclusiveMin, q.InclusiveMax)
 }
 
 // trieRangeQuery is the documents whose field holds a value from lo to hi,
@@ -184,14 +197,12 @@ func unixNano(t time.Time) int64 {
 // Bleve's DateRangeQuery takes them: a zero time is an open end, a nil
 // inclusion its default.
 func dateQuery(field string, from, to time.Time, fromIncl, toIncl *bool) query.Query {
-	var min, max *float64
-	if !from.IsZero() {
-		f := numeric.Int64ToFloat64(unixNano(from))
-		min = &f
+	bound := func(t time.Time) *int64 {
+		if t.IsZero() {
+			return nil
+		}
+		v := unixNano(t)
+		return &v
 	}
-	if !to.IsZero() {
-		f := numeric.Int64ToFloat64(unixNano(to))
-		max = &f
-	}
-	return trieQuery(field, min, max, fromIncl, toIncl)
+	return trieQuery(field, bound(from), bound(to), fromIncl, toIncl)
 }
