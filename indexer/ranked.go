@@ -29,8 +29,14 @@ import (
 //     work;
 //   - every match gets a score computed from its terms' frequencies and
 //     its fields' norms, read from the segment's columns instead of the
-//     postings. Without the title phrase, which needs positions, it is a
-//     lower bound; with the phrase's full weight an upper one;
+//     postings, document by document with every clause's matches walked
+//     in step. Without the title phrase, which needs positions, it is a
+//     lower bound; with the phrase's full weight an upper one. Only the
+//     matches whose upper bound reaches the best lower bounds so far are
+//     kept;
+//   - when the matches are many, those with every word in the title come
+//     first, and the others are ruled out by class when they cannot reach
+//     the page (the province's name matches nearly every record);
 //   - the phrase is checked, and the exact score computed, only for the
 //     documents whose upper bound can still reach the page, best first;
 //   - the exact score is Bleve's own arithmetic: the same searcher tree
@@ -324,7 +330,6 @@ type segRank struct {
 	words  *roaring.Bitmap   // every word matched, before the filters
 	match  *roaring.Bitmap   // and the filters
 	ranked *roaring.Bitmap   // the matches whose bounds are computed
-	local  []uint32          // ranked, sorted
 }
 
 // rankWords answers p from bitmaps and columns (see above); ok is false
@@ -454,20 +459,11 @@ func (ix *Index) rankWords(ctx context.Context, p *plan, r index.IndexReader) (*
 			return nil, false, err
 		}
 	}
-	b, err := rp.titledBounds(ctx, per, need)
+	cands, err := rp.rank(ctx, per, need, total)
 	if err != nil {
 		return nil, false, err
 	}
-	if b == nil {
-		for i := range per {
-			per[i].ranked = per[i].match
-			per[i].local = per[i].match.ToArray()
-		}
-		if b, err = rp.bounds(ctx, per, int(total)); err != nil {
-			return nil, false, err
-		}
-	}
-	hits, err := rp.page(ctx, r, per, b, need)
+	hits, err := rp.page(ctx, r, per, cands, need)
 	if err != nil {
 		return nil, false, err
 	}
@@ -488,239 +484,256 @@ func globalOf(per []segRank, of func(segRank) *roaring.Bitmap) *roaring.Bitmap {
 	return global
 }
 
-// rankBounds holds, for every match, the bounds of its score.
-type rankBounds struct {
-	seg   []int32   // its segment
-	local []uint32  // its number in the segment
-	low   []float64 // the score without the phrase
-	bonus []float64 // what the phrase adds when it matches
-	title []uint32  // bit i: word i is in the folded title
-	full  uint32    // every word
+// rankCand is a match whose score may reach the page, with the bounds of
+// its score.
+type rankCand struct {
+	seg   int32   // its segment
+	local uint32  // its number in the segment
+	low   float64 // the score without the phrase
+	upper float64 // and with the phrase, when every word is in the title
+	// titled: every word is in the folded title (the phrase may match)
+	titled bool
 }
 
-// bounds computes every match's bounds from the columns, clause by
-// clause, word by word, as the disjunctions and the conjunction sum them
-// (in another order than Bleve's: the exact score comes later).
-func (rp *rankPlan) bounds(ctx context.Context, per []segRank, total int) (*rankBounds, error) {
-	b := &rankBounds{
-		seg: make([]int32, 0, total), local: make([]uint32, 0, total),
-		low: make([]float64, total), bonus: make([]float64, total), title: make([]uint32, total),
+// rank bounds the scores of the matches of per (a document's score without
+// the phrase is known from the columns; the phrase may add to it) and
+// returns the candidates: every match whose upper bound reaches the
+// need-th best lower bound. When the matches are many, those with every
+// word in the title (in either form) are bounded first, and the others only
+// when a class of them may reach the floor those set (titledReach).
+func (rp *rankPlan) rank(ctx context.Context, per []segRank, need int, total uint64) ([]rankCand, error) {
+	minPart := rp.minPart
+	if minPart == 0 {
+		minPart = 16384
 	}
-	words := rp.clauses[len(rp.clauses)-1].word + 1
-	b.full = uint32(1<<words - 1)
-	acc := &boundSums{
-		sum: make([]float64, total), cnt: make([]uint8, total),
-		sumIn: make([]float64, total), cntIn: make([]uint8, total),
-		children: make([]int, words), units: make([]int, words),
+	if total <= uint64(4*minPart) {
+		for i := range per {
+			per[i].ranked = per[i].match
+		}
+		return rp.bounds(ctx, per, need, nil)
 	}
-	for _, c := range rp.clauses {
-		if c.field == fieldPlaceCodes {
-			acc.units[c.word]++
-		} else {
-			acc.children[c.word]++
+	var rest uint64
+	for i, sr := range per {
+		t := sr.match.Clone()
+		for w := range rp.title {
+			t.And(rp.inTitle(sr, w))
+		}
+		per[i].ranked = t
+		rest += sr.match.GetCardinality() - t.GetCardinality()
+	}
+	cands, err := rp.bounds(ctx, per, need, nil)
+	if err != nil || rest == 0 {
+		return cands, err
+	}
+	lows := make([]float64, len(cands))
+	for i, c := range cands {
+		lows[i] = c.low
+	}
+	var best []float64
+	for _, l := range lows {
+		best = pushBest(best, need, l)
+	}
+	// A few untitled matches cost less to bound than to rule out.
+	if len(best) == need && rest > uint64(minPart) {
+		reach, err := rp.titledReach(ctx, per, best[0]*(1-boundTolerance))
+		if err != nil || !reach {
+			return cands, err
 		}
 	}
+	for i, sr := range per {
+		per[i].ranked = roaring.AndNot(sr.match, sr.ranked)
+	}
+	more, err := rp.bounds(ctx, per, need, best)
+	return append(cands, more...), err
+}
+
+// bounds computes the bounds of the documents of each segment's ranked
+// bitmap, from the columns: document by document, each clause's matches
+// walked in step (in another order than Bleve's sums: the exact score
+// comes later). It keeps those whose upper bound reaches the need-th best
+// lower bound so far (best: a min-heap of lower bounds of other
+// documents).
+func (rp *rankPlan) bounds(ctx context.Context, per []segRank, need int, best []float64) ([]rankCand, error) {
 	// Documents are independent: large segments are split among the
-	// cores, each part summing into its own range of the arrays.
+	// cores, each part keeping its own candidates.
 	minPart := rp.minPart
 	if minPart == 0 {
 		minPart = 16384
 	}
 	parts := runtime.GOMAXPROCS(0)
-	var g errgroup.Group
+	type job struct {
+		seg   int32
+		steps []clauseStep
+		local []uint32
+	}
+	var jobs []job
 	for si, sr := range per {
-		base := len(b.local)
-		for _, d := range sr.local {
-			b.seg = append(b.seg, int32(si))
-			b.local = append(b.local, d)
+		local := sr.ranked.ToArray()
+		if len(local) == 0 {
+			continue
 		}
-		n := len(sr.local)
-		k := max(1, min(parts, n/minPart))
+		steps := rp.stepsOf(sr)
+		k := max(1, min(parts, len(local)/minPart))
 		for i := range k {
-			lo, hi := n*i/k, n*(i+1)/k
-			if lo == hi {
-				continue
+			if lo, hi := len(local)*i/k, len(local)*(i+1)/k; lo < hi {
+				jobs = append(jobs, job{int32(si), steps, local[lo:hi]})
 			}
-			g.Go(func() error { return rp.boundPart(ctx, b, acc, sr, base, lo, hi) })
 		}
+	}
+	found := make([][]rankCand, len(jobs))
+	var g errgroup.Group
+	for i, j := range jobs {
+		g.Go(func() error {
+			var err error
+			found[i], err = rp.boundPart(ctx, per[j.seg].stats, j.steps, j.seg, j.local, need, slices.Clone(best))
+			return err
+		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	return b, nil
+	return slices.Concat(found...), nil
 }
 
-// boundSums are the running sums of bounds: per document the current
-// word's disjunction (and its place units'), and per word its children.
-type boundSums struct {
-	sum, sumIn      []float64
-	cnt, cntIn      []uint8
-	children, units []int
+// clauseStep is a clause's matches among the documents bounded, with
+// what a document's score takes from it.
+type clauseStep struct {
+	docs   []uint32 // its postings among the documents bounded, sorted
+	many   freqList // its frequencies above one
+	field  int      // its field's index in rankedFields
+	scale  float64  // idf · weight: the score of frequency one and norm one
+	phrase float64  // idf · the phrase's weight (0: not a phrase term)
+	bit    uint32   // its word's bit
+	unit   bool     // one of several place units of its word
+	last   bool     // its word's last clause
+	n      float64  // its word's children
+	units  float64  // its word's place units
 }
 
-// boundPart computes the bounds of sr.local[lo:hi], at b's indexes from
-// base+lo.
-func (rp *rankPlan) boundPart(ctx context.Context, b *rankBounds, acc *boundSums, sr segRank, base, lo, hi int) error {
-	local := sr.local[lo:hi]
-	part := sr.ranked
-	if lo > 0 || hi < len(sr.local) {
-		part = roaring.BitmapOf(local...)
+// stepsOf returns the steps of every clause over sr.ranked.
+func (rp *rankPlan) stepsOf(sr segRank) []clauseStep {
+	children, units := map[int]int{}, map[int]int{}
+	for _, c := range rp.clauses {
+		if c.field == fieldPlaceCodes {
+			units[c.word]++
+		} else {
+			children[c.word]++
+		}
 	}
-	base += lo
+	steps := make([]clauseStep, len(rp.clauses))
 	for ci, c := range rp.clauses {
-		var docs []uint32
-		if sr.lists[ci] != nil {
-			docs = roaring.And(sr.lists[ci], part).ToArray()
-		}
-		norms := sr.stats.norms[c.field]
-		sum, cnt := acc.sum, acc.cnt
-		if c.field == fieldPlaceCodes && acc.units[c.word] > 1 {
-			sum, cnt = acc.sumIn, acc.cntIn
-		}
-		pw, bit := rp.phraseWeight[ci], uint32(1)<<uint(c.word)
-		add := func(g int, s float64) {
-			sum[g] += s * c.weight
-			if pw != 0 {
-				b.bonus[g] += s * pw
-				b.title[g] |= bit
-			}
-		}
-		// Every document at frequency one, then the few above one
-		// corrected.
-		j := 0
-		for _, d := range docs {
-			if j >= len(local) || local[j] != d {
-				j = seek(local, j, d)
-			}
-			add(base+j, float64(norms[d])*c.idf)
-			cnt[base+j]++
-			j++
-		}
-		if freqs := sr.stats.many[c.field][c.term]; len(docs) > 0 {
-			j = 0
-			for fi := seek(freqs.docs, 0, docs[0]); fi < len(freqs.docs) && freqs.docs[fi] <= docs[len(docs)-1]; fi++ {
-				d := freqs.docs[fi]
-				if j = seek(local, j, d); j < len(local) && local[j] == d {
-					add(base+j, (math.Sqrt(float64(freqs.freq[fi]))-1)*float64(norms[d])*c.idf)
-				}
-			}
-		}
-		if last := ci == len(rp.clauses)-1 || rp.clauses[ci+1].word != c.word; !last {
-			continue
-		}
-		n := acc.children[c.word]
-		if acc.units[c.word] > 0 {
+		n := children[c.word]
+		if units[c.word] > 0 {
 			n++
 		}
-		for j := range local {
-			g := base + j
-			if acc.cntIn[g] > 0 {
-				acc.sum[g] += acc.sumIn[g] * float64(acc.cntIn[g]) / float64(acc.units[c.word])
-				acc.cnt[g]++
-				acc.sumIn[g], acc.cntIn[g] = 0, 0
-			}
-			b.low[g] += acc.sum[g] * float64(acc.cnt[g]) / float64(n)
-			acc.sum[g], acc.cnt[g] = 0, 0
+		st := clauseStep{
+			field: rankedField(c.field), many: sr.stats.many[c.field][c.term],
+			scale: c.idf * c.weight, phrase: c.idf * rp.phraseWeight[ci], bit: uint32(1) << uint(c.word),
+			unit: c.field == fieldPlaceCodes && units[c.word] > 1,
+			last: ci == len(rp.clauses)-1 || rp.clauses[ci+1].word != c.word,
+			n:    float64(n), units: float64(units[c.word]),
 		}
-		if err := ctx.Err(); err != nil {
-			return err
+		if sr.lists[ci] != nil {
+			st.docs = roaring.And(sr.lists[ci], sr.ranked).ToArray()
 		}
+		steps[ci] = st
 	}
-	return nil
+	return steps
 }
 
-// titledBounds computes the bounds of only the matches most likely on the
-// page, when no other match can reach it: the matches with every word in
-// the title (in either form), and of those, when they are many, the ones
-// with the largest title norms. The others are bounded by class: a match
-// lacking word w in the title scores at most as a document with every
-// other lookup matched at the largest frequency and norm among such
-// matches; the titled matches left out, likewise, and when they may reach
-// the page, class by class of title norm, the classes that may get their
-// bounds computed too. It returns nil when every match needs its bounds.
-func (rp *rankPlan) titledBounds(ctx context.Context, per []segRank, need int) (*rankBounds, error) {
-	titled := make([]*roaring.Bitmap, len(per))
-	type class struct {
-		norm float32
-		seg  int
-		docs *roaring.Bitmap
+// boundPart bounds the scores of local (sorted documents of segment seg)
+// and returns those that may reach the page (see bounds).
+func (rp *rankPlan) boundPart(ctx context.Context, stats *segStats, steps []clauseStep, seg int32, local []uint32, need int, best []float64) ([]rankCand, error) {
+	nf := len(rankedFields())
+	full := uint32(1)<<len(rp.title) - 1
+	phrase := len(rp.titleF) > 1
+	var cands []rankCand
+	// Each clause's next posting, and next frequency above one.
+	next := make([]int, len(steps))
+	nextMany := make([]int, len(steps))
+	for ci, st := range steps {
+		next[ci] = gallop(st.docs, local[0])
+		nextMany[ci] = gallop(st.many.docs, local[0])
 	}
-	var classes []class
-	var n, total uint64
-	for i, sr := range per {
-		total += sr.match.GetCardinality()
-		t := sr.match.Clone()
-		for w := range rp.title {
-			var both []*roaring.Bitmap
-			for _, ci := range []int{rp.title[w], rp.titleF[w]} {
-				if bm := sr.lists[ci]; bm != nil {
-					both = append(both, bm)
-				}
-			}
-			t.And(roaring.FastOr(both...))
-		}
-		titled[i] = t
-		n += t.GetCardinality()
-		for _, c := range sr.stats.classes[fieldTitle] {
-			classes = append(classes, class{c.norm, i, c.docs})
-		}
-	}
-	if n < uint64(need) {
-		return nil, nil
-	}
-	// The title norm above which some 8 pages of titled matches are:
-	// the classes of every segment, largest norm first, counted until
-	// those pages are reached.
-	slices.SortStableFunc(classes, func(a, b class) int { return cmp.Compare(b.norm, a.norm) })
-	var cutoff float32
-	var top uint64
-	for _, c := range classes {
-		if top >= uint64(8*need) {
-			break
-		}
-		if k := c.docs.AndCardinality(titled[c.seg]); k > 0 {
-			cutoff, top = c.norm, top+k
-		}
-	}
-	layered := top < n
-	n = 0
-	for i, sr := range per {
-		layer := titled[i]
-		if layered {
-			layer = roaring.New()
-			for _, c := range sr.stats.classes[fieldTitle] {
-				if c.norm < cutoff {
-					break
-				}
-				layer.Or(roaring.And(c.docs, titled[i]))
+	for j, d := range local {
+		if j%4096 == 4095 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
 			}
 		}
-		per[i].ranked = layer
-		per[i].local = layer.ToArray()
-		n += uint64(len(per[i].local))
+		var low, bonus, sum, sumIn float64
+		var title uint32
+		var cnt, cntIn int
+		norms := stats.normTable[int(stats.normRow[d])*nf:]
+		for ci := range steps {
+			st := &steps[ci]
+			if k := next[ci]; k < len(st.docs) && st.docs[k] == d {
+				next[ci]++
+				s := float64(norms[st.field])
+				if m := &st.many; len(m.docs) > 0 {
+					k := nextMany[ci]
+					for k < len(m.docs) && m.docs[k] < d {
+						k++
+					}
+					if k < len(m.docs) && m.docs[k] == d {
+						s *= math.Sqrt(float64(m.freq[k]))
+						k++
+					}
+					nextMany[ci] = k
+				}
+				if st.unit {
+					sumIn += s * st.scale
+					cntIn++
+				} else {
+					sum += s * st.scale
+					cnt++
+				}
+				if st.phrase != 0 {
+					bonus += s * st.phrase
+					title |= st.bit
+				}
+			}
+			if st.last {
+				if cntIn > 0 {
+					sum += sumIn * float64(cntIn) / st.units
+					cnt++
+				}
+				low += sum * float64(cnt) / st.n
+				sum, sumIn, cnt, cntIn = 0, 0, 0, 0
+			}
+		}
+		titled := phrase && title == full
+		upper := low
+		if titled {
+			upper += bonus
+		}
+		if len(best) < need || upper >= best[0]*(1-boundTolerance) {
+			cands = append(cands, rankCand{seg: seg, local: d, low: low, upper: upper, titled: titled})
+		}
+		best = pushBest(best, need, low)
 	}
-	b, err := rp.bounds(ctx, per, int(n))
-	if err != nil {
-		return nil, err
-	}
-	if len(b.low) < need {
-		return nil, nil
-	}
-	floor := kthLargest(b.low, need) * (1 - boundTolerance)
+	return cands, nil
+}
+
+// titledReach reports whether a match of per lacking some word in the
+// title (in either form) may reach floor: such a match scores at most as
+// a document with every other lookup matched at the largest frequency and
+// norm among them.
+func (rp *rankPlan) titledReach(ctx context.Context, per []segRank, floor float64) (bool, error) {
 	in := make([]termInput, len(rp.clauses))
 	norms := map[string]float32{}
 	// reaches reports whether a document of docs (a segment's) lacking
-	// the title lookups of word without (-1: none) may reach the floor.
-	// A clause's frequency is the largest among docs (its frequency
-	// classes hold only documents with the term); its norm, first the
-	// largest among docs, which is cheap, and only when that bound
-	// reaches and exact is set, the largest among those holding the term.
-	reaches := func(sr segRank, docs *roaring.Bitmap, without int, exact bool) bool {
+	// the title lookups of word without may reach the floor. A clause's
+	// frequency is the largest among docs (its frequency classes hold only
+	// documents with the term); its norm, first the largest among docs,
+	// which is cheap, and only when that bound reaches, the largest among
+	// those holding the term.
+	reaches := func(sr segRank, docs *roaring.Bitmap, without int) bool {
 		clear(norms)
 		bound := func(exact bool) bool {
 			for ci, c := range rp.clauses {
 				in[ci] = termInput{}
-				if sr.lists[ci] == nil || without >= 0 && c.word == without && (ci == rp.title[without] || ci == rp.titleF[without]) {
+				if sr.lists[ci] == nil || c.word == without && (ci == rp.title[without] || ci == rp.titleF[without]) {
 					continue
 				}
 				var n float32
@@ -738,16 +751,11 @@ func (rp *rankPlan) titledBounds(ctx context.Context, per []segRank, need int) (
 					in[ci] = termInput{matched: true, freq: sr.stats.maxFreq(c.field, c.term, docs), norm: float64(n)}
 				}
 			}
-			s, ok := rp.score(rp.root, in, without < 0)
+			s, ok := rp.score(rp.root, in, false)
 			return ok && s*(1+boundTolerance) >= floor
 		}
-		return bound(false) && (!exact || bound(true))
+		return bound(false) && bound(true)
 	}
-	// The titled matches below the cutoff: when they may reach the floor,
-	// those of each title norm class that may have their bounds computed
-	// too (a tighter bound of the class would cost as much). The untitled
-	// ones are bounded by the word lacking in the title; when such a class
-	// may reach the floor, every match needs its bounds.
 	// The commonest words first: lacking those costs least, so their
 	// classes are likeliest to reach.
 	words := make([]int, len(rp.title))
@@ -757,62 +765,29 @@ func (rp *rankPlan) titledBounds(ctx context.Context, per []segRank, need int) (
 	slices.SortStableFunc(words, func(v, w int) int {
 		return cmp.Compare(rp.clauses[rp.title[v]].idf, rp.clauses[rp.title[w]].idf)
 	})
-	extra := make([]*roaring.Bitmap, len(per))
-	var more uint64
-	grouped := false
-	for i, sr := range per {
-		extra[i] = roaring.New()
-		rest := roaring.AndNot(titled[i], sr.ranked)
-		if !layered || rest.IsEmpty() || !reaches(sr, rest, -1, true) {
-			continue
-		}
-		grouped = true
-		for _, c := range sr.stats.classes[fieldTitle] {
-			if c.norm >= cutoff {
-				continue
-			}
-			if g := roaring.And(c.docs, rest); !g.IsEmpty() && reaches(sr, g, -1, false) {
-				extra[i].Or(g)
-				// Bounding most matches by class saves nothing.
-				if more+extra[i].GetCardinality() > total/2 {
-					return nil, nil
-				}
-			}
-		}
-		more += extra[i].GetCardinality()
-	}
-	for i, sr := range per {
-		if titled[i].GetCardinality() == sr.match.GetCardinality() {
-			continue
-		}
-		// When titled matches were grouped, an exact bound of the class
-		// costs more than the bounds of every match, unless they are many.
-		exact := !grouped || sr.match.GetCardinality() > sr.snap.Count()/4
+	for _, sr := range per {
 		for _, w := range words {
-			rest := sr.match.Clone()
-			for _, ci := range []int{rp.title[w], rp.titleF[w]} {
-				if bm := sr.lists[ci]; bm != nil {
-					rest.AndNot(bm)
-				}
-			}
-			if !rest.IsEmpty() && reaches(sr, rest, w, exact) {
-				return nil, nil
+			rest := roaring.AndNot(sr.match, rp.inTitle(sr, w))
+			if !rest.IsEmpty() && reaches(sr, rest, w) {
+				return true, nil
 			}
 		}
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return false, err
 		}
 	}
-	if more == 0 {
-		return b, nil
+	return false, nil
+}
+
+// inTitle is the documents of sr with word w in the title, in either form.
+func (rp *rankPlan) inTitle(sr segRank, w int) *roaring.Bitmap {
+	var both []*roaring.Bitmap
+	for _, ci := range []int{rp.title[w], rp.titleF[w]} {
+		if bm := sr.lists[ci]; bm != nil {
+			both = append(both, bm)
+		}
 	}
-	n = 0
-	for i := range per {
-		per[i].ranked = roaring.Or(per[i].ranked, extra[i])
-		per[i].local = per[i].ranked.ToArray()
-		n += uint64(len(per[i].local))
-	}
-	return rp.bounds(ctx, per, int(n))
+	return roaring.FastOr(both...)
 }
 
 // segmentsOf lists snap's segments.
@@ -822,18 +797,6 @@ func segmentsOf(snap *scorch.IndexSnapshot) []segment.Segment {
 		out = append(out, ss.Segment())
 	}
 	return out
-}
-
-// seek returns the index in xs (sorted) of the first value ≥ v from j on:
-// a few steps, then galloping.
-func seek(xs []uint32, j int, v uint32) int {
-	for range 4 {
-		if j == len(xs) || xs[j] >= v {
-			return j
-		}
-		j++
-	}
-	return j + gallop(xs[j:], v)
 }
 
 // gallop returns the index in xs (sorted) of the first value ≥ v.
@@ -851,7 +814,8 @@ func gallop(xs []uint32, v uint32) int {
 
 // rankHit is a document with its exact score.
 type rankHit struct {
-	g     int // its index in rankBounds
+	seg   int32
+	local uint32
 	score float64
 	id    string
 }
@@ -859,29 +823,26 @@ type rankHit struct {
 // page returns the best need documents, in Bleve's order: exact scores for
 // the documents whose bound can reach the page, best bound first, the
 // phrase checked in document order.
-func (rp *rankPlan) page(ctx context.Context, r index.IndexReader, per []segRank, b *rankBounds, need int) ([]Hit, error) {
-	upper := func(g int) float64 {
-		if len(rp.titleF) > 1 && b.title[g] == b.full {
-			return b.low[g] + b.bonus[g]
-		}
-		return b.low[g]
+func (rp *rankPlan) page(ctx context.Context, r index.IndexReader, per []segRank, all []rankCand, need int) ([]Hit, error) {
+	lows := make([]float64, len(all))
+	for i, c := range all {
+		lows[i] = c.low
 	}
-	floor := kthLargest(b.low, need) * (1 - boundTolerance)
-	type cand struct {
-		g     int
-		upper float64
-	}
-	var cands []cand
-	for g := range b.low {
-		if u := upper(g); u >= floor {
-			cands = append(cands, cand{g, u})
+	floor := kthLargest(lows, need) * (1 - boundTolerance)
+	var cands []rankCand
+	for _, c := range all {
+		if c.upper >= floor {
+			cands = append(cands, c)
 		}
 	}
-	slices.SortFunc(cands, func(x, y cand) int {
+	slices.SortFunc(cands, func(x, y rankCand) int {
 		if c := cmp.Compare(y.upper, x.upper); c != 0 {
 			return c
 		}
-		return x.g - y.g
+		if c := cmp.Compare(x.seg, y.seg); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.local, y.local)
 	})
 	var scored []rankHit
 	best := make([]float64, 0, need) // a min-heap of the best exact scores
@@ -899,21 +860,20 @@ func (rp *rankPlan) page(ctx context.Context, r index.IndexReader, per []segRank
 				return nil, err
 			}
 		}
-		sr := per[b.seg[c.g]]
-		d := b.local[c.g]
+		sr, d := per[c.seg], c.local
 		for ci, cl := range rp.clauses {
 			in[ci] = termInput{}
 			if sr.lists[ci] == nil || !sr.lists[ci].Contains(d) {
 				continue
 			}
-			in[ci] = termInput{matched: true, freq: sr.stats.freq(cl.field, cl.term, d), norm: float64(sr.stats.norms[cl.field][d])}
+			in[ci] = termInput{matched: true, freq: sr.stats.freq(cl.field, cl.term, d), norm: float64(sr.stats.norm(rankedField(cl.field), d))}
 		}
-		phrased := len(phraseTerms) > 1 && b.title[c.g] == b.full && sr.stats.titles.hasPhrase(d, phraseTerms)
+		phrased := c.titled && sr.stats.titles.hasPhrase(d, phraseTerms)
 		s, ok := rp.score(rp.root, in, phrased)
 		if !ok {
 			return nil, fmt.Errorf("indexer: ranked a document its query does not match")
 		}
-		scored = append(scored, rankHit{g: c.g, score: s})
+		scored = append(scored, rankHit{seg: c.seg, local: d, score: s})
 		best = pushBest(best, need, s)
 	}
 	edge := best[0]
@@ -922,7 +882,7 @@ func (rp *rankPlan) page(ctx context.Context, r index.IndexReader, per []segRank
 	var page []rankHit
 	for _, h := range scored {
 		if h.score >= edge {
-			id, err := r.ExternalID(index.NewIndexInternalID(nil, per[b.seg[h.g]].offset+uint64(b.local[h.g])))
+			id, err := r.ExternalID(index.NewIndexInternalID(nil, per[h.seg].offset+uint64(h.local)))
 			if err != nil {
 				return nil, err
 			}

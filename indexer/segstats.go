@@ -3,7 +3,9 @@ package indexer
 import (
 	"cmp"
 	"context"
+	"encoding/binary"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 
@@ -25,9 +27,12 @@ func rankedFields() []string {
 
 // segStats is one segment's scoring columns.
 type segStats struct {
-	// norms holds, per field, each document's norm as the postings store
-	// it (a float32; the same for every term of the field).
-	norms map[string][]float32
+	// A document's norms, one per ranked field as the postings store it
+	// (a float32; the same for every term of the field), are the row
+	// normRow[d] of normTable. Documents share few rows: one small column
+	// is read per document instead of one large column per field.
+	normRow   []uint32
+	normTable []float32 // rows of len(rankedFields())
 	// classes holds, per field, the documents of each norm, largest
 	// first: the largest norm among some documents is a few bitmap tests.
 	classes map[string][]normClass
@@ -87,21 +92,31 @@ type normClass struct {
 	docs *roaring.Bitmap
 }
 
+// norm is document d's norm of the ranked field at fi.
+func (s *segStats) norm(fi int, d uint32) float32 {
+	return s.normTable[int(s.normRow[d])*len(rankedFields())+fi]
+}
+
+// rankedField is the index of field in rankedFields.
+func rankedField(field string) int {
+	return slices.Index(rankedFields(), field)
+}
+
 // maxNorm is the largest norm of field among docs (0 when none holds it):
 // up to a quarter of the segment's documents are looked up, more tested
 // class by class.
 func (s *segStats) maxNorm(field string, docs *roaring.Bitmap) float32 {
-	classes, norms := s.classes[field], s.norms[field]
+	classes, fi := s.classes[field], rankedField(field)
 	if len(classes) == 0 {
 		return 0
 	}
-	if docs.GetCardinality() <= uint64(len(norms)/4) {
+	if docs.GetCardinality() <= uint64(len(s.normRow)/4) {
 		var m float32
 		var buf [256]uint32
 		it := docs.ManyIterator()
 		for n := it.NextMany(buf[:]); n > 0 && m < classes[0].norm; n = it.NextMany(buf[:]) {
 			for _, d := range buf[:n] {
-				m = max(m, norms[d])
+				m = max(m, s.norm(fi, d))
 			}
 		}
 		return m
@@ -149,13 +164,15 @@ func (s *segStats) maxFreq(field, term string, docs *roaring.Bitmap) uint64 {
 }
 
 func buildSegStats(ctx context.Context, seg segment.Segment) (*segStats, error) {
-	st := &segStats{norms: map[string][]float32{}, classes: map[string][]normClass{}, many: map[string]map[string]freqList{}}
-	for _, field := range rankedFields() {
+	st := &segStats{classes: map[string][]normClass{}, many: map[string]map[string]freqList{}}
+	fields := rankedFields()
+	norms := make([][]float32, len(fields))
+	for fi, field := range fields {
 		dict, err := seg.Dictionary(field)
 		if err != nil {
 			return nil, fmt.Errorf("indexer: scoring columns of %s: %w", field, err)
 		}
-		norms := make([]float32, seg.Count())
+		norms[fi] = make([]float32, seg.Count())
 		many := map[string]freqList{}
 		terms := dict.AutomatonIterator(&vellum.AlwaysMatch{}, nil, nil)
 		var it segment.PostingsIterator
@@ -187,7 +204,7 @@ func buildSegStats(ctx context.Context, seg segment.Segment) (*segStats, error) 
 					break
 				}
 				d := p.Number()
-				norms[d] = float32(p.Norm())
+				norms[fi][d] = float32(p.Norm())
 				if f := p.Frequency(); f > 1 {
 					fl.docs = append(fl.docs, uint32(d))
 					fl.freq = append(fl.freq, uint32(f))
@@ -208,14 +225,14 @@ func buildSegStats(ctx context.Context, seg segment.Segment) (*segStats, error) 
 				many[de.Term] = fl
 			}
 		}
-		st.norms[field], st.many[field] = norms, many
+		st.many[field] = many
 		if field == fieldTitleF {
 			if st.titles, err = buildTitleTokens(ctx, seg, dict); err != nil {
 				return nil, err
 			}
 		}
 		byNorm := map[float32]*roaring.Bitmap{}
-		for d, n := range norms {
+		for d, n := range norms[fi] {
 			if n == 0 {
 				continue
 			}
@@ -228,6 +245,24 @@ func buildSegStats(ctx context.Context, seg segment.Segment) (*segStats, error) 
 			st.classes[field] = append(st.classes[field], normClass{n, docs})
 		}
 		slices.SortFunc(st.classes[field], func(a, b normClass) int { return cmp.Compare(b.norm, a.norm) })
+	}
+	st.normRow = make([]uint32, seg.Count())
+	rows := map[string]uint32{}
+	key := make([]byte, 0, 4*len(fields))
+	for d := range st.normRow {
+		key = key[:0]
+		for fi := range fields {
+			key = binary.LittleEndian.AppendUint32(key, math.Float32bits(norms[fi][d]))
+		}
+		id, ok := rows[string(key)]
+		if !ok {
+			id = uint32(len(rows))
+			rows[string(key)] = id
+			for fi := range fields {
+				st.normTable = append(st.normTable, norms[fi][d])
+			}
+		}
+		st.normRow[d] = id
 	}
 	return st, nil
 }
