@@ -172,7 +172,8 @@ func Open(ctx context.Context, path string, src Source, opts Options) (*Index, e
 }
 
 // warm builds the scoring columns of the open index's segments
-// (segstats.go), so that the first searches need not.
+// (segstats.go) and the facet column of its snapshot (facets.go), so that
+// the first searches need not.
 func (ix *Index) warm(ctx context.Context) error {
 	return ix.withReader(func(r index.IndexReader) error {
 		snap, ok := r.(*scorch.IndexSnapshot)
@@ -184,7 +185,8 @@ func (ix *Index) warm(ctx context.Context) error {
 				return err
 			}
 		}
-		return nil
+		_, err := ix.facets.get(r)
+		return err
 	})
 }
 
