@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	index "github.com/blevesearch/bleve_index_api"
@@ -14,7 +15,9 @@ import (
 
 // rankedRecords are the benchmark's records with what makes ranking hard:
 // repeated words (frequencies above one), titles in several languages,
-// identical titles (ties broken by id), internal records.
+// identical titles (ties broken by id), internal records, long titles and
+// records whose words are only in a short description (they outrank
+// titles that hold the words among many others).
 func rankedRecords(n int) []*archive.Record {
 	recs := benchRecords(n)
 	for i, r := range recs {
@@ -29,6 +32,11 @@ func rankedRecords(n int) []*archive.Record {
 			r.Description["vi"] = "Côn Sơn, Côn Sơn và lễ hội Côn Sơn"
 		case 4:
 			r.Visibility = archive.Internal
+		case 5:
+			r.Title["vi"] += strings.Repeat(" và những điều khác nữa", 8)
+		case 6:
+			r.Description = map[string]string{"vi": strings.Repeat(r.Title["vi"]+" ", 3)}
+			r.Title = map[string]string{"vi": "Ảnh"}
 		}
 	}
 	return recs
@@ -42,7 +50,7 @@ func rankedRecords(n int) []*archive.Record {
 func TestRankedMatchesBleve(t *testing.T) {
 	recs := rankedRecords(1500)
 	src := newMemSource(recs[:1000])
-	ix, err := Open(context.Background(), filepath.Join(t.TempDir(), "index.bleve"), src, Options{BatchSize: 150, rankPart: 64})
+	ix, err := Open(context.Background(), filepath.Join(t.TempDir(), "index.bleve"), src, Options{BatchSize: 150, rankPart: 16})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,4 +122,35 @@ func rankedAnswers(t *testing.T, ix *Index, q Query) bool {
 		t.Fatal(err)
 	}
 	return ok
+}
+
+// TestRankedUntitledOutrank checks the bound of the matches lacking a word
+// in the title where it is tight: identical records whose words are only
+// in a description (twice), against records with the words in the title
+// (out of order: no phrase) whose title norms fall below theirs page by
+// page. Every page must be Bleve's.
+func TestRankedUntitledOutrank(t *testing.T) {
+	recs := benchRecords(260)
+	for i, r := range recs {
+		r.Keywords, r.Camera, r.Creator = nil, nil, ""
+		r.Place = &archive.Place{Code: benchPlaceCodes[0]}
+		r.Title = map[string]string{"vi": "Sơn Côn" + strings.Repeat(" ảnh", i/10)}
+		r.Description = map[string]string{}
+		if i >= 200 {
+			r.Title = map[string]string{"vi": "Ảnh đẹp"}
+			r.Description = map[string]string{"vi": "côn sơn côn sơn" + strings.Repeat(" ảnh", 6)}
+		}
+	}
+	ix, err := Open(context.Background(), filepath.Join(t.TempDir(), "index.bleve"), newMemSource(recs), Options{rankPart: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	for page := 1; page <= 13; page++ {
+		q := Query{Text: "côn sơn", Page: page}
+		matchesBleve(t, ix, q, fmt.Sprintf("page %d", page))
+		if !rankedAnswers(t, ix, q) {
+			t.Fatalf("page %d: left to Bleve", page)
+		}
+	}
 }
