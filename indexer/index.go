@@ -58,8 +58,9 @@ type Options struct {
 	// OnRebuild, when set, receives progress while Open rebuilds (a missing
 	// index or one of another version).
 	OnRebuild func(done, total int)
-	// rankPart is the fewest documents a core bounds in a ranked search
-	// (ranked.go); 0 means the default. Tests make it small.
+	// rankPart is the fewest documents a core bounds in a ranked search,
+	// and a quarter of the matches above which the titled ones are bounded
+	// first (ranked.go); 0 means the default. Tests make it small.
 	rankPart int
 	// SearchTimeout bounds each search, its wait for a slot included; 0
 	// means 10 s.

@@ -86,7 +86,9 @@ type rankPlan struct {
 	// weights of the leaves by (clause, phrase): phrase terms weigh with
 	// the phrase's boost.
 	phraseWeight []float64
-	// minPart is the fewest documents bounds gives a core (0: 16384).
+	// minPart is the fewest documents bounds gives a core, and a quarter
+	// of the matches above which rank bounds the titled ones first (0:
+	// 16384).
 	minPart int
 }
 
@@ -498,14 +500,12 @@ type rankCand struct {
 // rank bounds the scores of the matches of per (a document's score without
 // the phrase is known from the columns; the phrase may add to it) and
 // returns the candidates: every match whose upper bound reaches the
-// need-th best lower bound. When the matches are many, those with every
-// word in the title (in either form) are bounded first, and the others only
-// when a class of them may reach the floor those set (titledReach).
+// need-th best lower bound. When the matches are many (more than four
+// parts), those with every word in the title (in either form) are bounded
+// first, and the others only when a class of them may reach the floor
+// those set (titledReach).
 func (rp *rankPlan) rank(ctx context.Context, per []segRank, need int, total uint64) ([]rankCand, error) {
-	minPart := rp.minPart
-	if minPart == 0 {
-		minPart = 16384
-	}
+	minPart := rp.part()
 	if total <= uint64(4*minPart) {
 		for i := range per {
 			per[i].ranked = per[i].match
@@ -525,13 +525,9 @@ func (rp *rankPlan) rank(ctx context.Context, per []segRank, need int, total uin
 	if err != nil || rest == 0 {
 		return cands, err
 	}
-	lows := make([]float64, len(cands))
-	for i, c := range cands {
-		lows[i] = c.low
-	}
 	var best []float64
-	for _, l := range lows {
-		best = pushBest(best, need, l)
+	for _, c := range cands {
+		best = pushBest(best, need, c.low)
 	}
 	// A few untitled matches cost less to bound than to rule out.
 	if len(best) == need && rest > uint64(minPart) {
@@ -547,6 +543,14 @@ func (rp *rankPlan) rank(ctx context.Context, per []segRank, need int, total uin
 	return append(cands, more...), err
 }
 
+// part is the fewest documents bounds gives a core.
+func (rp *rankPlan) part() int {
+	if rp.minPart == 0 {
+		return 16384
+	}
+	return rp.minPart
+}
+
 // bounds computes the bounds of the documents of each segment's ranked
 // bitmap, from the columns: document by document, each clause's matches
 // walked in step (in another order than Bleve's sums: the exact score
@@ -556,11 +560,7 @@ func (rp *rankPlan) rank(ctx context.Context, per []segRank, need int, total uin
 func (rp *rankPlan) bounds(ctx context.Context, per []segRank, need int, best []float64) ([]rankCand, error) {
 	// Documents are independent: large segments are split among the
 	// cores, each part keeping its own candidates.
-	minPart := rp.minPart
-	if minPart == 0 {
-		minPart = 16384
-	}
-	parts := runtime.GOMAXPROCS(0)
+	minPart, parts := rp.part(), runtime.GOMAXPROCS(0)
 	type job struct {
 		seg   int32
 		steps []clauseStep
