@@ -219,18 +219,86 @@ func procStatus(name string) int64 {
 // first use. It is cached under os.TempDir keyed by the mapping version and
 // record count, so repeated runs reuse it.
 func benchIndex(b *testing.B, n int) *Index {
+	return openBench(b, benchIndexPath(b, n), genSource{n: n})
+}
+
+// benchIndexPath is where the shared index of n records is cached.
+func benchIndexPath(b *testing.B, n int) string {
 	gaz, _ := newGazetteer(mustTaxonomy(b))
 	dir := filepath.Join(os.TempDir(), fmt.Sprintf("promo-archive-bench-gen2-v%d-%s-%d", mappingVersion, gaz.version, n))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		b.Fatal(err)
 	}
+	return filepath.Join(dir, "index.bleve")
+}
+
+func openBench(b *testing.B, path string, src Source) *Index {
 	// Latency is what is measured: no search deadline cuts a slow one short.
-	ix, err := Open(context.Background(), filepath.Join(dir, "index.bleve"), genSource{n: n}, Options{SearchTimeout: time.Hour})
+	ix, err := Open(context.Background(), path, src, Options{SearchTimeout: time.Hour})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { ix.Close() })
 	return ix
+}
+
+// editedSource is genSource after edits more changes, each writing
+// record i of the first ones again (as a curator's edit does).
+type editedSource struct {
+	genSource
+	edits int
+}
+
+func (e *editedSource) LastSeq() (uint64, error) { return uint64(e.n + e.edits), nil }
+func (e *editedSource) ChangesSince(after uint64, fn func(archive.Change) error) error {
+	if err := e.genSource.ChangesSince(after, fn); err != nil {
+		return err
+	}
+	for i := max(after, uint64(e.n)); i < uint64(e.n+e.edits); i++ {
+		if err := fn(archive.Change{Seq: i + 1, ID: benchID(int(i) - e.n), Op: "update"}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// BenchmarkSearchAfterEdit measures what a record's change costs the
+// searches: on a copy of the index of benchSize records, 10 times, a
+// record is written again and a faceted search filtered by date runs
+// right after. It reports the mean and the largest latency of those
+// searches and of the changes.
+func BenchmarkSearchAfterEdit(b *testing.B) {
+	n := benchSize(b)
+	benchIndex(b, n).Close()
+	path := filepath.Join(b.TempDir(), "index.bleve")
+	if err := os.CopyFS(path, os.DirFS(benchIndexPath(b, n))); err != nil {
+		b.Fatal(err)
+	}
+	src := &editedSource{genSource: genSource{n: n}}
+	ix := openBench(b, path, src)
+	q := Query{Text: "lễ hội", Facets: []string{"kind", "category", "year"},
+		From: time.Date(2010, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}
+	const edits = 10
+	var search, change, worst time.Duration
+	for range edits {
+		src.edits++
+		start := time.Now()
+		if err := ix.Index(context.Background(), nil, uint64(n+src.edits)); err != nil {
+			b.Fatal(err)
+		}
+		change += time.Since(start)
+		start = time.Now()
+		if _, err := ix.Search(context.Background(), q); err != nil {
+			b.Fatal(err)
+		}
+		d := time.Since(start)
+		search += d
+		worst = max(worst, d)
+	}
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	b.ReportMetric(ms(search/edits), "search_ms")
+	b.ReportMetric(ms(worst), "worst_search_ms")
+	b.ReportMetric(ms(change/edits), "change_ms")
 }
 
 func mustTaxonomy(b testing.TB) *archive.Taxonomy {

@@ -3,71 +3,98 @@ package indexer
 import (
 	"cmp"
 	"context"
+	"fmt"
+	"maps"
 	"math"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 
 	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/numeric"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
+	"github.com/blevesearch/vellum"
 )
 
 // Facets are counted here rather than by Bleve's facet builder, which
-// decodes the (compressed) doc values of fieldFacets for every match. A
-// facetColumn holds, for one index snapshot, the facet values of every
-// internal document number as small ints; a countingQuery wraps the query of
-// a search so that every match the collector sees is counted from the
+// decodes the (compressed) doc values of fieldFacets for every match. Each
+// segment's facet values and capture dates are read once into columns
+// (a segment never changes once written), so a change to the index costs
+// the columns of its new segments only; a facetColumn is a snapshot's
+// segments' columns side by side. A countingQuery wraps the query of a
+// search so that every match the collector sees is counted from the
 // column of the very snapshot the search runs on.
 
-// facetColumn is the facet values of every document of one snapshot, in
-// CSR form: the values of document n are vals[start[n]:start[n+1]], each an
-// index into terms.
-type facetColumn struct {
-	reader index.IndexReader // the snapshot the column describes
-	start  []uint32
-	vals   []uint32
-	terms  []facetTerm
-	// docs holds the documents of each term (global numbers): a facet of
+// segFacets is one segment's facet values and capture dates, deleted
+// documents included (matches never hold those; date ranges leave them
+// out).
+type segFacets struct {
+	// The values of document d are vals[start[d]:start[d+1]], each an id
+	// of the index's facetTerms.
+	start []uint32
+	vals  []uint32
+	// docs holds the documents of each value the segment has: a facet of
 	// few values is counted by intersecting them with the matches.
-	docs []*roaring.Bitmap
-	// dates holds captured_at of every document in Unix nanoseconds,
-	// noDate where there is none (or the document is deleted): date
-	// filters use byDate, built from it (filter.go).
-	dates  []int64
+	docs map[uint32]*roaring.Bitmap
+	// byDate orders the documents with captured_at by it (filter.go).
 	byDate dateIndex
 }
 
-// noDate marks a document without captured_at in facetColumn.dates.
+// facetColumn is the facet values and capture dates of one snapshot: its
+// segments' columns, at the global number of their first document.
+type facetColumn struct {
+	segs    []*segFacets
+	offsets []uint64
+	deleted []*roaring.Bitmap // per segment (nil: none)
+	terms   []facetTerm       // by id, every value the segments hold
+}
+
+// noDate marks a document without captured_at in the dates a dateIndex is
+// built from.
 const noDate = math.MinInt64
 
-// dateRange is the documents captured from (inclusive) to (exclusive):
-// the blocks of byDate wholly inside the range as bitmaps, the partial
-// ones document by document.
+// dateRange is the live documents captured from (inclusive) to
+// (exclusive), as global numbers.
 func (c *facetColumn) dateRange(from, to int64) *roaring.Bitmap {
-	d := &c.byDate
-	lo, _ := slices.BinarySearch(d.dates, from)
-	hi, _ := slices.BinarySearch(d.dates, to)
-	if lo >= hi {
-		return roaring.New()
+	out := roaring.New()
+	for i, s := range c.segs {
+		bm := s.byDate.between(from, to)
+		if c.deleted[i] != nil {
+			bm.AndNot(c.deleted[i])
+		}
+		if c.offsets[i] > 0 {
+			bm = roaring.AddOffset64(bm, int64(c.offsets[i]))
+		}
+		out.Or(bm)
 	}
-	first, last := (lo+dateBlock-1)/dateBlock, hi/dateBlock // whole blocks [first, last)
-	if first >= last {
-		return roaring.BitmapOf(d.docs[lo:hi]...)
+	return out
+}
+
+// segment is the segment of global document n and n's number in it (ok
+// false past the last).
+func (c *facetColumn) segment(n uint64) (seg *segFacets, local uint32, ok bool) {
+	i := sort.Search(len(c.offsets), func(i int) bool { return c.offsets[i] > n }) - 1
+	if i < 0 {
+		return nil, 0, false
 	}
-	bm := roaring.FastOr(d.blocks[first:last]...)
-	bm.AddMany(d.docs[lo : first*dateBlock])
-	bm.AddMany(d.docs[last*dateBlock : hi])
-	return bm
+	s := c.segs[i]
+	local64 := n - c.offsets[i]
+	if local64+1 >= uint64(len(s.start)) {
+		return nil, 0, false
+	}
+	return s, uint32(local64), true
 }
 
 // dateBlock is the documents of one block of dateIndex.
 const dateBlock = 4096
 
-// dateIndex orders the dated documents of a snapshot by captured_at: docs
+// dateIndex orders the dated documents of a segment by captured_at: docs
 // and dates side by side, and each dateBlock of them as a bitmap.
 type dateIndex struct {
 	docs   []uint32
@@ -75,6 +102,7 @@ type dateIndex struct {
 	blocks []*roaring.Bitmap
 }
 
+// newDateIndex indexes the dates of documents 0, 1, …; noDate for none.
 func newDateIndex(dates []int64) dateIndex {
 	var d dateIndex
 	for n, t := range dates {
@@ -93,140 +121,205 @@ func newDateIndex(dates []int64) dateIndex {
 	return d
 }
 
+// between is the documents captured from (inclusive) to (exclusive): the
+// blocks wholly inside the range as bitmaps, the partial ones document by
+// document.
+func (d *dateIndex) between(from, to int64) *roaring.Bitmap {
+	lo, _ := slices.BinarySearch(d.dates, from)
+	hi, _ := slices.BinarySearch(d.dates, to)
+	if lo >= hi {
+		return roaring.New()
+	}
+	first, last := (lo+dateBlock-1)/dateBlock, hi/dateBlock // whole blocks [first, last)
+	if first >= last {
+		return roaring.BitmapOf(d.docs[lo:hi]...)
+	}
+	bm := roaring.FastOr(d.blocks[first:last]...)
+	bm.AddMany(d.docs[lo : first*dateBlock])
+	bm.AddMany(d.docs[last*dateBlock : hi])
+	return bm
+}
+
 // facetTerm is one name:value of fieldFacets.
 type facetTerm struct {
 	facet string
 	value string
 }
 
-// facetColumns caches the column of the latest snapshot a faceted search
-// ran on.
+// facetColumns keeps the columns of the segments searches use, and numbers
+// the facet values they hold (ids stay while the index is open).
 type facetColumns struct {
-	mu  sync.Mutex
-	col *facetColumn
+	mu    sync.Mutex
+	ids   map[string]uint32
+	terms []facetTerm
+	seg   map[segment.Segment]*facetsEntry
 }
 
-// get returns the column of r, building it when r is another snapshot than
-// the cached column's. Scorch hands out the same snapshot value until the
-// index changes (a batch, a merge), so the comparison is by identity.
+type facetsEntry struct {
+	once sync.Once
+	col  *segFacets
+	err  error
+}
+
+// get returns the column of r, building the columns of its segments that
+// no search has used yet.
 func (c *facetColumns) get(r index.IndexReader) (*facetColumn, error) {
+	snap, ok := r.(*scorch.IndexSnapshot)
+	if !ok {
+		return nil, fmt.Errorf("indexer: facets need a scorch snapshot, not %T", r)
+	}
+	col := &facetColumn{}
+	var segs []segment.Segment
+	var offset uint64
+	for _, ss := range snap.Segments() {
+		seg := ss.Segment()
+		segs = append(segs, seg)
+		c.mu.Lock()
+		if c.seg == nil {
+			c.seg = map[segment.Segment]*facetsEntry{}
+		}
+		e, ok := c.seg[seg]
+		if !ok {
+			e = &facetsEntry{}
+			c.seg[seg] = e
+		}
+		c.mu.Unlock()
+		e.once.Do(func() { e.col, e.err = c.build(seg) })
+		if e.err != nil {
+			return nil, e.err
+		}
+		col.segs = append(col.segs, e.col)
+		col.offsets = append(col.offsets, offset)
+		col.deleted = append(col.deleted, ss.Deleted())
+		offset += seg.Count()
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.col != nil && c.col.reader == r {
-		return c.col, nil
+	col.terms = c.terms // append-only: every id the segments hold is in it
+	if len(c.seg) > len(segs) {
+		for s := range c.seg {
+			if !slices.Contains(segs, s) {
+				delete(c.seg, s) // merged away
+			}
+		}
 	}
-	c.col = nil // release the old snapshot before building
-	col, err := buildFacetColumn(r)
-	if err != nil {
-		return nil, err
-	}
-	c.col = col
 	return col, nil
 }
 
-// reset drops the cached column (the index changed or closed).
+// id numbers a facet value (name:value).
+func (c *facetColumns) id(term string) uint32 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ids == nil {
+		c.ids = map[string]uint32{}
+	}
+	id, ok := c.ids[term]
+	if !ok {
+		name, value, _ := strings.Cut(term, ":")
+		id = uint32(len(c.terms))
+		c.ids[term] = id
+		c.terms = append(c.terms, facetTerm{facet: name, value: value})
+	}
+	return id
+}
+
+// reset drops the columns (the index closed or was rebuilt).
 func (c *facetColumns) reset() {
 	c.mu.Lock()
-	c.col = nil
+	c.seg, c.ids, c.terms = nil, nil, nil
 	c.mu.Unlock()
 }
 
-func buildFacetColumn(r index.IndexReader) (*facetColumn, error) {
-	col := &facetColumn{reader: r}
-	ids := map[string]uint32{}
-	type docVals struct {
-		doc      uint64
-		from, to uint32
-		date     int64
-	}
-	var docs []docVals
-	ir, err := r.DocIDReaderAll()
-	if err != nil {
-		return nil, err
-	}
-	defer ir.Close()
-	dvr, err := r.DocValueReader([]string{fieldFacets, fieldCapturedAt})
-	if err != nil {
-		return nil, err
-	}
-	var vals []uint32
-	date := int64(noDate)
-	visit := func(field string, term []byte) {
-		if field == fieldCapturedAt {
-			// Dates are indexed at several precisions; shift 0 is exact.
-			if pc := numeric.PrefixCoded(term); len(term) > 0 {
-				if shift, err := pc.Shift(); err == nil && shift == 0 {
-					if v, err := pc.Int64(); err == nil {
-						date = v
-					}
-				}
+// build reads seg's column from its dictionaries: the postings of every
+// facet value, and of every exact capture time.
+func (c *facetColumns) build(seg segment.Segment) (*segFacets, error) {
+	s := &segFacets{docs: map[uint32]*roaring.Bitmap{}, start: make([]uint32, seg.Count()+1)}
+	n := seg.Count()
+	err := eachPostings(seg, fieldFacets, nil, nil, func(term []byte, bm *roaring.Bitmap) {
+		id := c.id(string(term))
+		s.docs[id] = bm
+		it := bm.ManyIterator()
+		var buf [256]uint32
+		for k := it.NextMany(buf[:]); k > 0; k = it.NextMany(buf[:]) {
+			for _, d := range buf[:k] {
+				s.start[d+1]++
 			}
-			return
 		}
-		if field != fieldFacets {
-			return
-		}
-		id, ok := ids[string(term)]
-		if !ok {
-			name, value, _ := strings.Cut(string(term), ":")
-			id = uint32(len(col.terms))
-			ids[string(term)] = id
-			col.terms = append(col.terms, facetTerm{facet: name, value: value})
-		}
-		vals = append(vals, id)
+	})
+	if err != nil {
+		return nil, err
 	}
-	sorted := true
-	for {
-		iid, err := ir.Next()
+	for d := 1; d <= int(n); d++ {
+		s.start[d] += s.start[d-1]
+	}
+	s.vals = make([]uint32, s.start[n])
+	next := slices.Clone(s.start[:n])
+	ids := slices.Sorted(maps.Keys(s.docs))
+	for _, id := range ids {
+		it := s.docs[id].ManyIterator()
+		var buf [256]uint32
+		for k := it.NextMany(buf[:]); k > 0; k = it.NextMany(buf[:]) {
+			for _, d := range buf[:k] {
+				s.vals[next[d]] = id
+				next[d]++
+			}
+		}
+	}
+	dates := make([]int64, n)
+	for d := range dates {
+		dates[d] = noDate
+	}
+	// Dates are indexed at several precisions; shift 0 is exact.
+	lo := numeric.MustNewPrefixCodedInt64(math.MinInt64, 0)
+	hi := numeric.MustNewPrefixCodedInt64(math.MaxInt64, 0)
+	err = eachPostings(seg, fieldCapturedAt, lo, append(hi, 0), func(term []byte, bm *roaring.Bitmap) {
+		v, err := numeric.PrefixCoded(term).Int64()
 		if err != nil {
-			return nil, err
+			return
 		}
-		if iid == nil {
-			break
+		it := bm.ManyIterator()
+		var buf [256]uint32
+		for k := it.NextMany(buf[:]); k > 0; k = it.NextMany(buf[:]) {
+			for _, d := range buf[:k] {
+				dates[d] = v
+			}
 		}
-		n := iid.Value()
-		from := uint32(len(vals))
-		date = noDate
-		if err := dvr.VisitDocValues(iid, visit); err != nil {
-			return nil, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.byDate = newDateIndex(dates)
+	return s, nil
+}
+
+// eachPostings calls fn with every term of field in seg from lo
+// (inclusive) to hi (exclusive; nil: open) and its documents, deleted ones
+// included.
+func eachPostings(seg segment.Segment, field string, lo, hi []byte, fn func(term []byte, docs *roaring.Bitmap)) error {
+	dict, err := seg.Dictionary(field)
+	if err != nil {
+		return fmt.Errorf("indexer: %s column: %w", field, err)
+	}
+	terms := dict.AutomatonIterator(&vellum.AlwaysMatch{}, lo, hi)
+	for de, err := terms.Next(); de != nil || err != nil; de, err = terms.Next() {
+		if err != nil {
+			return fmt.Errorf("indexer: %s column: %w", field, err)
 		}
-		if len(docs) > 0 && docs[len(docs)-1].doc >= n {
-			sorted = false
+		pl, err := dict.PostingsList([]byte(de.Term), nil, nil)
+		if err != nil {
+			return fmt.Errorf("indexer: %s column: %w", field, err)
 		}
-		docs = append(docs, docVals{doc: n, from: from, to: uint32(len(vals)), date: date})
-	}
-	if !sorted { // scorch yields documents in order; be safe anyway
-		slices.SortStableFunc(docs, func(a, b docVals) int { return cmp.Compare(a.doc, b.doc) })
-	}
-	var size uint64
-	if len(docs) > 0 {
-		size = docs[len(docs)-1].doc + 1
-	}
-	col.start = make([]uint32, size+1)
-	col.vals = make([]uint32, 0, len(vals))
-	col.dates = make([]int64, size)
-	d := 0
-	for n := range size {
-		col.start[n] = uint32(len(col.vals))
-		col.dates[n] = noDate
-		for ; d < len(docs) && docs[d].doc == n; d++ {
-			col.vals = append(col.vals, vals[docs[d].from:docs[d].to]...)
-			col.dates[n] = docs[d].date
+		bm, err := postingsBitmap(pl)
+		if err != nil {
+			return fmt.Errorf("indexer: %s column: %w", field, err)
 		}
-	}
-	col.start[size] = uint32(len(col.vals))
-	perTerm := make([][]uint32, len(col.terms))
-	for n := range size {
-		for _, v := range col.vals[col.start[n]:col.start[n+1]] {
-			perTerm[v] = append(perTerm[v], uint32(n))
+		if bm != nil {
+			// The segment's own bitmap may point into its file: a copy
+			// outlives it.
+			fn([]byte(de.Term), bm.Clone())
 		}
 	}
-	col.docs = make([]*roaring.Bitmap, len(col.terms))
-	for v, docs := range perTerm {
-		col.docs[v] = roaring.BitmapOf(docs...)
-	}
-	col.byDate = newDateIndex(col.dates)
-	return col, nil
+	return nil
 }
 
 // facetTally counts the facet values of the matches of one search.
@@ -268,40 +361,50 @@ func (s *countingSearcher) count(dm *search.DocumentMatch) {
 	}
 }
 
-// add counts the facet values of document n.
+// add counts the facet values of document n (a global number).
 func (t *facetTally) add(n uint64) {
-	if n+1 >= uint64(len(t.col.start)) {
-		return
+	if s, d, ok := t.col.segment(n); ok {
+		t.addLocal(s, d)
 	}
-	for _, v := range t.col.vals[t.col.start[n]:t.col.start[n+1]] {
+}
+
+// addLocal counts the facet values of document d of s.
+func (t *facetTally) addLocal(s *segFacets, d uint32) {
+	for _, v := range s.vals[s.start[d]:s.start[d+1]] {
 		t.counts[v]++
 	}
 }
 
-// countBitmap counts the values of facets among the documents of bm
-// (global numbers): by intersection when the documents are many and the
-// facets have few values, else document by document, every facet in one
-// pass.
-func (t *facetTally) countBitmap(bm *roaring.Bitmap, facets ...string) {
-	var values []int
+// countSegments counts the values of facets among the matches of each
+// segment of the column (local numbers; nil: none): by intersection when
+// the matches are many and the facets have few values, else document by
+// document, every facet in one pass.
+func (t *facetTally) countSegments(matches []*roaring.Bitmap, facets ...string) {
+	var values []uint32
 	for v, term := range t.col.terms {
 		if slices.Contains(facets, term.facet) {
-			values = append(values, v)
+			values = append(values, uint32(v))
 		}
 	}
-	// A document holds a few values; intersecting costs about a word per
-	// 64 documents per value, or a look-up per match when they are sparse.
-	if len(values) <= maxIntersectedValues*len(facets) && bm.GetCardinality()*sparseMatches > uint64(len(t.col.start)) {
-		for _, v := range values {
-			t.counts[v] += int32(bm.AndCardinality(t.col.docs[v]))
+	for i, bm := range matches {
+		s := t.col.segs[i]
+		// A document holds a few values; intersecting costs about a word
+		// per 64 documents per value, or a look-up per match when they
+		// are sparse.
+		if len(values) <= maxIntersectedValues*len(facets) && bm.GetCardinality()*sparseMatches > uint64(len(s.start)-1) {
+			for _, v := range values {
+				if docs := s.docs[v]; docs != nil {
+					t.counts[v] += int32(bm.AndCardinality(docs))
+				}
+			}
+			continue
 		}
-		return
-	}
-	it := bm.ManyIterator()
-	var buf [256]uint32
-	for n := it.NextMany(buf[:]); n > 0; n = it.NextMany(buf[:]) {
-		for _, d := range buf[:n] {
-			t.add(uint64(d))
+		it := bm.ManyIterator()
+		var buf [256]uint32
+		for n := it.NextMany(buf[:]); n > 0; n = it.NextMany(buf[:]) {
+			for _, d := range buf[:n] {
+				t.addLocal(s, d)
+			}
 		}
 	}
 }
@@ -310,7 +413,7 @@ func (t *facetTally) countBitmap(bm *roaring.Bitmap, facets ...string) {
 const sparseMatches = 8
 
 // maxIntersectedValues bounds the values of a facet counted by
-// intersection (countBitmap).
+// intersection (countSegments).
 const maxIntersectedValues = 64
 
 func (s *countingSearcher) Next(ctx *search.SearchContext) (*search.DocumentMatch, error) {

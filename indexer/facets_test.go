@@ -10,6 +10,9 @@ import (
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	index "github.com/blevesearch/bleve_index_api"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
 
 // referenceFacets counts facet f of the query p.referenceQuery(without f's filter
@@ -133,7 +136,7 @@ func TestDateRange(t *testing.T) {
 			dates[i] = noDate
 		}
 	}
-	col := &facetColumn{dates: dates, byDate: newDateIndex(dates)}
+	d := newDateIndex(dates)
 	for range 200 {
 		from, to := int64(rng.IntN(1100))-50, int64(rng.IntN(1100))-50
 		want := roaring.New()
@@ -142,8 +145,63 @@ func TestDateRange(t *testing.T) {
 				want.Add(uint32(n))
 			}
 		}
-		if got := col.dateRange(from, to); !got.Equals(want) {
+		if got := d.between(from, to); !got.Equals(want) {
 			t.Fatalf("[%d, %d): %d documents, want %d", from, to, got.GetCardinality(), want.GetCardinality())
 		}
 	}
+}
+
+// TestFacetColumnKeepsSegments checks that a change to the index reads
+// the columns of its new segments only: a segment the snapshots before
+// and after share keeps its column.
+func TestFacetColumnKeepsSegments(t *testing.T) {
+	recs := benchRecords(300)
+	src := newMemSource(recs[:250])
+	ix, err := Open(context.Background(), filepath.Join(t.TempDir(), "index.bleve"), src, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	columns := func() map[segment.Segment]*segFacets {
+		out := map[segment.Segment]*segFacets{}
+		ix.mu.RLock()
+		defer ix.mu.RUnlock()
+		err := ix.withReader(func(r index.IndexReader) error {
+			col, err := ix.facets.get(r)
+			if err != nil {
+				return err
+			}
+			for i, ss := range r.(*scorch.IndexSnapshot).Segments() {
+				out[ss.Segment()] = col.segs[i]
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	before := columns()
+	batch := recs[250:260]
+	src.recs = append(src.recs, batch...)
+	for _, r := range batch {
+		src.byID[r.ID] = r
+	}
+	if err := ix.Index(context.Background(), batch, uint64(len(src.recs))); err != nil {
+		t.Fatal(err)
+	}
+	after := columns()
+	shared := 0
+	for seg, col := range after {
+		if old, ok := before[seg]; ok {
+			shared++
+			if old != col {
+				t.Error("a segment's column was read again after a change")
+			}
+		}
+	}
+	if shared == 0 {
+		t.Log("the change merged every segment: nothing to compare")
+	}
+	checkFacets(t, ix, Query{Text: "Hải Dương"})
 }

@@ -363,7 +363,6 @@ func (ix *Index) catchUpLocked(ctx context.Context) error {
 		return err
 	}
 	ix.applied = upTo
-	ix.facets.reset()
 	return nil
 }
 

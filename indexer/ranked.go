@@ -435,7 +435,7 @@ func (ix *Index) rankWords(ctx context.Context, p *plan, r index.IndexReader) (*
 				return nil, false, err
 			}
 			t := &facetTally{col: col, counts: make([]int32, len(col.terms))}
-			t.countBitmap(globalOf(per, func(sr segRank) *roaring.Bitmap {
+			t.countSegments(eachSegment(per, func(sr segRank) *roaring.Bitmap {
 				if own == nil {
 					return sr.words
 				}
@@ -445,7 +445,7 @@ func (ix *Index) rankWords(ctx context.Context, p *plan, r index.IndexReader) (*
 		}
 		if len(shared) > 0 {
 			t := &facetTally{col: col, counts: make([]int32, len(col.terms))}
-			t.countBitmap(globalOf(per, func(sr segRank) *roaring.Bitmap { return sr.match }), shared...)
+			t.countSegments(eachSegment(per, func(sr segRank) *roaring.Bitmap { return sr.match }), shared...)
 			for _, f := range shared {
 				out.Facets[f] = t.facetCounts(ix.gaz, f, p.fsize)
 			}
@@ -473,17 +473,13 @@ func (ix *Index) rankWords(ctx context.Context, p *plan, r index.IndexReader) (*
 	return out, true, nil
 }
 
-// globalOf is the union of a bitmap of each segment, in global numbers.
-func globalOf(per []segRank, of func(segRank) *roaring.Bitmap) *roaring.Bitmap {
-	global := roaring.New()
-	for _, sr := range per {
-		bm := of(sr)
-		if sr.offset > 0 {
-			bm = roaring.AddOffset64(bm, int64(sr.offset))
-		}
-		global.Or(bm)
+// eachSegment is a bitmap of each segment.
+func eachSegment(per []segRank, of func(segRank) *roaring.Bitmap) []*roaring.Bitmap {
+	out := make([]*roaring.Bitmap, len(per))
+	for i, sr := range per {
+		out[i] = of(sr)
 	}
-	return global
+	return out
 }
 
 // rankCand is a match whose score may reach the page, with the bounds of
