@@ -17,6 +17,7 @@ import (
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	index "github.com/blevesearch/bleve_index_api"
 	bolt "go.etcd.io/bbolt"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/haiduong/promo-archive/archive"
 )
@@ -181,13 +182,20 @@ func (ix *Index) warm(ctx context.Context) error {
 		if !ok {
 			return nil
 		}
+		// The columns are independent: the cores share them.
+		var g errgroup.Group
+		g.SetLimit(runtime.GOMAXPROCS(0))
+		g.Go(func() error {
+			_, err := ix.facets.get(r)
+			return err
+		})
 		for _, seg := range segmentsOf(snap) {
-			if _, err := ix.stats.get(ctx, seg); err != nil {
+			g.Go(func() error {
+				_, err := ix.stats.get(ctx, seg)
 				return err
-			}
+			})
 		}
-		_, err := ix.facets.get(r)
-		return err
+		return g.Wait()
 	})
 }
 

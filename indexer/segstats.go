@@ -312,22 +312,27 @@ func buildTitleTokens(ctx context.Context, seg segment.Segment, dict segment.Ter
 			}
 		}
 	}
-	slices.SortFunc(all, func(a, b posting) int {
-		if c := cmp.Compare(a.doc, b.doc); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.tok.arr, b.tok.arr); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.tok.pos, b.tok.pos)
-	})
-	t.tok = make([]titleToken, len(all))
-	for i, p := range all {
-		t.tok[i] = p.tok
+	// Placed by document (a counting sort), then each document's few
+	// tokens ordered by value and position.
+	for _, p := range all {
 		t.start[p.doc+1]++
 	}
 	for d := 1; d < len(t.start); d++ {
 		t.start[d] += t.start[d-1]
+	}
+	t.tok = make([]titleToken, len(all))
+	next := slices.Clone(t.start[:len(t.start)-1])
+	for _, p := range all {
+		t.tok[next[p.doc]] = p.tok
+		next[p.doc]++
+	}
+	for d := 0; d+1 < len(t.start); d++ {
+		slices.SortFunc(t.tok[t.start[d]:t.start[d+1]], func(a, b titleToken) int {
+			if c := cmp.Compare(a.arr, b.arr); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.pos, b.pos)
+		})
 	}
 	return t, nil
 }
