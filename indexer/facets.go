@@ -149,16 +149,10 @@ type facetTerm struct {
 // facetColumns keeps the columns of the segments searches use, and numbers
 // the facet values they hold (ids stay while the index is open).
 type facetColumns struct {
+	segs  segmentCache[*segFacets]
 	mu    sync.Mutex
 	ids   map[string]uint32
 	terms []facetTerm
-	seg   map[segment.Segment]*facetsEntry
-}
-
-type facetsEntry struct {
-	once sync.Once
-	col  *segFacets
-	err  error
 }
 
 // get returns the column of r, building the columns of its segments that
@@ -173,36 +167,20 @@ func (c *facetColumns) get(r index.IndexReader) (*facetColumn, error) {
 	var offset uint64
 	for _, ss := range snap.Segments() {
 		seg := ss.Segment()
+		s, err := c.segs.get(seg, func() (*segFacets, error) { return c.build(seg) })
+		if err != nil {
+			return nil, err
+		}
 		segs = append(segs, seg)
-		c.mu.Lock()
-		if c.seg == nil {
-			c.seg = map[segment.Segment]*facetsEntry{}
-		}
-		e, ok := c.seg[seg]
-		if !ok {
-			e = &facetsEntry{}
-			c.seg[seg] = e
-		}
-		c.mu.Unlock()
-		e.once.Do(func() { e.col, e.err = c.build(seg) })
-		if e.err != nil {
-			return nil, e.err
-		}
-		col.segs = append(col.segs, e.col)
+		col.segs = append(col.segs, s)
 		col.offsets = append(col.offsets, offset)
 		col.deleted = append(col.deleted, ss.Deleted())
 		offset += seg.Count()
 	}
+	c.segs.keep(segs)
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	col.terms = c.terms // append-only: every id the segments hold is in it
-	if len(c.seg) > len(segs) {
-		for s := range c.seg {
-			if !slices.Contains(segs, s) {
-				delete(c.seg, s) // merged away
-			}
-		}
-	}
+	c.mu.Unlock()
 	return col, nil
 }
 
@@ -225,8 +203,9 @@ func (c *facetColumns) id(term string) uint32 {
 
 // reset drops the columns (the index closed or was rebuilt).
 func (c *facetColumns) reset() {
+	c.segs.reset()
 	c.mu.Lock()
-	c.seg, c.ids, c.terms = nil, nil, nil
+	c.ids, c.terms = nil, nil
 	c.mu.Unlock()
 }
 

@@ -337,36 +337,39 @@ func buildTitleTokens(ctx context.Context, seg segment.Segment, dict segment.Ter
 	return t, nil
 }
 
-// statsCache keeps the scoring columns of the segments searches use.
-type statsCache struct {
+// segmentCache keeps a value per segment (its columns), built on first
+// use and kept while searches use the segment: a segment never changes
+// once written.
+type segmentCache[T any] struct {
 	mu  sync.Mutex
-	seg map[segment.Segment]*statsEntry
+	seg map[segment.Segment]*segmentEntry[T]
 }
 
-type statsEntry struct {
-	once  sync.Once
-	stats *segStats
-	err   error
+type segmentEntry[T any] struct {
+	once sync.Once
+	v    T
+	err  error
 }
 
-// get returns seg's columns, building them on first use.
-func (c *statsCache) get(ctx context.Context, seg segment.Segment) (*segStats, error) {
+// get returns seg's value, building it on first use (once, however many
+// searches ask at the same time).
+func (c *segmentCache[T]) get(seg segment.Segment, build func() (T, error)) (T, error) {
 	c.mu.Lock()
 	if c.seg == nil {
-		c.seg = map[segment.Segment]*statsEntry{}
+		c.seg = map[segment.Segment]*segmentEntry[T]{}
 	}
 	e, ok := c.seg[seg]
 	if !ok {
-		e = &statsEntry{}
+		e = &segmentEntry[T]{}
 		c.seg[seg] = e
 	}
 	c.mu.Unlock()
-	e.once.Do(func() { e.stats, e.err = buildSegStats(context.WithoutCancel(ctx), seg) })
-	return e.stats, e.err
+	e.once.Do(func() { e.v, e.err = build() })
+	return e.v, e.err
 }
 
-// keep drops the columns of segments not in segs (merged away).
-func (c *statsCache) keep(segs []segment.Segment) {
+// keep drops the values of segments not in segs (merged away).
+func (c *segmentCache[T]) keep(segs []segment.Segment) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.seg) <= len(segs) {
@@ -377,4 +380,21 @@ func (c *statsCache) keep(segs []segment.Segment) {
 			delete(c.seg, s)
 		}
 	}
+}
+
+// reset drops every value.
+func (c *segmentCache[T]) reset() {
+	c.mu.Lock()
+	c.seg = nil
+	c.mu.Unlock()
+}
+
+// statsCache keeps the scoring columns of the segments searches use.
+type statsCache struct {
+	segmentCache[*segStats]
+}
+
+// get returns seg's columns, building them on first use.
+func (c *statsCache) get(ctx context.Context, seg segment.Segment) (*segStats, error) {
+	return c.segmentCache.get(seg, func() (*segStats, error) { return buildSegStats(context.WithoutCancel(ctx), seg) })
 }
