@@ -23,9 +23,10 @@
 //     offline builder and swaps it in only when complete;
 //   - queries and facets (query.go, search.go): one structured Query type
 //     shared by the CLI and the HTTP API; its text is search-box words
-//     unless it asks for query-string syntax. Facets are counted from one
-//     doc-values field holding every facet value as name:value. When words
-//     find nothing, near spellings are tried once;
+//     unless it asks for query-string syntax. Facets are counted from
+//     per-segment columns of one field holding every facet value as
+//     name:value (facets.go). When words find nothing, near spellings are
+//     tried once;
 //   - ranking search-box words at scale (ranked.go, segstats.go): the
 //     matches, totals and facets as bitmaps, every match's score bounded
 //     from per-segment scoring columns (norms, frequencies above one, the
@@ -37,10 +38,10 @@
 //     searches, in all and per client.
 //
 // Caveats:
-//   - A segment's scoring columns are built on first use (Open builds
-//     those of the index it opens): about 8 s of CPU and 250 MB per
-//     million records; a search after Bleve merges segments into a new
-//     large one pays for that segment once.
+//   - A segment's scoring and facet columns are built on first use (Open
+//     builds those of the index it opens, side by side): about 6 s on two
+//     cores per million records; a search after Bleve merges segments into
+//     a new large one pays for that segment once.
 //   - Bleve holds an exclusive lock on the index: one process owns it. Open
 //     fails fast with ErrLocked instead of blocking.
 //   - Bleve's analysis registry is global by design; this package registers

@@ -22,8 +22,8 @@ import (
 // it against the filter. The filters that are terms (kind, category, place
 // code, keyword, visibility, status), the capture date or the release
 // window are instead turned into one bitmap of document numbers, from the
-// postings bitmaps of the snapshot's segments and the snapshot's date
-// column, and searched as a conjunct that scores nothing: the conjunction
+// postings bitmaps of the snapshot's segments and their date columns,
+// and searched as a conjunct that scores nothing: the conjunction
 // then steps through the smaller of the two sides. The others (camera,
 // geo, bbox, place by name) stay Bleve filters. Both give the same hits,
 // order and scores; TestFilterBitmapMatchesBleve compares them.

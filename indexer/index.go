@@ -94,8 +94,8 @@ type Index struct {
 
 	gate *gate // bounds concurrent searches
 
-	// facets caches the facet column of the snapshot faceted searches
-	// last ran on (see facets.go); writes drop it.
+	// facets keeps the facet and date columns of the segments in use
+	// (facets.go).
 	facets facetColumns
 	// stats keeps the scoring columns of the segments in use (segstats.go).
 	stats statsCache
@@ -174,7 +174,7 @@ func Open(ctx context.Context, path string, src Source, opts Options) (*Index, e
 }
 
 // warm builds the scoring columns of the open index's segments
-// (segstats.go) and the facet column of its snapshot (facets.go), so that
+// (segstats.go) and their facet columns (facets.go), so that
 // the first searches need not.
 func (ix *Index) warm(ctx context.Context) error {
 	return ix.withReader(func(r index.IndexReader) error {

@@ -18,8 +18,9 @@ import (
 // ten or so distinct terms per record, more than all its words, and they
 // were half the cost of building the index and of its size.
 //
-// The exact term (shift 0) is the field's doc value, which sorts and the
-// date column read as they read Bleve's own date fields. A range is a
+// The exact term (shift 0) is the field's doc value, which sorts read as
+// they read Bleve's own date fields, and the date columns read from the
+// dictionary. A range is a
 // disjunction of term ranges, at most two per precision and one at the
 // coarsest (trieRangeQuery); Bleve's NumericRangeSearcher would look for the
 // precisions in between, which are not there, so every range on these
