@@ -55,6 +55,7 @@ const boundTolerance = 1e-9
 // rankClause is one term lookup of the words query.
 type rankClause struct {
 	field, term string
+	fi          int // field's index in rankedFields
 	boost       float64
 	word        int // the word it belongs to
 	count       uint64
@@ -172,13 +173,13 @@ func (g *gazetteer) rankPlanFor(r index.IndexReader, m mapping.IndexMapping, p *
 				rp.titleF = append(rp.titleF, len(rp.clauses))
 			}
 			cs = append(cs, child{clauses: []int{len(rp.clauses)}})
-			rp.clauses = append(rp.clauses, rankClause{field: f.field, term: toks[0], boost: f.boost, word: i})
+			rp.clauses = append(rp.clauses, rankClause{field: f.field, fi: rankedField(f.field), term: toks[0], boost: f.boost, word: i})
 		}
 		if units := g.placeUnits(w, false, 1); len(units) > 0 {
 			c := child{single: len(units) == 1}
 			for _, u := range units {
 				c.clauses = append(c.clauses, len(rp.clauses))
-				rp.clauses = append(rp.clauses, rankClause{field: fieldPlaceCodes, term: u.code, boost: u.boost, word: i})
+				rp.clauses = append(rp.clauses, rankClause{field: fieldPlaceCodes, fi: rankedField(fieldPlaceCodes), term: u.code, boost: u.boost, word: i})
 			}
 			cs = append(cs, c)
 		}
@@ -623,7 +624,7 @@ func (rp *rankPlan) stepsOf(sr segRank) []clauseStep {
 			n++
 		}
 		st := clauseStep{
-			field: rankedField(c.field), many: sr.stats.many[c.field][c.term],
+			field: c.fi, many: sr.stats.many[c.field][c.term],
 			scale: c.idf * c.weight, phrase: c.idf * rp.phraseWeight[ci], bit: uint32(1) << uint(c.word),
 			unit: c.field == fieldPlaceCodes && units[c.word] > 1,
 			last: ci == len(rp.clauses)-1 || rp.clauses[ci+1].word != c.word,
@@ -862,7 +863,7 @@ func (rp *rankPlan) page(ctx context.Context, r index.IndexReader, per []segRank
 			if sr.lists[ci] == nil || !sr.lists[ci].Contains(d) {
 				continue
 			}
-			in[ci] = termInput{matched: true, freq: sr.stats.freq(cl.field, cl.term, d), norm: float64(sr.stats.norm(rankedField(cl.field), d))}
+			in[ci] = termInput{matched: true, freq: sr.stats.freq(cl.field, cl.term, d), norm: float64(sr.stats.norm(cl.fi, d))}
 		}
 		phrased := c.titled && sr.stats.titles.hasPhrase(d, phraseTerms)
 		s, ok := rp.score(rp.root, in, phrased)
