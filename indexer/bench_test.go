@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -173,7 +174,11 @@ func BenchmarkIndex(b *testing.B) {
 	b.ResetTimer()
 	cpu0 := cpuTime()
 	start := time.Now()
-	ix, err := Open(context.Background(), path, src, Options{})
+	opts := Options{}
+	if testing.Verbose() {
+		opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	ix, err := Open(context.Background(), path, src, opts)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -19,8 +19,10 @@
 //     store's change sequence and rebuilds an index whose version differs;
 //     writers after a commit make the index catch up from the store's
 //     change log in order, never from the records they hold (they may be
-//     stale); Rebuild builds a fresh index beside the live one with Bleve's
-//     offline builder and swaps it in only when complete;
+//     stale); Rebuild builds a fresh index beside the live one and swaps
+//     it in only when complete (build.go: every core analyzes records and
+//     writes segments of its own, merged by runs as they are written, then
+//     into the index's one segment);
 //   - queries and facets (query.go, search.go): one structured Query type
 //     shared by the CLI and the HTTP API; its text is search-box words
 //     unless it asks for query-string syntax. Facets are counted from

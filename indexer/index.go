@@ -53,8 +53,8 @@ type Options struct {
 	Logger *slog.Logger
 	// LockTimeout bounds the wait for the index's lock; 0 means 1 s.
 	LockTimeout time.Duration
-	// BatchSize is the number of documents per Bleve batch when building or
-	// catching up; 0 means 500.
+	// BatchSize is the number of documents per Bleve batch when catching
+	// up; 0 means 500.
 	BatchSize int
 	// OnRebuild, when set, receives progress while Open rebuilds (a missing
 	// index or one of another version).
@@ -63,6 +63,11 @@ type Options struct {
 	// and a quarter of the matches above which the titled ones are bounded
 	// first (ranked.go); 0 means the default. Tests make it small.
 	rankPart int
+	// segmentSize is the number of records a build worker writes as one
+	// segment, and mergeFan the number of consecutive segments merged into
+	// one while the next are written (build.go); 0 means the defaults.
+	// Tests make them small.
+	segmentSize, mergeFan int
 	// SearchTimeout bounds each search, its wait for a slot included; 0
 	// means 10 s.
 	SearchTimeout time.Duration
@@ -114,6 +119,12 @@ func Open(ctx context.Context, path string, src Source, opts Options) (*Index, e
 	}
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 500
+	}
+	if opts.segmentSize <= 0 {
+		opts.segmentSize = 2500
+	}
+	if opts.mergeFan <= 0 {
+		opts.mergeFan = 16
 	}
 	if opts.SearchTimeout <= 0 {
 		opts.SearchTimeout = 10 * time.Second
