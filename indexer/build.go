@@ -229,16 +229,20 @@ func (ix *Index) writeSegment(zp *zap.ZapPlugin, m *mapping.IndexMappingImpl, pa
 }
 
 // mergeIndex writes the index at path with mapping m whose one segment is
-// the merge of segs, files of zp's format, in their order.
+// the merge of segs, files of zp's format, in their order (or segs[0]
+// itself when it is the only one).
 //
 // Bleve's offline builder lays out the index (its snapshot, which names
 // the segment's file, and the mapping) around a segment of one placeholder
 // document; the merged file then takes that segment's place. The
 // snapshot holds nothing of the segment but its file name.
 func mergeIndex(ctx context.Context, zp *zap.ZapPlugin, m *mapping.IndexMappingImpl, path string, segs []string) error {
-	merged := filepath.Join(filepath.Dir(segs[0]), "merged.zap")
-	if err := mergeSegments(ctx, zp, segs, merged); err != nil {
-		return err
+	merged := segs[0]
+	if len(segs) > 1 {
+		merged = filepath.Join(filepath.Dir(segs[0]), "merged.zap")
+		if err := mergeSegments(ctx, zp, segs, merged); err != nil {
+			return err
+		}
 	}
 	mb, err := util.MarshalJSON(m)
 	if err != nil {
