@@ -370,8 +370,8 @@ func (g *textGroup) AnalyzedTokenFrequencies() index.TokenFrequencies { return g
 // and options become one textGroup, with the length and token frequencies
 // zap makes of them when it writes the document: Bleve's TokenFrequency of
 // each, merged by TokenFrequencies.MergeAll in the fields' order. That is
-// a map per name instead of one per field (a document has 44 fields of 27
-// names) and no merge. Other fields are analyzed by Bleve.
+// a map per name instead of one per field (a benchmark document has 44
+// fields of 27 names) and no merge. Other fields are analyzed by Bleve.
 func (a *fieldArena) group(fields []document.Field) []document.Field {
 	if a.byName == nil {
 		a.byName = make(map[string]int)
