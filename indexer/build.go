@@ -389,12 +389,13 @@ func (a *fieldArena) group(fields []document.Field) []document.Field {
 			out = append(out, f)
 			continue
 		}
-		if i, ok := a.byName[t.Name()]; ok && a.slots[i].Options() == opts {
+		i, seen := a.byName[t.Name()]
+		if seen && a.slots[i].Options() == opts {
 			a.members[i] = append(a.members[i], t)
 			continue
 		}
-		i := len(a.slots)
-		if _, ok := a.byName[t.Name()]; !ok {
+		i = len(a.slots)
+		if !seen { // a field of other options stays a group of its own
 			a.byName[t.Name()] = i
 		}
 		g := next(&a.groups)
@@ -412,12 +413,10 @@ func (a *fieldArena) group(fields []document.Field) []document.Field {
 	return out
 }
 
-// analyze fills g with the analysis of fields.
+// analyze fills g, new, with the analysis of fields.
 func (a *fieldArena) analyze(g *textGroup, fields []*document.TextField) {
 	opts := g.Options()
 	vectors, freqNorm := opts.IncludeTermVectors(), !opts.SkipFreqNorm()
-	g.length = 0
-	g.freqs = nil
 	for _, f := range fields {
 		tokens := f.Analyzer().Analyze(f.Value())
 		g.length += len(tokens)
